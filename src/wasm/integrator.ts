@@ -1,0 +1,190 @@
+// The only user of WebAssembly: loads assembly/ once, synchronously, and gives it a typed facade.
+import { readFileSync } from 'node:fs';
+
+/** How a channel's raw readings turn into energy. */
+export type ChannelKind = 'counter' | 'power' | 'mean-power';
+
+/** Why a reading was refused. */
+export type RejectReason = 'reset' | 'out-of-range' | 'implausible' | 'invalid-power';
+
+/** What the integrator must know of one channel. */
+export interface ChannelSpec {
+  readonly kind: ChannelKind;
+  /** µJ per counter unit (1 for RAPL's µJ, 1000 for NVML's mJ); counters only. */
+  readonly scaleUj?: number;
+  /** Counter wrap range in counter units; 0n when unknown (a decrease is then refused). */
+  readonly maxRange?: bigint;
+  /** The most power the channel can plausibly draw, in W: more energy than this is refused. */
+  readonly maxPowerW: number;
+}
+
+/** Refusals and suspicious intervals seen on one channel so far. */
+export interface ChannelHealth {
+  readonly rejected: number;
+  readonly lastError: RejectReason | null;
+  /** Intervals long enough that a second wrap could hide in them. */
+  readonly longGaps: number;
+}
+
+/** Turns per-tick raw readings into cumulative energy per channel (µJ). */
+export interface EnergyIntegrator {
+  readonly size: number;
+  /** Cumulative energy per channel in µJ, updated by step(). */
+  readonly totalsUj: Float64Array;
+  setCounter(channel: number, value: bigint): void;
+  setPower(channel: number, watts: number): void;
+  /** Integrates the readings set since the last step at time `tMs`; returns how many were refused. */
+  step(tMs: number): number;
+  health(channel: number): ChannelHealth;
+}
+
+// Mirrors assembly/layout.ts.
+const kStateBytes = 96;
+const kKind = 0;
+const kScaleUj = 8;
+const kMaxRange = 16;
+const kMaxPowerW = 24;
+const kRejected = 64;
+const kLastError = 68;
+const kLongGaps = 72;
+const kindCodes: Record<ChannelKind, number> = { counter: 0, power: 1, 'mean-power': 2 };
+const reasons: (RejectReason | null)[] = [null, 'reset', 'out-of-range', 'implausible', 'invalid-power'];
+
+interface IntegratorExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  counterDelta(prev: bigint, cur: bigint, maxRange: bigint): bigint;
+  step(state: number, n: number, raw: number, ok: number, tMs: number, totals: number): number;
+  interpolate(slots: number, nSlots: number, stride: number, k: number,
+    queries: number, nq: number, out: number): number;
+}
+
+/** Which build of assembly/ to load: release for use, debug (asserts on) for tests. */
+export type WasmBuild = 'release' | 'debug';
+
+const modules = new Map<WasmBuild, WebAssembly.Module>();
+
+function instantiate(build: WasmBuild): IntegratorExports {
+  let mod = modules.get(build);
+  if (mod === undefined) {
+    const url = new URL(`../../../build/${build}.wasm`, import.meta.url);
+    mod = new WebAssembly.Module(readFileSync(url));
+    modules.set(build, mod);
+  }
+  const abort = (): never => {
+    throw new Error('integrator assertion failed');
+  };
+  return new WebAssembly.Instance(mod, { env: { abort } }).exports as unknown as IntegratorExports;
+}
+
+function reserve(wasm: IntegratorExports, bytes: number): number {
+  const base = wasm.heapBase();
+  const need = base + bytes - wasm.memory.buffer.byteLength;
+  if (need > 0) wasm.memory.grow(Math.ceil(need / 65536));
+  return base;
+}
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+class WasmIntegrator implements EnergyIntegrator {
+  readonly size: number;
+  readonly totalsUj: Float64Array;
+  readonly #wasm: IntegratorExports;
+  readonly #state: number;
+  readonly #raw: number;
+  readonly #ok: number;
+  readonly #totals: number;
+  readonly #counters: BigUint64Array;
+  readonly #powers: Float64Array;
+  readonly #okFlags: Uint8Array;
+  readonly #view: DataView;
+
+  constructor(specs: readonly ChannelSpec[], build: WasmBuild) {
+    const n = specs.length;
+    this.size = n;
+    this.#wasm = instantiate(build);
+    this.#state = reserve(this.#wasm, n * kStateBytes + n * 16 + align8(n));
+    this.#raw = this.#state + n * kStateBytes;
+    this.#ok = this.#raw + n * 8;
+    this.#totals = this.#ok + align8(n);
+    const buf = this.#wasm.memory.buffer;
+    this.#counters = new BigUint64Array(buf, this.#raw, n);
+    this.#powers = new Float64Array(buf, this.#raw, n);
+    this.#okFlags = new Uint8Array(buf, this.#ok, n);
+    this.totalsUj = new Float64Array(buf, this.#totals, n);
+    this.#view = new DataView(buf);
+    specs.forEach((spec, i) => {
+      const s = this.#state + i * kStateBytes;
+      this.#view.setInt32(s + kKind, kindCodes[spec.kind], true);
+      this.#view.setBigUint64(s + kScaleUj, BigInt(spec.scaleUj ?? 1), true);
+      this.#view.setBigUint64(s + kMaxRange, spec.maxRange ?? 0n, true);
+      this.#view.setFloat64(s + kMaxPowerW, spec.maxPowerW, true);
+    });
+  }
+
+  setCounter(channel: number, value: bigint): void {
+    this.#counters[channel] = value;
+    this.#okFlags[channel] = 1;
+  }
+
+  setPower(channel: number, watts: number): void {
+    this.#powers[channel] = watts;
+    this.#okFlags[channel] = 1;
+  }
+
+  step(tMs: number): number {
+    const refused = this.#wasm.step(this.#state, this.size, this.#raw, this.#ok, tMs, this.#totals);
+    this.#okFlags.fill(0);
+    return refused;
+  }
+
+  health(channel: number): ChannelHealth {
+    const s = this.#state + channel * kStateBytes;
+    return {
+      rejected: this.#view.getInt32(s + kRejected, true),
+      lastError: reasons[this.#view.getInt32(s + kLastError, true)] ?? null,
+      longGaps: this.#view.getInt32(s + kLongGaps, true),
+    };
+  }
+}
+
+/** An integrator backed by the WebAssembly module. */
+export function createIntegrator(specs: readonly ChannelSpec[], build: WasmBuild = 'release'): EnergyIntegrator {
+  return new WasmIntegrator(specs, build);
+}
+
+/** Counter delta with one wrap at maxRange, or a negative code (-1 reset, -2 out of range, -3 implausible). */
+export function counterDelta(prev: bigint, cur: bigint, maxRange: bigint, build: WasmBuild = 'release'): bigint {
+  return wasmFor(build).counterDelta(prev, cur, maxRange);
+}
+
+const sharedInstances = new Map<WasmBuild, IntegratorExports>();
+
+function wasmFor(build: WasmBuild): IntegratorExports {
+  let wasm = sharedInstances.get(build);
+  if (wasm === undefined) {
+    wasm = instantiate(build);
+    sharedInstances.set(build, wasm);
+  }
+  return wasm;
+}
+
+/**
+ * Cumulative values of `k` channels at each query time, by linear interpolation over slots
+ * laid out `[tMs, v0 … v(k-1)]` (`stride` = k + 1), sorted by time. Writes k values per query
+ * into `out`; a query outside the slots takes the nearest slot. Returns how many queries did.
+ */
+export function interpolate(slots: Float64Array, nSlots: number, k: number,
+  queries: Float64Array, out: Float64Array, build: WasmBuild = 'release'): number {
+  const wasm = wasmFor(build);
+  const stride = k + 1;
+  const slotBytes = nSlots * stride * 8;
+  const base = reserve(wasm, slotBytes + queries.length * 8 + queries.length * k * 8);
+  const mem = wasm.memory.buffer;
+  new Float64Array(mem, base, nSlots * stride).set(slots.subarray(0, nSlots * stride));
+  new Float64Array(mem, base + slotBytes, queries.length).set(queries);
+  const outPtr = base + slotBytes + queries.length * 8;
+  const clamped = wasm.interpolate(base, nSlots, stride, k, base + slotBytes, queries.length, outPtr);
+  out.set(new Float64Array(mem, outPtr, queries.length * k));
+  return clamped;
+}

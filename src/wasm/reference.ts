@@ -1,0 +1,131 @@
+// Plain TypeScript twin of assembly/: the oracle the WebAssembly integrator is tested against.
+import type { ChannelHealth, ChannelSpec, EnergyIntegrator, RejectReason } from './integrator.js';
+
+/** Reference counterDelta: same contract as assembly/wrap.ts. */
+export function counterDeltaReference(prev: bigint, cur: bigint, maxRange: bigint): bigint {
+  if (maxRange !== 0n && (cur > maxRange || prev > maxRange)) return -2n;
+  if (cur < prev && maxRange === 0n) return -1n;
+  const delta = cur >= prev ? cur - prev : maxRange - prev + cur;
+  return delta >= 2n ** 63n ? -3n : delta;
+}
+
+interface State {
+  spec: ChannelSpec;
+  hasLast: boolean;
+  lastRaw: bigint;
+  lastW: number;
+  lastTimeMs: number;
+  totalUj: bigint;
+  fracUj: number;
+  rejected: number;
+  lastError: RejectReason | null;
+  longGaps: number;
+}
+
+/** Reference integrator: same arithmetic as assembly/integrate.ts, with BigInt for u64. */
+export class ReferenceIntegrator implements EnergyIntegrator {
+  readonly size: number;
+  readonly totalsUj: Float64Array;
+  readonly #states: State[];
+  readonly #pending: (bigint | number | undefined)[];
+
+  constructor(specs: readonly ChannelSpec[]) {
+    this.size = specs.length;
+    this.totalsUj = new Float64Array(specs.length);
+    this.#states = specs.map((spec) => ({
+      spec, hasLast: false, lastRaw: 0n, lastW: 0, lastTimeMs: 0, totalUj: 0n, fracUj: 0,
+      rejected: 0, lastError: null, longGaps: 0,
+    }));
+    this.#pending = new Array<undefined>(specs.length);
+  }
+
+  setCounter(channel: number, value: bigint): void {
+    this.#pending[channel] = BigInt.asUintN(64, value);
+  }
+
+  setPower(channel: number, watts: number): void {
+    this.#pending[channel] = watts;
+  }
+
+  step(tMs: number): number {
+    let refused = 0;
+    this.#states.forEach((s, i) => {
+      const v = this.#pending[i];
+      if (v !== undefined) {
+        const ok = typeof v === 'bigint' ? this.#counter(s, v, tMs) : this.#power(s, v, tMs);
+        if (ok || s.spec.kind === 'counter') s.lastTimeMs = tMs;
+        if (!ok) refused++;
+      }
+      this.totalsUj[i] = Number(s.totalUj) + s.fracUj;
+    });
+    this.#pending.fill(undefined);
+    return refused;
+  }
+
+  health(channel: number): ChannelHealth {
+    const s = this.#states[channel]!;
+    return { rejected: s.rejected, lastError: s.lastError, longGaps: s.longGaps };
+  }
+
+  #refuse(s: State, reason: RejectReason): false {
+    s.rejected++;
+    s.lastError = reason;
+    return false;
+  }
+
+  #counter(s: State, raw: bigint, tMs: number): boolean {
+    if (!s.hasLast) {
+      s.lastRaw = raw;
+      s.hasLast = true;
+      return true;
+    }
+    const maxRange = s.spec.maxRange ?? 0n;
+    const delta = counterDeltaReference(s.lastRaw, raw, maxRange);
+    s.lastRaw = raw;
+    if (delta < 0n) return this.#refuse(s, delta === -1n ? 'reset' : delta === -2n ? 'out-of-range' : 'implausible');
+    const scale = BigInt(s.spec.scaleUj ?? 1);
+    const deltaUj = BigInt.asUintN(64, delta * scale);
+    const dtS = (tMs - s.lastTimeMs) / 1000;
+    const maxPowerW = s.spec.maxPowerW;
+    if (Number(deltaUj) > maxPowerW * dtS * 1e6 + Number(scale)) return this.#refuse(s, 'implausible');
+    if (maxRange !== 0n && maxPowerW * dtS * 1e6 > Number(BigInt.asUintN(64, maxRange * scale))) s.longGaps++;
+    s.totalUj = BigInt.asUintN(64, s.totalUj + deltaUj);
+    return true;
+  }
+
+  #power(s: State, watts: number, tMs: number): boolean {
+    if (!(watts >= 0) || watts > s.spec.maxPowerW) return this.#refuse(s, 'invalid-power');
+    if (s.hasLast) {
+      const dtS = (tMs - s.lastTimeMs) / 1000;
+      const meanW = s.spec.kind === 'power' ? (s.lastW + watts) / 2 : watts;
+      s.fracUj += meanW * dtS * 1e6;
+    }
+    s.lastW = watts;
+    s.hasLast = true;
+    return true;
+  }
+}
+
+/** Reference interpolate: same contract as assembly/interpolate.ts. */
+export function interpolateReference(slots: Float64Array, nSlots: number, k: number,
+  queries: Float64Array, out: Float64Array): number {
+  const stride = k + 1;
+  const t = (i: number): number => slots[i * stride]!;
+  let clamped = 0;
+  queries.forEach((q, j) => {
+    let a = -1;
+    for (let lo = 0, hi = nSlots - 1; lo <= hi;) {
+      const mid = (lo + hi) >> 1;
+      if (t(mid) <= q) { a = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    let frac = 0;
+    if (a < 0) { a = 0; clamped++; }
+    else if (a < nSlots - 1) { if (t(a + 1) > t(a)) frac = (q - t(a)) / (t(a + 1) - t(a)); }
+    else if (q > t(a)) clamped++;
+    for (let c = 0; c < k; c++) {
+      const va = slots[a * stride + 1 + c]!;
+      out[j * k + c] = frac > 0 ? va + (slots[(a + 1) * stride + 1 + c]! - va) * frac : va;
+    }
+  });
+  return clamped;
+}
