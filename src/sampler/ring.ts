@@ -1,0 +1,189 @@
+// The shared timeline: a ring of samples (time + cumulative µJ per channel) in a SharedArrayBuffer.
+
+// Control words (Int32 indices). Words the main thread writes and words the sampler writes sit
+// on separate 64-byte lines, so neither side's stores invalidate the other's cache line.
+/** Main → sampler: bumped to wake the sampler (sample now, or stop). */
+export const kWake = 0;
+/** Main → sampler: 1 asks the sampler to stop. */
+export const kStop = 1;
+/** Sampler → main: number of samples published so far. */
+export const kPublished = 16;
+/** Sampler → main: one of the kState* values. */
+export const kState = 17;
+const kControlInts = 32;
+
+export const kStateRunning = 1;
+export const kStateStopped = 2;
+export const kStateCrashed = 3;
+
+/** Anchor states: a mark the sampler settles itself, so that it survives the ring's overwrite. */
+export const kAnchorFree = 0;
+export const kAnchorRequested = 1;
+export const kAnchorSettled = 2;
+
+const seqMod = 0x7fffffff;
+
+/** Sizes that both sides derive the layout from. */
+export interface RingShape {
+  readonly capacity: number;
+  readonly channels: number;
+  readonly anchors: number;
+}
+
+class RingViews {
+  readonly control: Int32Array;
+  readonly seq: Int32Array;
+  readonly data: Float64Array;
+  readonly anchorState: Int32Array;
+  readonly anchorData: Float64Array;
+  readonly stride: number;
+
+  constructor(readonly buffer: SharedArrayBuffer, readonly shape: RingShape) {
+    const { capacity, channels, anchors } = shape;
+    this.stride = channels + 1;
+    let offset = 0;
+    const take = (bytes: number): number => {
+      const at = offset;
+      offset = (offset + bytes + 63) & ~63;
+      return at;
+    };
+    this.control = new Int32Array(buffer, take(kControlInts * 4), kControlInts);
+    this.seq = new Int32Array(buffer, take(capacity * 4), capacity);
+    this.data = new Float64Array(buffer, take(capacity * this.stride * 8), capacity * this.stride);
+    this.anchorState = new Int32Array(buffer, take(anchors * 4), anchors);
+    this.anchorData = new Float64Array(buffer, take(anchors * this.stride * 8), anchors * this.stride);
+  }
+
+  static bytes(shape: RingShape): number {
+    const line = (n: number): number => (n + 63) & ~63;
+    const stride = shape.channels + 1;
+    return line(kControlInts * 4) + line(shape.capacity * 4) + line(shape.capacity * stride * 8)
+      + line(shape.anchors * 4) + line(shape.anchors * stride * 8);
+  }
+}
+
+/** Reads the ring from any thread without ever blocking the writer. */
+export class RingReader extends RingViews {
+  /** Samples published so far (the newest is published() - 1). */
+  published(): number {
+    return Atomics.load(this.control, kPublished);
+  }
+
+  state(): number {
+    return Atomics.load(this.control, kState);
+  }
+
+  /** Oldest sample index still in the ring (one slot may be under rewrite). */
+  oldest(): number {
+    return Math.max(0, this.published() - this.shape.capacity + 1);
+  }
+
+  /**
+   * Copies sample `index` (time then channel values) into `out` at `at`. Returns false when the
+   * slot no longer holds that sample, or was overwritten while it was copied.
+   */
+  read(index: number, out: Float64Array, at = 0): boolean {
+    const slot = index % this.shape.capacity;
+    const expect = index % seqMod;
+    if (Atomics.load(this.seq, slot) !== expect) return false;
+    const from = slot * this.stride;
+    out.set(this.data.subarray(from, from + this.stride), at);
+    return Atomics.load(this.seq, slot) === expect;
+  }
+
+  /** Time of sample `index`, or NaN when it is gone. */
+  timeOf(index: number): number {
+    const slot = index % this.shape.capacity;
+    const expect = index % seqMod;
+    if (Atomics.load(this.seq, slot) !== expect) return Number.NaN;
+    const t = this.data[slot * this.stride]!;
+    return Atomics.load(this.seq, slot) === expect ? t : Number.NaN;
+  }
+
+  /** Index of the last sample at or before `tMs` within [lo, hi], or lo - 1 when none is. */
+  floorIndex(tMs: number, lo: number, hi: number): number {
+    let found = lo - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = this.timeOf(mid);
+      if (Number.isNaN(t)) { lo = mid + 1; continue; }
+      if (t <= tMs) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** Anchor `a`'s settled values (time, then channels) into `out`, or false while pending. */
+  readAnchor(a: number, out: Float64Array): boolean {
+    if (Atomics.load(this.anchorState, a) !== kAnchorSettled) return false;
+    out.set(this.anchorData.subarray(a * this.stride, (a + 1) * this.stride));
+    return true;
+  }
+
+  /** Asks the sampler to settle the cumulative values at `tMs` into anchor `a`. */
+  requestAnchor(a: number, tMs: number): void {
+    this.anchorData[a * this.stride] = tMs;
+    Atomics.store(this.anchorState, a, kAnchorRequested);
+  }
+
+  releaseAnchor(a: number): void {
+    Atomics.store(this.anchorState, a, kAnchorFree);
+  }
+
+  /** Wakes the sampler; with `stop`, asks it to stop. */
+  wake(stop = false): void {
+    if (stop) Atomics.store(this.control, kStop, 1);
+    Atomics.add(this.control, kWake, 1);
+    Atomics.notify(this.control, kWake);
+  }
+}
+
+/** The sampler's side: publishes samples and settles anchors. One writer per ring. */
+export class RingWriter extends RingReader {
+  #count = 0;
+
+  constructor(shape: RingShape) {
+    super(new SharedArrayBuffer(RingViews.bytes(shape)), shape);
+  }
+
+  /** Publishes one sample: its time and every channel's cumulative µJ. */
+  publish(tMs: number, totalsUj: ArrayLike<number>): void {
+    const index = this.#count;
+    const slot = index % this.shape.capacity;
+    const from = slot * this.stride;
+    Atomics.store(this.seq, slot, -1);
+    this.data[from] = tMs;
+    for (let c = 0; c < this.shape.channels; c++) this.data[from + 1 + c] = totalsUj[c]!;
+    Atomics.store(this.seq, slot, index % seqMod);
+    this.#count = index + 1;
+    Atomics.store(this.control, kPublished, this.#count);
+    Atomics.notify(this.control, kPublished);
+  }
+
+  setState(state: number): void {
+    Atomics.store(this.control, kState, state);
+    Atomics.notify(this.control, kPublished);
+  }
+
+  /** Settles requested anchors whose time the newest sample has reached. */
+  settleAnchors(valuesAt: (tMs: number, out: Float64Array) => void): void {
+    const newest = this.timeOf(this.#count - 1);
+    const scratch = new Float64Array(this.shape.channels);
+    for (let a = 0; a < this.shape.anchors; a++) {
+      if (Atomics.load(this.anchorState, a) !== kAnchorRequested) continue;
+      const tMs = this.anchorData[a * this.stride]!;
+      if (!(tMs <= newest)) continue;
+      valuesAt(tMs, scratch);
+      this.anchorData.set(scratch, a * this.stride + 1);
+      Atomics.store(this.anchorState, a, kAnchorSettled);
+    }
+  }
+
+  get ready(): boolean {
+    return this.#count > 0;
+  }
+}
+
+/** Opens a reader over a ring another thread created. */
+export function openRing(buffer: SharedArrayBuffer, shape: RingShape): RingReader {
+  return new RingReader(buffer, shape);
+}

@@ -1,0 +1,147 @@
+// Reading energy off the shared timeline: values at a mark, interval energy, anchors, batches.
+import type { ChannelInfo } from '../sources/source.js';
+import { interpolate } from '../wasm/integrator.js';
+import type { RingReader } from './ring.js';
+
+/**
+ * How an interval's energy was obtained: `sampled` when it spans at least one sampling period,
+ * `apportioned` when shorter, an estimate that shares the surrounding samples' energy by time.
+ */
+export type Resolution = 'sampled' | 'apportioned';
+
+/** Energy of one interval, per channel. */
+export interface IntervalEnergy {
+  /** µJ per channel, in the order of `Timeline.channels`. */
+  readonly energyUj: Float64Array;
+  /** True once a sample at or after the interval's end exists: the figures will not change. */
+  readonly final: boolean;
+  readonly resolution: Resolution;
+  /** Part of the interval no sample covers (before the sampler's first sample), in ms. */
+  readonly uncoveredMs: number;
+}
+
+/** Where a mark fell on the timeline. */
+interface Coverage {
+  final: boolean;
+  uncoveredMs: number;
+}
+
+/** A mark the sampler thread settles itself, exact however long ago it was made. */
+export interface Anchor {
+  readonly id: number;
+  readonly tMs: number;
+}
+
+export class Timeline {
+  readonly #k: number;
+  readonly #pair: Float64Array;
+  #batch = new Float64Array(0);
+  readonly #freeAnchors: number[];
+
+  constructor(readonly ring: RingReader, readonly channels: readonly ChannelInfo[], readonly periodMs: number) {
+    this.#k = channels.length;
+    this.#pair = new Float64Array(2 * (this.#k + 1));
+    this.#freeAnchors = Array.from({ length: ring.shape.anchors }, (_, i) => ring.shape.anchors - 1 - i);
+  }
+
+  /** Time of the newest published sample. */
+  newestMs(): number {
+    return this.ring.timeOf(this.ring.published() - 1);
+  }
+
+  /**
+   * Cumulative µJ per channel at `tMs` into `out`. A mark after the newest sample takes the newest
+   * values and is not final; one before the oldest kept sample takes the oldest's and is uncovered.
+   */
+  valuesAt(tMs: number, out: Float64Array): Coverage {
+    const ring = this.ring;
+    const pair = this.#pair;
+    const stride = this.#k + 1;
+    for (;;) {
+      const newest = ring.published() - 1;
+      const oldest = ring.oldest();
+      const a = ring.floorIndex(tMs, oldest, newest);
+      if (a < oldest) {
+        if (!ring.read(oldest, pair)) continue; // overwritten under us: look again
+        out.set(pair.subarray(1, stride));
+        return { final: true, uncoveredMs: pair[0]! - tMs };
+      }
+      if (!ring.read(a, pair)) continue;
+      if (a === newest) {
+        out.set(pair.subarray(1, stride));
+        return { final: tMs === pair[0], uncoveredMs: 0 };
+      }
+      if (!ring.read(a + 1, pair, stride)) continue;
+      const ta = pair[0]!;
+      const tb = pair[stride]!;
+      // The same arithmetic as assembly/interpolate.ts, so single and batch reads agree exactly.
+      const frac = tb > ta ? (tMs - ta) / (tb - ta) : 0;
+      for (let c = 0; c < this.#k; c++) {
+        const va = pair[1 + c]!;
+        out[c] = frac > 0 ? va + (pair[stride + 1 + c]! - va) * frac : va;
+      }
+      return { final: true, uncoveredMs: 0 };
+    }
+  }
+
+  /** Energy per channel between two marks (t0 <= t1). */
+  energyBetween(t0Ms: number, t1Ms: number, start?: Anchor): IntervalEnergy {
+    const v0 = new Float64Array(this.#k);
+    const v1 = new Float64Array(this.#k);
+    const a = start !== undefined && start.tMs === t0Ms ? this.anchorValues(start, v0) : this.valuesAt(t0Ms, v0);
+    const b = this.valuesAt(t1Ms, v1);
+    const energyUj = v1.map((e, c) => Math.max(0, e - v0[c]!));
+    return {
+      energyUj,
+      final: a.final && b.final,
+      resolution: t1Ms - t0Ms < this.periodMs ? 'apportioned' : 'sampled',
+      uncoveredMs: Math.min(Math.max(0, a.uncoveredMs), t1Ms - t0Ms),
+    };
+  }
+
+  /** Asks the sampler to settle the values at `tMs` for later; null when all anchors are taken. */
+  anchor(tMs: number): Anchor | null {
+    const id = this.#freeAnchors.pop();
+    if (id === undefined) return null;
+    this.ring.requestAnchor(id, tMs);
+    return { id, tMs };
+  }
+
+  /** The anchor's values (settled by the sampler, else read from the ring now). */
+  anchorValues(anchor: Anchor, out: Float64Array): Coverage {
+    const row = new Float64Array(this.#k + 1);
+    if (!this.ring.readAnchor(anchor.id, row)) return this.valuesAt(anchor.tMs, out);
+    out.set(row.subarray(1));
+    const first = this.ring.published() > 0 && this.ring.oldest() === 0 ? this.ring.timeOf(0) : anchor.tMs;
+    return { final: true, uncoveredMs: Math.max(0, first - anchor.tMs) };
+  }
+
+  releaseAnchor(anchor: Anchor): void {
+    this.ring.releaseAnchor(anchor.id);
+    this.#freeAnchors.push(anchor.id);
+  }
+
+  /**
+   * Cumulative values at many marks at once (k per mark into `out`), interpolated by the
+   * WebAssembly module over the window of samples that covers them. Returns how many marks fell
+   * outside the kept samples (clamped to the nearest one).
+   */
+  valuesAtMany(times: Float64Array, out: Float64Array): number {
+    if (times.length === 0) return 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const t of times) { if (t < lo) lo = t; if (t > hi) hi = t; }
+    const stride = this.#k + 1;
+    for (;;) {
+      const newest = this.ring.published() - 1;
+      const oldest = this.ring.oldest();
+      const first = Math.max(oldest, this.ring.floorIndex(lo, oldest, newest));
+      const last = Math.min(newest, Math.max(first, this.ring.floorIndex(hi, oldest, newest) + 1));
+      const n = last - first + 1;
+      if (this.#batch.length < n * stride) this.#batch = new Float64Array(n * stride * 2);
+      let ok = true;
+      for (let i = 0; i < n && ok; i++) ok = this.ring.read(first + i, this.#batch, i * stride);
+      if (ok) return interpolate(this.#batch, n, this.#k, times, out);
+    }
+  }
+}

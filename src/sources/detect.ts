@@ -1,0 +1,102 @@
+// Ordered probes: which sources this machine offers, which are chosen, and why the rest are not.
+import type { EngineOptions } from '../sampler/options.js';
+import { readCgroupLimits, usableCpus, type CgroupLimits } from './cgroup.js';
+import { lookupTdp, readCpuInfo, type CpuInfo, type TdpMatch } from './cpu-info.js';
+import { ConstantSource, openCpuEstimate } from './cpu-load.js';
+import { memTotalBytes } from './proc.js';
+import { dimmCount, dimmModelW, openProcessRam } from './ram.js';
+import { openRapl, permissionMessage, planRapl, raplRoots, type RaplPlan } from './rapl.js';
+import type { EnergySource, Warn } from './source.js';
+
+/** What the machine offers and what the engine will use, with reasons; the `detect` CLI prints it. */
+export interface HardwarePlan {
+  readonly cpuInfo: CpuInfo;
+  readonly tdp: TdpMatch;
+  readonly cgroup: CgroupLimits;
+  readonly usableCpus: number;
+  readonly memTotalBytes: number;
+  /** Memory the RAM model sizes: total RAM, or the cgroup's memory.max when smaller. */
+  readonly ramModelBytes: number;
+  readonly arm: boolean;
+  readonly rapl: RaplPlan;
+  readonly cpu: { readonly source: string; readonly measured: boolean; readonly reason: string };
+  readonly ram: { readonly source: string; readonly measured: boolean; readonly reason: string };
+  readonly gpus: { readonly found: readonly never[]; readonly reason: string };
+  readonly warnings: readonly { readonly cause: string; readonly message: string }[];
+}
+
+const gib = 1024 ** 3;
+
+function chooseCpu(o: EngineOptions, rapl: RaplPlan, tdp: TdpMatch): HardwarePlan['cpu'] {
+  if (o.forceCpuPower !== null) {
+    return { source: o.trackingMode === 'process' ? 'cpu-process' : 'cpu-load', measured: false,
+      reason: `force_cpu_power is set: RAPL skipped, load estimate with TDP ${o.forceCpuPower} W` };
+  }
+  const how = o.trackingMode === 'process' ? 'cpu-process' : 'cpu-load';
+  if (o.forceModeCpuLoad) return { source: how, measured: false, reason: `force_mode_cpu_load is set; ${tdp.detail}` };
+  if (rapl.cpu.length > 0) {
+    const psys = rapl.cpu[0]!.domain === 'psys';
+    return { source: psys ? 'rapl-psys' : 'rapl', measured: true,
+      reason: `RAPL counters: ${rapl.cpu.map((z) => `${z.name} (${z.id})`).join(', ')}` };
+  }
+  return { source: how, measured: false, reason: `no readable RAPL package or psys zone; ${tdp.detail}` };
+}
+
+function chooseRam(o: EngineOptions, rapl: RaplPlan, ramModelBytes: number, arm: boolean): HardwarePlan['ram'] {
+  if (o.forceRamPower !== null) return { source: 'ram-forced', measured: false, reason: `force_ram_power = ${o.forceRamPower} W` };
+  if (rapl.ram.length > 0) {
+    return { source: 'rapl-dram', measured: true, reason: `RAPL DRAM counters: ${rapl.ram.map((z) => z.id).join(', ')}` };
+  }
+  if (o.trackingMode === 'process') return { source: 'ram-process', measured: false, reason: 'DIMM model of the process tree\'s RSS' };
+  const size = ramModelBytes / gib;
+  return { source: 'dimm-model', measured: false,
+    reason: `DIMM model: ${size.toFixed(1)} GiB → ${dimmCount(size)} DIMMs → ${dimmModelW(size, arm)} W` };
+}
+
+/** Probes the machine; reads files only, starts nothing. */
+export function planHardware(o: EngineOptions): HardwarePlan {
+  const cpuInfo = readCpuInfo(o.procDir);
+  const tdp = lookupTdp(cpuInfo, o.forceCpuPower);
+  const cgroup = readCgroupLimits(o.cgroupDir, o.procDir);
+  const total = memTotalBytes(o.procDir);
+  const ramModelBytes = Math.min(total, cgroup.memoryMaxBytes ?? Infinity);
+  const arm = process.arch.startsWith('arm');
+  const rapl = planRapl(raplRoots(o.raplDir), o.raplPreferPsys);
+  const warnings: { cause: string; message: string }[] = [];
+  const denied = rapl.choices.filter((c) => c.zone.unreadableReason === 'EACCES' || c.zone.unreadableReason === 'EPERM')
+    .filter((c) => ['package', 'psys', 'dram'].includes(c.zone.domain)).map((c) => `${c.zone.path}/energy_uj`);
+  if (denied.length > 0) warnings.push({ cause: 'rapl-permission', message: permissionMessage(denied) });
+  return {
+    cpuInfo, tdp, cgroup, usableCpus: usableCpus(cgroup), memTotalBytes: total, ramModelBytes, arm, rapl,
+    cpu: chooseCpu(o, rapl, tdp),
+    ram: chooseRam(o, rapl, ramModelBytes, arm),
+    gpus: { found: [], reason: 'NVIDIA GPU support (NVML) is not built yet: GPUs are not measured' },
+    warnings,
+  };
+}
+
+/** Opens the chosen sources: CPU first, then RAM. */
+export function openSources(o: EngineOptions, plan: HardwarePlan, warn: Warn): EnergySource[] {
+  plan.warnings.forEach((w) => warn(w.cause, w.message));
+  const sources: EnergySource[] = [];
+  const cpuRapl = plan.cpu.measured;
+  const ramRapl = plan.ram.source === 'rapl-dram';
+  if (cpuRapl || ramRapl) {
+    sources.push(openRapl({ ...plan.rapl, cpu: cpuRapl ? plan.rapl.cpu : [] }, warn, ramRapl));
+  }
+  if (!cpuRapl) {
+    sources.push(openCpuEstimate({ tdp: plan.tdp, mode: o.trackingMode, procDir: o.procDir, pid: o.pid,
+      usableCpus: plan.usableCpus, warn }));
+  }
+  if (plan.ram.source === 'ram-forced') {
+    sources.push(new ConstantSource({ id: 'ram-forced', component: 'ram', source: 'ram-forced', measured: false,
+      detail: `constant ${o.forceRamPower} W from force_ram_power` }, o.forceRamPower!));
+  } else if (plan.ram.source === 'ram-process') {
+    sources.push(openProcessRam(o.procDir, o.pid, plan.arm, warn));
+  } else if (plan.ram.source === 'dimm-model') {
+    const watts = dimmModelW(plan.ramModelBytes / gib, plan.arm);
+    sources.push(new ConstantSource({ id: 'dimm-model', component: 'ram', source: 'dimm-model', measured: false,
+      detail: `estimate: ${plan.ram.reason}` }, watts));
+  }
+  return sources;
+}
