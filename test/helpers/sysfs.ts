@@ -52,8 +52,8 @@ export class FakeRapl {
     const fd = openSync(join(this.path(id), 'energy_uj'), 'r+');
     try {
       const text = typeof value === 'string' ? value : `${String(value).padStart(20, '0')}\n`;
-      if (typeof value === 'string') ftruncateSync(fd, 0);
       writeSync(fd, text, 0);
+      ftruncateSync(fd, Buffer.byteLength(text));
     } finally {
       closeSync(fd);
     }
