@@ -141,8 +141,9 @@ export class RingReader extends RingViews {
 export class RingWriter extends RingReader {
   #count = 0;
 
-  constructor(shape: RingShape) {
-    super(new SharedArrayBuffer(RingViews.bytes(shape)), shape);
+  /** A new ring, or (tests) a writer over one another thread created. */
+  constructor(shape: RingShape, buffer = new SharedArrayBuffer(RingViews.bytes(shape))) {
+    super(buffer, shape);
   }
 
   /** Publishes one sample: its time and every channel's cumulative µJ. */

@@ -80,13 +80,15 @@ class SamplerLoop {
     const control = this.#ring.control;
     let next = performance.now() + this.periodMs;
     try {
+      let seen = Atomics.load(control, kWake);
       while (Atomics.load(control, kStop) === 0) {
-        const seen = Atomics.load(control, kWake);
         const waitMs = next - performance.now();
         if (waitMs > 0) {
           const r = Atomics.waitAsync(control, kWake, seen, waitMs);
           if (r.async) await r.value;
         }
+        // Read before the tick: a wake that lands during the tick then ends the next wait at once.
+        seen = Atomics.load(control, kWake);
         this.tick();
         const t = performance.now();
         while (next <= t) next += this.periodMs;

@@ -1,0 +1,43 @@
+// The shared ring: index wraparound, overwritten slots detected, no torn read ever accepted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { kPublished, RingReader, RingWriter } from '../src/sampler/ring.js';
+
+test('past its capacity the ring keeps the newest samples and refuses overwritten ones', () => {
+  const ring = new RingWriter({ capacity: 4, channels: 2, anchors: 1 });
+  for (let i = 0; i < 10; i++) ring.publish(i * 10, [i, i * 2]);
+  assert.equal(ring.published(), 10);
+  assert.equal(ring.oldest(), 7);
+  const out = new Float64Array(3);
+  assert.equal(ring.read(2, out), false);
+  assert.equal(ring.read(9, out), true);
+  assert.deepEqual([...out], [90, 9, 18]);
+  assert.ok(Number.isNaN(ring.timeOf(5)));
+  assert.equal(ring.floorIndex(75, ring.oldest(), 9), 7);
+});
+
+test('a reader racing a writer thread never accepts a torn or overwritten slot', async () => {
+  const shape = { capacity: 8, channels: 6, anchors: 1 };
+  const writerSide = new RingWriter(shape);
+  const reader = new RingReader(writerSide.buffer, shape);
+  const worker = new Worker(new URL('./fixtures/ring-writer.worker.js', import.meta.url), { workerData: { buffer: writerSide.buffer, shape } });
+  // Sequenced on the writer's own counter: start once it has lapped the ring a few times.
+  while (reader.published() < shape.capacity * 4) {
+    const r = Atomics.waitAsync(reader.control, kPublished, reader.published(), 1000);
+    if (r.async) await r.value;
+  }
+  const out = new Float64Array(shape.channels + 1);
+  let accepted = 0;
+  for (let n = 0; n < 200_000; n++) {
+    const index = Math.max(0, reader.published() - 1 - (n % shape.capacity));
+    if (!reader.read(index, out)) continue;
+    accepted++;
+    assert.equal(out[0], index);
+    for (let c = 0; c < shape.channels; c++) assert.equal(out[1 + c], index * (c + 1));
+  }
+  reader.wake(true);
+  await worker.terminate();
+  assert.ok(accepted > 0);
+  assert.ok(reader.published() > shape.capacity * 100, `writer lapped the ring ${reader.published() / shape.capacity} times`);
+});
