@@ -60,7 +60,7 @@ test('WASM integrator equals the reference on random multi-channel traces, with 
         const v = row[i];
         if (v === undefined) return;
         for (const feed of [wasm, ref]) {
-          if (spec.kind === 'counter') feed.setCounter(i, typeof v === 'bigint' ? v : BigInt(Math.max(0, Math.floor(v))));
+          if (spec.kind === 'counter') feed.setCounter(i, typeof v === 'bigint' ? v : Number.isFinite(v) ? BigInt(Math.max(0, Math.floor(v))) : 0n);
           else feed.setPower(i, typeof v === 'number' ? v : Number(v % 20000n));
         }
       });

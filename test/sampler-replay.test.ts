@@ -46,3 +46,21 @@ test('a counter that resets without a wrap range is refused once, with one warni
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(warnings.sort(), ['rapl-range:intel-rapl:0', 'refused:rapl:intel-rapl:0:reset']);
 });
+
+test('a gap long enough to hide a second wrap is flagged once', async (t) => {
+  // A 1,000 µJ range at 2000 W plausible power wraps in 0.5 µs: any real interval is "long".
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 10, maxRangeUj: 1_000 }]);
+  const proc = new FakeProc();
+  const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, samplePeriodMs: 60_000 });
+  const warnings: string[] = [];
+  sampler.addEventListener('warning', (e) => warnings.push((e as SamplerWarningEvent).cause));
+  t.after(async () => { await sampler.stop(); rapl.cleanup(); proc.cleanup(); });
+  const info = await sampler.start();
+  assert.equal(info.periodMs, 1); // shortened as far as it goes
+  rapl.write('intel-rapl:0', 20);
+  await sampler.sampleNow();
+  await sampler.sampleNow();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(warnings.filter((w) => w.startsWith('long-gap')), ['long-gap:rapl:intel-rapl:0']);
+  assert.ok(warnings.includes('period-shortened'));
+});

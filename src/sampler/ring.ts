@@ -140,6 +140,7 @@ export class RingReader extends RingViews {
 /** The sampler's side: publishes samples and settles anchors. One writer per ring. */
 export class RingWriter extends RingReader {
   #count = 0;
+  readonly #scratch = new Float64Array(this.shape.channels);
 
   /** A new ring, or (tests) a writer over one another thread created. */
   constructor(shape: RingShape, buffer = new SharedArrayBuffer(RingViews.bytes(shape))) {
@@ -168,7 +169,7 @@ export class RingWriter extends RingReader {
   /** Settles requested anchors whose time the newest sample has reached. */
   settleAnchors(valuesAt: (tMs: number, out: Float64Array) => void): void {
     const newest = this.timeOf(this.#count - 1);
-    const scratch = new Float64Array(this.shape.channels);
+    const scratch = this.#scratch;
     for (let a = 0; a < this.shape.anchors; a++) {
       if (Atomics.load(this.anchorState, a) !== kAnchorRequested) continue;
       const tMs = this.anchorData[a * this.stride]!;

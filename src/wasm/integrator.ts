@@ -158,6 +158,7 @@ export function counterDelta(prev: bigint, cur: bigint, maxRange: bigint, build:
   return wasmFor(build).counterDelta(prev, cur, maxRange);
 }
 
+const interpolateChunk = 4096;
 const sharedInstances = new Map<WasmBuild, IntegratorExports>();
 
 function wasmFor(build: WasmBuild): IntegratorExports {
@@ -184,7 +185,13 @@ export function interpolate(slots: Float64Array, nSlots: number, k: number,
   new Float64Array(mem, base, nSlots * stride).set(slots.subarray(0, nSlots * stride));
   new Float64Array(mem, base + slotBytes, queries.length).set(queries);
   const outPtr = base + slotBytes + queries.length * 8;
-  const clamped = wasm.interpolate(base, nSlots, stride, k, base + slotBytes, queries.length, outPtr);
+  // In chunks: V8 runs a long WebAssembly call to its end in the baseline tier it started in;
+  // short calls let the optimised code, compiled in the background, take over.
+  let clamped = 0;
+  for (let from = 0; from < queries.length; from += interpolateChunk) {
+    const n = Math.min(interpolateChunk, queries.length - from);
+    clamped += wasm.interpolate(base, nSlots, stride, k, base + slotBytes + from * 8, n, outPtr + from * k * 8);
+  }
   out.set(new Float64Array(mem, outPtr, queries.length * k));
   return clamped;
 }

@@ -1,0 +1,31 @@
+// `npm run bench`: every figure of the engine, with its method, into bench/results.json.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { readCpuInfo } from '../src/sources/cpu-info.js';
+import { coldStart, markPair, samplerCpu, tickCost } from './engine.js';
+import { integratorVsReference, interpolateVsReference } from './integrator.js';
+
+/** One measured figure and how it was measured. */
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly method: string;
+  readonly goal?: string;
+}
+
+const figures: Figure[] = [];
+for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, coldStart, samplerCpu]) {
+  const got = await bench();
+  for (const f of got) console.log(`${f.name.padEnd(58)} ${String(+f.value.toPrecision(4)).padStart(10)} ${f.unit}`);
+  figures.push(...got);
+}
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpu: readCpuInfo('/proc').model ?? cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+  command: 'npm run bench',
+  figures,
+};
+writeFileSync(fileURLToPath(new URL('../../bench/results.json', import.meta.url)), JSON.stringify(results, null, 2) + '\n');

@@ -1,0 +1,7 @@
+// Public exports, by name.
+export { CodeCarbonError, ConfigError, SamplerError, SourcePermissionError, SourceUnavailableError } from './errors.js';
+export { Sampler, SamplerErrorEvent, SamplerWarningEvent, type SamplerInfo } from './sampler/sampler.js';
+export type { Anchor, IntervalEnergy, Resolution, Timeline } from './sampler/timeline.js';
+export { resolveEngineOptions, type EngineOptions } from './sampler/options.js';
+export { planHardware as detectHardware, type HardwarePlan } from './sources/detect.js';
+export type { ChannelInfo, Component, SourceName } from './sources/source.js';

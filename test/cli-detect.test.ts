@@ -1,0 +1,52 @@
+// `codecarbon detect`: the report a person reads, the stable JSON, and usage errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { FakeRapl } from './helpers/sysfs.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+test('detect --json: zones, choices and the estimator, in a stable shape', async (t) => {
+  const rapl = new FakeRapl([
+    { id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 },
+    { id: 'intel-rapl:0:0', name: 'core', energyUj: 10 },
+  ]);
+  t.after(() => rapl.cleanup());
+  const { stdout } = await run(process.execPath, [cli, 'detect', '--json'], { env: { ...process.env, CODECARBON_RAPL_DIR: rapl.root } });
+  const out = JSON.parse(stdout);
+  assert.equal(out.schema, 1);
+  assert.deepEqual(Object.keys(out), ['schema', 'cpu', 'rapl', 'ram', 'gpus', 'use', 'warnings']);
+  assert.deepEqual(out.rapl.zones.map((z: { id: string; use: string | null; reason: string }) => [z.id, z.use, z.reason]), [
+    ['intel-rapl:0', 'cpu', 'CPU package energy'],
+    ['intel-rapl:0:0', null, 'part of its package zone: adding it would count it twice'],
+  ]);
+  assert.equal(out.rapl.zones[0].maxEnergyRangeUj, '262143328850');
+  assert.deepEqual(out.use.cpu, { source: 'rapl', measured: true, reason: 'RAPL counters: package-0 (intel-rapl:0)' });
+  assert.equal(out.gpus.found.length, 0);
+  assert.equal(typeof out.cpu.tdp.watts, 'number');
+});
+
+test('detect: the text report says what is used and why', async (t) => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
+  t.after(() => rapl.cleanup());
+  const { stdout } = await run(process.execPath, [cli, 'detect', '--rapl-dir', rapl.root]);
+  assert.match(stdout, /^CPU {5}/);
+  assert.match(stdout, /intel-rapl:0 +package-0 +used \(cpu\): CPU package energy/);
+  assert.match(stdout, /\n {2}CPU {3}rapl \(measured\): RAPL counters: package-0 \(intel-rapl:0\)\n/);
+});
+
+test('usage errors exit 2 and say what was wrong', async () => {
+  await assert.rejects(run(process.execPath, [cli, 'detect', '--bogus']), (e: { code: number; stderr: string }) => {
+    assert.equal(e.code, 2);
+    assert.match(e.stderr, /^codecarbon: unknown option for detect: --bogus\n/);
+    return true;
+  });
+  await assert.rejects(run(process.execPath, [cli, 'detect'], { env: { ...process.env, CODECARBON_TRACKING_MODE: 'thread' } }),
+    (e: { code: number; stderr: string }) => {
+      assert.equal(e.stderr, 'codecarbon: tracking_mode (from environment variable CODECARBON_TRACKING_MODE): expected "machine" or "process", got "thread"\n');
+      return e.code === 2;
+    });
+});
