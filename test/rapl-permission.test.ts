@@ -2,11 +2,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { FakeProc, FakeRapl } from './helpers/sysfs.js';
+import { FakeProc, FakeRapl, tempDir } from './helpers/sysfs.js';
 
 const run = promisify(execFile);
-const samplerUrl = new URL('../src/sampler/sampler.js', import.meta.url).href;
+
+/**
+ * The package's run-time files in a world-readable temp dir: the checkout itself may sit below a
+ * folder that an unprivileged user cannot enter (mktemp -d makes them 0700).
+ */
+function readableCopy(): string {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const dir = tempDir('cc-pkg-');
+  for (const part of ['package.json', 'dist/src', 'build/release.wasm', 'data', 'node_modules/piscina']) {
+    cpSync(join(root, part), join(dir, part), { recursive: true });
+  }
+  return dir;
+}
 
 test('EACCES on energy_uj: one warning naming the file and the fixes, then the estimator', async (t) => {
   const rapl = new FakeRapl([
@@ -14,7 +29,9 @@ test('EACCES on energy_uj: one warning naming the file and the fixes, then the e
     { id: 'intel-rapl:0:0', name: 'core', energyUj: 10 },
   ]);
   const proc = new FakeProc({ model: 'AMD EPYC 7543 32-Core Processor' });
-  t.after(() => { rapl.cleanup(); proc.cleanup(); });
+  const pkg = readableCopy();
+  const samplerUrl = pathToFileURL(join(pkg, 'dist/src/sampler/sampler.js')).href;
+  t.after(() => { rapl.cleanup(); proc.cleanup(); rmSync(pkg, { recursive: true, force: true }); });
   // As root, mode 0400 is what the kernel sets and only an unprivileged child is refused; as an
   // ordinary user, the owner is refused once the mode is 000.
   const asRoot = process.getuid?.() === 0;
