@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { resolveEngineOptions } from '../src/sampler/options.js';
 import { SamplerLoop } from '../src/sampler/loop.js';
@@ -106,49 +107,47 @@ function threadCpuNs(): Map<string, number> {
   return out;
 }
 
-/** CPU time of the sampler thread at 10 Hz, from its own /proc schedstat, over 5 s of idle. */
-export async function samplerCpu(): Promise<Figure[]> {
-  const rapl = fourZones();
+/**
+ * CPU share of one core used, over 5 s of an idle main thread, by the busiest thread that
+ * `spawn()` created (read from that thread's own /proc/self/task/<tid>/schedstat).
+ */
+async function newThreadCpuPct(spawn: () => Promise<() => Promise<unknown>>): Promise<number> {
   const before = threadCpuNs();
-  const sampler = new Sampler({ raplDir: rapl.root, samplePeriodMs: 100 });
-  await sampler.start();
+  const stop = await spawn();
   await new Promise((r) => setTimeout(r, 500));
   const t0 = threadCpuNs();
   const w0 = performance.now();
   await new Promise((r) => setTimeout(r, 5000));
   const t1 = threadCpuNs();
   const wallNs = (performance.now() - w0) * 1e6;
-  await sampler.stop();
-  rapl.cleanup();
-  // The sampler is the thread that did not exist before start() and used the most CPU since.
+  await stop();
   const fresh = [...t1].filter(([tid]) => !before.has(tid)).map(([tid, ns]) => ns - (t0.get(tid) ?? ns));
-  const pct = (Math.max(0, ...fresh) / wallNs) * 100;
-  return [
-    { name: 'sampler thread CPU at 10 Hz (4 RAPL zones)', value: pct, unit: '% of one core', goal: '≤ 0.1 %',
-      method: 'the sampler thread\'s own /proc/self/task/<tid>/schedstat over 5 s while the main thread idles' },
-    await idleWakeBaseline(),
-  ];
+  return (Math.max(0, ...fresh) / wallNs) * 100;
 }
 
-/** The floor under the sampler's figure: a worker thread that only wakes at 10 Hz and does nothing. */
-async function idleWakeBaseline(): Promise<Figure> {
-  const before = threadCpuNs();
+/** CPU time of the sampler thread at 10 Hz, and the floor an empty worker waking at 10 Hz sets. */
+export async function samplerCpu(): Promise<Figure[]> {
+  const rapl = fourZones();
+  const sampler = new Sampler({ raplDir: rapl.root, samplePeriodMs: 100 });
+  const samplerPct = await newThreadCpuPct(async () => {
+    await sampler.start();
+    return () => sampler.stop();
+  });
+  rapl.cleanup();
   const code = `const { parentPort } = require('node:worker_threads');
     const ctl = new Int32Array(new SharedArrayBuffer(4));
     (async () => { for (;;) { const r = Atomics.waitAsync(ctl, 0, 0, 100); if (r.async) await r.value; } })();
     parentPort.on('message', () => {}); // as piscina's port does, keeps the thread alive
     parentPort.postMessage('up');`;
-  const { Worker } = await import('node:worker_threads');
-  const w = new Worker(code, { eval: true });
-  await new Promise((r) => w.once('message', r));
-  await new Promise((r) => setTimeout(r, 500));
-  const t0 = threadCpuNs();
-  const w0 = performance.now();
-  await new Promise((r) => setTimeout(r, 5000));
-  const t1 = threadCpuNs();
-  const wallNs = (performance.now() - w0) * 1e6;
-  await w.terminate();
-  const fresh = [...t1].filter(([tid]) => !before.has(tid)).map(([tid, ns]) => ns - (t0.get(tid) ?? ns));
-  return { name: 'baseline: an empty worker waking at 10 Hz (Atomics.waitAsync)', value: (Math.max(0, ...fresh) / wallNs) * 100,
-    unit: '% of one core', method: 'same method as the sampler figure, for a worker whose loop does nothing but wake: the floor this machine sets' };
+  const emptyPct = await newThreadCpuPct(async () => {
+    const w = new Worker(code, { eval: true });
+    await new Promise((r) => w.once('message', r));
+    return () => w.terminate();
+  });
+  const method = 'the thread\'s own /proc/self/task/<tid>/schedstat over 5 s while the main thread idles';
+  return [
+    { name: 'sampler thread CPU at 10 Hz (4 RAPL zones)', value: samplerPct, unit: '% of one core', goal: '≤ 0.1 %', method },
+    { name: 'baseline: an empty worker waking at 10 Hz (Atomics.waitAsync)', value: emptyPct, unit: '% of one core',
+      method: `${method}; a worker whose loop does nothing but wake: the floor this machine sets` },
+  ];
 }
