@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readCpuInfo } from '../src/sources/cpu-info.js';
 import { coldStart, markPair, samplerCpu, tickCost } from './engine.js';
 import { integratorVsReference, interpolateVsReference } from './integrator.js';
+import { intensityLookup } from './intensity.js';
 
 /** One measured figure and how it was measured. */
 export interface Figure {
@@ -16,7 +17,7 @@ export interface Figure {
 }
 
 const figures: Figure[] = [];
-for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, coldStart, samplerCpu]) {
+for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, coldStart, samplerCpu, intensityLookup]) {
   const got = await bench();
   for (const f of got) console.log(`${f.name.padEnd(58)} ${String(+f.value.toPrecision(4)).padStart(10)} ${f.unit}`);
   figures.push(...got);

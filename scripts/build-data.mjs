@@ -56,5 +56,66 @@ function buildCpuPower() {
   return `${doc.count} CPU models, ${skipped.length} malformed rows left out: ${JSON.stringify(skipped)}`;
 }
 
+const readJson = (rel) => JSON.parse(readFileSync(join(reference, rel), 'utf8'));
+const lbsPerMwhToGPerKwh = 0.45359237; // 1 lb = 0.45359237 kg; per MWh → per kWh cancels the 1000
+
+/** Per country (ISO-3): intensity with its year, and the generation mix it came with. */
+function buildCountries() {
+  const mix = readJson('private_infra/global_energy_mix.json');
+  const countries = {};
+  for (const [iso3, c] of Object.entries(mix)) {
+    if (c.iso_code !== iso3) throw new Error(`global_energy_mix.json: key ${iso3} holds ${c.iso_code}`);
+    // Key order is kept: the mix formula sums sources in this order, as upstream does.
+    const mixTWh = Object.fromEntries(Object.entries(c).filter(([k]) => k.endsWith('_TWh')).map(([k, v]) => [k.slice(0, -4), v]));
+    countries[iso3] = { name: c.country_name, gCo2ePerKwh: c.carbon_intensity, year: c.year, mixTWh };
+  }
+  const perSource = readJson('private_infra/carbon_intensity_per_source.json');
+  const factors = Object.fromEntries(Object.entries(perSource).filter(([k, v]) => typeof v === 'number' && k !== 'world_average'));
+  const sources = Object.fromEntries(Object.entries(perSource).filter(([k]) => k.endsWith('_source')).map(([k, v]) => [k.slice(0, -7), v]));
+  writeFileSync(join(out, 'countries.json'), JSON.stringify({
+    about: 'Electricity carbon intensity per country (ISO 3166-1 alpha-3) in gCO2e/kWh with its year, and generation per source in TWh; Our World in Data via CodeCarbon 3.3.0. Per-source life-cycle factors in gCO2e/kWh for the mix formula. See data/README.md.',
+    worldAverageGCo2ePerKwh: perSource.world_average,
+    sourceFactorsGCo2ePerKwh: factors,
+    sourceFactorRefs: sources,
+    countries,
+  }) + '\n');
+  return `${Object.keys(countries).length} countries, ${Object.keys(factors).length} per-source factors`;
+}
+
+/** US states, Canadian provinces, Nordic bidding zones and Google Cloud regions. */
+function buildRegions() {
+  const usa = readJson('private_infra/2016/usa_emissions.json');
+  if (usa._unit?.emissions !== 'lbs/MWh') throw new Error(`usa_emissions.json: unit ${usa._unit?.emissions}`);
+  const usStates = {};
+  for (const [name, v] of Object.entries(usa)) {
+    if (name === '_unit') continue;
+    usStates[name] = { code: v.regionCode, lbsPerMwh: v.emissions, gCo2ePerKwh: v.emissions * lbsPerMwhToGPerKwh };
+  }
+  const canada = readJson('private_infra/2023/canada_energy_mix.json');
+  const nordic = readJson('private_infra/nordic_emissions.json');
+  const nordicZones = Object.fromEntries(Object.entries(nordic.data).map(([zone, v]) => {
+    if (v.unit !== 'gCO2eq/kWh') throw new Error(`nordic_emissions.json: ${zone} unit ${v.unit}`);
+    return [zone, { gCo2ePerKwh: v.emission_factor, year: v.year, description: v.description }];
+  }));
+  const [header, ...rows] = parseCsv(readFileSync(join(reference, 'cloud', 'impact.csv'), 'utf8').replace(/^\uFEFF/, ''));
+  const col = (name) => header.indexOf(name);
+  const cloudRegions = {};
+  for (const r of rows) {
+    // Upstream spells Doha's region me-cenrtal1; Google calls it me-central1.
+    const region = r[col('region')] === 'me-cenrtal1' ? 'me-central1' : r[col('region')];
+    cloudRegions[`${r[col('provider')]}:${region}`] = {
+      provider: r[col('provider')], region, countryIsoCode: r[col('countryIsoCode')], countryName: r[col('country_name')],
+      state: r[col('state')] || null, city: r[col('city')] || null, gCo2ePerKwh: Number(r[col('impact')]),
+    };
+  }
+  writeFileSync(join(out, 'regions.json'), JSON.stringify({
+    about: 'Regional carbon intensity: US states (EPA eGRID 2016, lbs/MWh converted to gCO2e/kWh), Canadian provinces (2023 generation shares in %), Nordic bidding zones (ENTSO-E averages), Google Cloud regions (Google); via CodeCarbon 3.3.0. See data/README.md.',
+    usStates, canadaProvincesMix2023: canada, nordicZones, nordicUpdated: nordic.metadata?.last_updated ?? null, cloudRegions,
+  }) + '\n');
+  return `${Object.keys(usStates).length} US states, ${Object.keys(canada).length} provinces, ${Object.keys(nordicZones).length} Nordic zones, ${Object.keys(cloudRegions).length} cloud regions`;
+}
+
 mkdirSync(out, { recursive: true });
 console.log(`data/cpu-power.json: ${buildCpuPower()}`);
+console.log(`data/countries.json: ${buildCountries()}`);
+console.log(`data/regions.json: ${buildRegions()}`);

@@ -5,3 +5,4 @@ export type { Anchor, IntervalEnergy, Resolution, Timeline } from './sampler/tim
 export { resolveEngineOptions, type EngineOptions } from './sampler/options.js';
 export { planHardware as detectHardware, type HardwarePlan } from './sources/detect.js';
 export type { ChannelInfo, Component, SourceName } from './sources/source.js';
+export { intensityFor, type Intensity, type IntensityQuery, type IntensitySource } from './emissions/intensity.js';

@@ -15,7 +15,7 @@ test('require("codecarbon") works and starts no thread, opens no file', async ()
   const { stdout, stderr } = await run(process.execPath, ['-e', script]);
   const out = JSON.parse(stdout) as { keys: string[]; threads: number };
   assert.deepEqual(out.keys, ['CodeCarbonError', 'ConfigError', 'Sampler', 'SamplerError', 'SamplerErrorEvent',
-    'SamplerWarningEvent', 'SourcePermissionError', 'SourceUnavailableError', 'detectHardware', 'resolveEngineOptions']);
+    'SamplerWarningEvent', 'SourcePermissionError', 'SourceUnavailableError', 'detectHardware', 'intensityFor', 'resolveEngineOptions']);
   assert.equal(out.threads, 0);
   assert.doesNotMatch(stderr, /Error/);
 });

@@ -1,0 +1,42 @@
+// Lazy loaders for the carbon-intensity tables in data/ (read on the first lookup, then kept).
+import { readFileSync } from 'node:fs';
+
+/** One country of data/countries.json. */
+export interface CountryRow {
+  readonly name: string;
+  readonly gCo2ePerKwh: number;
+  readonly year: number;
+  /** Generation per source in TWh, in upstream's key order. */
+  readonly mixTWh: Readonly<Record<string, number>>;
+}
+
+export interface CountryTable {
+  readonly worldAverageGCo2ePerKwh: number;
+  readonly sourceFactorsGCo2ePerKwh: Readonly<Record<string, number>>;
+  readonly countries: Readonly<Record<string, CountryRow>>;
+}
+
+export interface CloudRegionRow {
+  readonly provider: string;
+  readonly region: string;
+  readonly countryIsoCode: string;
+  readonly countryName: string;
+  readonly state: string | null;
+  readonly city: string | null;
+  readonly gCo2ePerKwh: number;
+}
+
+export interface RegionTable {
+  readonly usStates: Readonly<Record<string, { code: string; lbsPerMwh: number; gCo2ePerKwh: number }>>;
+  readonly canadaProvincesMix2023: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly nordicZones: Readonly<Record<string, { gCo2ePerKwh: number; year: number; description: string }>>;
+  readonly cloudRegions: Readonly<Record<string, CloudRegionRow>>;
+}
+
+function load<T>(file: string): () => T {
+  let cached: T | undefined;
+  return () => (cached ??= JSON.parse(readFileSync(new URL(`../../../data/${file}`, import.meta.url), 'utf8')) as T);
+}
+
+export const countryTable = load<CountryTable>('countries.json');
+export const regionTable = load<RegionTable>('regions.json');

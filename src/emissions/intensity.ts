@@ -1,0 +1,190 @@
+// Carbon intensity of a kWh anywhere: CodeCarbon 3.3.0's static lookup order, with its sources named.
+import { ConfigError } from '../errors.js';
+import { countryTable, regionTable, type CountryRow } from './data.js';
+
+/** Where an intensity figure came from. */
+export type IntensitySource =
+  | 'forced' | 'cloud-region' | 'us-state' | 'canada-province' | 'nordic-zone'
+  | 'country' | 'country-mix' | 'world-average';
+
+/** What to look up: a country (ISO-3 code or name), a region in it, or a cloud region. */
+export interface IntensityQuery {
+  readonly countryIsoCode?: string | null;
+  readonly region?: string | null;
+  readonly cloudProvider?: string | null;
+  readonly cloudRegion?: string | null;
+  /** force_carbon_intensity_g_co2e_kwh: wins over every table. */
+  readonly forceGCo2ePerKwh?: number | null;
+  readonly dataset?: 'codecarbon';
+}
+
+/** A kWh's emissions where the query points, and how that figure was found. */
+export interface Intensity {
+  readonly gCo2ePerKwh: number;
+  readonly source: IntensitySource;
+  readonly dataset: 'codecarbon';
+  /** Year of the figure; null when the table gives none (a forced value). */
+  readonly year: number | null;
+  /** One line a person can read, naming the table and the key used. */
+  readonly detail: string;
+  readonly countryIsoCode: string | null;
+  readonly countryName: string | null;
+}
+
+/** Upstream's fossil factors for Canadian provinces, in kg/kWh (hard-coded there, kept as is). */
+const canadaFactorsKgPerKwh = { coal: 0.995725971, petroleum: 0.8166885263, naturalGas: 0.7438415916 };
+const canadaCodes: Record<string, string> = {
+  ab: 'alberta', bc: 'british columbia', mb: 'manitoba', nb: 'new brunswick', nl: 'newfoundland and labrador',
+  ns: 'nova scotia', nt: 'northwest territories', nu: 'nunavut', on: 'ontario', pe: 'prince edward island',
+  qc: 'quebec', sk: 'saskatchewan', yt: 'yukon',
+};
+const nordicCountries: Record<string, RegExp> = { SWE: /^SE[1-4]$/, NOR: /^NO[1-5]$/, FIN: /^FI$/ };
+/** IEA Global Energy & CO2 Status Report 2019, upstream's world average. */
+const worldAverageYear = 2019;
+/** Google's region figures in upstream's impact.csv were updated mid-2024. */
+const cloudTableYear = 2024;
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** The `n` labels whose keys come closest to `input` (case-insensitive edit distance). */
+export function closest(input: string, candidates: readonly (readonly [label: string, ...keys: string[]])[], n = 3): string[] {
+  const x = input.trim().toLowerCase();
+  return candidates
+    .map(([label, ...keys]) => [label, Math.min(...(keys.length > 0 ? keys : [label]).map((k) => distance(x, k.toLowerCase())))] as const)
+    .sort((p, q) => p[1] - q[1] || p[0].localeCompare(q[0])).slice(0, n).map(([label]) => label);
+}
+
+/**
+ * ISO-3 code for a country given as an ISO-3 code or an English name, any case.
+ * @throws ConfigError listing the closest valid codes.
+ */
+export function resolveCountry(input: string, origin = 'argument'): string {
+  const { countries } = countryTable();
+  const code = input.trim().toUpperCase();
+  if (countries[code] !== undefined) return code;
+  const byName = Object.entries(countries).find(([, c]) => c.name.toLowerCase() === input.trim().toLowerCase());
+  if (byName !== undefined) return byName[0];
+  const near = closest(input, Object.entries(countries).map(([iso, c]) => [`${iso} (${c.name})`, iso, c.name] as const));
+  throw new ConfigError('country_iso_code', origin, `unknown country ${JSON.stringify(input)}; closest: ${near.join(', ')}`);
+}
+
+function fromCountry(iso3: string, row: CountryRow, note: string): Intensity {
+  const base = { dataset: 'codecarbon' as const, countryIsoCode: iso3, countryName: row.name };
+  if (row.gCo2ePerKwh !== 0) {
+    return { ...base, gCo2ePerKwh: row.gCo2ePerKwh, source: 'country', year: row.year,
+      detail: `${row.name} (${iso3}), ${row.year}, Our World in Data${note}` };
+  }
+  // Upstream's fallback for a zero intensity: per-source factors weighted by generation, used only
+  // when the sources with a factor add up to the total exactly, else the world average.
+  const { sourceFactorsGCo2ePerKwh: factors, worldAverageGCo2ePerKwh: world } = countryTable();
+  let twh = 0;
+  let weighted = 0;
+  for (const [source, value] of Object.entries(row.mixTWh)) {
+    const f = factors[source];
+    if (f === undefined) continue;
+    twh += value;
+    weighted += value * f;
+  }
+  if (twh > 0 && twh === row.mixTWh['total']) {
+    return { ...base, gCo2ePerKwh: weighted / twh, source: 'country-mix', year: row.year,
+      detail: `${row.name} (${iso3}), ${row.year} generation mix × per-source life-cycle factors${note}` };
+  }
+  return { ...base, gCo2ePerKwh: world, source: 'world-average', year: worldAverageYear,
+    detail: `world average (IEA 2019): no usable figure for ${row.name} (${iso3})${note}` };
+}
+
+function worldAverage(why: string): Intensity {
+  return { gCo2ePerKwh: countryTable().worldAverageGCo2ePerKwh, source: 'world-average', dataset: 'codecarbon',
+    year: worldAverageYear, detail: `world average (IEA 2019): ${why}`, countryIsoCode: null, countryName: null };
+}
+
+function fromRegion(iso3: string, region: string, row: CountryRow): Intensity | null {
+  const { usStates, canadaProvincesMix2023, nordicZones } = regionTable();
+  const base = { dataset: 'codecarbon' as const, countryIsoCode: iso3, countryName: row.name };
+  const key = region.trim().toLowerCase();
+  if (iso3 === 'USA') {
+    const name = usStates[key] !== undefined ? key : Object.keys(usStates).find((s) => usStates[s]!.code.toLowerCase() === key);
+    if (name === undefined) {
+      throw new ConfigError('region', 'argument', `unknown US state ${JSON.stringify(region)}; closest: ${closest(region, Object.entries(usStates).map(([n, v]) => [n, n, v.code] as const)).join(', ')}`);
+    }
+    const s = usStates[name]!;
+    return { ...base, gCo2ePerKwh: s.gCo2ePerKwh, source: 'us-state', year: 2016,
+      detail: `US state ${name} (${s.code}), EPA eGRID 2016, ${s.lbsPerMwh} lbs/MWh` };
+  }
+  if (iso3 === 'CAN') {
+    const name = canadaProvincesMix2023[key] !== undefined ? key : canadaCodes[key];
+    const mix = name === undefined ? undefined : canadaProvincesMix2023[name];
+    if (mix === undefined || name === undefined) {
+      throw new ConfigError('region', 'argument', `unknown Canadian province ${JSON.stringify(region)}; closest: ${closest(region, Object.keys(canadaProvincesMix2023).map((n) => [n] as const)).join(', ')}`);
+    }
+    const total = mix['total']!;
+    const kgPerKwh = (mix['coal']! / total) * canadaFactorsKgPerKwh.coal + (mix['petroleum']! / total) * canadaFactorsKgPerKwh.petroleum
+      + (mix['naturalGas']! / total) * canadaFactorsKgPerKwh.naturalGas;
+    return { ...base, gCo2ePerKwh: kgPerKwh * 1000, source: 'canada-province', year: 2023,
+      detail: `Canadian province ${name}, 2023 generation mix (coal, petroleum and gas counted; other sources as zero)` };
+  }
+  const zonePattern = nordicCountries[iso3];
+  const zone = region.trim().toUpperCase();
+  if (zonePattern !== undefined && zonePattern.test(zone)) {
+    const z = nordicZones[zone]!;
+    return { ...base, gCo2ePerKwh: z.gCo2ePerKwh, source: 'nordic-zone', year: z.year,
+      detail: `Nordic bidding zone ${zone} (${z.description}), ENTSO-E average ${z.year}` };
+  }
+  return null;
+}
+
+function fromCloud(q: IntensityQuery): Intensity | { note: string } {
+  const provider = q.cloudProvider!.trim().toLowerCase();
+  const region = q.cloudRegion?.trim().toLowerCase();
+  if (!region) throw new ConfigError('cloud_region', 'argument', `required with cloud_provider ${JSON.stringify(q.cloudProvider)} (e.g. "europe-west1")`);
+  const row = regionTable().cloudRegions[`${provider}:${region}`];
+  if (row !== undefined) {
+    return { gCo2ePerKwh: row.gCo2ePerKwh, source: 'cloud-region', dataset: 'codecarbon', year: cloudTableYear,
+      detail: `${provider} region ${region} (${row.city ?? row.countryName}), Google Cloud region carbon data`,
+      countryIsoCode: row.countryIsoCode, countryName: row.countryName };
+  }
+  return { note: provider === 'gcp'
+    ? `; gcp region ${region} is not in the cloud table`
+    : `; ${provider} publishes no grid intensity for ${region}, so the country's is used` };
+}
+
+/**
+ * Grid carbon intensity for a location, synchronous, from data/ (CodeCarbon's order: forced,
+ * cloud region, US state / Canadian province / Nordic zone, country, country mix, world average).
+ * @throws ConfigError for an unknown country, US state or Canadian province (with the closest ones).
+ */
+export function intensityFor(q: IntensityQuery = {}): Intensity {
+  if (q.forceGCo2ePerKwh !== undefined && q.forceGCo2ePerKwh !== null) {
+    if (!(q.forceGCo2ePerKwh >= 0) || !Number.isFinite(q.forceGCo2ePerKwh)) {
+      throw new ConfigError('force_carbon_intensity_g_co2e_kwh', 'argument', `expected a number >= 0, got ${q.forceGCo2ePerKwh}`);
+    }
+    return { gCo2ePerKwh: q.forceGCo2ePerKwh, source: 'forced', dataset: 'codecarbon', year: null,
+      detail: 'force_carbon_intensity_g_co2e_kwh', countryIsoCode: null, countryName: null };
+  }
+  let note = '';
+  if (q.cloudProvider) {
+    const cloud = fromCloud(q);
+    if ('gCo2ePerKwh' in cloud) return cloud;
+    note = cloud.note;
+  }
+  if (!q.countryIsoCode) return worldAverage(`no country known${note}`);
+  const iso3 = resolveCountry(q.countryIsoCode);
+  const row = countryTable().countries[iso3]!;
+  if (q.region) {
+    const regional = fromRegion(iso3, q.region, row);
+    if (regional !== null) return regional;
+  }
+  return fromCountry(iso3, row, note);
+}

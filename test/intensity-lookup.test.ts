@@ -1,0 +1,57 @@
+// Carbon intensity lookup: upstream's order and pinned figures, minus its known bugs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { intensityFor } from '../src/emissions/intensity.js';
+
+const kgFor = (kWh: number, q: Parameters<typeof intensityFor>[0]): number => kWh * intensityFor(q).gCo2ePerKwh / 1000;
+const near = (actual: number, expected: number, rel = 1e-12): void =>
+  assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${actual} vs ${expected}`);
+
+test('upstream pins: France, no country, SE2, Ontario', () => {
+  assert.equal(Math.round(kgFor(1, { countryIsoCode: 'FRA' }) * 1e5) / 1e5, 0.05604);
+  assert.equal(kgFor(1, {}), 0.475);
+  assert.equal(kgFor(1, { countryIsoCode: 'SWE', region: 'SE2' }), 0.018);
+  near(kgFor(3, { countryIsoCode: 'CAN', region: 'ontario' }), 3 * (0.8166885263 * 0.1 + 0.7438415916 * 8.6) / 100.1);
+});
+
+test('each step of the order says where its figure came from', () => {
+  const pick = (q: Parameters<typeof intensityFor>[0]) => { const r = intensityFor(q); return [r.source, r.year, r.countryIsoCode]; };
+  assert.deepEqual(pick({ forceGCo2ePerKwh: 0, countryIsoCode: 'POL' }), ['forced', null, null]);
+  assert.deepEqual(pick({ cloudProvider: 'gcp', cloudRegion: 'europe-west9', countryIsoCode: 'POL' }), ['cloud-region', 2024, 'FRA']);
+  assert.deepEqual(pick({ countryIsoCode: 'USA', region: 'TX' }), ['us-state', 2016, 'USA']);
+  assert.deepEqual(pick({ countryIsoCode: 'can', region: 'QC' }), ['canada-province', 2023, 'CAN']);
+  assert.deepEqual(pick({ countryIsoCode: 'NOR', region: 'no3' }), ['nordic-zone', 2024, 'NOR']);
+  assert.deepEqual(pick({ countryIsoCode: 'SWE', region: 'Stockholm' }), ['country', 2023, 'SWE']);
+  assert.deepEqual(pick({ countryIsoCode: 'Germany' }), ['country', 2023, 'DEU']);
+  assert.deepEqual(pick({ countryIsoCode: 'CAF' }), ['country-mix', 2022, 'CAF']);
+  assert.deepEqual(pick({}), ['world-average', 2019, null]);
+});
+
+test('regional figures: eGRID states converted from lbs/MWh, Quebec from the mix', () => {
+  near(intensityFor({ countryIsoCode: 'USA', region: 'California' }).gCo2ePerKwh, 452.541 * 0.45359237);
+  near(intensityFor({ countryIsoCode: 'USA', region: 'west virginia' }).gCo2ePerKwh, 896.2, 1e-3);
+  assert.equal(intensityFor({ countryIsoCode: 'CAF' }).gCo2ePerKwh, 26);
+  near(intensityFor({ countryIsoCode: 'CAN', region: 'quebec' }).gCo2ePerKwh, 3.937, 1e-3);
+});
+
+test('fixed upstream bugs: europe-west10 is Berlin, me-central1 is found, AWS says it fell back', () => {
+  const berlin = intensityFor({ cloudProvider: 'gcp', cloudRegion: 'europe-west10' });
+  assert.deepEqual([berlin.gCo2ePerKwh, berlin.countryIsoCode], [345, 'DEU']);
+  assert.notEqual(intensityFor({ cloudProvider: 'gcp', cloudRegion: 'europe-west1' }).countryIsoCode, 'DEU');
+  assert.equal(intensityFor({ cloudProvider: 'gcp', cloudRegion: 'me-central1' }).countryIsoCode, 'QAT');
+  const aws = intensityFor({ cloudProvider: 'aws', cloudRegion: 'eu-west-3', countryIsoCode: 'FRA' });
+  assert.equal(aws.source, 'country');
+  assert.equal(aws.detail, 'France (FRA), 2023, Our World in Data; aws publishes no grid intensity for eu-west-3, so the country\'s is used');
+  assert.equal(intensityFor({ cloudProvider: 'aws', cloudRegion: 'eu-west-3' }).detail,
+    'world average (IEA 2019): no country known; aws publishes no grid intensity for eu-west-3, so the country\'s is used');
+});
+
+test('bad inputs: clear errors with the closest valid values', () => {
+  assert.throws(() => intensityFor({ countryIsoCode: 'Frnace' }),
+    { name: 'ConfigError', message: 'country_iso_code (from argument): unknown country "Frnace"; closest: FRA (France), GRC (Greece), ARE (United Arab Emirates)' });
+  assert.throws(() => intensityFor({ countryIsoCode: 'USA', region: 'califrnia' }),
+    { message: 'region (from argument): unknown US state "califrnia"; closest: california, arizona, alabama' });
+  assert.throws(() => intensityFor({ countryIsoCode: 'CAN', region: 'ontrio' }), { message: /^region \(from argument\): unknown Canadian province "ontrio"; closest: ontario, / });
+  assert.throws(() => intensityFor({ cloudProvider: 'gcp' }), { message: 'cloud_region (from argument): required with cloud_provider "gcp" (e.g. "europe-west1")' });
+  assert.throws(() => intensityFor({ forceGCo2ePerKwh: -1 }), { message: 'force_carbon_intensity_g_co2e_kwh (from argument): expected a number >= 0, got -1' });
+});
