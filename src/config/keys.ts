@@ -1,0 +1,81 @@
+// Every configuration key CodeCarbon 3.3.0 reads (plus this port's own), with type and default.
+
+/** How a key's text is read. */
+export type KeyKind =
+  | { readonly type: 'string' }
+  | { readonly type: 'number'; readonly min?: number; readonly exclusiveMin?: boolean }
+  | { readonly type: 'int'; readonly min?: number }
+  | { readonly type: 'bool' }
+  | { readonly type: 'enum'; readonly values: readonly string[] }
+  | { readonly type: 'list' };
+
+export interface KeySpec {
+  /** The INI / environment name (snake_case). */
+  readonly key: string;
+  readonly kind: KeyKind;
+  readonly default: unknown;
+}
+
+const str = { type: 'string' } as const;
+const bool = { type: 'bool' } as const;
+const list = { type: 'list' } as const;
+const positive = { type: 'number', min: 0, exclusiveMin: true } as const;
+const nonNegative = { type: 'number', min: 0 } as const;
+const oneOf = (...values: string[]): KeyKind => ({ type: 'enum', values });
+
+/** Upstream's defaults, key by key (CodeCarbon 3.3.0), then this port's own keys. */
+export const keySpecs: readonly KeySpec[] = [
+  { key: 'project_name', kind: str, default: 'codecarbon' },
+  { key: 'experiment_id', kind: str, default: '5b0fa12a-3dd7-45bb-9766-cc326314d9f1' },
+  { key: 'experiment_name', kind: str, default: 'base' },
+  { key: 'measure_power_secs', kind: positive, default: 15 },
+  { key: 'api_call_interval', kind: { type: 'int', min: -1 }, default: 8 },
+  { key: 'api_endpoint', kind: str, default: 'https://api.codecarbon.io' },
+  { key: 'api_key', kind: str, default: 'api_key' },
+  { key: 'output_dir', kind: str, default: '.' },
+  { key: 'output_file', kind: str, default: 'emissions.csv' },
+  { key: 'output_methods', kind: list, default: null },
+  { key: 'save_to_file', kind: bool, default: true },
+  { key: 'save_to_api', kind: bool, default: false },
+  { key: 'save_to_logger', kind: bool, default: false },
+  { key: 'save_to_prometheus', kind: bool, default: false },
+  { key: 'save_to_logfire', kind: bool, default: false },
+  { key: 'prometheus_url', kind: str, default: 'localhost:9091' },
+  { key: 'emissions_endpoint', kind: str, default: null },
+  { key: 'gpu_ids', kind: list, default: null },
+  { key: 'tracking_mode', kind: oneOf('machine', 'process'), default: 'machine' },
+  { key: 'log_level', kind: oneOf('debug', 'info', 'warning', 'error', 'critical'), default: 'info' },
+  { key: 'logger_preamble', kind: str, default: '' },
+  { key: 'on_csv_write', kind: oneOf('append', 'update'), default: 'append' },
+  { key: 'force_cpu_power', kind: positive, default: null },
+  { key: 'force_ram_power', kind: positive, default: null },
+  { key: 'force_mode_cpu_load', kind: bool, default: false },
+  { key: 'pue', kind: positive, default: 1 },
+  { key: 'wue', kind: nonNegative, default: 0 },
+  { key: 'force_carbon_intensity_g_co2e_kwh', kind: nonNegative, default: null },
+  { key: 'electricitymaps_api_token', kind: str, default: null },
+  { key: 'allow_multiple_runs', kind: bool, default: true },
+  { key: 'rapl_include_dram', kind: bool, default: false },
+  { key: 'rapl_prefer_psys', kind: bool, default: false },
+  { key: 'country_iso_code', kind: str, default: null },
+  { key: 'region', kind: str, default: null },
+  { key: 'cloud_provider', kind: str, default: null },
+  { key: 'cloud_region', kind: str, default: null },
+  { key: 'country_2letter_iso_code', kind: str, default: null },
+  { key: 'organization_id', kind: str, default: null },
+  { key: 'project_id', kind: str, default: null },
+  // This port's own keys.
+  { key: 'rapl_dir', kind: str, default: '/sys/class/powercap' },
+  { key: 'nvml_library', kind: str, default: 'libnvidia-ml.so.1' },
+  { key: 'sample_period_ms', kind: positive, default: 100 },
+  { key: 'carbon_intensity_dataset', kind: oneOf('codecarbon', 'ember'), default: 'codecarbon' },
+];
+
+/** Old names still read, as upstream reads them. */
+export const keyAliases: Readonly<Record<string, string>> = { co2_signal_api_token: 'electricitymaps_api_token' };
+
+/** snake_case key → camelCase option (`force_carbon_intensity_g_co2e_kwh` → `forceCarbonIntensityGCo2eKwh`). */
+export const camel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+export const specByKey: ReadonlyMap<string, KeySpec> = new Map(keySpecs.map((s) => [s.key, s]));
+export const specByOption: ReadonlyMap<string, KeySpec> = new Map(keySpecs.map((s) => [camel(s.key), s]));

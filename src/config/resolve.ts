@@ -1,0 +1,118 @@
+// Configuration precedence: arguments > CODECARBON_* env > ./.codecarbon.config > ~/.codecarbon.config > defaults.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { closest } from '../emissions/intensity.js';
+import { parseConfigText } from './ini.js';
+import { camel, keyAliases, keySpecs, specByKey, specByOption, type KeySpec } from './keys.js';
+
+/** Every key's value after precedence, camelCased, with where each came from. */
+export interface Resolved {
+  readonly values: Readonly<Record<string, unknown>>;
+  /** camelCase key → 'argument' | 'environment variable X' | a file path | 'default'. */
+  readonly origins: Readonly<Record<string, string>>;
+  /** Unknown keys in files or the environment, each with the closest known key. */
+  readonly warnings: readonly string[];
+}
+
+const truthy = new Set(['true', '1', 'yes', 'on']);
+const falsy = new Set(['false', '0', 'no', 'off']);
+
+/** Reads one value for its key, from text (files, env) or typed (arguments). */
+export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
+  const name = origin === 'argument' ? camel(spec.key) : spec.key;
+  const fail = (expected: string): never => {
+    throw new ConfigError(name, origin, `expected ${expected}, got ${JSON.stringify(raw)}`);
+  };
+  if (raw === null) return null;
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  const k = spec.kind;
+  switch (k.type) {
+    case 'string':
+      return typeof text === 'string' ? text : fail('a string');
+    case 'bool':
+      if (typeof text === 'boolean') return text;
+      if (typeof text === 'string' && truthy.has(text.toLowerCase())) return true;
+      if (typeof text === 'string' && falsy.has(text.toLowerCase())) return false;
+      return fail('true or false (also 1/0, yes/no, on/off)');
+    case 'enum':
+      if (typeof text === 'string' && k.values.includes(text.toLowerCase())) return text.toLowerCase();
+      return fail(`one of ${k.values.map((v) => `"${v}"`).join(', ')}`);
+    case 'list': {
+      const items = typeof text === 'string' ? text.split(',') : Array.isArray(text) ? text.map(String) : fail('a comma-separated list');
+      return items.map((s) => s.trim()).filter((s) => s !== '');
+    }
+    case 'number':
+    case 'int': {
+      const n = typeof text === 'string' && text !== '' ? Number(text) : text;
+      const min = k.min ?? -Infinity;
+      const exclusive = k.type === 'number' && k.exclusiveMin === true;
+      const ok = typeof n === 'number' && Number.isFinite(n) && (exclusive ? n > min : n >= min) && (k.type === 'number' || Number.isInteger(n));
+      if (ok) return n;
+      return fail(`${k.type === 'int' ? 'an integer' : 'a number'} ${exclusive ? '>' : '>='} ${min}`);
+    }
+  }
+}
+
+function readFile(path: string): Record<string, string> {
+  if (!existsSync(path)) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('config file', path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? e}); fix its permissions or remove it`);
+  }
+  return parseConfigText(text, path);
+}
+
+/** Options for where configuration comes from (tests point them at temp dirs). */
+export interface ConfigSources {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly home?: string;
+}
+
+/**
+ * Merges every source with CodeCarbon's precedence and converts each value to its type.
+ * @throws ConfigError for an unknown argument or a value of the wrong form, naming the key and its origin.
+ */
+export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: ConfigSources = {}): Resolved {
+  const env = sources.env ?? process.env;
+  const layers: [string, Record<string, unknown>][] = [];
+  const home = join(sources.home ?? homedir(), '.codecarbon.config');
+  const local = join(sources.cwd ?? process.cwd(), '.codecarbon.config');
+  layers.push([home, readFile(home)]);
+  if (local !== home) layers.push([local, readFile(local)]);
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && name.toLowerCase().startsWith('codecarbon_')) {
+      layers.push([`environment variable ${name}`, { [name.slice('codecarbon_'.length).toLowerCase()]: value }]);
+    }
+  }
+  const values: Record<string, unknown> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), s.default]));
+  const origins: Record<string, string> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), 'default']));
+  const warnings: string[] = [];
+  const known = keySpecs.map((s) => [s.key] as const);
+  for (const [origin, layer] of layers) {
+    for (const [rawKey, raw] of Object.entries(layer)) {
+      const key = keyAliases[rawKey] ?? rawKey;
+      const spec = specByKey.get(key);
+      if (spec === undefined) {
+        warnings.push(`unknown configuration key "${rawKey}" in ${origin} is ignored; did you mean "${closest(rawKey, known, 1)[0]}"?`);
+        continue;
+      }
+      values[camel(key)] = convert(spec, raw, origin);
+      origins[camel(key)] = origin;
+    }
+  }
+  for (const [name, raw] of Object.entries(args)) {
+    if (raw === undefined) continue;
+    const spec = specByOption.get(name);
+    if (spec === undefined) {
+      throw new ConfigError(name, 'argument', `unknown option; did you mean "${closest(name, [...specByOption.keys()].map((k) => [k] as const), 1)[0]}"?`);
+    }
+    values[name] = convert(spec, raw, 'argument');
+    origins[name] = 'argument';
+  }
+  return { values: Object.freeze(values), origins: Object.freeze(origins), warnings };
+}
