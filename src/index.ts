@@ -6,3 +6,7 @@ export { resolveEngineOptions, type EngineOptions } from './sampler/options.js';
 export { planHardware as detectHardware, type HardwarePlan } from './sources/detect.js';
 export type { ChannelInfo, Component, SourceName } from './sources/source.js';
 export { intensityFor, type Intensity, type IntensityQuery, type IntensitySource } from './emissions/intensity.js';
+export { EmissionsTracker, OfflineEmissionsTracker, TrackerWarningEvent, MeasurementEvent, type ResolvedOptions } from './tracker.js';
+export type { TrackerOptions } from './types.js';
+export { columns, upstreamColumns, taskColumns, type EmissionsRecord } from './output/record.js';
+export { OutputError } from './output/csv.js';

@@ -14,8 +14,10 @@ test('require("codecarbon") works and starts no thread, opens no file', async ()
     console.log(JSON.stringify({ keys: Object.keys(m).sort(), threads: after - before }));`;
   const { stdout, stderr } = await run(process.execPath, ['-e', script]);
   const out = JSON.parse(stdout) as { keys: string[]; threads: number };
-  assert.deepEqual(out.keys, ['CodeCarbonError', 'ConfigError', 'Sampler', 'SamplerError', 'SamplerErrorEvent',
-    'SamplerWarningEvent', 'SourcePermissionError', 'SourceUnavailableError', 'detectHardware', 'intensityFor', 'resolveEngineOptions']);
+  assert.deepEqual(out.keys, ['CodeCarbonError', 'ConfigError', 'EmissionsTracker', 'MeasurementEvent', 'OfflineEmissionsTracker',
+    'OutputError', 'Sampler', 'SamplerError', 'SamplerErrorEvent', 'SamplerWarningEvent', 'SourcePermissionError',
+    'SourceUnavailableError', 'TrackerWarningEvent', 'columns', 'detectHardware', 'intensityFor', 'resolveEngineOptions',
+    'taskColumns', 'upstreamColumns']);
   assert.equal(out.threads, 0);
   assert.doesNotMatch(stderr, /Error/);
 });

@@ -63,6 +63,11 @@ export class Sampler extends EventTarget {
     return this.#info;
   }
 
+  /** True once stop() was called: a stopped sampler does not start again. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
   /** The timeline, once the first sample exists. */
   get timeline(): Timeline | null {
     return this.#timeline;

@@ -16,7 +16,10 @@ export interface IntervalEnergy {
   /** True once a sample at or after the interval's end exists: the figures will not change. */
   readonly final: boolean;
   readonly resolution: Resolution;
-  /** Part of the interval no sample covers (before the sampler's first sample), in ms. */
+  /**
+   * Part of the interval before the sampler's first sample, in ms: its energy is extrapolated from
+   * the first sampled interval's mean power (an estimate).
+   */
   readonly uncoveredMs: number;
 }
 
@@ -91,12 +94,27 @@ export class Timeline {
     const a = start !== undefined && start.tMs === t0Ms ? this.anchorValues(start, v0) : this.valuesAt(t0Ms, v0);
     const b = this.valuesAt(t1Ms, v1);
     const energyUj = v1.map((e, c) => Math.max(0, e - v0[c]!));
+    const uncoveredMs = Math.min(Math.max(0, a.uncoveredMs), t1Ms - t0Ms);
+    if (uncoveredMs > 0) this.#extrapolateHead(uncoveredMs, energyUj);
     return {
       energyUj,
       final: a.final && b.final,
       resolution: t1Ms - t0Ms < this.periodMs ? 'apportioned' : 'sampled',
-      uncoveredMs: Math.min(Math.max(0, a.uncoveredMs), t1Ms - t0Ms),
+      uncoveredMs,
     };
+  }
+
+  /**
+   * Time before the sampler's first sample has no reading: it gets the mean power of the first
+   * sampled interval (an estimate, reported as uncoveredMs), rather than no energy at all.
+   */
+  #extrapolateHead(uncoveredMs: number, energyUj: Float64Array): void {
+    if (this.ring.oldest() !== 0 || this.ring.published() < 2) return;
+    const first = new Float64Array(this.#k + 1);
+    const second = new Float64Array(this.#k + 1);
+    if (!this.ring.read(0, first) || !this.ring.read(1, second) || !(second[0]! > first[0]!)) return;
+    const share = uncoveredMs / (second[0]! - first[0]!);
+    for (let c = 0; c < this.#k; c++) energyUj[c]! += Math.max(0, second[1 + c]! - first[1 + c]!) * share;
   }
 
   /** Asks the sampler to settle the values at `tMs` for later; null when all anchors are taken. */

@@ -1,0 +1,65 @@
+// From energies per component to an emissions record: kWh with PUE, kg CO2eq, water, mean powers.
+import type { Intensity } from './intensity.js';
+import { isoLocal, type EmissionsRecord } from '../output/record.js';
+
+/** µJ per kWh (exact; upstream rounds 1 J to 2.77778e-7 kWh, 0.0002 % off). */
+export const ujPerKwh = 3.6e12;
+
+/** Energy of one interval per component, in µJ, and how each component was measured. */
+export interface ComponentEnergy {
+  readonly cpuUj: number;
+  readonly gpuUj: number;
+  readonly ramUj: number;
+  readonly cpuSource: string;
+  readonly gpuSource: string;
+  readonly ramSource: string;
+}
+
+/** Everything a record says that is not energy. */
+export interface RecordContext {
+  readonly timestamp: Date;
+  readonly projectName: string;
+  readonly runId: string;
+  readonly experimentId: string;
+  readonly trackingMode: string;
+  readonly pue: number;
+  readonly wue: number;
+  readonly intensity: Intensity;
+  readonly region: string;
+  readonly cloudProvider: string;
+  readonly cloudRegion: string;
+  readonly machine: {
+    readonly os: string; readonly runtime: string; readonly version: string; readonly cpuCount: number;
+    readonly cpuModel: string; readonly gpuCount: number; readonly gpuModel: string; readonly ramTotalGiB: number;
+  };
+  readonly utilisation: { readonly cpuPercent: number; readonly gpuPercent: number; readonly ramPercent: number; readonly ramUsedGiB: number };
+}
+
+/**
+ * The record of an interval of `durationS` seconds. Energies are kWh with PUE applied, powers are
+ * time-weighted means in W without PUE (as upstream), emissions kg = kWh × g/kWh ÷ 1000.
+ */
+export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordContext): EmissionsRecord {
+  const kwh = (uj: number): number => (uj / ujPerKwh) * c.pue;
+  const watts = (uj: number): number => (durationS > 0 ? uj / 1e6 / durationS : 0);
+  const energy = kwh(e.cpuUj) + kwh(e.gpuUj) + kwh(e.ramUj);
+  const emissions = (energy * c.intensity.gCo2ePerKwh) / 1000;
+  const onCloud = c.cloudProvider !== '' && c.cloudRegion !== '';
+  return {
+    timestamp: isoLocal(c.timestamp), project_name: c.projectName, run_id: c.runId, experiment_id: c.experimentId,
+    duration: durationS, emissions, emissions_rate: durationS > 0 ? emissions / durationS : 0,
+    cpu_power: watts(e.cpuUj), gpu_power: watts(e.gpuUj), ram_power: watts(e.ramUj),
+    cpu_energy: kwh(e.cpuUj), gpu_energy: kwh(e.gpuUj), ram_energy: kwh(e.ramUj), energy_consumed: energy,
+    water_consumed: energy * c.wue,
+    country_name: c.intensity.countryName ?? '', country_iso_code: c.intensity.countryIsoCode ?? '',
+    region: c.region.toLowerCase(), cloud_provider: c.cloudProvider, cloud_region: c.cloudRegion,
+    os: c.machine.os, python_version: c.machine.runtime, codecarbon_version: c.machine.version,
+    cpu_count: c.machine.cpuCount, cpu_model: c.machine.cpuModel, gpu_count: c.machine.gpuCount, gpu_model: c.machine.gpuModel,
+    longitude: '', latitude: '', ram_total_size: c.machine.ramTotalGiB, tracking_mode: c.trackingMode,
+    cpu_utilization_percent: c.utilisation.cpuPercent, gpu_utilization_percent: c.utilisation.gpuPercent,
+    ram_utilization_percent: c.utilisation.ramPercent, ram_used_gb: c.utilisation.ramUsedGiB,
+    on_cloud: onCloud ? 'Y' : 'N', pue: c.pue, wue: c.wue,
+    cpu_source: e.cpuSource, gpu_source: e.gpuSource, ram_source: e.ramSource,
+    carbon_intensity_g_co2e_kwh: c.intensity.gCo2ePerKwh, carbon_intensity_source: `${c.intensity.source}: ${c.intensity.detail}`,
+  };
+}

@@ -1,0 +1,48 @@
+// Running trackers write their final row once on the way out: beforeExit, SIGINT/SIGTERM, exit.
+
+/** What the exit hooks need of a running tracker. */
+export interface Stoppable {
+  stop(): Promise<unknown>;
+  /** The exit event allows no waiting: write with the samples there are. */
+  finishNow(): void;
+}
+
+const active = new Set<Stoppable>();
+const signals = ['SIGINT', 'SIGTERM'] as const;
+
+function onBeforeExit(): void {
+  for (const t of [...active]) void t.stop();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  void Promise.allSettled([...active].map((t) => t.stop())).finally(() => {
+    uninstall();
+    // The signal's usual outcome follows: the default handler ends the process (exit 130 / 143),
+    // unless the program handles this signal itself.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
+
+function onExit(): void {
+  for (const t of [...active]) t.finishNow();
+}
+
+function uninstall(): void {
+  process.off('beforeExit', onBeforeExit);
+  process.off('exit', onExit);
+  for (const s of signals) process.off(s, onSignal);
+}
+
+export function register(t: Stoppable): void {
+  if (active.size === 0) {
+    process.on('beforeExit', onBeforeExit);
+    process.on('exit', onExit);
+    for (const s of signals) process.on(s, onSignal);
+  }
+  active.add(t);
+}
+
+export function unregister(t: Stoppable): void {
+  active.delete(t);
+  if (active.size === 0) uninstall();
+}

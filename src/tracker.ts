@@ -1,0 +1,300 @@
+// EmissionsTracker: start/stop/flush as marks on the shared timeline, tasks, records and CSV output.
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { resolveConfig, type ConfigSources } from './config/resolve.js';
+import { ConfigError } from './errors.js';
+import { buildRecord, type ComponentEnergy, type RecordContext } from './emissions/compute.js';
+import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
+import { register, unregister } from './exit.js';
+import { cpuTimes, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
+import { appendRow, updateRow, writeRows } from './output/csv.js';
+import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
+import type { Sampler, SamplerInfo, SamplerWarningEvent } from './sampler/sampler.js';
+import { sharedSampler } from './sampler/shared.js';
+import type { Anchor } from './sampler/timeline.js';
+import type { CpuTimes } from './sources/proc.js';
+import { TaskBook, type TaskSpan } from './tasks.js';
+import type { TrackerOptions } from './types.js';
+
+/** A problem the tracker met; it goes on measuring. */
+export class TrackerWarningEvent extends Event {
+  constructor(readonly message: string) {
+    super('warning');
+  }
+}
+
+/** Every measurePowerSecs: the record so far (not written anywhere). */
+export class MeasurementEvent extends Event {
+  constructor(readonly record: EmissionsRecord) {
+    super('measurement');
+  }
+}
+
+/** Resolved options: every key has a value. */
+export type ResolvedOptions = { readonly [K in keyof TrackerOptions]-?: Exclude<TrackerOptions[K], undefined> | null };
+
+const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
+
+/**
+ * Tracks the energy and emissions of the code between start() and stop(). start() and the task
+ * brackets are marks (a clock read); the numbers are read off the sampler thread's timeline.
+ */
+export class EmissionsTracker extends EventTarget {
+  readonly options: ResolvedOptions;
+  readonly runId = randomUUID();
+  readonly #intensity: Intensity;
+  readonly #tasks = new TaskBook();
+  #sampler: Sampler | null = null;
+  #ready: Promise<SamplerInfo | null> | null = null;
+  #startMs: number | null = null;
+  #anchor: Anchor | null = null;
+  #cpu0: CpuTimes | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #final: EmissionsRecord | null = null;
+  readonly #pending: string[];
+  readonly #onSamplerWarning = (e: Event): void => this.#warn((e as SamplerWarningEvent).message);
+
+  /** @throws ConfigError for an option that cannot be used, naming it, its origin and the fix. */
+  constructor(options: TrackerOptions = {}, sources?: ConfigSources) {
+    super();
+    const resolved = resolveConfig(options as Record<string, unknown>, sources);
+    this.options = resolved.values as unknown as ResolvedOptions;
+    this.#pending = [...resolved.warnings];
+    const o = this.options;
+    if (o.saveToFile && !(existsSync(o.outputDir!) && statSync(o.outputDir!).isDirectory())) {
+      throw new ConfigError('output_dir', resolved.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
+    }
+    for (const [flag, what] of [['saveToApi', 'the CodeCarbon API'], ['saveToPrometheus', 'Prometheus'], ['saveToLogfire', 'Logfire'], ['saveToLogger', 'a logger']] as const) {
+      if (o[flag]) this.#pending.push(`${what} output is not supported by this port yet: only CSV is written`);
+    }
+    const located = this.locate();
+    this.#intensity = located.intensity;
+    if (located.warning !== undefined) this.#pending.push(located.warning);
+  }
+
+  /** The carbon intensity this tracker uses (the offline tracker insists on a location). */
+  protected locate(): { intensity: Intensity; warning?: string } {
+    const o = this.options;
+    if (o.countryIsoCode) resolveCountry(o.countryIsoCode);
+    const intensity = intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
+      cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh });
+    if (o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) return { intensity };
+    return { intensity, warning: 'location detection (geolocation, cloud metadata) is not built yet: emissions use the world '
+      + 'average (475 g/kWh); pass countryIsoCode (or use OfflineEmissionsTracker) for your grid\'s figure' };
+  }
+
+  /** The carbon intensity in use, with its source. */
+  get intensity(): Intensity {
+    return this.#intensity;
+  }
+
+  /** The last record of a stopped run (every CSV field), or null. */
+  get finalEmissionsData(): EmissionsRecord | null {
+    return this.#final;
+  }
+
+  /** kg CO2eq of the last stopped run, or null. */
+  get finalEmissions(): number | null {
+    return this.#final === null ? null : Number(this.#final.emissions);
+  }
+
+  /** Starts tracking: a mark, and the shared sampler on first use. Synchronous. */
+  start(): void {
+    if (this.#startMs !== null) return this.#warn('start() called on a tracker that is already running: ignored');
+    this.#startMs = performance.now();
+    this.#final = null;
+    this.#cpu0 = cpuTimes();
+    const o = this.options;
+    const sampler = sharedSampler({
+      raplDir: o.raplDir!, raplPreferPsys: o.raplPreferPsys!, forceCpuPower: o.forceCpuPower ?? null,
+      forceRamPower: o.forceRamPower ?? null, forceModeCpuLoad: o.forceModeCpuLoad!, trackingMode: o.trackingMode!,
+      samplePeriodMs: o.samplePeriodMs!, ...this.engineOverrides(),
+    });
+    this.#sampler = sampler;
+    sampler.addEventListener('warning', this.#onSamplerWarning);
+    const t0 = this.#startMs;
+    this.#ready = sampler.start().then((info) => {
+      this.#anchor = sampler.timeline!.anchor(t0);
+      return info;
+    }, (e: unknown) => {
+      this.#warn(`measuring could not start: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    });
+    for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
+    register(this);
+    this.#timer = setInterval(() => this.#measure(), o.measurePowerSecs! * 1000).unref();
+  }
+
+  /** Engine options a subclass fixes (the monitor CLI tracks another process's tree). */
+  protected engineOverrides(): { pid?: number } {
+    return {};
+  }
+
+  /** Writes the record so far (and the task rows); tracking goes on. Resolves to kg CO2eq so far. */
+  async flush(): Promise<number | null> {
+    if (this.#startMs === null) return null;
+    const t1 = performance.now();
+    if ((await this.#ready) === null) return null;
+    await this.#sampler!.sampleNow();
+    return this.#startMs === null ? null : this.#write(t1);
+  }
+
+  /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
+  async stop(): Promise<number | null> {
+    if (this.#startMs === null) return null;
+    const t1 = performance.now();
+    const info = await this.#ready;
+    if (info !== null) await this.#sampler!.sampleNow();
+    return this.#finish(t1, info !== null);
+  }
+
+  /** Ends the run with the samples there are (the process is exiting and cannot wait). */
+  finishNow(): void {
+    if (this.#startMs !== null) this.#finish(performance.now(), this.#sampler?.timeline != null);
+  }
+
+  #finish(t1: number, measured: boolean): number | null {
+    if (this.#startMs === null) return null;
+    const emissions = measured ? this.#write(t1) : null;
+    this.#final = measured ? this.#record(t1) : null;
+    if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
+    this.#sampler?.removeEventListener('warning', this.#onSamplerWarning);
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#startMs = null;
+    this.#anchor = null;
+    unregister(this);
+    return emissions;
+  }
+
+  /** Marks the start of a task (no I/O); several may be open. Returns its name. */
+  startTask(name?: string): string {
+    return this.#tasks.start(name);
+  }
+
+  /** Marks the end of the named task, or of the last one started. */
+  stopTask(name?: string): void {
+    if (!this.#tasks.stop(name)) this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
+  }
+
+  /** Runs `fn` between start() and stop(); its result or error comes back unchanged. */
+  async run<T>(fn: () => T | Promise<T>): Promise<T> {
+    this.start();
+    try {
+      return await fn();
+    } finally {
+      await this.stop();
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #warn(message: string): void {
+    this.dispatchEvent(new TrackerWarningEvent(message));
+    if ((levels[this.options.logLevel ?? 'info'] ?? 20) <= levels['warning']!) {
+      console.warn(`[codecarbon WARNING] ${this.options.loggerPreamble ?? ''}${message}`);
+    }
+  }
+
+  #measure(): void {
+    if (this.#startMs !== null && this.#sampler?.timeline) this.dispatchEvent(new MeasurementEvent(this.#record(performance.now())));
+  }
+
+  #context(): RecordContext {
+    const o = this.options;
+    const plan = this.#sampler!.info!.plan;
+    const cpu1 = cpuTimes();
+    const c0 = this.#cpu0;
+    const ram = ramUse();
+    return {
+      timestamp: new Date(), projectName: o.projectName!, runId: this.runId, experimentId: o.experimentId!,
+      trackingMode: o.trackingMode!, pue: o.pue!, wue: o.wue!, intensity: this.#intensity,
+      region: o.region ?? '', cloudProvider: o.cloudProvider ?? '', cloudRegion: o.cloudRegion ?? '',
+      machine: {
+        os: platformString(), runtime: runtimeVersion(), version: packageVersion(), cpuCount: plan.cpuInfo.threads,
+        cpuModel: plan.cpuInfo.model ?? '', gpuCount: 0, gpuModel: '', ramTotalGiB: plan.memTotalBytes / 1024 ** 3,
+      },
+      utilisation: {
+        cpuPercent: c0 && cpu1 && cpu1.total > c0.total ? ((cpu1.busy - c0.busy) / (cpu1.total - c0.total)) * 100 : 0,
+        gpuPercent: 0, ramPercent: ram.percent, ramUsedGiB: ram.usedGiB,
+      },
+    };
+  }
+
+  #components(energyUj: ArrayLike<number>): ComponentEnergy {
+    const channels = this.#sampler!.info!.channels;
+    const sum = { cpu: 0, gpu: 0, ram: 0 };
+    const how = { cpu: new Set<string>(), gpu: new Set<string>(), ram: new Set<string>() };
+    channels.forEach((ch, i) => {
+      sum[ch.component] += energyUj[i]!;
+      how[ch.component].add(`${ch.source} (${ch.measured ? 'measured' : 'estimate'})`);
+    });
+    const label = (s: Set<string>): string => (s.size === 0 ? 'none' : [...s].join(' + '));
+    return { cpuUj: sum.cpu, gpuUj: sum.gpu, ramUj: sum.ram, cpuSource: label(how.cpu), gpuSource: label(how.gpu), ramSource: label(how.ram) };
+  }
+
+  #record(t1: number): EmissionsRecord {
+    const t0 = this.#startMs!;
+    const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
+    return buildRecord((t1 - t0) / 1000, this.#components(e.energyUj), this.#context());
+  }
+
+  /** Builds the record at t1, writes it and the task rows; returns its kg CO2eq. */
+  #write(t1: number): number {
+    const record = this.#record(t1);
+    if (this.options.saveToFile) {
+      const path = join(this.options.outputDir!, this.options.outputFile!);
+      try {
+        const backup = (this.options.onCsvWrite === 'update' ? updateRow : appendRow)(path, columns, record);
+        if (backup !== null) this.#warn(`the CSV format has changed: the old ${path} was kept as ${backup}`);
+        this.#writeTasks();
+      } catch (e) {
+        this.#warn(`could not write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}): `
+          + 'the record is kept in finalEmissionsData; check the directory\'s permissions and free space');
+      }
+    }
+    return Number(record.emissions);
+  }
+
+  /** Task rows, rewritten at every flush and stop to emissions_<experiment_name>_<run_id>.csv. */
+  #writeTasks(): void {
+    const spans = this.#tasks.done;
+    if (spans.length === 0) return;
+    const rows = this.taskRecords(spans);
+    const path = join(this.options.outputDir!, `emissions_${this.options.experimentName}_${this.runId}.csv`);
+    writeRows(path, taskColumns, rows);
+  }
+
+  /** One record per finished task: energy between its marks, read in one batch. */
+  taskRecords(spans: readonly TaskSpan[] = this.#tasks.done): Record<string, string | number>[] {
+    const tl = this.#sampler!.timeline!;
+    const k = tl.channels.length;
+    const times = new Float64Array(spans.length * 2);
+    spans.forEach((s, i) => { times[2 * i] = s.startMs; times[2 * i + 1] = s.endMs; });
+    const values = new Float64Array(times.length * k);
+    tl.valuesAtMany(times, values);
+    const newest = tl.newestMs();
+    const context = this.#context();
+    return spans.map((s, i) => {
+      const energy = new Float64Array(k).map((_, c) => Math.max(0, values[(2 * i + 1) * k + c]! - values[2 * i * k + c]!));
+      const record = buildRecord((s.endMs - s.startMs) / 1000, this.#components(energy), context);
+      return { ...record, task_name: s.name, final: s.endMs <= newest ? 'Y' : 'N',
+        resolution: s.endMs - s.startMs < tl.periodMs ? 'apportioned' : 'sampled' };
+    });
+  }
+}
+
+/** A tracker that never goes online: it needs countryIsoCode, or cloudProvider with cloudRegion. */
+export class OfflineEmissionsTracker extends EmissionsTracker {
+  protected override locate(): { intensity: Intensity; warning?: string } {
+    const o = this.options;
+    if (!o.countryIsoCode && !(o.cloudProvider && o.cloudRegion) && o.forceCarbonIntensityGCo2eKwh === null) {
+      throw new ConfigError('country_iso_code', 'argument',
+        'an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion');
+    }
+    return super.locate();
+  }
+}

@@ -1,0 +1,53 @@
+// Public option types: CodeCarbon's configuration keys in camelCase.
+
+/** Options of EmissionsTracker, OfflineEmissionsTracker and trackEmissions (CodeCarbon's keys in camelCase). */
+export interface TrackerOptions {
+  readonly projectName?: string;
+  readonly experimentId?: string;
+  readonly experimentName?: string;
+  /** Seconds between measurement events (default 15). */
+  readonly measurePowerSecs?: number;
+  readonly apiCallInterval?: number;
+  readonly apiEndpoint?: string;
+  readonly apiKey?: string;
+  /** Directory of the CSV files; must exist (default "."). */
+  readonly outputDir?: string;
+  readonly outputFile?: string;
+  readonly outputMethods?: readonly string[] | string;
+  readonly saveToFile?: boolean;
+  readonly saveToApi?: boolean;
+  readonly saveToLogger?: boolean;
+  readonly saveToPrometheus?: boolean;
+  readonly saveToLogfire?: boolean;
+  readonly prometheusUrl?: string;
+  readonly emissionsEndpoint?: string | null;
+  readonly gpuIds?: readonly string[] | string | null;
+  readonly trackingMode?: 'machine' | 'process';
+  readonly logLevel?: 'debug' | 'info' | 'warning' | 'error' | 'critical';
+  readonly loggerPreamble?: string;
+  readonly onCsvWrite?: 'append' | 'update';
+  readonly forceCpuPower?: number | null;
+  readonly forceRamPower?: number | null;
+  readonly forceModeCpuLoad?: boolean;
+  readonly pue?: number;
+  readonly wue?: number;
+  readonly forceCarbonIntensityGCo2eKwh?: number | null;
+  readonly electricitymapsApiToken?: string | null;
+  readonly allowMultipleRuns?: boolean;
+  readonly raplIncludeDram?: boolean;
+  readonly raplPreferPsys?: boolean;
+  /** ISO-3 code or English name of the country (offline trackers). */
+  readonly countryIsoCode?: string | null;
+  readonly region?: string | null;
+  readonly cloudProvider?: string | null;
+  readonly cloudRegion?: string | null;
+  readonly country2letterIsoCode?: string | null;
+  readonly organizationId?: string | null;
+  readonly projectId?: string | null;
+  /** Powercap root (default /sys/class/powercap). */
+  readonly raplDir?: string;
+  readonly nvmlLibrary?: string;
+  /** Sampler period in ms (default 100). */
+  readonly samplePeriodMs?: number;
+  readonly carbonIntensityDataset?: 'codecarbon' | 'ember';
+}

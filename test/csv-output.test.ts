@@ -1,0 +1,80 @@
+// The CSV file: byte layout, backups, CodeCarbon files kept growing, update mode, concurrent writers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { appendRow, backupName, csvLine, updateRow } from '../src/output/csv.js';
+import { columns, upstreamColumns } from '../src/output/record.js';
+import { tempDir } from './helpers/sysfs.js';
+
+const run = promisify(execFile);
+
+test('byte layout: RFC 4180 quoting, neutralised formulas, every column on every row', () => {
+  assert.equal(csvLine(['a', 'b,c', 'say "hi"', 1.5, '=SUM(A1)', '-3', '@x', '']), 'a,"b,c","say ""hi""",1.5,\'=SUM(A1),\'-3,\'@x,\n');
+  const dir = tempDir();
+  const path = join(dir, 'e.csv');
+  appendRow(path, ['a', 'b', 'c'], { a: 1, b: '', c: 'z' });
+  appendRow(path, ['a', 'b', 'c'], { a: 2, b: '', c: '' });
+  assert.equal(readFileSync(path, 'utf8'), 'a,b,c\n1,,z\n2,,\n');
+});
+
+test('an independent parser (Python\'s csv module) reads back exactly what was written', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'e.csv');
+  const row = { a: 'comma, "quote"', b: 'line\nbreak', c: 0.000123 };
+  appendRow(path, ['a', 'b', 'c'], row);
+  const { stdout } = await run('python3', ['-c', 'import csv,json,sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline="")))))', path]);
+  assert.deepEqual(JSON.parse(stdout), [{ a: 'comma, "quote"', b: 'line\nbreak', c: '0.000123' }]);
+});
+
+test('a header with other columns: the old file becomes .bak, then _0.bak, never overwritten', () => {
+  const dir = tempDir();
+  const path = join(dir, 'emissions.csv');
+  assert.equal(backupName(path), `${path}.bak`);
+  writeFileSync(path, 'old,header\n1,2\n');
+  assert.equal(appendRow(path, ['a'], { a: 1 }), `${path}.bak`);
+  writeFileSync(path, 'other\n3\n');
+  assert.equal(appendRow(path, ['a'], { a: 2 }), `${path}_0.bak`);
+  assert.equal(readFileSync(`${path}.bak`, 'utf8'), 'old,header\n1,2\n');
+  assert.equal(readFileSync(`${path}_0.bak`, 'utf8'), 'other\n3\n');
+  assert.equal(readFileSync(path, 'utf8'), 'a\n2\n');
+});
+
+test('a CodeCarbon 3.3 file (38 columns, any order) keeps growing in its own layout', () => {
+  const dir = tempDir();
+  const path = join(dir, 'emissions.csv');
+  const theirs = [...upstreamColumns].reverse();
+  writeFileSync(path, `${theirs.join(',')}\n`);
+  const row = Object.fromEntries(columns.map((c) => [c, c === 'duration' ? 12 : 'v']));
+  assert.equal(appendRow(path, columns, row), null);
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  assert.equal(lines.length, 2);
+  assert.equal(lines[1]!.split(',').length, 38);
+  assert.equal(lines[1]!.split(',')[theirs.indexOf('duration')], '12');
+  assert.equal(existsSync(`${path}.bak`), false);
+});
+
+test('update mode rewrites this run\'s row and leaves the others', () => {
+  const dir = tempDir();
+  const path = join(dir, 'e.csv');
+  const header = ['run_id', 'emissions'];
+  appendRow(path, header, { run_id: 'other', emissions: 1 });
+  updateRow(path, header, { run_id: 'mine', emissions: 2 });
+  updateRow(path, header, { run_id: 'mine', emissions: 3 });
+  assert.equal(readFileSync(path, 'utf8'), 'run_id,emissions\nother,1\nmine,3\n');
+});
+
+test('four processes appending at once: one header, no row lost or interleaved', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'shared.csv');
+  const fixture = fileURLToPath(new URL('./fixtures/append-rows.js', import.meta.url));
+  await Promise.all([0, 1, 2, 3].map((id) => run(process.execPath, [fixture, path, String(id), '300'])));
+  const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+  assert.equal(lines[0], 'writer,seq,text');
+  assert.equal(lines.length, 1 + 4 * 300);
+  for (const l of lines.slice(1)) assert.match(l, /^[0-3],\d+,"row, ""quoted"" x{200}"$/);
+  for (let id = 0; id < 4; id++) assert.equal(lines.filter((l) => l.startsWith(`${id},`)).length, 300);
+});

@@ -1,0 +1,13 @@
+// A tracker over fake hardware in temp dirs, with no config file in reach.
+import { EmissionsTracker, OfflineEmissionsTracker } from '../../src/tracker.js';
+import type { TrackerOptions } from '../../src/types.js';
+import { FakeRapl, tempDir } from './sysfs.js';
+
+/** An offline tracker (France) reading one fake RAPL package, writing CSV into a temp dir. */
+export function fakeTracker(options: TrackerOptions = {}, Kind: typeof EmissionsTracker = OfflineEmissionsTracker) {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-out-');
+  const tracker = new Kind({ countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, samplePeriodMs: 50, logLevel: 'error', ...options },
+    { env: {}, cwd: dir, home: dir });
+  return { tracker, rapl, dir };
+}

@@ -1,0 +1,104 @@
+// EmissionsTracker: start/stop/flush, restart, run(), await using, tasks, and the numbers in its record.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCsv } from '../src/output/csv.js';
+import { columns, taskColumns } from '../src/output/record.js';
+import { EmissionsTracker, OfflineEmissionsTracker } from '../src/tracker.js';
+import { fakeTracker } from './helpers/tracker.js';
+
+test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes the record', async () => {
+  const { tracker, rapl, dir } = fakeTracker();
+  tracker.start();
+  await new Promise((r) => setTimeout(r, 150)); // the sampler is up
+  rapl.write('intel-rapl:0', 36_000_000); // 36 J on the package
+  await new Promise((r) => setTimeout(r, 150)); // sampled (every 50 ms) well before the stop mark
+  const kg = await tracker.stop();
+  const rec = tracker.finalEmissionsData!;
+  const cpuKwh = 36 / 3.6e6;
+  assert.ok(Math.abs(Number(rec.cpu_energy) - cpuKwh) < 1e-15, `cpu_energy ${rec.cpu_energy}`);
+  assert.equal(rec.cpu_source, 'rapl (measured)');
+  assert.equal(rec.ram_source, 'dimm-model (estimate)');
+  assert.ok(Math.abs(kg! - Number(rec.energy_consumed) * 0.056039) < 1e-18);
+  assert.equal(rec.country_iso_code, 'FRA');
+  assert.equal(rec.python_version, `node ${process.versions.node}`);
+  const rows = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
+  assert.deepEqual(rows[0], [...columns]);
+  assert.equal(rows.length, 2);
+  assert.equal(rows[1]!.length, columns.length);
+  assert.equal(rows[1]![columns.indexOf('run_id')], tracker.runId);
+});
+
+test('flush writes a row and goes on; stop() then start() again is a new run in the same file', async () => {
+  const { tracker, dir } = fakeTracker();
+  tracker.start();
+  assert.ok((await tracker.flush())! >= 0);
+  await tracker.stop();
+  tracker.start();
+  await tracker.stop();
+  const rows = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
+  assert.equal(rows.length, 4);
+  assert.ok(Number(rows[2]![4]) >= Number(rows[1]![4]), 'durations are cumulative');
+});
+
+test('run(fn) and await using bracket the work; the function\'s result and errors pass through', async () => {
+  const { tracker } = fakeTracker();
+  assert.equal(await tracker.run(() => 42), 42);
+  await assert.rejects(tracker.run(async () => { throw new Error('boom'); }), /boom/);
+  assert.notEqual(tracker.finalEmissionsData, null);
+  const second = fakeTracker().tracker;
+  {
+    await using t = second;
+    t.start();
+  }
+  assert.notEqual(second.finalEmissionsData, null);
+});
+
+test('tasks: marks with no I/O, rows in emissions_<experiment>_<run_id>.csv, energies within the run', async () => {
+  const { tracker, rapl, dir } = fakeTracker({ experimentName: 'exp' });
+  tracker.start();
+  await new Promise((r) => setTimeout(r, 120));
+  let e = 0;
+  for (let i = 0; i < 3; i++) {
+    tracker.startTask('load');
+    e += 1_000_000;
+    rapl.write('intel-rapl:0', e);
+    await new Promise((r) => setTimeout(r, 60));
+    tracker.stopTask('load');
+  }
+  const outer = tracker.startTask();
+  tracker.stopTask();
+  assert.equal(outer, 'task_1');
+  await tracker.stop();
+  const file = readdirSync(dir).find((f) => f.startsWith('emissions_exp_'));
+  assert.equal(file, `emissions_exp_${tracker.runId}.csv`);
+  const rows = parseCsv(readFileSync(join(dir, file!), 'utf8'));
+  assert.deepEqual(rows[0], [...taskColumns]);
+  assert.deepEqual(rows.slice(1).map((r) => [r[0], r.at(-2)]), [['load', 'Y'], ['load', 'Y'], ['load', 'Y'], ['task_1', 'Y']]);
+  const cpu = taskColumns.indexOf('cpu_energy');
+  const tasksKwh = rows.slice(1).reduce((s, r) => s + Number(r[cpu]), 0);
+  assert.ok(tasksKwh > 0 && tasksKwh <= Number(tracker.finalEmissionsData!.cpu_energy) + 1e-18);
+});
+
+test('bad construction: offline without a location, a missing output_dir, an unknown option', () => {
+  assert.throws(() => new OfflineEmissionsTracker({}, { env: {} }), {
+    name: 'ConfigError',
+    message: 'country_iso_code (from argument): an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion',
+  });
+  assert.throws(() => new EmissionsTracker({ outputDir: '/nonexistent/dir' }, { env: {} }),
+    { message: 'output_dir (from argument): /nonexistent/dir is not an existing directory; create it first' });
+  assert.throws(() => new EmissionsTracker({ measurePowerSec: 3 } as never, { env: {} }),
+    { message: 'measurePowerSec (from argument): unknown option; did you mean "measurePowerSecs"?' });
+});
+
+test('an online tracker without a location says it used the world average', async () => {
+  const { tracker } = fakeTracker({ countryIsoCode: null }, EmissionsTracker);
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  tracker.start();
+  await tracker.stop();
+  assert.equal(tracker.intensity.source, 'world-average');
+  assert.match(warnings.join('\n'), /location detection .* is not built yet: emissions use the world average/);
+  assert.equal(tracker.finalEmissionsData!.carbon_intensity_g_co2e_kwh, 475);
+});
