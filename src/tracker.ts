@@ -110,7 +110,7 @@ export class EmissionsTracker extends EventTarget {
     const sampler = sharedSampler({
       raplDir: o.raplDir!, raplPreferPsys: o.raplPreferPsys!, forceCpuPower: o.forceCpuPower ?? null,
       forceRamPower: o.forceRamPower ?? null, forceModeCpuLoad: o.forceModeCpuLoad!, trackingMode: o.trackingMode!,
-      samplePeriodMs: o.samplePeriodMs!, ...this.engineOverrides(),
+      samplePeriodMs: o.samplePeriodMs!,
     });
     this.#sampler = sampler;
     sampler.addEventListener('warning', this.#onSamplerWarning);
@@ -123,13 +123,13 @@ export class EmissionsTracker extends EventTarget {
       return null;
     });
     for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
-    register(this);
+    if (this.handlesExit()) register(this);
     this.#timer = setInterval(() => this.#measure(), o.measurePowerSecs! * 1000).unref();
   }
 
-  /** Engine options a subclass fixes (the monitor CLI tracks another process's tree). */
-  protected engineOverrides(): { pid?: number } {
-    return {};
+  /** Whether process exit and SIGINT/SIGTERM stop this tracker (the monitor CLI handles them itself). */
+  protected handlesExit(): boolean {
+    return true;
   }
 
   /** Writes the record so far (and the task rows); tracking goes on. Resolves to kg CO2eq so far. */
@@ -199,8 +199,14 @@ export class EmissionsTracker extends EventTarget {
     }
   }
 
+  /** The record so far, from the samples there are (nothing written); null before the first sample. */
+  current(): EmissionsRecord | null {
+    return this.#startMs !== null && this.#sampler?.timeline ? this.#record(performance.now()) : null;
+  }
+
   #measure(): void {
-    if (this.#startMs !== null && this.#sampler?.timeline) this.dispatchEvent(new MeasurementEvent(this.#record(performance.now())));
+    const record = this.current();
+    if (record !== null) this.dispatchEvent(new MeasurementEvent(record));
   }
 
   #context(): RecordContext {

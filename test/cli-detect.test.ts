@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { FakeRapl } from './helpers/sysfs.js';
 
 const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 test('detect --json: zones, choices and the estimator, in a stable shape', async (t) => {
   const rapl = new FakeRapl([

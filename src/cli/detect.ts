@@ -1,20 +1,5 @@
-#!/usr/bin/env node
-// The codecarbon command: `detect` says what this machine can measure and how.
-import { readFileSync } from 'node:fs';
-import { CodeCarbonError } from './errors.js';
-import { resolveEngineOptions, type EngineOptions } from './sampler/options.js';
-import { planHardware, type HardwarePlan } from './sources/detect.js';
-
-const usage = `Usage: codecarbon <command> [options]
-
-Commands:
-  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process]
-      What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
-      what will be measured or estimated, and why.
-
-Options:
-  -h, --help       this text
-  -v, --version    the package version`;
+// `codecarbon detect`: the hardware plan as text for a person, or as stable JSON.
+import type { HardwarePlan } from '../sources/detect.js';
 
 const gib = 1024 ** 3;
 
@@ -64,43 +49,3 @@ export function detectText(plan: HardwarePlan): string {
   return lines.join('\n');
 }
 
-function parseDetect(args: string[]): { json: boolean; options: Partial<EngineOptions> } {
-  const options: Record<string, string> = {};
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--json') json = true;
-    else if (a === '--rapl-dir' || a === '--tracking-mode') {
-      const value = args[++i];
-      if (value === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${a} needs a value\n\n${usage}`);
-      options[a === '--rapl-dir' ? 'raplDir' : 'trackingMode'] = value;
-    } else throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown option for detect: ${a}\n\n${usage}`);
-  }
-  return { json, options: options as Partial<EngineOptions> };
-}
-
-function main(argv: string[]): number {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help') {
-    console.log(usage);
-    return command === undefined ? 1 : 0;
-  }
-  if (command === '-v' || command === '--version') {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    console.log(pkg.version);
-    return 0;
-  }
-  if (command !== 'detect') throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown command: ${command}\n\n${usage}`);
-  const { json, options } = parseDetect(rest);
-  const plan = planHardware(resolveEngineOptions(options));
-  console.log(json ? JSON.stringify(detectJson(plan), null, 2) : detectText(plan));
-  return 0;
-}
-
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  if (!(e instanceof CodeCarbonError)) throw e;
-  console.error(`codecarbon: ${e.message}`);
-  process.exitCode = 2;
-}

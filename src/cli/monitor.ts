@@ -1,0 +1,125 @@
+// `codecarbon monitor [-- command]`: tracks a command (or the machine) and reports its energy and emissions.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { CodeCarbonError } from '../errors.js';
+import type { EmissionsRecord } from '../output/record.js';
+import { EmissionsTracker, OfflineEmissionsTracker } from '../tracker.js';
+import type { TrackerOptions } from '../types.js';
+
+export const monitorUsage = `  monitor [options] [-- command [args…]]
+      Runs the command and tracks it (process mode: estimators count its process tree;
+      RAPL counters are machine-wide and say so), then prints its energy and emissions
+      and exits with its exit code. Without a command: the whole machine until Ctrl-C.
+      --offline --country-iso-code CODE [--region R]   location without network
+      --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME`;
+
+const valueFlags: Record<string, keyof TrackerOptions> = {
+  '--country-iso-code': 'countryIsoCode', '--region': 'region', '--measure-power-secs': 'measurePowerSecs',
+  '--output-dir': 'outputDir', '--output-file': 'outputFile', '--project-name': 'projectName',
+  '--cloud-provider': 'cloudProvider', '--cloud-region': 'cloudRegion',
+};
+
+function parse(args: string[]): { offline: boolean; options: Record<string, unknown>; command: string[] } {
+  const options: Record<string, unknown> = {};
+  let offline = false;
+  let i = 0;
+  for (; i < args.length && args[i] !== '--'; i++) {
+    const a = args[i]!;
+    const key = valueFlags[a];
+    if (a === '--offline') offline = true;
+    else if (key !== undefined) {
+      const v = args[++i];
+      if (v === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${a} needs a value`);
+      options[key] = key === 'measurePowerSecs' ? Number(v) : v;
+    } else throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown option for monitor: ${a}\n\nUsage:\n${monitorUsage}`);
+  }
+  return { offline, options, command: args.slice(i + 1) };
+}
+
+/**
+ * A tracker that leaves signals and exit to the monitor. In process mode it counts this process's
+ * tree, the command included: once the command ends and is reaped, its CPU time moves into this
+ * process's children's time, so nothing it used is lost at the end.
+ */
+function monitorTracker(Base: typeof EmissionsTracker) {
+  return class extends Base {
+    protected override handlesExit(): boolean {
+      return false;
+    }
+  };
+}
+
+const wh = (kwh: unknown): string => `${(Number(kwh) * 1000).toFixed(4)} Wh`;
+
+/** The short report printed when the command ends. */
+export function report(what: string, r: EmissionsRecord, csvPath: string | null): string {
+  return [
+    `codecarbon: ${what} ran ${Number(r.duration).toFixed(2)} s`,
+    `  CPU ${wh(r.cpu_energy).padStart(14)}  ${Number(r.cpu_power).toFixed(1)} W mean  ${r.cpu_source}`,
+    `  RAM ${wh(r.ram_energy).padStart(14)}  ${Number(r.ram_power).toFixed(1)} W mean  ${r.ram_source}`,
+    `  GPU ${wh(r.gpu_energy).padStart(14)}  ${r.gpu_source === 'none' ? 'no GPU measured' : r.gpu_source}`,
+    `  emissions ${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
+      + ` (${r.carbon_intensity_source})`,
+    ...(csvPath === null ? [] : [`  written to ${csvPath}`]),
+  ].join('\n');
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + ((signal !== null ? constants.signals[signal] : undefined) ?? 0);
+}
+
+async function runCommand(Base: typeof EmissionsTracker, options: Record<string, unknown>, command: string[]): Promise<number> {
+  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+  const spawned = await new Promise<Error | null>((r) => { child.once('spawn', () => r(null)); child.once('error', r); });
+  if (spawned !== null) {
+    const code = (spawned as NodeJS.ErrnoException).code;
+    console.error(`codecarbon: cannot run ${command[0]}: ${code === 'ENOENT' ? 'command not found' : spawned.message}`);
+    return code === 'ENOENT' ? 127 : 126;
+  }
+  const Tracker = monitorTracker(Base);
+  const tracker = new Tracker({ trackingMode: 'process', ...options });
+  tracker.addEventListener('warning', () => {}); // printed by the tracker itself at its log level
+  tracker.start();
+  const forward = (s: NodeJS.Signals): void => { child.kill(s); };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  await tracker.stop();
+  const record = tracker.finalEmissionsData;
+  const o = tracker.options;
+  if (record !== null) console.error(report(command.join(' '), record, o.saveToFile ? join(o.outputDir!, o.outputFile!) : null));
+  return exitCodeOf(code, signal);
+}
+
+async function runMachine(Base: typeof EmissionsTracker, options: Record<string, unknown>): Promise<number> {
+  const Tracker = monitorTracker(Base);
+  const tracker = new Tracker({ trackingMode: 'machine', ...options });
+  tracker.start();
+  const live = process.stderr.isTTY ? setInterval(() => {
+    const r = tracker.current();
+    if (r !== null) {
+      process.stderr.write(`\r${wh(r.energy_consumed)}  ${(Number(r.cpu_power) + Number(r.ram_power) + Number(r.gpu_power)).toFixed(1)} W  `
+        + `${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq  (Ctrl-C to stop) `);
+    }
+  }, 1000) : null;
+  const signal = await new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
+  if (live !== null) clearInterval(live);
+  await tracker.stop();
+  const record = tracker.finalEmissionsData;
+  const o = tracker.options;
+  if (record !== null) console.error(`\n${report('the machine', record, o.saveToFile ? join(o.outputDir!, o.outputFile!) : null)}`);
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/** `codecarbon monitor …`; resolves to the exit code. */
+export async function monitor(args: string[]): Promise<number> {
+  const { offline, options, command } = parse(args);
+  const Base = offline ? OfflineEmissionsTracker : EmissionsTracker;
+  // Validate the options before anything runs: a bad one is an error, not a half-tracked command.
+  void new Base({ trackingMode: 'process', ...options });
+  return command.length > 0 ? runCommand(Base, options, command) : runMachine(Base, options);
+}

@@ -1,0 +1,54 @@
+// `codecarbon monitor`: runs a command, reports, writes its row and exits with the command's code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseCsv } from '../src/output/csv.js';
+import { FakeRapl, tempDir } from './helpers/sysfs.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+function place() {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-mon-');
+  const env = { PATH: process.env['PATH'], HOME: dir, CODECARBON_RAPL_DIR: rapl.root };
+  const rows = (): string[][] => parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
+  return { dir, env, rows };
+}
+
+test('the command\'s exit code comes back; the report and one CSV row are written', async () => {
+  const { dir, env, rows } = place();
+  const err = await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--', process.execPath, '-e', 'process.exit(5)'],
+    { cwd: dir, env }).then(() => null, (e: { code: number; stderr: string }) => e);
+  assert.equal(err?.code, 5);
+  assert.match(err!.stderr, /^codecarbon: .* -e process\.exit\(5\) ran \d+\.\d\d s\n {2}CPU .*rapl \(measured\)\n {2}RAM .*\n {2}GPU .*\n {2}emissions .* g CO2eq at 56\.0 g\/kWh \(country: France \(FRA\), 2023, Our World in Data\)\n {2}written to emissions\.csv\n$/m);
+  const r = rows();
+  assert.equal(r.length, 2);
+  assert.equal(r[1]![r[0]!.indexOf('tracking_mode')], 'process');
+});
+
+test('a command that does not exist: exit 127, and no row', async () => {
+  const { dir, env } = place();
+  await assert.rejects(run(process.execPath, [cli, 'monitor', '--', 'no-such-command-here'], { cwd: dir, env }),
+    (e: { code: number; stderr: string }) => e.code === 127 && e.stderr === 'codecarbon: cannot run no-such-command-here: command not found\n');
+});
+
+test('SIGINT reaches the command; the row is written and the exit code says so', async () => {
+  const { dir, env, rows } = place();
+  const child = spawn(process.execPath, [cli, 'monitor', '--', process.execPath, '-e', 'console.log("up"); setInterval(() => {}, 1000)'],
+    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((r) => child.stdout.once('data', () => r()));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  assert.equal(code, 130);
+  assert.equal(rows().length, 2);
+});
+
+test('usage errors: an unknown option exits 2 with the usage', async () => {
+  await assert.rejects(run(process.execPath, [cli, 'monitor', '--bogus']),
+    (e: { code: number; stderr: string }) => e.code === 2 && e.stderr.startsWith('codecarbon: unknown option for monitor: --bogus\n'));
+});
