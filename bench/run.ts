@@ -6,6 +6,7 @@ import { readCpuInfo } from '../src/sources/cpu-info.js';
 import { coldStart, markPair, samplerCpu, tickCost } from './engine.js';
 import { integratorVsReference, interpolateVsReference } from './integrator.js';
 import { intensityLookup } from './intensity.js';
+import { trackerCosts } from './tracker.js';
 
 /** One measured figure and how it was measured. */
 export interface Figure {
@@ -17,7 +18,7 @@ export interface Figure {
 }
 
 const figures: Figure[] = [];
-for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, coldStart, samplerCpu, intensityLookup]) {
+for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, coldStart, samplerCpu, intensityLookup, trackerCosts]) {
   const got = await bench();
   for (const f of got) console.log(`${f.name.padEnd(58)} ${String(+f.value.toPrecision(4)).padStart(10)} ${f.unit}`);
   figures.push(...got);

@@ -10,3 +10,4 @@ export { EmissionsTracker, OfflineEmissionsTracker, TrackerWarningEvent, Measure
 export type { TrackerOptions } from './types.js';
 export { columns, upstreamColumns, taskColumns, type EmissionsRecord } from './output/record.js';
 export { OutputError } from './output/csv.js';
+export { trackEmissions, type TrackEmissionsOptions } from './decorator.js';

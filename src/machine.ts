@@ -11,8 +11,15 @@ export function packageVersion(): string {
   return version;
 }
 
-/** Like Python's platform.platform(): e.g. `Linux-6.8.0-78-generic-x86_64-with-glibc2.39`. */
+let platform: string | undefined;
+
+/** Like Python's platform.platform(): e.g. `Linux-6.8.0-78-generic-x86_64-with-glibc2.39` (read once: a report takes ms). */
 export function platformString(): string {
+  platform ??= readPlatform();
+  return platform;
+}
+
+function readPlatform(): string {
   const machine = arch() === 'x64' ? 'x86_64' : arch() === 'arm64' ? 'aarch64' : arch();
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   const libc = header?.glibcVersionRuntime ? `-with-glibc${header.glibcVersionRuntime}` : '';

@@ -1,4 +1,4 @@
-// Task brackets: marks in a hot loop (a clock read and a push), settled in batches against the timeline.
+// Task brackets: marks in a hot loop (a clock read into a typed array), settled in batches later.
 import { performance } from 'node:perf_hooks';
 
 /** A finished task: its name and its two marks on the timeline (ms). */
@@ -17,19 +17,39 @@ export interface TaskAggregate {
   final: boolean;
 }
 
-/** Open and finished tasks of one tracker. Several may be open at once, nested or overlapping. */
+/**
+ * Open and finished tasks of one tracker; several may be open at once, nested or overlapping.
+ * Finished tasks are kept as columns of typed arrays (start, end, name id): a pair of marks
+ * allocates nothing, and the garbage collector has no per-task object to copy.
+ */
 export class TaskBook {
   readonly #open = new Map<string, number>();
+  #soleName: string | null = null;
+  #soleStart = 0;
   readonly #order: string[] = [];
-  #done: TaskSpan[] = [];
+  readonly #names: string[] = [];
+  readonly #ids = new Map<string, number>();
+  // Empty until the first task ends: a tracker per call (the decorator) should cost no buffers.
+  #start = new Float64Array(0);
+  #end = new Float64Array(0);
+  #name = new Int32Array(0);
+  #n = 0;
   #unnamed = 0;
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
     const t = performance.now();
     const key = name ?? `task_${++this.#unnamed}`;
-    this.#open.set(key, t);
-    this.#order.push(key);
+    // The usual hot loop has one task open at a time: it lives in two fields, not in the Map.
+    if (this.#soleName === null && this.#open.size === 0) {
+      this.#soleName = key;
+      this.#soleStart = t;
+    } else {
+      if (this.#soleName !== null) this.#open.set(this.#soleName, this.#soleStart);
+      this.#soleName = null;
+      this.#open.set(key, t);
+    }
+    if (name === undefined || this.#order.length > 0) this.#order.push(key);
     return key;
   }
 
@@ -38,32 +58,78 @@ export class TaskBook {
     const t = performance.now();
     let key = name;
     if (key === undefined) {
-      while (this.#order.length > 0 && !this.#open.has(this.#order.at(-1)!)) this.#order.pop();
-      key = this.#order.pop();
+      while (this.#order.length > 0 && !this.#isOpen(this.#order.at(-1)!)) this.#order.pop();
+      key = this.#order.pop() ?? this.#soleName ?? undefined;
+      if (key === undefined) return false;
     }
-    if (key === undefined) return false;
-    const startMs = this.#open.get(key);
-    if (startMs === undefined) return false;
-    this.#open.delete(key);
-    this.#done.push({ name: key, startMs, endMs: t });
-    if (this.#order.length > 1024 && this.#open.size === 0) this.#order.length = 0;
+    let startMs: number | undefined;
+    if (key === this.#soleName) {
+      startMs = this.#soleStart;
+      this.#soleName = null;
+    } else {
+      startMs = this.#open.get(key);
+      if (startMs === undefined) return false;
+      this.#open.delete(key);
+    }
+    if (this.#n === this.#start.length) this.#grow();
+    const i = this.#n++;
+    this.#start[i] = startMs;
+    this.#end[i] = t;
+    this.#name[i] = this.#idOf(key);
     return true;
   }
 
-  get openCount(): number {
-    return this.#open.size;
+  #isOpen(name: string): boolean {
+    return name === this.#soleName || this.#open.has(name);
   }
 
-  get done(): readonly TaskSpan[] {
-    return this.#done;
+  #idOf(name: string): number {
+    let id = this.#ids.get(name);
+    if (id === undefined) {
+      id = this.#names.push(name) - 1;
+      this.#ids.set(name, id);
+    }
+    return id;
   }
 
-  /** Removes and returns the finished tasks that `keep` accepts. */
-  take(keep: (t: TaskSpan) => boolean): TaskSpan[] {
-    const taken: TaskSpan[] = [];
-    const left: TaskSpan[] = [];
-    for (const t of this.#done) (keep(t) ? taken : left).push(t);
-    this.#done = left;
+  #grow(): void {
+    const size = Math.max(64, this.#start.length * 2);
+    const start = new Float64Array(size);
+    const end = new Float64Array(size);
+    const name = new Int32Array(size);
+    start.set(this.#start);
+    end.set(this.#end);
+    name.set(this.#name);
+    this.#start = start;
+    this.#end = end;
+    this.#name = name;
+  }
+
+  get doneCount(): number {
+    return this.#n;
+  }
+
+  /** Finished tasks `from` … `to` (exclusive) as objects, for settling and writing a batch. */
+  spans(from = 0, to = this.#n): TaskSpan[] {
+    const out: TaskSpan[] = [];
+    for (let i = from; i < Math.min(to, this.#n); i++) out.push({ name: this.#names[this.#name[i]!]!, startMs: this.#start[i]!, endMs: this.#end[i]! });
+    return out;
+  }
+
+  /**
+   * Removes the finished tasks after the first `keep` that ended by `untilMs`, and returns them.
+   * Tasks are stored in the order they ended, so those form one run from `keep` on.
+   */
+  takeAfter(keep: number, untilMs: number): TaskSpan[] {
+    let cut = keep;
+    while (cut < this.#n && this.#end[cut]! <= untilMs) cut++;
+    const taken = this.spans(keep, cut);
+    if (cut > keep) {
+      this.#start.copyWithin(keep, cut, this.#n);
+      this.#end.copyWithin(keep, cut, this.#n);
+      this.#name.copyWithin(keep, cut, this.#n);
+      this.#n -= cut - keep;
+    }
     return taken;
   }
 }

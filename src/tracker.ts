@@ -9,13 +9,13 @@ import { buildRecord, type ComponentEnergy, type RecordContext } from './emissio
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
 import { register, unregister } from './exit.js';
 import { cpuTimes, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
-import { appendRow, updateRow, writeRows } from './output/csv.js';
+import { appendRow, CsvFile, updateRow } from './output/csv.js';
 import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
 import type { Sampler, SamplerInfo, SamplerWarningEvent } from './sampler/sampler.js';
 import { sharedSampler } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { TaskBook, type TaskSpan } from './tasks.js';
+import { TaskBook, type TaskAggregate, type TaskSpan } from './tasks.js';
 import type { TrackerOptions } from './types.js';
 
 /** A problem the tracker met; it goes on measuring. */
@@ -35,6 +35,24 @@ export class MeasurementEvent extends Event {
 /** Resolved options: every key has a value. */
 export type ResolvedOptions = { readonly [K in keyof TrackerOptions]-?: Exclude<TrackerOptions[K], undefined> | null };
 
+/** The shared sampler of each resolved options object (a tracker and its forks). */
+const samplerFor = new WeakMap<object, Sampler>();
+
+let lastCpu: { atMs: number; times: CpuTimes | null } = { atMs: -Infinity, times: null };
+
+/** /proc/stat now, or as read less than 10 ms ago (a decorated function called in a loop reads it once). */
+function recentCpuTimes(): CpuTimes | null {
+  const now = performance.now();
+  if (now - lastCpu.atMs > 10) lastCpu = { atMs: now, times: cpuTimes() };
+  return lastCpu.times;
+}
+
+/** Tasks settled and written per batch. */
+const taskChunk = 65_536;
+
+/** Marks the sources argument of a fork (see fork()). */
+const kTemplate = Symbol('codecarbon.template');
+
 const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
 
 /**
@@ -46,12 +64,15 @@ export class EmissionsTracker extends EventTarget {
   readonly runId = randomUUID();
   readonly #intensity: Intensity;
   readonly #tasks = new TaskBook();
+  readonly #folded = new Map<string, TaskAggregate>();
+  #foldAt = Infinity;
   #sampler: Sampler | null = null;
   #ready: Promise<SamplerInfo | null> | null = null;
   #startMs: number | null = null;
   #anchor: Anchor | null = null;
   #cpu0: CpuTimes | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #measuring = false;
   #final: EmissionsRecord | null = null;
   readonly #pending: string[];
   readonly #onSamplerWarning = (e: Event): void => this.#warn((e as SamplerWarningEvent).message);
@@ -59,6 +80,14 @@ export class EmissionsTracker extends EventTarget {
   /** @throws ConfigError for an option that cannot be used, naming it, its origin and the fix. */
   constructor(options: TrackerOptions = {}, sources?: ConfigSources) {
     super();
+    const template = (sources as { [kTemplate]?: EmissionsTracker } | undefined)?.[kTemplate];
+    if (template !== undefined) {
+      // A fork: the template's resolved options and location, without reading anything again.
+      this.options = template.options;
+      this.#intensity = template.#intensity;
+      this.#pending = [];
+      return;
+    }
     const resolved = resolveConfig(options as Record<string, unknown>, sources);
     this.options = resolved.values as unknown as ResolvedOptions;
     this.#pending = [...resolved.warnings];
@@ -72,6 +101,12 @@ export class EmissionsTracker extends EventTarget {
     const located = this.locate();
     this.#intensity = located.intensity;
     if (located.warning !== undefined) this.#pending.push(located.warning);
+  }
+
+  /** A new, unstarted tracker with these resolved options and location, and its own run id. */
+  fork(): EmissionsTracker {
+    const Kind = this.constructor as new (o: TrackerOptions, s: ConfigSources) => EmissionsTracker;
+    return new Kind({}, { [kTemplate]: this } as ConfigSources);
   }
 
   /** The carbon intensity this tracker uses (the offline tracker insists on a location). */
@@ -105,13 +140,18 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs !== null) return this.#warn('start() called on a tracker that is already running: ignored');
     this.#startMs = performance.now();
     this.#final = null;
-    this.#cpu0 = cpuTimes();
+    this.#foldAt = this.options.taskRecordsKept! + taskChunk;
+    this.#cpu0 = recentCpuTimes();
     const o = this.options;
-    const sampler = sharedSampler({
-      raplDir: o.raplDir!, raplPreferPsys: o.raplPreferPsys!, forceCpuPower: o.forceCpuPower ?? null,
-      forceRamPower: o.forceRamPower ?? null, forceModeCpuLoad: o.forceModeCpuLoad!, trackingMode: o.trackingMode!,
-      samplePeriodMs: o.samplePeriodMs!,
-    });
+    let sampler = samplerFor.get(o);
+    if (sampler === undefined || sampler.stopped) {
+      sampler = sharedSampler({
+        raplDir: o.raplDir!, raplPreferPsys: o.raplPreferPsys!, forceCpuPower: o.forceCpuPower ?? null,
+        forceRamPower: o.forceRamPower ?? null, forceModeCpuLoad: o.forceModeCpuLoad!, trackingMode: o.trackingMode!,
+        samplePeriodMs: o.samplePeriodMs!,
+      });
+      samplerFor.set(o, sampler); // forks share the options object, and so the lookup
+    }
     this.#sampler = sampler;
     sampler.addEventListener('warning', this.#onSamplerWarning);
     const t0 = this.#startMs;
@@ -124,7 +164,20 @@ export class EmissionsTracker extends EventTarget {
     });
     for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
-    this.#timer = setInterval(() => this.#measure(), o.measurePowerSecs! * 1000).unref();
+    if (this.#measuring) this.#startTimer();
+  }
+
+  /** Measurement events cost a timer: it runs only while someone listens for them. */
+  override addEventListener(...args: Parameters<EventTarget['addEventListener']>): void {
+    super.addEventListener(...args);
+    if (args[0] === 'measurement' && !this.#measuring) {
+      this.#measuring = true;
+      if (this.#startMs !== null) this.#startTimer();
+    }
+  }
+
+  #startTimer(): void {
+    this.#timer ??= setInterval(() => this.#measure(), this.options.measurePowerSecs! * 1000).unref();
   }
 
   /** Whether process exit and SIGINT/SIGTERM stop this tracker (the monitor CLI handles them itself). */
@@ -162,6 +215,7 @@ export class EmissionsTracker extends EventTarget {
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     this.#sampler?.removeEventListener('warning', this.#onSamplerWarning);
     if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
     this.#startMs = null;
     this.#anchor = null;
     unregister(this);
@@ -176,6 +230,7 @@ export class EmissionsTracker extends EventTarget {
   /** Marks the end of the named task, or of the last one started. */
   stopTask(name?: string): void {
     if (!this.#tasks.stop(name)) this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
+    else if (this.#tasks.doneCount > this.#foldAt) this.#fold();
   }
 
   /** Runs `fn` between start() and stop(); its result or error comes back unchanged. */
@@ -267,29 +322,74 @@ export class EmissionsTracker extends EventTarget {
 
   /** Task rows, rewritten at every flush and stop to emissions_<experiment_name>_<run_id>.csv. */
   #writeTasks(): void {
-    const spans = this.#tasks.done;
-    if (spans.length === 0) return;
-    const rows = this.taskRecords(spans);
+    if (this.#tasks.doneCount > this.options.taskRecordsKept!) this.#fold();
+    const count = this.#tasks.doneCount;
+    if (count === 0 && this.#folded.size === 0) return;
     const path = join(this.options.outputDir!, `emissions_${this.options.experimentName}_${this.runId}.csv`);
-    writeRows(path, taskColumns, rows);
+    const out = new CsvFile(path, taskColumns);
+    try {
+      // In chunks, so that a million tasks never sit in memory as a million records.
+      for (let from = 0; from < count; from += taskChunk) out.write(this.taskRecords(this.#tasks.spans(from, from + taskChunk)));
+      out.write(this.#foldedRecords());
+    } finally {
+      out.close();
+    }
   }
 
-  /** One record per finished task: energy between its marks, read in one batch. */
-  taskRecords(spans: readonly TaskSpan[] = this.#tasks.done): Record<string, string | number>[] {
+  /** Energy per channel of each span, read in one batch; `final` says whether a later sample exists. */
+  #spanEnergies(spans: readonly TaskSpan[]): { values: Float64Array; k: number; newest: number } {
     const tl = this.#sampler!.timeline!;
     const k = tl.channels.length;
     const times = new Float64Array(spans.length * 2);
     spans.forEach((s, i) => { times[2 * i] = s.startMs; times[2 * i + 1] = s.endMs; });
     const values = new Float64Array(times.length * k);
     tl.valuesAtMany(times, values);
-    const newest = tl.newestMs();
+    for (let i = 0; i < spans.length; i++) {
+      for (let c = 0; c < k; c++) values[2 * i * k + c] = Math.max(0, values[(2 * i + 1) * k + c]! - values[2 * i * k + c]!);
+    }
+    return { values, k, newest: tl.newestMs() };
+  }
+
+  /** One record per finished task (all of them by default). */
+  taskRecords(spans: readonly TaskSpan[] = this.#tasks.spans()): Record<string, string | number>[] {
+    const { values, k, newest } = this.#spanEnergies(spans);
     const context = this.#context();
+    const periodMs = this.#sampler!.timeline!.periodMs;
     return spans.map((s, i) => {
-      const energy = new Float64Array(k).map((_, c) => Math.max(0, values[(2 * i + 1) * k + c]! - values[2 * i * k + c]!));
-      const record = buildRecord((s.endMs - s.startMs) / 1000, this.#components(energy), context);
+      const record = buildRecord((s.endMs - s.startMs) / 1000, this.#components(values.subarray(2 * i * k, 2 * i * k + k)), context);
       return { ...record, task_name: s.name, final: s.endMs <= newest ? 'Y' : 'N',
-        resolution: s.endMs - s.startMs < tl.periodMs ? 'apportioned' : 'sampled' };
+        resolution: s.endMs - s.startMs < periodMs ? 'apportioned' : 'sampled', task_count: 1 };
     });
+  }
+
+  /**
+   * Past taskRecordsKept finished tasks, the settled ones beyond that number are folded into one
+   * aggregate per name, so that memory stays bounded however many tasks a run has.
+   */
+  #fold(): void {
+    const tl = this.#sampler?.timeline;
+    if (!tl) return;
+    const newest = tl.newestMs();
+    const spans = this.#tasks.takeAfter(this.options.taskRecordsKept!, newest);
+    // Tasks newer than the last sample wait for the next fold, a chunk later, not the next stop.
+    this.#foldAt = this.#tasks.doneCount + taskChunk;
+    const { values, k } = this.#spanEnergies(spans);
+    spans.forEach((s, i) => {
+      let agg = this.#folded.get(s.name);
+      if (agg === undefined) this.#folded.set(s.name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true });
+      agg.count++;
+      agg.durationMs += s.endMs - s.startMs;
+      for (let c = 0; c < k; c++) agg.energyUj[c]! += values[2 * i * k + c]!;
+    });
+  }
+
+  #foldedRecords(): Record<string, string | number>[] {
+    if (this.#folded.size === 0) return [];
+    const context = this.#context();
+    return [...this.#folded].map(([name, agg]) => ({
+      ...buildRecord(agg.durationMs / 1000, this.#components(agg.energyUj), context),
+      task_name: name, final: 'Y', resolution: 'folded', task_count: agg.count,
+    }));
   }
 }
 

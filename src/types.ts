@@ -50,4 +50,6 @@ export interface TrackerOptions {
   /** Sampler period in ms (default 100). */
   readonly samplePeriodMs?: number;
   readonly carbonIntensityDataset?: 'codecarbon' | 'ember';
+  /** Task records kept one by one (default 100,000); later ones are folded into one row per name. */
+  readonly taskRecordsKept?: number;
 }

@@ -17,7 +17,7 @@ test('require("codecarbon") works and starts no thread, opens no file', async ()
   assert.deepEqual(out.keys, ['CodeCarbonError', 'ConfigError', 'EmissionsTracker', 'MeasurementEvent', 'OfflineEmissionsTracker',
     'OutputError', 'Sampler', 'SamplerError', 'SamplerErrorEvent', 'SamplerWarningEvent', 'SourcePermissionError',
     'SourceUnavailableError', 'TrackerWarningEvent', 'columns', 'detectHardware', 'intensityFor', 'resolveEngineOptions',
-    'taskColumns', 'upstreamColumns']);
+    'taskColumns', 'trackEmissions', 'upstreamColumns']);
   assert.equal(out.threads, 0);
   assert.doesNotMatch(stderr, /Error/);
 });

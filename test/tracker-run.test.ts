@@ -75,7 +75,7 @@ test('tasks: marks with no I/O, rows in emissions_<experiment>_<run_id>.csv, ene
   assert.equal(file, `emissions_exp_${tracker.runId}.csv`);
   const rows = parseCsv(readFileSync(join(dir, file!), 'utf8'));
   assert.deepEqual(rows[0], [...taskColumns]);
-  assert.deepEqual(rows.slice(1).map((r) => [r[0], r.at(-2)]), [['load', 'Y'], ['load', 'Y'], ['load', 'Y'], ['task_1', 'Y']]);
+  assert.deepEqual(rows.slice(1).map((r) => [r[0], r.at(-3), r.at(-1)]), [['load', 'Y', '1'], ['load', 'Y', '1'], ['load', 'Y', '1'], ['task_1', 'Y', '1']]);
   const cpu = taskColumns.indexOf('cpu_energy');
   const tasksKwh = rows.slice(1).reduce((s, r) => s + Number(r[cpu]), 0);
   assert.ok(tasksKwh > 0 && tasksKwh <= Number(tracker.finalEmissionsData!.cpu_energy) + 1e-18);
@@ -101,4 +101,27 @@ test('an online tracker without a location says it used the world average', asyn
   assert.equal(tracker.intensity.source, 'world-average');
   assert.match(warnings.join('\n'), /location detection .* is not built yet: emissions use the world average/);
   assert.equal(tracker.finalEmissionsData!.carbon_intensity_g_co2e_kwh, 475);
+});
+
+test('past taskRecordsKept, settled tasks fold into one row per name: memory stays bounded', async () => {
+  const { tracker, dir } = fakeTracker({ taskRecordsKept: 2 });
+  tracker.start();
+  for (let i = 0; i < 5; i++) { tracker.startTask('a'); tracker.stopTask('a'); }
+  tracker.startTask('b');
+  tracker.stopTask('b');
+  await tracker.stop();
+  const rows = parseCsv(readFileSync(join(dir, `emissions_base_${tracker.runId}.csv`), 'utf8')).slice(1);
+  assert.deepEqual(rows.map((r) => [r[0], r.at(-2), r.at(-1)]),
+    [['a', 'apportioned', '1'], ['a', 'apportioned', '1'], ['a', 'folded', '3'], ['b', 'folded', '1']]);
+});
+
+test('measurement events arrive every measurePowerSecs while someone listens', async () => {
+  const { tracker } = fakeTracker({ measurePowerSecs: 0.05 });
+  const seen: number[] = [];
+  tracker.addEventListener('measurement', (e) => seen.push(Number((e as Event & { record: { duration: number } }).record.duration)));
+  tracker.start();
+  await new Promise((r) => setTimeout(r, 300));
+  await tracker.stop();
+  assert.ok(seen.length >= 3, `${seen.length} events`);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!);
 });

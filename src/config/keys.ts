@@ -69,6 +69,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'nvml_library', kind: str, default: 'libnvidia-ml.so.1' },
   { key: 'sample_period_ms', kind: positive, default: 100 },
   { key: 'carbon_intensity_dataset', kind: oneOf('codecarbon', 'ember'), default: 'codecarbon' },
+  { key: 'task_records_kept', kind: { type: 'int', min: 0 }, default: 100_000 },
 ];
 
 /** Old names still read, as upstream reads them. */

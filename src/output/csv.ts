@@ -121,7 +121,20 @@ export function updateRow(path: string, header: readonly string[], row: Readonly
   return null;
 }
 
-/** Writes a whole CSV (header, then rows), replacing the file: the task file, rewritten at each flush. */
-export function writeRows(path: string, header: readonly string[], rows: readonly Readonly<Record<string, string | number>>[]): void {
-  writeFileSync(path, csvLine(header) + rows.map((r) => csvLine(header.map((c) => r[c]))).join(''));
+/** A CSV written from scratch (header, then rows in batches), replacing the file: the task file. */
+export class CsvFile {
+  readonly #fd: number;
+
+  constructor(readonly path: string, readonly header: readonly string[]) {
+    this.#fd = openSync(path, 'w');
+    writeSync(this.#fd, csvLine(header));
+  }
+
+  write(rows: readonly Readonly<Record<string, string | number>>[]): void {
+    if (rows.length > 0) writeSync(this.#fd, rows.map((r) => csvLine(this.header.map((c) => r[c]))).join(''));
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
 }

@@ -27,7 +27,8 @@ export type Column = (typeof columns)[number];
 export type EmissionsRecord = { readonly [K in Column]: string | number };
 
 /** Task rows: task_name, then the record's fields less experiment_id, pue and wue (upstream's TaskEmissionsData). */
-export const taskColumns = ['task_name', ...columns.filter((c) => c !== 'experiment_id' && c !== 'pue' && c !== 'wue'), 'final', 'resolution'] as const;
+export const taskColumns = ['task_name', ...columns.filter((c) => c !== 'experiment_id' && c !== 'pue' && c !== 'wue'),
+  'final', 'resolution', 'task_count'] as const;
 
 /** ISO 8601 local time with its UTC offset, to the second. */
 export function isoLocal(d: Date): string {

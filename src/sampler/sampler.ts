@@ -1,4 +1,5 @@
 // Main-thread handle of the sampler thread: start, marks, interval energy, sample-now, stop.
+import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
@@ -50,6 +51,7 @@ export class Sampler extends EventTarget {
   /** @throws ConfigError for an option that cannot be used. */
   constructor(options: Partial<EngineOptions> = {}, internals: { faults?: SamplerFaults } = {}) {
     super();
+    setMaxListeners(0, this); // every tracker sharing this sampler listens for its warnings
     this.options = resolveEngineOptions(options);
     this.#faults = internals.faults;
   }

@@ -1,0 +1,71 @@
+// trackEmissions: a standard (TC39) method decorator and a function wrapper; each call a tracked run.
+import { EmissionsTracker, OfflineEmissionsTracker } from './tracker.js';
+import type { TrackerOptions } from './types.js';
+
+/** Tracker options, plus how each call is tracked. */
+export interface TrackEmissionsOptions extends TrackerOptions {
+  /** Use OfflineEmissionsTracker (needs countryIsoCode, or cloudProvider with cloudRegion). */
+  readonly offline?: boolean;
+  /** Track each call as a task of this (started) tracker instead of a run of its own. */
+  readonly tracker?: EmissionsTracker;
+  /** Task name when `tracker` is given (default: the function's name). */
+  readonly taskName?: string;
+}
+
+type AnyFn = (this: unknown, ...args: never[]) => unknown;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+/**
+ * Wraps `fn` so that each call is tracked. The result (or thrown error) comes back unchanged; a
+ * sync function stays sync, its row written once a sample after its end exists (before exit).
+ * Options are resolved once, here, so a bad option throws at wrapping time.
+ */
+function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
+  const { offline, tracker: shared, taskName, ...trackerOptions } = options;
+  if (shared !== undefined) {
+    const name = taskName ?? (fn.name || 'task');
+    return function tracked(this: unknown, ...args: Parameters<F>): unknown {
+      const task = shared.startTask(name);
+      let result: unknown;
+      try {
+        result = fn.apply(this, args);
+      } catch (e) {
+        shared.stopTask(task);
+        throw e;
+      }
+      if (isThenable(result)) return Promise.resolve(result).finally(() => shared.stopTask(task));
+      shared.stopTask(task);
+      return result;
+    } as F;
+  }
+  const template = offline ? new OfflineEmissionsTracker(trackerOptions) : new EmissionsTracker(trackerOptions);
+  return function tracked(this: unknown, ...args: Parameters<F>): unknown {
+    const tracker = template.fork();
+    tracker.start();
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (e) {
+      void tracker.stop();
+      throw e;
+    }
+    if (isThenable(result)) return Promise.resolve(result).finally(() => tracker.stop());
+    void tracker.stop();
+    return result;
+  } as F;
+}
+
+/** Wraps a function: `const f = trackEmissions(work, { projectName: 'x' })`. */
+export function trackEmissions<F extends AnyFn>(fn: F, options?: TrackEmissionsOptions): F;
+/** A standard class-method decorator: `@trackEmissions({ projectName: 'x' })`. */
+export function trackEmissions(options?: TrackEmissionsOptions): <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext) => F;
+export function trackEmissions(first?: AnyFn | TrackEmissionsOptions, second?: TrackEmissionsOptions): unknown {
+  if (typeof first === 'function') return wrap(first, second ?? {});
+  const options = first ?? {};
+  return <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext): F => {
+    if (context.kind !== 'method') throw new TypeError('@trackEmissions decorates methods only');
+    return wrap(method, { taskName: String(context.name), ...options });
+  };
+}

@@ -1,0 +1,84 @@
+// trackEmissions: TC39 method decorator and function wrapper; results and errors pass through unchanged.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { trackEmissions } from '../src/decorator.js';
+import { parseCsv } from '../src/output/csv.js';
+import { OfflineEmissionsTracker } from '../src/tracker.js';
+import { FakeRapl, tempDir } from './helpers/sysfs.js';
+
+function where() {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-dec-');
+  const options = { offline: true, countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, logLevel: 'error' as const };
+  return { dir, options };
+}
+
+/** Rows in the CSV once `n` exist (a sync call's row is written after its final sample). */
+async function rows(dir: string, n: number): Promise<string[][]> {
+  const path = join(dir, 'emissions.csv');
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(path)) {
+      const r = parseCsv(readFileSync(path, 'utf8')).slice(1);
+      if (r.length >= n) return r;
+    }
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error(`${path}: fewer than ${n} rows after 5 s`);
+}
+
+test('a wrapped sync function stays sync, keeps its type and result; each call is a run', async () => {
+  const { dir, options } = where();
+  const add = trackEmissions((a: number, b: number): number => a + b, options);
+  const r = add(2, 3);
+  assert.equal(r, 5); // a number, not a promise
+  add(1, 1);
+  const written = await rows(dir, 2);
+  assert.notEqual(written[0]![2], written[1]![2], 'each call has its own run_id');
+});
+
+test('decorated sync, async and throwing methods', async () => {
+  const { dir, options } = where();
+  const failure = new Error('no');
+  class Job {
+    factor = 3;
+
+    @trackEmissions(options)
+    scale(x: number): number {
+      return x * this.factor;
+    }
+
+    @trackEmissions(options)
+    async later(x: number): Promise<number> {
+      await new Promise((r) => setTimeout(r, 10));
+      return x + this.factor;
+    }
+
+    @trackEmissions(options)
+    fail(): never {
+      throw failure;
+    }
+  }
+  const job = new Job();
+  assert.equal(job.scale(2), 6);
+  assert.equal(await job.later(1), 4);
+  assert.throws(() => job.fail(), (e) => e === failure);
+  await rows(dir, 3);
+});
+
+test('with a shared tracker each call is a task of it', async () => {
+  const { dir, options } = where();
+  const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: options.raplDir, logLevel: 'error' }, { env: {} });
+  const step = trackEmissions(function step(n: number): number { return n * 2; }, { tracker });
+  tracker.start();
+  assert.equal(step(4), 8);
+  assert.equal(step(5), 10);
+  await tracker.stop();
+  const tasks = parseCsv(readFileSync(join(dir, `emissions_base_${tracker.runId}.csv`), 'utf8')).slice(1);
+  assert.deepEqual(tasks.map((t) => t[0]), ['step', 'step']);
+});
+
+test('a bad option throws when wrapping, not at the first call', () => {
+  assert.throws(() => trackEmissions(() => 1, { offline: true }), { name: 'ConfigError', message: /^country_iso_code \(from argument\): an offline tracker needs/ });
+});

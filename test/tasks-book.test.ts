@@ -1,0 +1,39 @@
+// The task book: open tasks by name or last-opened, nested and overlapping, typed-array storage.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TaskBook } from '../src/tasks.js';
+
+test('nested, overlapping and unnamed tasks close the right one', () => {
+  const b = new TaskBook();
+  b.start('outer');
+  b.start('inner');
+  const u = b.start();
+  assert.equal(b.stop(), true); // the last opened: the unnamed one
+  b.start('overlap');
+  assert.equal(b.stop('inner'), true);
+  assert.equal(b.stop('outer'), true);
+  assert.equal(b.stop('overlap'), true);
+  assert.equal(b.stop('outer'), false);
+  assert.equal(b.stop(), false);
+  assert.deepEqual(b.spans().map((s) => s.name), [u, 'inner', 'outer', 'overlap']);
+  for (const s of b.spans()) assert.ok(s.endMs >= s.startMs);
+});
+
+test('a million pairs: spans kept in order, storage grows, takeAfter keeps the first ones', () => {
+  const b = new TaskBook();
+  for (let i = 0; i < 1_000_000; i++) { b.start(i % 2 ? 'odd' : 'even'); b.stop(i % 2 ? 'odd' : 'even'); }
+  assert.equal(b.doneCount, 1_000_000);
+  const taken = b.takeAfter(10, Infinity);
+  assert.equal(taken.length, 999_990);
+  assert.equal(b.doneCount, 10);
+  assert.deepEqual(b.spans().map((s) => s.name).slice(0, 3), ['even', 'odd', 'even']);
+});
+
+test('takeAfter leaves tasks that ended after the given time', () => {
+  const b = new TaskBook();
+  for (let i = 0; i < 5; i++) { b.start('t'); b.stop('t'); }
+  const cut = b.spans()[2]!.endMs;
+  const taken = b.takeAfter(1, cut);
+  assert.deepEqual(taken.map((s) => s.endMs <= cut), [true, true]);
+  assert.equal(b.doneCount, 3);
+});
