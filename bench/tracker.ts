@@ -1,7 +1,7 @@
 // Tracker benchmarks: task pair, decorator overhead, warm start+stop, task rows written per minute.
 import { performance } from 'node:perf_hooks';
 import { trackEmissions } from '../src/decorator.js';
-import { OfflineEmissionsTracker } from '../src/tracker.js';
+import { OfflineEmissionsTracker } from '../src/offline.js';
 import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
 import type { Figure } from './run.js';
 import { median, perCallNs } from './stats.js';

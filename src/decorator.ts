@@ -1,5 +1,6 @@
 // trackEmissions: a standard (TC39) method decorator and a function wrapper; each call a tracked run.
-import { EmissionsTracker, OfflineEmissionsTracker } from './tracker.js';
+import { OfflineEmissionsTracker } from './offline.js';
+import { EmissionsTracker } from './tracker.js';
 import type { TrackerOptions } from './types.js';
 
 /** Tracker options, plus how each call is tracked. */

@@ -11,26 +11,13 @@ import { register, unregister } from './exit.js';
 import { cpuTimes, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
 import { appendRow, CsvFile, updateRow } from './output/csv.js';
 import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
-import type { Sampler, SamplerInfo, SamplerWarningEvent } from './sampler/sampler.js';
+import { MeasurementEvent, TrackerWarningEvent } from './events.js';
+import type { Sampler, SamplerErrorEvent, SamplerInfo, SamplerWarningEvent } from './sampler/sampler.js';
 import { sharedSampler } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { TaskBook, type TaskAggregate, type TaskSpan } from './tasks.js';
 import type { TrackerOptions } from './types.js';
-
-/** A problem the tracker met; it goes on measuring. */
-export class TrackerWarningEvent extends Event {
-  constructor(readonly message: string) {
-    super('warning');
-  }
-}
-
-/** Every measurePowerSecs: the record so far (not written anywhere). */
-export class MeasurementEvent extends Event {
-  constructor(readonly record: EmissionsRecord) {
-    super('measurement');
-  }
-}
 
 /** Resolved options: every key has a value. */
 export type ResolvedOptions = { readonly [K in keyof TrackerOptions]-?: Exclude<TrackerOptions[K], undefined> | null };
@@ -76,6 +63,7 @@ export class EmissionsTracker extends EventTarget {
   #final: EmissionsRecord | null = null;
   readonly #pending: string[];
   readonly #onSamplerWarning = (e: Event): void => this.#warn((e as SamplerWarningEvent).message);
+  readonly #onSamplerError = (e: Event): void => this.#warn((e as SamplerErrorEvent).error.message);
 
   /** @throws ConfigError for an option that cannot be used, naming it, its origin and the fix. */
   constructor(options: TrackerOptions = {}, sources?: ConfigSources) {
@@ -154,6 +142,7 @@ export class EmissionsTracker extends EventTarget {
     }
     this.#sampler = sampler;
     sampler.addEventListener('warning', this.#onSamplerWarning);
+    sampler.addEventListener('error', this.#onSamplerError);
     const t0 = this.#startMs;
     this.#ready = sampler.start().then((info) => {
       this.#anchor = sampler.timeline!.anchor(t0);
@@ -214,6 +203,7 @@ export class EmissionsTracker extends EventTarget {
     this.#final = measured ? this.#record(t1) : null;
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     this.#sampler?.removeEventListener('warning', this.#onSamplerWarning);
+    this.#sampler?.removeEventListener('error', this.#onSamplerError);
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     this.#startMs = null;
@@ -390,17 +380,5 @@ export class EmissionsTracker extends EventTarget {
       ...buildRecord(agg.durationMs / 1000, this.#components(agg.energyUj), context),
       task_name: name, final: 'Y', resolution: 'folded', task_count: agg.count,
     }));
-  }
-}
-
-/** A tracker that never goes online: it needs countryIsoCode, or cloudProvider with cloudRegion. */
-export class OfflineEmissionsTracker extends EmissionsTracker {
-  protected override locate(): { intensity: Intensity; warning?: string } {
-    const o = this.options;
-    if (!o.countryIsoCode && !(o.cloudProvider && o.cloudRegion) && o.forceCarbonIntensityGCo2eKwh === null) {
-      throw new ConfigError('country_iso_code', 'argument',
-        'an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion');
-    }
-    return super.locate();
   }
 }

@@ -52,3 +52,17 @@ test('usage errors: an unknown option exits 2 with the usage', async () => {
   await assert.rejects(run(process.execPath, [cli, 'monitor', '--bogus']),
     (e: { code: number; stderr: string }) => e.code === 2 && e.stderr.startsWith('codecarbon: unknown option for monitor: --bogus\n'));
 });
+
+test('without a command: the whole machine until SIGINT, then the row and exit 130', async () => {
+  const { dir, env, rows } = place();
+  const child = spawn(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'SWE'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  assert.equal(code, 130);
+  assert.match(stderr, /codecarbon: the machine ran \d+\.\d\d s/);
+  const r = rows();
+  assert.equal(r[1]![r[0]!.indexOf('tracking_mode')], 'machine');
+});

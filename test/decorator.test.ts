@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trackEmissions } from '../src/decorator.js';
 import { parseCsv } from '../src/output/csv.js';
-import { OfflineEmissionsTracker } from '../src/tracker.js';
+import { OfflineEmissionsTracker } from '../src/offline.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 
 function where() {

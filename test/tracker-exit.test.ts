@@ -30,6 +30,13 @@ test('process.exit(): the row is written from the samples there are, once; the e
   assert.equal(rows(), 1);
 });
 
+test('a decorated sync function in a program that then ends: its row is written before exit', async () => {
+  const { rapl, dir, rows } = setup();
+  const { stdout } = await run(process.execPath, [fixture, 'decorated', dir, rapl.root], { timeout: 20_000, env: { ...process.env, HOME: dir } });
+  assert.equal(stdout, '42\n');
+  assert.equal(rows(), 1);
+});
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`${signal}: the row is written once, then the signal ends the process as usual`, async () => {
     const { rapl, dir, rows } = setup();

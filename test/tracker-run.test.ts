@@ -5,7 +5,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsv } from '../src/output/csv.js';
 import { columns, taskColumns } from '../src/output/record.js';
-import { EmissionsTracker, OfflineEmissionsTracker } from '../src/tracker.js';
+import { OfflineEmissionsTracker } from '../src/offline.js';
+import { EmissionsTracker } from '../src/tracker.js';
 import { fakeTracker } from './helpers/tracker.js';
 
 test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes the record', async () => {

@@ -4,7 +4,8 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { CodeCarbonError } from '../errors.js';
 import type { EmissionsRecord } from '../output/record.js';
-import { EmissionsTracker, OfflineEmissionsTracker } from '../tracker.js';
+import { OfflineEmissionsTracker } from '../offline.js';
+import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
 
 export const monitorUsage = `  monitor [options] [-- command [args…]]
@@ -99,15 +100,16 @@ async function runMachine(Base: typeof EmissionsTracker, options: Record<string,
   const Tracker = monitorTracker(Base);
   const tracker = new Tracker({ trackingMode: 'machine', ...options });
   tracker.start();
-  const live = process.stderr.isTTY ? setInterval(() => {
+  // Also what keeps this process alive until the signal: the sampler thread does not.
+  const live = setInterval(() => {
     const r = tracker.current();
-    if (r !== null) {
+    if (r !== null && process.stderr.isTTY) {
       process.stderr.write(`\r${wh(r.energy_consumed)}  ${(Number(r.cpu_power) + Number(r.ram_power) + Number(r.gpu_power)).toFixed(1)} W  `
         + `${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq  (Ctrl-C to stop) `);
     }
-  }, 1000) : null;
+  }, 1000);
   const signal = await new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
-  if (live !== null) clearInterval(live);
+  clearInterval(live);
   await tracker.stop();
   const record = tracker.finalEmissionsData;
   const o = tracker.options;

@@ -1,5 +1,6 @@
 // A tracker over fake hardware in temp dirs, with no config file in reach.
-import { EmissionsTracker, OfflineEmissionsTracker } from '../../src/tracker.js';
+import { OfflineEmissionsTracker } from '../../src/offline.js';
+import { EmissionsTracker } from '../../src/tracker.js';
 import type { TrackerOptions } from '../../src/types.js';
 import { FakeRapl, tempDir } from './sysfs.js';
 

@@ -1,0 +1,16 @@
+// OfflineEmissionsTracker: no network, so the location must be given.
+import { ConfigError } from './errors.js';
+import type { Intensity } from './emissions/intensity.js';
+import { EmissionsTracker } from './tracker.js';
+
+/** A tracker that never goes online: it needs countryIsoCode, or cloudProvider with cloudRegion. */
+export class OfflineEmissionsTracker extends EmissionsTracker {
+  protected override locate(): { intensity: Intensity; warning?: string } {
+    const o = this.options;
+    if (!o.countryIsoCode && !(o.cloudProvider && o.cloudRegion) && o.forceCarbonIntensityGCo2eKwh === null) {
+      throw new ConfigError('country_iso_code', 'argument',
+        'an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion');
+    }
+    return super.locate();
+  }
+}
