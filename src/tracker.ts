@@ -8,6 +8,7 @@ import { ConfigError } from './errors.js';
 import { buildRecord, type ComponentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
 import { register, unregister } from './exit.js';
+import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuTimes, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
 import { appendRow, CsvFile, updateRow } from './output/csv.js';
 import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
@@ -126,6 +127,13 @@ export class EmissionsTracker extends EventTarget {
   /** Starts tracking: a mark, and the shared sampler on first use. Synchronous. */
   start(): void {
     if (this.#startMs !== null) return this.#warn('start() called on a tracker that is already running: ignored');
+    if (this.options.allowMultipleRuns === false) {
+      const holder = acquireLock();
+      if (holder !== null) {
+        return this.#warn(`another tracker (process ${holder}) holds ${lockPath()} and allow_multiple_runs is false: `
+          + 'this one does not start; set allow_multiple_runs to true to run both');
+      }
+    }
     this.#startMs = performance.now();
     this.#final = null;
     this.#foldAt = this.options.taskRecordsKept! + taskChunk;
@@ -209,6 +217,7 @@ export class EmissionsTracker extends EventTarget {
     this.#startMs = null;
     this.#anchor = null;
     unregister(this);
+    if (this.options.allowMultipleRuns === false) releaseLock();
     return emissions;
   }
 
