@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alpha2ByAlpha3 } from './iso3166.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const reference = process.argv[2] ?? join(root, '..', 'shared', 'reference', 'codecarbon-data');
@@ -67,13 +68,15 @@ function buildCountries() {
     if (c.iso_code !== iso3) throw new Error(`global_energy_mix.json: key ${iso3} holds ${c.iso_code}`);
     // Key order is kept: the mix formula sums sources in this order, as upstream does.
     const mixTWh = Object.fromEntries(Object.entries(c).filter(([k]) => k.endsWith('_TWh')).map(([k, v]) => [k.slice(0, -4), v]));
-    countries[iso3] = { name: c.country_name, gCo2ePerKwh: c.carbon_intensity, year: c.year, mixTWh };
+    const iso2 = alpha2ByAlpha3[iso3];
+    if (iso2 === undefined) throw new Error(`scripts/iso3166.mjs has no alpha-2 code for ${iso3}`);
+    countries[iso3] = { name: c.country_name, iso2, gCo2ePerKwh: c.carbon_intensity, year: c.year, mixTWh };
   }
   const perSource = readJson('private_infra/carbon_intensity_per_source.json');
   const factors = Object.fromEntries(Object.entries(perSource).filter(([k, v]) => typeof v === 'number' && k !== 'world_average'));
   const sources = Object.fromEntries(Object.entries(perSource).filter(([k]) => k.endsWith('_source')).map(([k, v]) => [k.slice(0, -7), v]));
   writeFileSync(join(out, 'countries.json'), JSON.stringify({
-    about: 'Electricity carbon intensity per country (ISO 3166-1 alpha-3) in gCO2e/kWh with its year, and generation per source in TWh; Our World in Data via CodeCarbon 3.3.0. Per-source life-cycle factors in gCO2e/kWh for the mix formula. See data/README.md.',
+    about: 'Electricity carbon intensity per country (ISO 3166-1 alpha-3, with its alpha-2 code) in gCO2e/kWh with its year, and generation per source in TWh; Our World in Data via CodeCarbon 3.3.0. Per-source life-cycle factors in gCO2e/kWh for the mix formula. See data/README.md.',
     worldAverageGCo2ePerKwh: perSource.world_average,
     sourceFactorsGCo2ePerKwh: factors,
     sourceFactorRefs: sources,

@@ -23,6 +23,8 @@ test('each step of the order says where its figure came from', () => {
   assert.deepEqual(pick({ countryIsoCode: 'NOR', region: 'no3' }), ['nordic-zone', 2024, 'NOR']);
   assert.deepEqual(pick({ countryIsoCode: 'SWE', region: 'Stockholm' }), ['country', 2023, 'SWE']);
   assert.deepEqual(pick({ countryIsoCode: 'Germany' }), ['country', 2023, 'DEU']);
+  assert.deepEqual(pick({ countryIsoCode: 'de' }), ['country', 2023, 'DEU']);
+  assert.deepEqual(pick({ countryIsoCode: 'GB' }), ['country', 2023, 'GBR']);
   assert.deepEqual(pick({ countryIsoCode: 'CAF' }), ['country-mix', 2022, 'CAF']);
   assert.deepEqual(pick({}), ['world-average', 2019, null]);
 });

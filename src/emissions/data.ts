@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 /** One country of data/countries.json. */
 export interface CountryRow {
   readonly name: string;
+  /** ISO 3166-1 alpha-2 code. */
+  readonly iso2: string;
   readonly gCo2ePerKwh: number;
   readonly year: number;
   /** Generation per source in TWh, in upstream's key order. */

@@ -67,16 +67,18 @@ export function closest(input: string, candidates: readonly (readonly [label: st
 }
 
 /**
- * ISO-3 code for a country given as an ISO-3 code or an English name, any case.
+ * ISO-3 code for a country given as an ISO-3 or ISO-2 code or an English name, any case.
  * @throws ConfigError listing the closest valid codes.
  */
 export function resolveCountry(input: string, origin = 'argument'): string {
   const { countries } = countryTable();
   const code = input.trim().toUpperCase();
   if (countries[code] !== undefined) return code;
+  const byIso2 = code.length === 2 ? Object.entries(countries).find(([, c]) => c.iso2 === code) : undefined;
+  if (byIso2 !== undefined) return byIso2[0];
   const byName = Object.entries(countries).find(([, c]) => c.name.toLowerCase() === input.trim().toLowerCase());
   if (byName !== undefined) return byName[0];
-  const near = closest(input, Object.entries(countries).map(([iso, c]) => [`${iso} (${c.name})`, iso, c.name] as const));
+  const near = closest(input, Object.entries(countries).map(([iso, c]) => [`${iso} (${c.name})`, iso, c.iso2, c.name] as const));
   throw new ConfigError('country_iso_code', origin, `unknown country ${JSON.stringify(input)}; closest: ${near.join(', ')}`);
 }
 
