@@ -5,12 +5,12 @@ import { EmissionsTracker } from './tracker.js';
 
 /** A tracker that never goes online: it needs countryIsoCode, or cloudProvider with cloudRegion. */
 export class OfflineEmissionsTracker extends EmissionsTracker {
-  protected override locate(): { intensity: Intensity; warning?: string } {
+  protected override locate(): { intensity: Intensity; lookup?: boolean } {
     const o = this.options;
     if (!o.countryIsoCode && !(o.cloudProvider && o.cloudRegion) && o.forceCarbonIntensityGCo2eKwh === null) {
       throw new ConfigError('country_iso_code', 'argument',
         'an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion');
     }
-    return super.locate();
+    return { intensity: super.locate().intensity }; // never online
   }
 }

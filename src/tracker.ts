@@ -7,6 +7,8 @@ import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { buildRecord, type ComponentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
+import { geolocate } from './emissions/geolocate.js';
+import type { GeoLocation } from './emissions/location.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuTimes, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
@@ -50,7 +52,10 @@ const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error
 export class EmissionsTracker extends EventTarget {
   readonly options: ResolvedOptions;
   readonly runId = randomUUID();
-  readonly #intensity: Intensity;
+  #intensity: Intensity;
+  #lookup = false;
+  #geo: GeoLocation | null = null;
+  #locating: Promise<void> | null = null;
   readonly #tasks = new TaskBook();
   readonly #folded = new Map<string, TaskAggregate>();
   #foldAt = Infinity;
@@ -74,6 +79,7 @@ export class EmissionsTracker extends EventTarget {
       // A fork: the template's resolved options and location, without reading anything again.
       this.options = template.options;
       this.#intensity = template.#intensity;
+      this.#lookup = template.#lookup;
       this.#pending = [];
       return;
     }
@@ -89,7 +95,7 @@ export class EmissionsTracker extends EventTarget {
     }
     const located = this.locate();
     this.#intensity = located.intensity;
-    if (located.warning !== undefined) this.#pending.push(located.warning);
+    this.#lookup = located.lookup === true;
   }
 
   /** A new, unstarted tracker with these resolved options and location, and its own run id. */
@@ -99,14 +105,28 @@ export class EmissionsTracker extends EventTarget {
   }
 
   /** The carbon intensity this tracker uses (the offline tracker insists on a location). */
-  protected locate(): { intensity: Intensity; warning?: string } {
+  protected locate(): { intensity: Intensity; lookup?: boolean } {
     const o = this.options;
     if (o.countryIsoCode) resolveCountry(o.countryIsoCode);
     const intensity = intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
       cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh });
-    if (o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) return { intensity };
-    return { intensity, warning: 'location detection (geolocation, cloud metadata) is not built yet: emissions use the world '
-      + 'average (475 g/kWh); pass countryIsoCode (or use OfflineEmissionsTracker) for your grid\'s figure' };
+    // Nothing given: the online tracker looks its location up in the background once started.
+    return { intensity, lookup: !(o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) };
+  }
+
+  /** Applies a geolocation result: the country's (and region's) intensity, or the world average, said once. */
+  #located(found: { location: GeoLocation | null; failures: readonly string[] }): void {
+    const g = found.location;
+    if (g === null) {
+      return this.#warn(`this machine's location could not be found (${found.failures.join('; ')}): emissions use the world `
+        + 'average (475 g/kWh), no country is assumed; set countryIsoCode (codecarbon monitor --offline --country-iso-code XXX)');
+    }
+    this.#geo = g;
+    try {
+      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode, region: g.region });
+    } catch {
+      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode }); // a region the tables do not know
+    }
   }
 
   /** The carbon intensity in use, with its source. */
@@ -162,6 +182,10 @@ export class EmissionsTracker extends EventTarget {
     for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
     if (this.#measuring) this.#startTimer();
+    if (this.#lookup && this.#locating === null) {
+      this.#locating = geolocate({ geojsUrl: o.geojsUrl!, ipinfoUrl: o.ipinfoUrl!, timeoutMs: o.locationTimeoutMs!,
+        cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined }).then((r) => this.#located(r));
+    }
   }
 
   /** Measurement events cost a timer: it runs only while someone listens for them. */
@@ -187,7 +211,7 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return null;
     const t1 = performance.now();
     if ((await this.#ready) === null) return null;
-    await this.#sampler!.sampleNow();
+    await Promise.all([this.#sampler!.sampleNow(), this.#locating]);
     return this.#startMs === null ? null : this.#write(t1);
   }
 
@@ -196,7 +220,7 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return null;
     const t1 = performance.now();
     const info = await this.#ready;
-    if (info !== null) await this.#sampler!.sampleNow();
+    if (info !== null) await Promise.all([this.#sampler!.sampleNow(), this.#locating]);
     return this.#finish(t1, info !== null);
   }
 
@@ -272,7 +296,8 @@ export class EmissionsTracker extends EventTarget {
     return {
       timestamp: new Date(), projectName: o.projectName!, runId: this.runId, experimentId: o.experimentId!,
       trackingMode: o.trackingMode!, pue: o.pue!, wue: o.wue!, intensity: this.#intensity,
-      region: o.region ?? '', cloudProvider: o.cloudProvider ?? '', cloudRegion: o.cloudRegion ?? '',
+      region: o.region ?? this.#geo?.region ?? '', latitude: this.#geo?.latitude ?? null, longitude: this.#geo?.longitude ?? null,
+      cloudProvider: o.cloudProvider ?? '', cloudRegion: o.cloudRegion ?? '',
       machine: {
         os: platformString(), runtime: runtimeVersion(), version: packageVersion(), cpuCount: plan.cpuInfo.threads,
         cpuModel: plan.cpuInfo.model ?? '', gpuCount: 0, gpuModel: '', ramTotalGiB: plan.memTotalBytes / 1024 ** 3,

@@ -52,4 +52,10 @@ export interface TrackerOptions {
   readonly carbonIntensityDataset?: 'codecarbon' | 'ember';
   /** Task records kept one by one (default 100,000); later ones are folded into one row per name. */
   readonly taskRecordsKept?: number;
+  /** Geolocation services of the online tracker (geojs, then ipinfo) and their timeout per request. */
+  readonly geojsUrl?: string;
+  readonly ipinfoUrl?: string;
+  readonly locationTimeoutMs?: number;
+  /** Where the found location is cached for 24 h; "" for no cache (default $XDG_CACHE_HOME/codecarbon/location.json). */
+  readonly locationCacheFile?: string | null;
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseCsv } from '../src/output/csv.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
+import { noService } from './helpers/tracker.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -15,7 +16,8 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 function place() {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
   const dir = tempDir('cc-mon-');
-  const env = { PATH: process.env['PATH'], HOME: dir, CODECARBON_RAPL_DIR: rapl.root };
+  const env = { PATH: process.env['PATH'], HOME: dir, CODECARBON_RAPL_DIR: rapl.root,
+    CODECARBON_GEOJS_URL: noService, CODECARBON_IPINFO_URL: noService, CODECARBON_LOCATION_CACHE_FILE: '' };
   const rows = (): string[][] => parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
   return { dir, env, rows };
 }

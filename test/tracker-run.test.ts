@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseCsv } from '../src/output/csv.js';
 import { columns, taskColumns } from '../src/output/record.js';
@@ -93,15 +94,32 @@ test('bad construction: offline without a location, a missing output_dir, an unk
     { message: 'measurePowerSec (from argument): unknown option; did you mean "measurePowerSecs"?' });
 });
 
-test('an online tracker without a location says it used the world average', async () => {
+test('an online tracker whose location cannot be found: world average, no country, one warning', async () => {
   const { tracker } = fakeTracker({ countryIsoCode: null }, EmissionsTracker);
   const warnings: string[] = [];
   tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
   tracker.start();
   await tracker.stop();
   assert.equal(tracker.intensity.source, 'world-average');
-  assert.match(warnings.join('\n'), /location detection .* is not built yet: emissions use the world average/);
+  assert.match(warnings.join('\n'), /location could not be found \(http:\/\/127\.0\.0\.1:1\/: .*\): emissions use the world average \(475 g\/kWh\), no country is assumed/);
   assert.equal(tracker.finalEmissionsData!.carbon_intensity_g_co2e_kwh, 475);
+  assert.equal(tracker.finalEmissionsData!.country_iso_code, '');
+});
+
+test('an online tracker uses the geolocated country, region and coordinates', async () => {
+  const server = createServer((_, res) => res.end(JSON.stringify({ country_code3: 'USA', region: 'California', latitude: '37.75', longitude: '-122.4' })));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/geo`;
+    const { tracker } = fakeTracker({ countryIsoCode: null, geojsUrl: url }, EmissionsTracker);
+    tracker.start();
+    await tracker.stop();
+    const r = tracker.finalEmissionsData!;
+    assert.deepEqual([r.country_iso_code, r.region, r.latitude, r.longitude, tracker.intensity.source], ['USA', 'california', 37.75, -122.4, 'us-state']);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 test('past taskRecordsKept, settled tasks fold into one row per name: memory stays bounded', async () => {

@@ -70,6 +70,10 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'sample_period_ms', kind: positive, default: 100 },
   { key: 'carbon_intensity_dataset', kind: oneOf('codecarbon', 'ember'), default: 'codecarbon' },
   { key: 'task_records_kept', kind: { type: 'int', min: 0 }, default: 100_000 },
+  { key: 'geojs_url', kind: str, default: 'https://get.geojs.io/v1/ip/geo.json' },
+  { key: 'ipinfo_url', kind: str, default: 'https://ipinfo.io/json' },
+  { key: 'location_timeout_ms', kind: positive, default: 2000 },
+  { key: 'location_cache_file', kind: str, default: null },
 ];
 
 /** Old names still read, as upstream reads them. */

@@ -26,6 +26,8 @@ export interface RecordContext {
   readonly wue: number;
   readonly intensity: Intensity;
   readonly region: string;
+  readonly latitude: number | null;
+  readonly longitude: number | null;
   readonly cloudProvider: string;
   readonly cloudRegion: string;
   readonly machine: {
@@ -55,7 +57,7 @@ export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordCont
     region: c.region.toLowerCase(), cloud_provider: c.cloudProvider, cloud_region: c.cloudRegion,
     os: c.machine.os, python_version: c.machine.runtime, codecarbon_version: c.machine.version,
     cpu_count: c.machine.cpuCount, cpu_model: c.machine.cpuModel, gpu_count: c.machine.gpuCount, gpu_model: c.machine.gpuModel,
-    longitude: '', latitude: '', ram_total_size: c.machine.ramTotalGiB, tracking_mode: c.trackingMode,
+    longitude: c.longitude ?? '', latitude: c.latitude ?? '', ram_total_size: c.machine.ramTotalGiB, tracking_mode: c.trackingMode,
     cpu_utilization_percent: c.utilisation.cpuPercent, gpu_utilization_percent: c.utilisation.gpuPercent,
     ram_utilization_percent: c.utilisation.ramPercent, ram_used_gb: c.utilisation.ramUsedGiB,
     on_cloud: onCloud ? 'Y' : 'N', pue: c.pue, wue: c.wue,
