@@ -1,38 +1,17 @@
 #!/usr/bin/env node
 // Builds data/ from CodeCarbon's reference data files (../shared/reference/codecarbon-data).
-// Run: npm run build:data [-- path/to/codecarbon-data]. The generated files are committed, since
+// Run: npm run build:data [-- path/to/codecarbon-data] (after a build: it uses the compiled CSV reader). The generated files are committed, since
 // an installed package has no reference folder.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alpha2ByAlpha3 } from './iso3166.mjs';
+// The package's own CSV reader (npm run build:data compiles it first).
+import { parseCsv } from '../dist/src/output/csv.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const reference = process.argv[2] ?? join(root, '..', 'shared', 'reference', 'codecarbon-data');
 const out = join(root, 'data');
-
-/** RFC 4180 rows: quoted fields may hold commas and doubled quotes. */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
-    } else field += ch;
-  }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
-  return rows.filter((r) => r.some((f) => f !== ''));
-}
 
 function buildCpuPower() {
   const [header, ...rows] = parseCsv(readFileSync(join(reference, 'hardware', 'cpu_power.csv'), 'utf8').replace(/^\uFEFF/, ''));

@@ -1,5 +1,6 @@
 // Static facts about this machine and runtime for the record: os, runtime, version, utilisation.
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { arch, freemem, release, totalmem, type } from 'node:os';
 import { parseProcStat, type CpuTimes } from './sources/proc.js';
 
@@ -42,4 +43,13 @@ export function cpuTimes(procDir = '/proc'): CpuTimes | null {
 export function ramUse(): { percent: number; usedGiB: number } {
   const used = totalmem() - freemem();
   return { percent: (used / totalmem()) * 100, usedGiB: used / 1024 ** 3 };
+}
+
+let lastCpu: { atMs: number; times: CpuTimes | null } = { atMs: -Infinity, times: null };
+
+/** /proc/stat now, or as read less than 10 ms ago (a decorated function called in a loop reads it once). */
+export function recentCpuTimes(): CpuTimes | null {
+  const now = performance.now();
+  if (now - lastCpu.atMs > 10) lastCpu = { atMs: now, times: cpuTimes() };
+  return lastCpu.times;
 }

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
-import { buildRecord, type ComponentEnergy, type RecordContext } from './emissions/compute.js';
+import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
 import { geolocate } from './emissions/geolocate.js';
 import type { GeoLocation } from './emissions/location.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
-import { cpuTimes, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
+import { cpuTimes, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
 import { appendRow, CsvFile, updateRow } from './output/csv.js';
 import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
 import { MeasurementEvent, TrackerWarningEvent } from './events.js';
@@ -27,15 +27,6 @@ export type ResolvedOptions = { readonly [K in keyof TrackerOptions]-?: Exclude<
 
 /** The shared sampler of each resolved options object (a tracker and its forks). */
 const samplerFor = new WeakMap<object, Sampler>();
-
-let lastCpu: { atMs: number; times: CpuTimes | null } = { atMs: -Infinity, times: null };
-
-/** /proc/stat now, or as read less than 10 ms ago (a decorated function called in a loop reads it once). */
-function recentCpuTimes(): CpuTimes | null {
-  const now = performance.now();
-  if (now - lastCpu.atMs > 10) lastCpu = { atMs: now, times: cpuTimes() };
-  return lastCpu.times;
-}
 
 /** Tasks settled and written per batch. */
 const taskChunk = 65_536;
@@ -309,22 +300,10 @@ export class EmissionsTracker extends EventTarget {
     };
   }
 
-  #components(energyUj: ArrayLike<number>): ComponentEnergy {
-    const channels = this.#sampler!.info!.channels;
-    const sum = { cpu: 0, gpu: 0, ram: 0 };
-    const how = { cpu: new Set<string>(), gpu: new Set<string>(), ram: new Set<string>() };
-    channels.forEach((ch, i) => {
-      sum[ch.component] += energyUj[i]!;
-      how[ch.component].add(`${ch.source} (${ch.measured ? 'measured' : 'estimate'})`);
-    });
-    const label = (s: Set<string>): string => (s.size === 0 ? 'none' : [...s].join(' + '));
-    return { cpuUj: sum.cpu, gpuUj: sum.gpu, ramUj: sum.ram, cpuSource: label(how.cpu), gpuSource: label(how.gpu), ramSource: label(how.ram) };
-  }
-
   #record(t1: number): EmissionsRecord {
     const t0 = this.#startMs!;
     const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
-    return buildRecord((t1 - t0) / 1000, this.#components(e.energyUj), this.#context());
+    return buildRecord((t1 - t0) / 1000, componentEnergy(this.#sampler!.info!.channels, e.energyUj), this.#context());
   }
 
   /** Builds the record at t1, writes it and the task rows; returns its kg CO2eq. */
@@ -380,7 +359,7 @@ export class EmissionsTracker extends EventTarget {
     const context = this.#context();
     const periodMs = this.#sampler!.timeline!.periodMs;
     return spans.map((s, i) => {
-      const record = buildRecord((s.endMs - s.startMs) / 1000, this.#components(values.subarray(2 * i * k, 2 * i * k + k)), context);
+      const record = buildRecord((s.endMs - s.startMs) / 1000, componentEnergy(this.#sampler!.info!.channels, values.subarray(2 * i * k, 2 * i * k + k)), context);
       return { ...record, task_name: s.name, final: s.endMs <= newest ? 'Y' : 'N',
         resolution: s.endMs - s.startMs < periodMs ? 'apportioned' : 'sampled', task_count: 1 };
     });
@@ -411,7 +390,7 @@ export class EmissionsTracker extends EventTarget {
     if (this.#folded.size === 0) return [];
     const context = this.#context();
     return [...this.#folded].map(([name, agg]) => ({
-      ...buildRecord(agg.durationMs / 1000, this.#components(agg.energyUj), context),
+      ...buildRecord(agg.durationMs / 1000, componentEnergy(this.#sampler!.info!.channels, agg.energyUj), context),
       task_name: name, final: 'Y', resolution: 'folded', task_count: agg.count,
     }));
   }

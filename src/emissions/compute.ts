@@ -1,4 +1,5 @@
 // From energies per component to an emissions record: kWh with PUE, kg CO2eq, water, mean powers.
+import type { ChannelInfo } from '../sources/source.js';
 import type { Intensity } from './intensity.js';
 import { isoLocal, type EmissionsRecord } from '../output/record.js';
 
@@ -64,4 +65,16 @@ export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordCont
     cpu_source: e.cpuSource, gpu_source: e.gpuSource, ram_source: e.ramSource,
     carbon_intensity_g_co2e_kwh: c.intensity.gCo2ePerKwh, carbon_intensity_source: `${c.intensity.source}: ${c.intensity.detail}`,
   };
+}
+
+/** Sums channel energies (µJ, in channel order) per component, and says how each was measured. */
+export function componentEnergy(channels: readonly ChannelInfo[], energyUj: ArrayLike<number>): ComponentEnergy {
+  const sum = { cpu: 0, gpu: 0, ram: 0 };
+  const how = { cpu: new Set<string>(), gpu: new Set<string>(), ram: new Set<string>() };
+  channels.forEach((ch, i) => {
+    sum[ch.component] += energyUj[i]!;
+    how[ch.component].add(`${ch.source} (${ch.measured ? 'measured' : 'estimate'})`);
+  });
+  const label = (s: Set<string>): string => (s.size === 0 ? 'none' : [...s].join(' + '));
+  return { cpuUj: sum.cpu, gpuUj: sum.gpu, ramUj: sum.ram, cpuSource: label(how.cpu), gpuSource: label(how.gpu), ramSource: label(how.ram) };
 }
