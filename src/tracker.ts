@@ -108,6 +108,7 @@ export class EmissionsTracker extends EventTarget {
   /** Applies a geolocation result: the country's (and region's) intensity, or the world average, said once. */
   #located(found: { location: GeoLocation | null; failures: readonly string[] }): void {
     const g = found.location;
+    if (this.#startMs === null) return; // discarded before the answer came
     if (g === null) {
       return this.#warn(`this machine's location could not be found (${found.failures.join('; ')}): emissions use the world `
         + 'average (475 g/kWh), no country is assumed; set countryIsoCode (codecarbon monitor --offline --country-iso-code XXX)');
@@ -213,6 +214,11 @@ export class EmissionsTracker extends EventTarget {
     const info = await this.#ready;
     if (info !== null) await Promise.all([this.#sampler!.sampleNow(), this.#locating]);
     return this.#finish(t1, info !== null);
+  }
+
+  /** Ends the run without a record or any output (what it measured is dropped). */
+  async discard(): Promise<void> {
+    this.#finish(performance.now(), false);
   }
 
   /** Ends the run with the samples there are (the process is exiting and cannot wait). */

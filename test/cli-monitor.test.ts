@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -36,7 +36,8 @@ test('the command\'s exit code comes back; the report and one CSV row are writte
 test('a command that does not exist: exit 127, and no row', async () => {
   const { dir, env } = place();
   await assert.rejects(run(process.execPath, [cli, 'monitor', '--', 'no-such-command-here'], { cwd: dir, env }),
-    (e: { code: number; stderr: string }) => e.code === 127 && e.stderr === 'codecarbon: cannot run no-such-command-here: command not found\n');
+    (e: { code: number; stderr: string }) => e.code === 127 && e.stderr.endsWith('\ncodecarbon: cannot run no-such-command-here: command not found\n'));
+  assert.equal(existsSync(join(dir, 'emissions.csv')), false);
 });
 
 test('SIGINT reaches the command; the row is written and the exit code says so', async () => {

@@ -72,23 +72,38 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 }
 
 async function runCommand(Base: typeof EmissionsTracker, options: Record<string, unknown>, command: string[]): Promise<number> {
-  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
-  const spawned = await new Promise<Error | null>((r) => { child.once('spawn', () => r(null)); child.once('error', r); });
-  if (spawned !== null) {
-    const code = (spawned as NodeJS.ErrnoException).code;
-    console.error(`codecarbon: cannot run ${command[0]}: ${code === 'ENOENT' ? 'command not found' : spawned.message}`);
-    return code === 'ENOENT' ? 127 : 126;
-  }
-  const Tracker = monitorTracker(Base);
-  const tracker = new Tracker({ trackingMode: 'process', ...options });
-  tracker.addEventListener('warning', () => {}); // printed by the tracker itself at its log level
-  tracker.start();
-  const forward = (s: NodeJS.Signals): void => { child.kill(s); };
+  // Signals are forwarded from before the spawn: a Ctrl-C at the command's first line must reach it.
+  let child: ChildProcess | null = null;
+  const early: NodeJS.Signals[] = [];
+  const forward = (s: NodeJS.Signals): void => { if (child === null) early.push(s); else child.kill(s); };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
-  process.off('SIGINT', forward);
-  process.off('SIGTERM', forward);
+  try {
+    return await track(Base, options, command, (c) => {
+      child = c;
+      early.forEach((s) => c.kill(s));
+    });
+  } finally {
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+  }
+}
+
+async function track(Base: typeof EmissionsTracker, options: Record<string, unknown>, command: string[],
+  spawned: (c: ChildProcess) => void): Promise<number> {
+  const tracker = new (monitorTracker(Base))({ trackingMode: 'process', ...options });
+  tracker.start();
+  const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+  const failed = await new Promise<Error | null>((r) => { child.once('spawn', () => r(null)); child.once('error', r); });
+  if (failed === null) spawned(child);
+  const [code, signal] = failed !== null ? [null, null]
+    : await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  if (failed !== null) {
+    await tracker.discard();
+    const errno = (failed as NodeJS.ErrnoException).code;
+    console.error(`codecarbon: cannot run ${command[0]}: ${errno === 'ENOENT' ? 'command not found' : failed.message}`);
+    return errno === 'ENOENT' ? 127 : 126;
+  }
   await tracker.stop();
   const record = tracker.finalEmissionsData;
   const o = tracker.options;

@@ -116,8 +116,9 @@ export async function locate(o: LocateOptions = {}): Promise<{ location: GeoLoca
         if (cacheFile !== null) writeCache(cacheFile, location);
         return { location, failures };
       } catch (e) {
-        const err = e as Error & { cause?: { code?: string } };
-        failures.push(`${url}: ${err.name === 'TimeoutError' ? `no answer within ${o.timeoutMs ?? 2000} ms` : err.cause?.code ?? err.message}`);
+        const err = e as Error & { cause?: { code?: string; message?: string } };
+        const why = err.cause?.code ?? err.cause?.message ?? err.message;
+        failures.push(`${url}: ${err.name === 'TimeoutError' ? `no answer within ${o.timeoutMs ?? 2000} ms` : why}`);
       }
     }
   }
