@@ -13,9 +13,9 @@ import { fakeTracker } from './helpers/tracker.js';
 test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes the record', async () => {
   const { tracker, rapl, dir } = fakeTracker();
   tracker.start();
-  await new Promise((r) => setTimeout(r, 150)); // the sampler is up
+  await tracker.flush(); // sequenced on the sampler, not on sleeps: its first samples exist
   rapl.write('intel-rapl:0', 36_000_000); // 36 J on the package
-  await new Promise((r) => setTimeout(r, 150)); // sampled (every 50 ms) well before the stop mark
+  await tracker.flush(); // a sample after the write exists before the stop mark
   const kg = await tracker.stop();
   const rec = tracker.finalEmissionsData!;
   const cpuKwh = 36 / 3.6e6;
@@ -27,9 +27,9 @@ test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes th
   assert.equal(rec.python_version, `node ${process.versions.node}`);
   const rows = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
   assert.deepEqual(rows[0], [...columns]);
-  assert.equal(rows.length, 2);
-  assert.equal(rows[1]!.length, columns.length);
-  assert.equal(rows[1]![columns.indexOf('run_id')], tracker.runId);
+  assert.equal(rows.length, 4); // two flushes and the stop
+  for (const row of rows.slice(1)) assert.equal(row.length, columns.length);
+  assert.equal(rows[3]![columns.indexOf('run_id')], tracker.runId);
 });
 
 test('flush writes a row and goes on; stop() then start() again is a new run in the same file', async () => {
@@ -60,7 +60,7 @@ test('run(fn) and await using bracket the work; the function\'s result and error
 test('tasks: marks with no I/O, rows in emissions_<experiment>_<run_id>.csv, energies within the run', async () => {
   const { tracker, rapl, dir } = fakeTracker({ experimentName: 'exp' });
   tracker.start();
-  await new Promise((r) => setTimeout(r, 120));
+  await tracker.flush(); // the sampler is up
   let e = 0;
   for (let i = 0; i < 3; i++) {
     tracker.startTask('load');
