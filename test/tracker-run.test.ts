@@ -24,6 +24,7 @@ test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes th
   assert.equal(rec.ram_source, 'dimm-model (estimate)');
   assert.ok(Math.abs(kg! - Number(rec.energy_consumed) * 0.056039) < 1e-18);
   assert.equal(rec.country_iso_code, 'FRA');
+  assert.deepEqual([rec.carbon_intensity_dataset, rec.carbon_intensity_year], ['codecarbon', 2023]);
   assert.equal(rec.python_version, `node ${process.versions.node}`);
   const rows = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
   assert.deepEqual(rows[0], [...columns]);

@@ -64,6 +64,7 @@ export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordCont
     on_cloud: onCloud ? 'Y' : 'N', pue: c.pue, wue: c.wue,
     cpu_source: e.cpuSource, gpu_source: e.gpuSource, ram_source: e.ramSource,
     carbon_intensity_g_co2e_kwh: c.intensity.gCo2ePerKwh, carbon_intensity_source: `${c.intensity.source}: ${c.intensity.detail}`,
+    carbon_intensity_dataset: c.intensity.dataset, carbon_intensity_year: c.intensity.year ?? '',
   };
 }
 

@@ -13,6 +13,7 @@ export const upstreamColumns = [
 /** How each component was measured, and the intensity used with its source. */
 export const extraColumns = [
   'cpu_source', 'gpu_source', 'ram_source', 'carbon_intensity_g_co2e_kwh', 'carbon_intensity_source',
+  'carbon_intensity_dataset', 'carbon_intensity_year',
 ] as const;
 
 export const columns = [...upstreamColumns, ...extraColumns] as const;
