@@ -6,6 +6,9 @@ import {
 } from "./layout";
 import { counterDelta, deltaReset, deltaOutOfRange } from "./wrap";
 
+/** Shortest interval the implausible-jump test assumes, in s. */
+const kMinWindowS: f64 = 0.05;
+
 function refuse(s: usize, code: i32): i32 {
   store<i32>(s + kRejected, load<i32>(s + kRejected) + 1);
   store<i32>(s + kLastError, code);
@@ -30,7 +33,10 @@ function stepCounter(s: usize, raw: u64, tMs: f64): i32 {
   const deltaUj = <u64>delta * scale;
   const dtS = (tMs - load<f64>(s + kLastTimeMs)) / 1000;
   const maxPowerW = load<f64>(s + kMaxPowerW);
-  if (<f64>deltaUj > maxPowerW * dtS * 1e6 + <f64>scale) return refuse(s, errImplausible);
+  // Counters move in steps (RAPL about every 1 ms, NVML every 100 ms): two readings a fraction of
+  // a step apart can see a whole step. The plausibility window is therefore never under 50 ms.
+  const windowS = dtS > kMinWindowS ? dtS : kMinWindowS;
+  if (<f64>deltaUj > maxPowerW * windowS * 1e6 + <f64>scale) return refuse(s, errImplausible);
   // More than one wrap fits in this interval at max power: the delta is then only a lower bound.
   if (maxRange != 0 && maxPowerW * dtS * 1e6 > <f64>(maxRange * scale)) {
     store<i32>(s + kLongGaps, load<i32>(s + kLongGaps) + 1);

@@ -34,6 +34,17 @@ test('integrator: a decrease without a wrap range is refused and counted, never 
   assert.deepEqual(it.health(0), { rejected: 1, lastError: 'reset', longGaps: 0 });
 });
 
+test('integrator: readings a moment apart may hold a whole counter step (50 ms window)', () => {
+  const it = createIntegrator([{ kind: 'counter', maxRange: 2n ** 40n, maxPowerW: 100 }], 'debug');
+  it.setCounter(0, 0n);
+  it.step(0);
+  it.setCounter(0, 4_000_000n); // 4 J 0.1 ms later: within 100 W × 50 ms = 5 J
+  assert.equal(it.step(0.1), 0);
+  it.setCounter(0, 10_000_000n); // 6 J more, again 0.1 ms later: beyond 5 J
+  assert.equal(it.step(0.2), 1);
+  assert.equal(it.totalsUj[0], 4_000_000);
+});
+
 test('integrator: a jump above max power × dt is refused as implausible', () => {
   const it = createIntegrator([{ kind: 'counter', maxRange: 2n ** 40n, maxPowerW: 100 }], 'debug');
   it.setCounter(0, 0n);

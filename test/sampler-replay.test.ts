@@ -15,7 +15,7 @@ test('replayed counter trace: interval energy is exact, across a wrap', async (t
     ['rapl:intel-rapl:0', 'rapl', true], ['dimm-model', 'dimm-model', false]]);
   const t0 = sampler.timeline!.newestMs();
   let value = range - 100_000n;
-  // small steps: a sample-now follows the last within ~0.1 ms, and 2000 W × 0.1 ms = 200,000 µJ
+  // steps a counter can make between two readings a moment apart (2000 W over the 50 ms window)
   for (const step of [40_000n, 70_000n, 90_000n, 5n]) {
     value = (value + step) % range;
     rapl.write('intel-rapl:0', value);

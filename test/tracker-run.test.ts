@@ -14,11 +14,11 @@ test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes th
   const { tracker, rapl, dir } = fakeTracker();
   tracker.start();
   await tracker.flush(); // sequenced on the sampler, not on sleeps: its first samples exist
-  rapl.write('intel-rapl:0', 36_000_000); // 36 J on the package
+  rapl.write('intel-rapl:0', 100_000); // 0.1 J on the package
   await tracker.flush(); // a sample after the write exists before the stop mark
   const kg = await tracker.stop();
   const rec = tracker.finalEmissionsData!;
-  const cpuKwh = 36 / 3.6e6;
+  const cpuKwh = 0.1 / 3.6e6;
   assert.ok(Math.abs(Number(rec.cpu_energy) - cpuKwh) < 1e-15, `cpu_energy ${rec.cpu_energy}`);
   assert.equal(rec.cpu_source, 'rapl (measured)');
   assert.equal(rec.ram_source, 'dimm-model (estimate)');

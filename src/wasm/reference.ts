@@ -87,7 +87,8 @@ export class ReferenceIntegrator implements EnergyIntegrator {
     const deltaUj = BigInt.asUintN(64, delta * scale);
     const dtS = (tMs - s.lastTimeMs) / 1000;
     const maxPowerW = s.spec.maxPowerW;
-    if (Number(deltaUj) > maxPowerW * dtS * 1e6 + Number(scale)) return this.#refuse(s, 'implausible');
+    const windowS = dtS > 0.05 ? dtS : 0.05;
+    if (Number(deltaUj) > maxPowerW * windowS * 1e6 + Number(scale)) return this.#refuse(s, 'implausible');
     if (maxRange !== 0n && maxPowerW * dtS * 1e6 > Number(BigInt.asUintN(64, maxRange * scale))) s.longGaps++;
     s.totalUj = BigInt.asUintN(64, s.totalUj + deltaUj);
     return true;
