@@ -100,7 +100,7 @@ export class EmissionsTracker extends EventTarget {
     const o = this.options;
     if (o.countryIsoCode) resolveCountry(o.countryIsoCode);
     const intensity = intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
-      cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh });
+      cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset! });
     // Nothing given: the online tracker looks its location up in the background once started.
     return { intensity, lookup: !(o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) };
   }
@@ -115,9 +115,10 @@ export class EmissionsTracker extends EventTarget {
     }
     this.#geo = g;
     try {
-      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode, region: g.region });
+      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode, region: g.region, dataset: this.options.carbonIntensityDataset! });
     } catch {
-      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode }); // a region the tables do not know
+      // a region the tables do not know
+      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode, dataset: this.options.carbonIntensityDataset! });
     }
   }
 

@@ -1,6 +1,8 @@
 // Carbon intensity lookup: upstream's order and pinned figures, minus its known bugs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { intensityFor } from '../src/emissions/intensity.js';
 
 const kgFor = (kWh: number, q: Parameters<typeof intensityFor>[0]): number => kWh * intensityFor(q).gCo2ePerKwh / 1000;
@@ -56,4 +58,16 @@ test('bad inputs: clear errors with the closest valid values', () => {
   assert.throws(() => intensityFor({ countryIsoCode: 'CAN', region: 'ontrio' }), { message: /^region \(from argument\): unknown Canadian province "ontrio"; closest: ontario, / });
   assert.throws(() => intensityFor({ cloudProvider: 'gcp' }), { message: 'cloud_region (from argument): required with cloud_provider "gcp" (e.g. "europe-west1")' });
   assert.throws(() => intensityFor({ forceGCo2ePerKwh: -1 }), { message: 'force_carbon_intensity_g_co2e_kwh (from argument): expected a number >= 0, got -1' });
+});
+
+test('the ember dataset: Ember\'s country figures from CO2.js, labelled, year unknown; regions stay', () => {
+  const co2 = JSON.parse(readFileSync(fileURLToPath(new URL('../../node_modules/@tgwf/co2/package.json', import.meta.url)), 'utf8')) as { version: string };
+  const fra = intensityFor({ countryIsoCode: 'FRA', dataset: 'ember' });
+  assert.deepEqual([fra.dataset, fra.source, fra.year], ['ember', 'country', null]);
+  assert.notEqual(fra.gCo2ePerKwh, intensityFor({ countryIsoCode: 'FRA' }).gCo2ePerKwh);
+  assert.equal(fra.detail, `France (FRA), Ember yearly average (latest year) via @tgwf/co2 ${co2.version}`);
+  const world = intensityFor({ dataset: 'ember' });
+  assert.deepEqual([world.source, world.countryIsoCode], ['world-average', null]);
+  assert.notEqual(world.gCo2ePerKwh, 475);
+  assert.equal(intensityFor({ countryIsoCode: 'USA', region: 'CA', dataset: 'ember' }).source, 'us-state');
 });

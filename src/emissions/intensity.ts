@@ -1,4 +1,5 @@
 // Carbon intensity of a kWh anywhere: CodeCarbon 3.3.0's static lookup order, with its sources named.
+import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.js';
 import { countryTable, regionTable, type CountryRow } from './data.js';
 
@@ -15,14 +16,18 @@ export interface IntensityQuery {
   readonly cloudRegion?: string | null;
   /** force_carbon_intensity_g_co2e_kwh: wins over every table. */
   readonly forceGCo2ePerKwh?: number | null;
-  readonly dataset?: 'codecarbon';
+  /** Country figures from CodeCarbon's data (default) or Ember's yearly averages (CO2.js). */
+  readonly dataset?: IntensityDataset;
 }
+
+/** The two country datasets: CodeCarbon's (parity) or Ember's, as CO2.js ships it. */
+export type IntensityDataset = 'codecarbon' | 'ember';
 
 /** A kWh's emissions where the query points, and how that figure was found. */
 export interface Intensity {
   readonly gCo2ePerKwh: number;
   readonly source: IntensitySource;
-  readonly dataset: 'codecarbon';
+  readonly dataset: IntensityDataset;
   /** Year of the figure; null when the table gives none (a forced value). */
   readonly year: number | null;
   /** One line a person can read, naming the table and the key used. */
@@ -107,6 +112,29 @@ function fromCountry(iso3: string, row: CountryRow, note: string): Intensity {
     detail: `world average (IEA 2019): no usable figure for ${row.name} (${iso3})${note}` };
 }
 
+/**
+ * Ember's yearly average for a country (or its WORLD figure), from @tgwf/co2 (CC BY-SA 4.0 data).
+ * The package gives no year: the latest year Ember has for each country, so `year` stays null.
+ */
+function fromEmber(iso3: string | null, name: string | null, note: string): Intensity {
+  const data = emberData();
+  const own = iso3 === null ? undefined : data[iso3];
+  const g = own ?? data['WORLD']!;
+  return { gCo2ePerKwh: g, source: own === undefined ? 'world-average' : 'country', dataset: 'ember', year: null,
+    detail: `${own === undefined ? `world average${iso3 === null ? '' : ` (Ember has no figure for ${iso3})`}` : `${name} (${iso3})`}, `
+      + `Ember yearly average (latest year) via @tgwf/co2 ${emberVersion}${note}`,
+    countryIsoCode: iso3, countryName: name };
+}
+
+const emberVersion = '0.19.0';
+let ember: Readonly<Record<string, number>> | undefined;
+
+function emberData(): Readonly<Record<string, number>> {
+  // Synchronous and lazy: only a tracker that asks for the ember dataset loads it.
+  ember ??= (createRequire(import.meta.url)('@tgwf/co2/data') as { averageIntensity: { data: Record<string, number> } }).averageIntensity.data;
+  return ember;
+}
+
 function worldAverage(why: string): Intensity {
   return { gCo2ePerKwh: countryTable().worldAverageGCo2ePerKwh, source: 'world-average', dataset: 'codecarbon',
     year: worldAverageYear, detail: `world average (IEA 2019): ${why}`, countryIsoCode: null, countryName: null };
@@ -165,6 +193,7 @@ function fromCloud(q: IntensityQuery): Intensity | { note: string } {
 /**
  * Grid carbon intensity for a location, synchronous, from data/ (CodeCarbon's order: forced,
  * cloud region, US state / Canadian province / Nordic zone, country, country mix, world average).
+ * With `dataset: 'ember'` the country and world figures are Ember's; regional tables stay CodeCarbon's.
  * @throws ConfigError for an unknown country, US state or Canadian province (with the closest ones).
  */
 export function intensityFor(q: IntensityQuery = {}): Intensity {
@@ -181,12 +210,13 @@ export function intensityFor(q: IntensityQuery = {}): Intensity {
     if ('gCo2ePerKwh' in cloud) return cloud;
     note = cloud.note;
   }
-  if (!q.countryIsoCode) return worldAverage(`no country known${note}`);
+  const ember = q.dataset === 'ember';
+  if (!q.countryIsoCode) return ember ? fromEmber(null, null, `: no country known${note}`) : worldAverage(`no country known${note}`);
   const iso3 = resolveCountry(q.countryIsoCode);
   const row = countryTable().countries[iso3]!;
   if (q.region) {
     const regional = fromRegion(iso3, q.region, row);
     if (regional !== null) return regional;
   }
-  return fromCountry(iso3, row, note);
+  return ember ? fromEmber(iso3, row.name, note) : fromCountry(iso3, row, note);
 }
