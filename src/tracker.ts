@@ -8,7 +8,7 @@ import { ConfigError } from './errors.js';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
 import { geolocate } from './emissions/geolocate.js';
-import type { GeoLocation } from './emissions/location.js';
+import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuTimes, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
@@ -43,9 +43,8 @@ const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error
 export class EmissionsTracker extends EventTarget {
   readonly options: ResolvedOptions;
   readonly runId = randomUUID();
-  #intensity: Intensity;
+  #where: Whereabouts;
   #lookup = false;
-  #geo: GeoLocation | null = null;
   #locating: Promise<void> | null = null;
   readonly #tasks = new TaskBook();
   readonly #folded = new Map<string, TaskAggregate>();
@@ -69,7 +68,7 @@ export class EmissionsTracker extends EventTarget {
     if (template !== undefined) {
       // A fork: the template's resolved options and location, without reading anything again.
       this.options = template.options;
-      this.#intensity = template.#intensity;
+      this.#where = new Whereabouts(template.#where.intensity, (m) => this.#warn(m));
       this.#lookup = template.#lookup;
       this.#pending = [];
       return;
@@ -85,7 +84,7 @@ export class EmissionsTracker extends EventTarget {
       if (o[flag]) this.#pending.push(`${what} output is not supported by this port yet: only CSV is written`);
     }
     const located = this.locate();
-    this.#intensity = located.intensity;
+    this.#where = new Whereabouts(located.intensity, (m) => this.#warn(m));
     this.#lookup = located.lookup === true;
   }
 
@@ -105,26 +104,9 @@ export class EmissionsTracker extends EventTarget {
     return { intensity, lookup: !(o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) };
   }
 
-  /** Applies a geolocation result: the country's (and region's) intensity, or the world average, said once. */
-  #located(found: { location: GeoLocation | null; failures: readonly string[] }): void {
-    const g = found.location;
-    if (this.#startMs === null) return; // discarded before the answer came
-    if (g === null) {
-      return this.#warn(`this machine's location could not be found (${found.failures.join('; ')}): emissions use the world `
-        + 'average (475 g/kWh), no country is assumed; set countryIsoCode (codecarbon monitor --offline --country-iso-code XXX)');
-    }
-    this.#geo = g;
-    try {
-      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode, region: g.region, dataset: this.options.carbonIntensityDataset! });
-    } catch {
-      // a region the tables do not know
-      this.#intensity = intensityFor({ countryIsoCode: g.countryIsoCode, dataset: this.options.carbonIntensityDataset! });
-    }
-  }
-
-  /** The carbon intensity in use, with its source. */
+  /** The carbon intensity in use, with its source (Electricity Maps' latest when a token is set). */
   get intensity(): Intensity {
-    return this.#intensity;
+    return this.#where.intensity;
   }
 
   /** The last record of a stopped run (every CSV field), or null. */
@@ -177,7 +159,9 @@ export class EmissionsTracker extends EventTarget {
     if (this.#measuring) this.#startTimer();
     if (this.#lookup && this.#locating === null) {
       this.#locating = geolocate({ geojsUrl: o.geojsUrl!, ipinfoUrl: o.ipinfoUrl!, timeoutMs: o.locationTimeoutMs!,
-        cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined }).then((r) => this.#located(r));
+        cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined }).then((r) => {
+        if (this.#startMs !== null) this.#where.located(r, o.carbonIntensityDataset!); // not if discarded meanwhile
+      });
     }
   }
 
@@ -205,6 +189,7 @@ export class EmissionsTracker extends EventTarget {
     const t1 = performance.now();
     if ((await this.#ready) === null) return null;
     await Promise.all([this.#sampler!.sampleNow(), this.#locating]);
+    await this.#where.refreshLive(this.options);
     return this.#startMs === null ? null : this.#write(t1);
   }
 
@@ -213,7 +198,10 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return null;
     const t1 = performance.now();
     const info = await this.#ready;
-    if (info !== null) await Promise.all([this.#sampler!.sampleNow(), this.#locating]);
+    if (info !== null) {
+      await Promise.all([this.#sampler!.sampleNow(), this.#locating]);
+      await this.#where.refreshLive(this.options);
+    }
     return this.#finish(t1, info !== null);
   }
 
@@ -293,8 +281,9 @@ export class EmissionsTracker extends EventTarget {
     const ram = ramUse();
     return {
       timestamp: new Date(), projectName: o.projectName!, runId: this.runId, experimentId: o.experimentId!,
-      trackingMode: o.trackingMode!, pue: o.pue!, wue: o.wue!, intensity: this.#intensity,
-      region: o.region ?? this.#geo?.region ?? '', latitude: this.#geo?.latitude ?? null, longitude: this.#geo?.longitude ?? null,
+      trackingMode: o.trackingMode!, pue: o.pue!, wue: o.wue!, intensity: this.intensity,
+      region: o.region ?? this.#where.geo?.region ?? '', latitude: this.#where.geo?.latitude ?? null,
+      longitude: this.#where.geo?.longitude ?? null,
       cloudProvider: o.cloudProvider ?? '', cloudRegion: o.cloudRegion ?? '',
       machine: {
         os: platformString(), runtime: runtimeVersion(), version: packageVersion(), cpuCount: plan.cpuInfo.threads,

@@ -58,4 +58,6 @@ export interface TrackerOptions {
   readonly locationTimeoutMs?: number;
   /** Where the found location is cached for 24 h; "" for no cache (default $XDG_CACHE_HOME/codecarbon/location.json). */
   readonly locationCacheFile?: string | null;
+  /** Electricity Maps API base URL (with electricitymapsApiToken). */
+  readonly electricitymapsUrl?: string;
 }

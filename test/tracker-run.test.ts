@@ -145,3 +145,36 @@ test('measurement events arrive every measurePowerSecs while someone listens', a
   assert.ok(seen.length >= 3, `${seen.length} events`);
   for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!);
 });
+
+test('Electricity Maps: the latest figure with the auth-token header; on failure the static one, token unseen', async () => {
+  const seen: { token?: string; url?: string }[] = [];
+  let fail = false;
+  const server = createServer((req, res) => {
+    seen.push({ token: req.headers['auth-token'] as string, url: req.url });
+    if (fail) { res.writeHead(500); res.end(); return; }
+    res.end(JSON.stringify({ zone: 'FR', carbonIntensity: 31 }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const electricitymapsUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { tracker } = fakeTracker({ electricitymapsApiToken: 's3cret', electricitymapsUrl });
+    tracker.start();
+    await tracker.stop();
+    assert.deepEqual(seen, [{ token: 's3cret', url: '/v3/carbon-intensity/latest?zone=FR' }]);
+    const r = tracker.finalEmissionsData!;
+    assert.deepEqual([r.carbon_intensity_g_co2e_kwh, r.carbon_intensity_dataset, r.carbon_intensity_source],
+      [31, 'electricitymaps', 'electricity-maps: Electricity Maps, latest, zone FR']);
+    fail = true;
+    const second = fakeTracker({ electricitymapsApiToken: 's3cret', electricitymapsUrl }).tracker;
+    const warnings: string[] = [];
+    second.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+    second.start();
+    await second.stop();
+    assert.deepEqual(warnings, ['Electricity Maps could not be read (HTTP 500): the static figure is used (country)']);
+    assert.equal(second.finalEmissionsData!.carbon_intensity_g_co2e_kwh, 56.039);
+    assert.doesNotMatch(JSON.stringify(second.finalEmissionsData) + warnings.join(''), /s3cret/);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

@@ -74,6 +74,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'ipinfo_url', kind: str, default: 'https://ipinfo.io/json' },
   { key: 'location_timeout_ms', kind: positive, default: 2000 },
   { key: 'location_cache_file', kind: str, default: null },
+  { key: 'electricitymaps_url', kind: str, default: 'https://api.electricitymaps.com' },
 ];
 
 /** Old names still read, as upstream reads them. */

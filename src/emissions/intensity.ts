@@ -6,7 +6,7 @@ import { countryTable, regionTable, type CountryRow } from './data.js';
 /** Where an intensity figure came from. */
 export type IntensitySource =
   | 'forced' | 'cloud-region' | 'us-state' | 'canada-province' | 'nordic-zone'
-  | 'country' | 'country-mix' | 'world-average';
+  | 'country' | 'country-mix' | 'world-average' | 'electricity-maps';
 
 /** What to look up: a country (ISO-3 code or name), a region in it, or a cloud region. */
 export interface IntensityQuery {
@@ -17,11 +17,11 @@ export interface IntensityQuery {
   /** force_carbon_intensity_g_co2e_kwh: wins over every table. */
   readonly forceGCo2ePerKwh?: number | null;
   /** Country figures from CodeCarbon's data (default) or Ember's yearly averages (CO2.js). */
-  readonly dataset?: IntensityDataset;
+  readonly dataset?: 'codecarbon' | 'ember';
 }
 
 /** The two country datasets: CodeCarbon's (parity) or Ember's, as CO2.js ships it. */
-export type IntensityDataset = 'codecarbon' | 'ember';
+export type IntensityDataset = 'codecarbon' | 'ember' | 'electricitymaps';
 
 /** A kWh's emissions where the query points, and how that figure was found. */
 export interface Intensity {
