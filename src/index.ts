@@ -13,3 +13,4 @@ export type { TrackerOptions } from './types.js';
 export { columns, upstreamColumns, taskColumns, type EmissionsRecord } from './output/record.js';
 export { OutputError } from './output/csv.js';
 export { trackEmissions, type TrackEmissionsOptions } from './decorator.js';
+export { equivalents, equivalentConstants, type Equivalents } from './emissions/equivalents.js';
