@@ -50,3 +50,9 @@ test('usage errors exit 2 and say what was wrong', async () => {
       return e.code === 2;
     });
 });
+
+test('a rapl_dir that does not exist is a warning naming it and the fix', async () => {
+  const { stdout } = await run(process.execPath, [cli, 'detect', '--json'], { env: { ...process.env, CODECARBON_RAPL_DIR: '/no/such/powercap' } });
+  assert.deepEqual(JSON.parse(stdout).warnings, ['rapl_dir /no/such/powercap is not a directory: no RAPL counter can be read there; '
+    + 'fix rapl_dir (or CODECARBON_RAPL_DIR), or leave it unset for /sys/class/powercap']);
+});

@@ -184,8 +184,3 @@ export class RingWriter extends RingReader {
     return this.#count > 0;
   }
 }
-
-/** Opens a reader over a ring another thread created. */
-export function openRing(buffer: SharedArrayBuffer, shape: RingShape): RingReader {
-  return new RingReader(buffer, shape);
-}

@@ -5,7 +5,7 @@ import { lookupTdp, readCpuInfo, type CpuInfo, type TdpMatch } from './cpu-info.
 import { ConstantSource, openCpuEstimate } from './cpu-load.js';
 import { memTotalBytes } from './proc.js';
 import { dimmCount, dimmModelW, openProcessRam } from './ram.js';
-import { openRapl, permissionMessage, planRapl, raplRoots, type RaplPlan } from './rapl.js';
+import { defaultRaplDir, openRapl, permissionMessage, planRapl, raplDirExists, raplRoots, type RaplPlan } from './rapl.js';
 import type { EnergySource, Warn } from './source.js';
 
 /** What the machine offers and what the engine will use, with reasons; the `detect` CLI prints it. */
@@ -66,6 +66,10 @@ export function planHardware(o: EngineOptions): HardwarePlan {
   const denied = rapl.choices.filter((c) => c.zone.unreadableReason === 'EACCES' || c.zone.unreadableReason === 'EPERM')
     .filter((c) => ['package', 'psys', 'dram'].includes(c.zone.domain)).map((c) => `${c.zone.path}/energy_uj`);
   if (denied.length > 0) warnings.push({ cause: 'rapl-permission', message: permissionMessage(denied) });
+  if (o.raplDir !== defaultRaplDir && !raplDirExists(o.raplDir)) {
+    warnings.push({ cause: 'rapl-dir', message: `rapl_dir ${o.raplDir} is not a directory: no RAPL counter can be read there; `
+      + `fix rapl_dir (or CODECARBON_RAPL_DIR), or leave it unset for ${defaultRaplDir}` });
+  }
   return {
     cpuInfo, tdp, cgroup, usableCpus: usableCpus(cgroup), memTotalBytes: total, ramModelBytes, arm, rapl,
     cpu: chooseCpu(o, rapl, tdp),

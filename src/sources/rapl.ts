@@ -1,5 +1,5 @@
 // Linux powercap RAPL: zone discovery, a non-overlapping choice of domains, and counter reads.
-import { readdirSync, readFileSync, openSync, closeSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeptFile, type ChannelInfo, type EnergySource, type ReadingSink, type Warn } from './source.js';
 
@@ -270,12 +270,7 @@ export function openRapl(plan: RaplPlan, warn: Warn, withDram: boolean): EnergyS
   return new RaplSource(zones, warn);
 }
 
-/** Checks that a directory exists, for a clear error about a configured rapl_dir. */
+/** Whether a configured rapl_dir is a directory that exists. */
 export function raplDirExists(dir: string): boolean {
-  try {
-    closeSync(openSync(dir, 'r'));
-    return true;
-  } catch {
-    return false;
-  }
+  return isDir(dir);
 }
