@@ -15,8 +15,8 @@ import { cpuTimes, packageVersion, platformString, ramUse, recentCpuTimes, runti
 import { appendRow, CsvFile, updateRow } from './output/csv.js';
 import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
 import { MeasurementEvent, TrackerWarningEvent } from './events.js';
-import type { Sampler, SamplerErrorEvent, SamplerInfo, SamplerWarningEvent } from './sampler/sampler.js';
-import { sharedSampler } from './sampler/shared.js';
+import type { Sampler, SamplerInfo } from './sampler/sampler.js';
+import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { TaskBook, type TaskAggregate, type TaskSpan } from './tasks.js';
@@ -58,8 +58,7 @@ export class EmissionsTracker extends EventTarget {
   #measuring = false;
   #final: EmissionsRecord | null = null;
   readonly #pending: string[];
-  readonly #onSamplerWarning = (e: Event): void => this.#warn((e as SamplerWarningEvent).message);
-  readonly #onSamplerError = (e: Event): void => this.#warn((e as SamplerErrorEvent).error.message);
+  readonly #onSamplerMessage = (message: string): void => this.#warn(message);
 
   /** @throws ConfigError for an option that cannot be used, naming it, its origin and the fix. */
   constructor(options: TrackerOptions = {}, sources?: ConfigSources) {
@@ -144,8 +143,7 @@ export class EmissionsTracker extends EventTarget {
       samplerFor.set(o, sampler); // forks share the options object, and so the lookup
     }
     this.#sampler = sampler;
-    sampler.addEventListener('warning', this.#onSamplerWarning);
-    sampler.addEventListener('error', this.#onSamplerError);
+    follow(sampler, this.#onSamplerMessage);
     const t0 = this.#startMs;
     this.#ready = sampler.start().then((info) => {
       this.#anchor = sampler.timeline!.anchor(t0);
@@ -220,8 +218,7 @@ export class EmissionsTracker extends EventTarget {
     const emissions = measured ? this.#write(t1) : null;
     this.#final = measured ? this.#record(t1) : null;
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
-    this.#sampler?.removeEventListener('warning', this.#onSamplerWarning);
-    this.#sampler?.removeEventListener('error', this.#onSamplerError);
+    if (this.#sampler !== null) unfollow(this.#sampler, this.#onSamplerMessage);
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;
     this.#startMs = null;
