@@ -109,6 +109,19 @@ export class TaskBook {
     return this.#n;
   }
 
+  /** Finished task `i`: its name, start and end (ms), without making an object. */
+  nameOf(i: number): string {
+    return this.#names[this.#name[i]!]!;
+  }
+
+  startOf(i: number): number {
+    return this.#start[i]!;
+  }
+
+  endOf(i: number): number {
+    return this.#end[i]!;
+  }
+
   /** Finished tasks `from` … `to` (exclusive) as objects, for settling and writing a batch. */
   spans(from = 0, to = this.#n): TaskSpan[] {
     const out: TaskSpan[] = [];

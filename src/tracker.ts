@@ -13,6 +13,7 @@ import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuTimes, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
 import { appendRow, CsvFile, updateRow } from './output/csv.js';
+import { taskLines } from './output/task-rows.js';
 import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
 import { MeasurementEvent, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
@@ -325,15 +326,18 @@ export class EmissionsTracker extends EventTarget {
     const out = new CsvFile(path, taskColumns);
     try {
       // In chunks, so that a million tasks never sit in memory as a million records.
-      for (let from = 0; from < count; from += taskChunk) out.write(this.taskRecords(this.#tasks.spans(from, from + taskChunk)));
+      const context = this.#context();
+      for (let from = 0; from < count; from += taskChunk) {
+        out.writeLines(taskLines(this.#tasks, this.#sampler!.timeline!, context, from, Math.min(count, from + taskChunk)));
+      }
       out.write(this.#foldedRecords());
     } finally {
       out.close();
     }
   }
 
-  /** Energy per channel of each span, read in one batch; `final` says whether a later sample exists. */
-  #spanEnergies(spans: readonly TaskSpan[]): { values: Float64Array; k: number; newest: number } {
+  /** Energy per channel of each span, read in one batch. */
+  #spanEnergies(spans: readonly TaskSpan[]): { values: Float64Array; k: number } {
     const tl = this.#sampler!.timeline!;
     const k = tl.channels.length;
     const times = new Float64Array(spans.length * 2);
@@ -343,19 +347,7 @@ export class EmissionsTracker extends EventTarget {
     for (let i = 0; i < spans.length; i++) {
       for (let c = 0; c < k; c++) values[2 * i * k + c] = Math.max(0, values[(2 * i + 1) * k + c]! - values[2 * i * k + c]!);
     }
-    return { values, k, newest: tl.newestMs() };
-  }
-
-  /** One record per finished task (all of them by default). */
-  taskRecords(spans: readonly TaskSpan[] = this.#tasks.spans()): Record<string, string | number>[] {
-    const { values, k, newest } = this.#spanEnergies(spans);
-    const context = this.#context();
-    const periodMs = this.#sampler!.timeline!.periodMs;
-    return spans.map((s, i) => {
-      const record = buildRecord((s.endMs - s.startMs) / 1000, componentEnergy(this.#sampler!.info!.channels, values.subarray(2 * i * k, 2 * i * k + k)), context);
-      return { ...record, task_name: s.name, final: s.endMs <= newest ? 'Y' : 'N',
-        resolution: s.endMs - s.startMs < periodMs ? 'apportioned' : 'sampled', task_count: 1 };
-    });
+    return { values, k };
   }
 
   /**

@@ -42,18 +42,30 @@ export interface RecordContext {
  * The record of an interval of `durationS` seconds. Energies are kWh with PUE applied, powers are
  * time-weighted means in W without PUE (as upstream), emissions kg = kWh × g/kWh ÷ 1000.
  */
-export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordContext): EmissionsRecord {
-  const kwh = (uj: number): number => (uj / ujPerKwh) * c.pue;
+/** The fields of a record that depend on its energy, in CSV column names. */
+export type EnergyFields = Pick<EmissionsRecord, 'duration' | 'emissions' | 'emissions_rate' | 'cpu_power' | 'gpu_power'
+  | 'ram_power' | 'cpu_energy' | 'gpu_energy' | 'ram_energy' | 'energy_consumed' | 'water_consumed'>;
+
+/** Energies (kWh, PUE applied), mean powers (W, without PUE), emissions (kg) and water (L) of an interval. */
+export function energyFields(durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
+  pue: number, gCo2ePerKwh: number, wue: number): EnergyFields {
+  const kwh = (uj: number): number => (uj / ujPerKwh) * pue;
   const watts = (uj: number): number => (durationS > 0 ? uj / 1e6 / durationS : 0);
-  const energy = kwh(e.cpuUj) + kwh(e.gpuUj) + kwh(e.ramUj);
-  const emissions = (energy * c.intensity.gCo2ePerKwh) / 1000;
+  const energy = kwh(cpuUj) + kwh(gpuUj) + kwh(ramUj);
+  const emissions = (energy * gCo2ePerKwh) / 1000;
+  return {
+    duration: durationS, emissions, emissions_rate: durationS > 0 ? emissions / durationS : 0,
+    cpu_power: watts(cpuUj), gpu_power: watts(gpuUj), ram_power: watts(ramUj),
+    cpu_energy: kwh(cpuUj), gpu_energy: kwh(gpuUj), ram_energy: kwh(ramUj), energy_consumed: energy,
+    water_consumed: energy * wue,
+  };
+}
+
+export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordContext): EmissionsRecord {
   const onCloud = c.cloudProvider !== '' && c.cloudRegion !== '';
   return {
     timestamp: isoLocal(c.timestamp), project_name: c.projectName, run_id: c.runId, experiment_id: c.experimentId,
-    duration: durationS, emissions, emissions_rate: durationS > 0 ? emissions / durationS : 0,
-    cpu_power: watts(e.cpuUj), gpu_power: watts(e.gpuUj), ram_power: watts(e.ramUj),
-    cpu_energy: kwh(e.cpuUj), gpu_energy: kwh(e.gpuUj), ram_energy: kwh(e.ramUj), energy_consumed: energy,
-    water_consumed: energy * c.wue,
+    ...energyFields(durationS, e.cpuUj, e.gpuUj, e.ramUj, c.pue, c.intensity.gCo2ePerKwh, c.wue),
     country_name: c.intensity.countryName ?? '', country_iso_code: c.intensity.countryIsoCode ?? '',
     region: c.region.toLowerCase(), cloud_provider: c.cloudProvider, cloud_region: c.cloudRegion,
     os: c.machine.os, python_version: c.machine.runtime, codecarbon_version: c.machine.version,

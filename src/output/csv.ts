@@ -19,6 +19,12 @@ function cell(v: string | number | undefined): string {
   return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
 }
 
+/** One cell as it stands in a line: neutralised, and quoted when it holds a comma, quote or newline. */
+export function csvCell(v: string | number | undefined): string {
+  const c = cell(v);
+  return /[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c;
+}
+
 /** One CSV line (RFC 4180 quoting), ending in \n. */
 export function csvLine(values: readonly (string | number | undefined)[]): string {
   return stringify([values.map(cell)], { quoted_match: /[",\r\n]/ });
@@ -130,8 +136,14 @@ export class CsvFile {
     writeSync(this.#fd, csvLine(header));
   }
 
+  /** Lines already formatted (TaskLines). */
+  writeLines(lines: readonly string[]): void {
+    if (lines.length > 0) writeSync(this.#fd, lines.join(''));
+  }
+
   write(rows: readonly Readonly<Record<string, string | number>>[]): void {
-    if (rows.length > 0) writeSync(this.#fd, rows.map((r) => csvLine(this.header.map((c) => r[c]))).join(''));
+    // One stringify call per batch: per row, the library's setup costs more than the row itself.
+    if (rows.length > 0) writeSync(this.#fd, stringify(rows.map((r) => this.header.map((c) => cell(r[c]))), { quoted_match: /[",\r\n]/ }));
   }
 
   close(): void {
