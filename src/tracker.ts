@@ -189,7 +189,7 @@ export class EmissionsTracker extends EventTarget {
     if ((await this.#ready) === null) return null;
     await Promise.all([this.#sampler!.sampleNow(), this.#locating]);
     await this.#where.refreshLive(this.options);
-    return this.#startMs === null ? null : this.#write(t1);
+    return this.#startMs === null ? null : Number(this.#write(t1).emissions);
   }
 
   /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
@@ -216,8 +216,9 @@ export class EmissionsTracker extends EventTarget {
 
   #finish(t1: number, measured: boolean): number | null {
     if (this.#startMs === null) return null;
-    const emissions = measured ? this.#write(t1) : null;
-    this.#final = measured ? this.#record(t1) : null;
+    // The final record is the row just written, not a second reading of the timeline.
+    this.#final = measured ? this.#write(t1) : null;
+    const emissions = this.#final === null ? null : Number(this.#final.emissions);
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     if (this.#sampler !== null) unfollow(this.#sampler, this.#onSamplerMessage);
     if (this.#timer !== null) clearInterval(this.#timer);
@@ -300,8 +301,8 @@ export class EmissionsTracker extends EventTarget {
     return buildRecord((t1 - t0) / 1000, componentEnergy(this.#sampler!.info!.channels, e.energyUj), this.#context());
   }
 
-  /** Builds the record at t1, writes it and the task rows; returns its kg CO2eq. */
-  #write(t1: number): number {
+  /** Builds the record at t1, writes it and the task rows, and returns it. */
+  #write(t1: number): EmissionsRecord {
     const record = this.#record(t1);
     if (this.options.saveToFile) {
       const path = join(this.options.outputDir!, this.options.outputFile!);
@@ -314,7 +315,7 @@ export class EmissionsTracker extends EventTarget {
           + 'the record is kept in finalEmissionsData; check the directory\'s permissions and free space');
       }
     }
-    return Number(record.emissions);
+    return record;
   }
 
   /** Task rows, rewritten at every flush and stop to emissions_<experiment_name>_<run_id>.csv. */
