@@ -71,7 +71,14 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
   return 128 + ((signal !== null ? constants.signals[signal] : undefined) ?? 0);
 }
 
-async function runCommand(Base: typeof EmissionsTracker, options: Record<string, unknown>, command: string[]): Promise<number> {
+/** The report of a stopped tracker, on stderr. */
+function printReport(tracker: EmissionsTracker, what: string, before = ''): void {
+  const record = tracker.finalEmissionsData;
+  const o = tracker.options;
+  if (record !== null) console.error(`${before}${report(what, record, o.saveToFile ? join(o.outputDir!, o.outputFile!) : null)}`);
+}
+
+async function runCommand(tracker: EmissionsTracker, command: string[]): Promise<number> {
   // Signals are forwarded from before the spawn: a Ctrl-C at the command's first line must reach it.
   let child: ChildProcess | null = null;
   const early: NodeJS.Signals[] = [];
@@ -79,7 +86,7 @@ async function runCommand(Base: typeof EmissionsTracker, options: Record<string,
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   try {
-    return await track(Base, options, command, (c) => {
+    return await track(tracker, command, (c) => {
       child = c;
       early.forEach((s) => c.kill(s));
     });
@@ -89,31 +96,24 @@ async function runCommand(Base: typeof EmissionsTracker, options: Record<string,
   }
 }
 
-async function track(Base: typeof EmissionsTracker, options: Record<string, unknown>, command: string[],
-  spawned: (c: ChildProcess) => void): Promise<number> {
-  const tracker = new (monitorTracker(Base))({ trackingMode: 'process', ...options });
+async function track(tracker: EmissionsTracker, command: string[], spawned: (c: ChildProcess) => void): Promise<number> {
   tracker.start();
   const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
   const failed = await new Promise<Error | null>((r) => { child.once('spawn', () => r(null)); child.once('error', r); });
-  if (failed === null) spawned(child);
-  const [code, signal] = failed !== null ? [null, null]
-    : await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
   if (failed !== null) {
     await tracker.discard();
     const errno = (failed as NodeJS.ErrnoException).code;
     console.error(`codecarbon: cannot run ${command[0]}: ${errno === 'ENOENT' ? 'command not found' : failed.message}`);
     return errno === 'ENOENT' ? 127 : 126;
   }
+  spawned(child);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
   await tracker.stop();
-  const record = tracker.finalEmissionsData;
-  const o = tracker.options;
-  if (record !== null) console.error(report(command.join(' '), record, o.saveToFile ? join(o.outputDir!, o.outputFile!) : null));
+  printReport(tracker, command.join(' '));
   return exitCodeOf(code, signal);
 }
 
-async function runMachine(Base: typeof EmissionsTracker, options: Record<string, unknown>): Promise<number> {
-  const Tracker = monitorTracker(Base);
-  const tracker = new Tracker({ trackingMode: 'machine', ...options });
+async function runMachine(tracker: EmissionsTracker): Promise<number> {
   tracker.start();
   // Also what keeps this process alive until the signal: the sampler thread does not.
   const live = setInterval(() => {
@@ -126,17 +126,15 @@ async function runMachine(Base: typeof EmissionsTracker, options: Record<string,
   const signal = await new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
   clearInterval(live);
   await tracker.stop();
-  const record = tracker.finalEmissionsData;
-  const o = tracker.options;
-  if (record !== null) console.error(`\n${report('the machine', record, o.saveToFile ? join(o.outputDir!, o.outputFile!) : null)}`);
+  printReport(tracker, 'the machine', '\n');
   return 128 + (constants.signals[signal] ?? 0);
 }
 
 /** `codecarbon monitor …`; resolves to the exit code. */
 export async function monitor(args: string[]): Promise<number> {
   const { offline, options, command } = parse(args);
-  const Base = offline ? OfflineEmissionsTracker : EmissionsTracker;
-  // Validate the options before anything runs: a bad one is an error, not a half-tracked command.
-  void new Base({ trackingMode: 'process', ...options });
-  return command.length > 0 ? runCommand(Base, options, command) : runMachine(Base, options);
+  // Built before anything runs: a bad option is an error, not a half-tracked command.
+  const tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(
+    { trackingMode: command.length > 0 ? 'process' : 'machine', ...options });
+  return command.length > 0 ? runCommand(tracker, command) : runMachine(tracker);
 }
