@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alpha2ByAlpha3 } from './iso3166.mjs';
+import { cloudLocations } from './cloud-locations.mjs';
 // The package's own CSV reader (npm run build:data compiles it first).
 import { parseCsv } from '../dist/src/output/csv.js';
 
@@ -90,11 +91,25 @@ function buildRegions() {
       state: r[col('state')] || null, city: r[col('city')] || null, gCo2ePerKwh: Number(r[col('impact')]),
     };
   }
+  // Where the regions without a published intensity are (scripts/cloud-locations.mjs), checked
+  // against the tables they point into.
+  const countryCodes = new Set(Object.keys(readJson('private_infra/global_energy_mix.json')));
+  const cloudLocated = {};
+  for (const [provider, list] of Object.entries(cloudLocations)) {
+    for (const [region, countryIsoCode, subdivision, city] of list) {
+      const key = `${provider}:${region}`;
+      if (cloudRegions[key] !== undefined || cloudLocated[key] !== undefined) throw new Error(`cloud-locations.mjs: ${key} twice`);
+      if (!countryCodes.has(countryIsoCode)) throw new Error(`cloud-locations.mjs: ${key}: unknown country ${countryIsoCode}`);
+      const known = { USA: usStates, CAN: canada, SWE: nordicZones, NOR: nordicZones }[countryIsoCode];
+      if (subdivision !== null && known?.[subdivision] === undefined) throw new Error(`cloud-locations.mjs: ${key}: unknown region ${subdivision}`);
+      cloudLocated[key] = { countryIsoCode, region: subdivision, city };
+    }
+  }
   writeFileSync(join(out, 'regions.json'), JSON.stringify({
-    about: 'Regional carbon intensity: US states (EPA eGRID 2016, lbs/MWh converted to gCO2e/kWh), Canadian provinces (2023 generation shares in %), Nordic bidding zones (ENTSO-E averages), Google Cloud regions (Google); via CodeCarbon 3.3.0. See data/README.md.',
-    usStates, canadaProvincesMix2023: canada, nordicZones, nordicUpdated: nordic.metadata?.last_updated ?? null, cloudRegions,
+    about: 'Regional carbon intensity: US states (EPA eGRID 2016, lbs/MWh converted to gCO2e/kWh), Canadian provinces (2023 generation shares in %), Nordic bidding zones (ENTSO-E averages), Google Cloud regions (Google); via CodeCarbon 3.3.0. Where AWS, Azure and newer Google Cloud regions are (the providers\' region pages). See data/README.md.',
+    usStates, canadaProvincesMix2023: canada, nordicZones, nordicUpdated: nordic.metadata?.last_updated ?? null, cloudRegions, cloudLocated,
   }) + '\n');
-  return `${Object.keys(usStates).length} US states, ${Object.keys(canada).length} provinces, ${Object.keys(nordicZones).length} Nordic zones, ${Object.keys(cloudRegions).length} cloud regions`;
+  return `${Object.keys(usStates).length} US states, ${Object.keys(canada).length} provinces, ${Object.keys(nordicZones).length} Nordic zones, ${Object.keys(cloudRegions).length} cloud regions with an intensity, ${Object.keys(cloudLocated).length} located`;
 }
 
 mkdirSync(out, { recursive: true });

@@ -13,4 +13,5 @@ export type { TrackerOptions } from './types.js';
 export { columns, upstreamColumns, taskColumns, type EmissionsRecord } from './output/record.js';
 export { OutputError } from './output/csv.js';
 export { trackEmissions, type TrackEmissionsOptions } from './decorator.js';
-export { equivalents, equivalentConstants, type Equivalents } from './emissions/equivalents.js';
+export { equivalents, equivalentsOfEnergy, equivalentConstants, type Equivalents } from './emissions/equivalents.js';
+export { detectCloud, type CloudLocation } from './emissions/cloud.js';

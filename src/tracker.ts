@@ -7,7 +7,7 @@ import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
-import { geolocate } from './emissions/geolocate.js';
+import { detectCloudOnce, geolocate } from './emissions/geolocate.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
@@ -157,9 +157,11 @@ export class EmissionsTracker extends EventTarget {
     if (this.handlesExit()) register(this);
     if (this.#measuring) this.#startTimer();
     if (this.#lookup && this.#locating === null) {
-      this.#locating = geolocate({ geojsUrl: o.geojsUrl!, ipinfoUrl: o.ipinfoUrl!, timeoutMs: o.locationTimeoutMs!,
-        cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined }).then((r) => {
-        if (this.#startMs !== null) this.#where.located(r, o.carbonIntensityDataset!); // not if discarded meanwhile
+      const geo = geolocate({ geojsUrl: o.geojsUrl!, ipinfoUrl: o.ipinfoUrl!, timeoutMs: o.locationTimeoutMs!,
+        cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined });
+      const cloud = o.cloudMetadataUrl ? detectCloudOnce({ baseUrl: o.cloudMetadataUrl, timeoutMs: o.cloudMetadataTimeoutMs! }) : null;
+      this.#locating = Promise.all([geo, cloud]).then(([g, c]) => {
+        if (this.#startMs !== null) this.#where.located(g, c?.cloud ?? null, o.carbonIntensityDataset!); // not if discarded meanwhile
       });
     }
   }
@@ -278,12 +280,14 @@ export class EmissionsTracker extends EventTarget {
     const cpu1 = cpuTimes();
     const c0 = this.#cpu0;
     const ram = ramUse();
+    const { geo, cloud } = this.#where;
     return {
       timestamp: new Date(), projectName: o.projectName!, runId: this.runId, experimentId: o.experimentId!,
       trackingMode: o.trackingMode!, pue: o.pue!, wue: o.wue!, intensity: this.intensity,
-      region: o.region ?? this.#where.geo?.region ?? '', latitude: this.#where.geo?.latitude ?? null,
-      longitude: this.#where.geo?.longitude ?? null,
-      cloudProvider: o.cloudProvider ?? '', cloudRegion: o.cloudRegion ?? '',
+      // As upstream: coordinates and the geolocated region only off the cloud.
+      region: o.region ?? (cloud === null ? geo?.region : null) ?? '', latitude: cloud === null ? geo?.latitude ?? null : null,
+      longitude: cloud === null ? geo?.longitude ?? null : null,
+      cloudProvider: o.cloudProvider ?? cloud?.provider ?? '', cloudRegion: o.cloudRegion ?? cloud?.region ?? '',
       machine: {
         os: platformString(), runtime: runtimeVersion(), version: packageVersion(), cpuCount: plan.cpuInfo.threads,
         cpuModel: plan.cpuInfo.model ?? '', gpuCount: 0, gpuModel: '', ramTotalGiB: plan.memTotalBytes / 1024 ** 3,

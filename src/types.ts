@@ -58,6 +58,10 @@ export interface TrackerOptions {
   readonly locationTimeoutMs?: number;
   /** Where the found location is cached for 24 h; "" for no cache (default $XDG_CACHE_HOME/codecarbon/location.json). */
   readonly locationCacheFile?: string | null;
+  /** The cloud metadata services (AWS, Azure, GCP) the online tracker asks, in parallel; "" to not ask. */
+  readonly cloudMetadataUrl?: string;
+  /** For each provider's answer (default 1000 ms). */
+  readonly cloudMetadataTimeoutMs?: number;
   /** Electricity Maps API base URL (with electricitymapsApiToken). */
   readonly electricitymapsUrl?: string;
 }

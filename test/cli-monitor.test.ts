@@ -17,7 +17,8 @@ function place() {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
   const dir = tempDir('cc-mon-');
   const env = { PATH: process.env['PATH'], HOME: dir, CODECARBON_RAPL_DIR: rapl.root,
-    CODECARBON_GEOJS_URL: noService, CODECARBON_IPINFO_URL: noService, CODECARBON_LOCATION_CACHE_FILE: '' };
+    CODECARBON_GEOJS_URL: noService, CODECARBON_IPINFO_URL: noService, CODECARBON_LOCATION_CACHE_FILE: '',
+    CODECARBON_CLOUD_METADATA_URL: noService };
   const rows = (): string[][] => parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
   return { dir, env, rows };
 }

@@ -45,9 +45,25 @@ test('fixed upstream bugs: europe-west10 is Berlin, me-central1 is found, AWS sa
   assert.equal(intensityFor({ cloudProvider: 'gcp', cloudRegion: 'me-central1' }).countryIsoCode, 'QAT');
   const aws = intensityFor({ cloudProvider: 'aws', cloudRegion: 'eu-west-3', countryIsoCode: 'FRA' });
   assert.equal(aws.source, 'country');
-  assert.equal(aws.detail, 'France (FRA), 2023, Our World in Data; aws publishes no grid intensity for eu-west-3, so the country\'s is used');
-  assert.equal(intensityFor({ cloudProvider: 'aws', cloudRegion: 'eu-west-3' }).detail,
-    'world average (IEA 2019): no country known; aws publishes no grid intensity for eu-west-3, so the country\'s is used');
+  assert.equal(aws.detail, 'France (FRA), 2023, Our World in Data; aws publishes no grid intensity for eu-west-3, so that of its location (Paris) is used');
+});
+
+test('AWS and Azure regions use where they are: the country, or the US state, province or Nordic zone, and say so', () => {
+  const virginia = intensityFor({ cloudProvider: 'aws', cloudRegion: 'us-east-1' });
+  assert.deepEqual([virginia.source, virginia.countryIsoCode, virginia.gCo2ePerKwh],
+    ['us-state', 'USA', intensityFor({ countryIsoCode: 'USA', region: 'virginia' }).gCo2ePerKwh]);
+  assert.match(virginia.detail, /^US state virginia \(VA\), EPA eGRID 2016, .*; aws publishes no grid intensity for us-east-1, so that of its location \(N\. Virginia\) is used$/);
+  // Where the region is wins over a country given with it (a geolocated IP can be elsewhere).
+  assert.equal(intensityFor({ cloudProvider: 'aws', cloudRegion: 'eu-north-1', countryIsoCode: 'USA' }).source, 'nordic-zone');
+  assert.equal(intensityFor({ cloudProvider: 'azure', cloudRegion: 'westeurope' }).countryIsoCode, 'NLD');
+  assert.equal(intensityFor({ cloudProvider: 'Azure', cloudRegion: 'CanadaEast' }).source, 'canada-province');
+  assert.equal(intensityFor({ cloudProvider: 'gcp', cloudRegion: 'europe-north2' }).detail,
+    'Nordic bidding zone SE3 (Sweden Bidding Zone 3 (Southern Sweden)), ENTSO-E average 2024; gcp region europe-north2 is not in Google\'s table, so that of its location (Stockholm) is used');
+  // A region in no table: the country given, else the world average, and the row says which.
+  assert.equal(intensityFor({ cloudProvider: 'aws', cloudRegion: 'xx-new-9', countryIsoCode: 'FRA' }).detail,
+    'France (FRA), 2023, Our World in Data; aws publishes no grid intensity for xx-new-9 and its location is not in the tables, so the country given is used');
+  assert.equal(intensityFor({ cloudProvider: 'aws', cloudRegion: 'xx-new-9' }).detail,
+    'world average (IEA 2019): no country known; aws publishes no grid intensity for xx-new-9 and its location is not in the tables, so no country is used');
 });
 
 test('bad inputs: clear errors with the closest valid values', () => {

@@ -16,7 +16,7 @@ test('require("codecarbon") works and starts no thread, opens no file', async ()
   const out = JSON.parse(stdout) as { keys: string[]; threads: number };
   assert.deepEqual(out.keys, ['CodeCarbonError', 'ConfigError', 'EmissionsTracker', 'MeasurementEvent', 'OfflineEmissionsTracker',
     'OutputError', 'Sampler', 'SamplerError', 'SamplerErrorEvent', 'SamplerWarningEvent', 'SourcePermissionError',
-    'SourceUnavailableError', 'TrackerWarningEvent', 'columns', 'detectHardware', 'equivalentConstants', 'equivalents',
+    'SourceUnavailableError', 'TrackerWarningEvent', 'columns', 'detectCloud', 'detectHardware', 'equivalentConstants', 'equivalents', 'equivalentsOfEnergy',
     'intensityFor', 'resolveEngineOptions',
     'taskColumns', 'trackEmissions', 'upstreamColumns']);
   assert.equal(out.threads, 0);

@@ -75,6 +75,8 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'location_timeout_ms', kind: positive, default: 2000 },
   { key: 'location_cache_file', kind: str, default: null },
   { key: 'electricitymaps_url', kind: str, default: 'https://api.electricitymaps.com' },
+  { key: 'cloud_metadata_url', kind: str, default: 'http://169.254.169.254' },
+  { key: 'cloud_metadata_timeout_ms', kind: positive, default: 1000 },
 ];
 
 /** Old names still read, as upstream reads them. */

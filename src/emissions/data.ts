@@ -33,6 +33,8 @@ export interface RegionTable {
   readonly canadaProvincesMix2023: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly nordicZones: Readonly<Record<string, { gCo2ePerKwh: number; year: number; description: string }>>;
   readonly cloudRegions: Readonly<Record<string, CloudRegionRow>>;
+  /** `provider:region` → where it is, for regions with no published intensity (AWS, Azure, newer GCP). */
+  readonly cloudLocated: Readonly<Record<string, { countryIsoCode: string; region: string | null; city: string }>>;
 }
 
 function load<T>(file: string): () => T {

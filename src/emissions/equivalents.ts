@@ -28,3 +28,16 @@ export function equivalents(kg: number): Equivalents {
   const c = equivalentConstants;
   return { carKm: kg / c.carKgPerKm, tvHours: kg / c.tvKgPerHour, householdWeekPercent: (kg / c.householdKgPerWeek) * 100 };
 }
+
+/**
+ * The same from energy: the kg CO2eq of `kwh` where a kWh emits `gCo2ePerKwh` (an Intensity from
+ * intensityFor(), or a number), then its equivalents. CodeCarbon's web dashboard instead turns energy
+ * into TV time with a TV's consumption; one set of constants keeps the two views consistent here.
+ */
+export function equivalentsOfEnergy(kwh: number, intensity: number | { readonly gCo2ePerKwh: number }): Equivalents & { readonly kg: number } {
+  if (!(kwh >= 0) || !Number.isFinite(kwh)) throw new RangeError(`equivalentsOfEnergy: expected kWh >= 0, got ${kwh}`);
+  const g = typeof intensity === 'number' ? intensity : intensity.gCo2ePerKwh;
+  if (!(g >= 0) || !Number.isFinite(g)) throw new RangeError(`equivalentsOfEnergy: expected g CO2eq/kWh >= 0, got ${g}`);
+  const kg = (kwh * g) / 1000;
+  return { kg, ...equivalents(kg) };
+}

@@ -1,18 +1,28 @@
-// One location lookup per process and set of services, shared by every online tracker.
+// One location lookup and one cloud detection per process and set of services, shared by every online tracker.
+import { detectCloud, type CloudDetectOptions, type CloudLocation } from './cloud.js';
 import { locate, type GeoLocation, type LocateOptions } from './location.js';
 
-const lookups = new Map<string, Promise<{ location: GeoLocation | null; failures: string[] }>>();
-
-/** locate(), once per process for the same options; a failed lookup is tried again next time. */
-export function geolocate(o: LocateOptions): Promise<{ location: GeoLocation | null; failures: string[] }> {
-  const key = JSON.stringify(o);
-  let p = lookups.get(key);
-  if (p === undefined) {
-    p = locate(o).then((r) => {
-      if (r.location === null) lookups.delete(key);
-      return r;
-    });
-    lookups.set(key, p);
-  }
-  return p;
+/** `run` once per key while it succeeds; a failed answer is asked again next time. */
+function once<O, R>(run: (o: O) => Promise<R>, failed: (r: R) => boolean): (o: O) => Promise<R> {
+  const pending = new Map<string, Promise<R>>();
+  return (o) => {
+    const key = JSON.stringify(o);
+    let p = pending.get(key);
+    if (p === undefined) {
+      p = run(o).then((r) => {
+        if (failed(r)) pending.delete(key);
+        return r;
+      });
+      pending.set(key, p);
+    }
+    return p;
+  };
 }
+
+/** locate(), once per process for the same options. */
+export const geolocate: (o: LocateOptions) => Promise<{ location: GeoLocation | null; failures: string[] }> =
+  once(locate, (r) => r.location === null);
+
+/** detectCloud(), once per process for the same options (off the cloud, the answer is kept too). */
+export const detectCloudOnce: (o: CloudDetectOptions) => Promise<{ cloud: CloudLocation | null; failures: string[] }> =
+  once(detectCloud, () => false);

@@ -175,19 +175,28 @@ function fromRegion(iso3: string, region: string, row: CountryRow): Intensity | 
   return null;
 }
 
-function fromCloud(q: IntensityQuery): Intensity | { note: string } {
+/**
+ * A cloud region: Google's figure when the impact table has one; else where the region is (its
+ * country, and its US state, Canadian province or Nordic zone when known), said in the note; else
+ * the country given with the query.
+ */
+function fromCloud(q: IntensityQuery): Intensity | { note: string; countryIsoCode?: string; region?: string | null } {
   const provider = q.cloudProvider!.trim().toLowerCase();
   const region = q.cloudRegion?.trim().toLowerCase();
   if (!region) throw new ConfigError('cloud_region', 'argument', `required with cloud_provider ${JSON.stringify(q.cloudProvider)} (e.g. "europe-west1")`);
-  const row = regionTable().cloudRegions[`${provider}:${region}`];
+  const { cloudRegions, cloudLocated } = regionTable();
+  const row = cloudRegions[`${provider}:${region}`];
   if (row !== undefined) {
     return { gCo2ePerKwh: row.gCo2ePerKwh, source: 'cloud-region', dataset: 'codecarbon', year: cloudTableYear,
       detail: `${provider} region ${region} (${row.city ?? row.countryName}), Google Cloud region carbon data`,
       countryIsoCode: row.countryIsoCode, countryName: row.countryName };
   }
-  return { note: provider === 'gcp'
-    ? `; gcp region ${region} is not in the cloud table`
-    : `; ${provider} publishes no grid intensity for ${region}, so the country's is used` };
+  const at = cloudLocated[`${provider}:${region}`];
+  const none = provider === 'gcp' ? `gcp region ${region} is not in Google's table` : `${provider} publishes no grid intensity for ${region}`;
+  if (at !== undefined) {
+    return { note: `; ${none}, so that of its location (${at.city}) is used`, countryIsoCode: at.countryIsoCode, region: at.region };
+  }
+  return { note: `; ${none} and its location is not in the tables, so ${q.countryIsoCode ? 'the country given' : 'no country'} is used` };
 }
 
 /**
@@ -209,6 +218,8 @@ export function intensityFor(q: IntensityQuery = {}): Intensity {
     const cloud = fromCloud(q);
     if ('gCo2ePerKwh' in cloud) return cloud;
     note = cloud.note;
+    // Where the region is wins over a country given (or geolocated) with it.
+    if (cloud.countryIsoCode !== undefined) q = { ...q, countryIsoCode: cloud.countryIsoCode, region: cloud.region };
   }
   const ember = q.dataset === 'ember';
   if (!q.countryIsoCode) return ember ? fromEmber(null, null, `: no country known${note}`) : worldAverage(`no country known${note}`);
@@ -216,7 +227,7 @@ export function intensityFor(q: IntensityQuery = {}): Intensity {
   const row = countryTable().countries[iso3]!;
   if (q.region) {
     const regional = fromRegion(iso3, q.region, row);
-    if (regional !== null) return regional;
+    if (regional !== null) return note === '' ? regional : { ...regional, detail: regional.detail + note };
   }
   return ember ? fromEmber(iso3, row.name, note) : fromCountry(iso3, row, note);
 }

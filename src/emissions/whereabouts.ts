@@ -4,11 +4,13 @@ import type { ResolvedOptions } from '../tracker.js';
 import { countryTable } from './data.js';
 import { liveIntensity } from './electricitymaps.js';
 import { intensityFor, type Intensity } from './intensity.js';
+import type { CloudLocation } from './cloud.js';
 import type { GeoLocation } from './location.js';
 
 export class Whereabouts {
   #static: Intensity;
   #geo: GeoLocation | null = null;
+  #cloud: CloudLocation | null = null;
   #live: { atMs: number; intensity: Intensity } | null = null;
   #liveWarned = false;
 
@@ -25,18 +27,29 @@ export class Whereabouts {
     return this.#geo;
   }
 
-  /** Applies a geolocation result: the country's (and region's) intensity, or the world average, said once. */
-  located(found: { location: GeoLocation | null; failures: readonly string[] }, dataset: 'codecarbon' | 'ember'): void {
+  /** The cloud region found by the metadata services, or null. */
+  get cloud(): CloudLocation | null {
+    return this.#cloud;
+  }
+
+  /**
+   * Applies what the lookups found: a cloud region first (its table figure, or where it is), else
+   * the geolocated country and region; with neither, the world average, said once.
+   */
+  located(found: { location: GeoLocation | null; failures: readonly string[] }, cloud: CloudLocation | null,
+    dataset: 'codecarbon' | 'ember'): void {
     const g = found.location;
-    if (g === null) {
+    if (g === null && cloud === null) {
       return this.warn(`this machine's location could not be found (${found.failures.join('; ')}): emissions use the world `
         + 'average (475 g/kWh), no country is assumed; set countryIsoCode (codecarbon monitor --offline --country-iso-code XXX)');
     }
     this.#geo = g;
+    this.#cloud = cloud;
+    const q = { cloudProvider: cloud?.provider, cloudRegion: cloud?.region, countryIsoCode: g?.countryIsoCode, dataset };
     try {
-      this.#static = intensityFor({ countryIsoCode: g.countryIsoCode, region: g.region, dataset });
+      this.#static = intensityFor({ ...q, region: g?.region });
     } catch {
-      this.#static = intensityFor({ countryIsoCode: g.countryIsoCode, dataset }); // a region the tables do not know
+      this.#static = intensityFor(q); // a region the tables do not know
     }
   }
 

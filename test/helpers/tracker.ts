@@ -13,7 +13,7 @@ export function fakeTracker(options: TrackerOptions = {}, Kind: typeof Emissions
   const dir = tempDir('cc-out-');
   // Port 1 is one fetch refuses outright: an online tracker's lookup fails at once, with no traffic.
   const tracker = new Kind({ countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, samplePeriodMs: 50, logLevel: 'error',
-    geojsUrl: noService, ipinfoUrl: noService, locationCacheFile: '', ...options },
+    geojsUrl: noService, ipinfoUrl: noService, locationCacheFile: '', cloudMetadataUrl: noService, ...options },
     { env: {}, cwd: dir, home: dir });
   return { tracker, rapl, dir };
 }
