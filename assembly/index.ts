@@ -2,6 +2,7 @@
 export { counterDelta } from "./wrap";
 export { step } from "./integrate";
 export { interpolate } from "./interpolate";
+export { reconcile } from "./reconcile";
 
 /** First free byte of linear memory, where the host lays out its buffers. */
 export function heapBase(): usize {

@@ -47,6 +47,8 @@ export interface TrackerOptions {
   /** Powercap root (default /sys/class/powercap). */
   readonly raplDir?: string;
   readonly nvmlLibrary?: string;
+  /** How often each GPU's energy counter is read, in ms (default 1000; lengthened to keep it under 0.5 % of a core per GPU). */
+  readonly gpuCounterPeriodMs?: number;
   /** Sampler period in ms (default 100). */
   readonly samplePeriodMs?: number;
   readonly carbonIntensityDataset?: 'codecarbon' | 'ember';

@@ -48,11 +48,12 @@ test('a zone whose file starts failing mid-run is skipped with one warning; the 
     const warnings: string[] = [];
     const source = openRapl({ ...plan, cpu: [...plan.cpu, zone('intel-rapl:1', vanishing)] }, (cause) => warnings.push(cause), false);
     const readings: [number, bigint][] = [];
-    const sink = { setCounter: (i: number, v: bigint) => readings.push([i, v]), setPower: () => assert.fail('no power here') };
-    source.read(sink, 0, 0);
+    const sink = { setCounter: (i: number, v: bigint) => readings.push([i, v]), setPower: () => assert.fail('no power here'),
+      setHybridCounter: () => assert.fail('no GPU here'), retireHybrid: () => assert.fail('no GPU here') };
+    source.read(sink, 0, 0, false);
     await new Promise((r) => { child.once('exit', r); child.kill(); });
-    source.read(sink, 0, 1);
-    source.read(sink, 0, 2);
+    source.read(sink, 0, 1, false);
+    source.read(sink, 0, 2, false);
     source.close();
     assert.deepEqual(readings, [[0, 42n], [0, 42n], [0, 42n]]);
     // The source names a cause at every failure; the sampler thread passes each cause on once.

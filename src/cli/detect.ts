@@ -21,7 +21,7 @@ export function detectJson(plan: HardwarePlan): object {
       })),
     },
     ram: { totalBytes: plan.memTotalBytes, modelBytes: plan.ramModelBytes, cgroupMemoryMaxBytes: plan.cgroup.memoryMaxBytes },
-    gpus: { found: plan.gpus.found, reason: plan.gpus.reason },
+    gpus: { found: plan.gpus.found, tracked: plan.gpus.tracked, reason: plan.gpus.reason },
     use: { cpu: plan.cpu, ram: plan.ram },
     warnings: plan.warnings.map((w) => w.message),
   };
@@ -39,11 +39,17 @@ export function detectText(plan: HardwarePlan): string {
       + `${use === null ? 'skipped' : `used (${use})`}: ${reason}`),
     `RAM     ${(plan.memTotalBytes / gib).toFixed(1)} GiB`
       + (plan.ramModelBytes < plan.memTotalBytes ? `, ${(plan.ramModelBytes / gib).toFixed(1)} GiB allowed by the cgroup` : ''),
-    `GPU     none found: ${plan.gpus.reason}`,
+    ...(plan.gpus.found.length === 0 ? [`GPU     none found: ${plan.gpus.reason}`] : [
+      `GPU     ${plan.gpus.found.length} found (NVML), ${plan.gpus.tracked.length} tracked`,
+      ...plan.gpus.found.map((g) => `        ${String(g.index).padEnd(3)}${g.uuid}  ${g.name}, power limit `
+        + `${g.powerLimitW === null ? 'unknown' : `${g.powerLimitW} W`}, energy counter ${g.energyCounter ? 'yes' : 'no'}`
+        + `${g.migUuids.length > 0 ? `, MIG: ${g.migUuids.join(', ')}` : ''}${plan.gpus.tracked.includes(g.index) ? '' : ' (not tracked)'}`),
+    ]),
     '',
     'Energy will come from:',
     `  CPU   ${plan.cpu.source} (${plan.cpu.measured ? 'measured' : 'estimated'}): ${plan.cpu.reason}`,
     `  RAM   ${plan.ram.source} (${plan.ram.measured ? 'measured' : 'estimated'}): ${plan.ram.reason}`,
+    `  GPU   ${plan.gpus.tracked.length === 0 ? 'none' : 'nvml (measured)'}: ${plan.gpus.reason}`,
   ];
   if (plan.warnings.length > 0) lines.push('', 'Warnings:', ...plan.warnings.map((w) => `  ${w.message}`));
   return lines.join('\n');

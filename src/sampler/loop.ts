@@ -1,9 +1,29 @@
 // The sampling loop: reads every source at each tick and publishes cumulative energy to the ring.
 import { performance } from 'node:perf_hooks';
-import type { ChannelInfo, EnergySource } from '../sources/source.js';
-import { createIntegrator, interpolate, type ChannelHealth, type EnergyIntegrator } from '../wasm/integrator.js';
+import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.js';
+import { createIntegrator, type ChannelHealth, type ChannelSpec, type EnergyIntegrator } from '../wasm/integrator.js';
 import type { SamplerEvent, SamplerFaults, StartTask } from './protocol.js';
-import { kStateCrashed, kStateStopped, kStop, kWake, RingWriter } from './ring.js';
+import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter } from './ring.js';
+import { hybridColumns, Timeline } from './timeline.js';
+
+/**
+ * A hybrid channel's counter bookkeeping: its counter is integrator channel `counter`; its ring
+ * columns `aux …` hold C (counter energy at the last reading), Pa (integrated power then) and tA.
+ */
+interface Hybrid {
+  readonly ch: number;
+  readonly counter: number;
+  readonly aux: number;
+  read: boolean;
+  retired: boolean;
+  hasBase: boolean;
+  /** C = base + the counter integrator's total; base moves when a reading is refused. */
+  base: number;
+  c: number;
+  pa: number;
+  tA: number;
+  rejected: number;
+}
 
 /**
  * Longest period at which no counter can wrap twice between two readings: half the time the
@@ -26,40 +46,111 @@ export class SamplerLoop {
   readonly #seen: ChannelHealth[];
   #ticks = 0;
 
+  readonly #hybrids: Hybrid[];
+  readonly #row: Float64Array;
+  readonly #sink: ReadingSink;
+  readonly #timeline: Timeline;
+  readonly #integrated: readonly ChannelInfo[];
+
   constructor(readonly config: { capacity: number; anchors: number; faults?: SamplerFaults | undefined },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
     readonly periodMs: number, readonly warn: (cause: string, message: string) => void) {
-    this.#integrator = createIntegrator(channels);
-    this.#seen = channels.map(() => ({ rejected: 0, lastError: null, longGaps: 0 }));
-    this.#ring = new RingWriter({ capacity: config.capacity, channels: channels.length, anchors: config.anchors });
+    const k = channels.length;
+    // Integrator channels: one per channel, then one energy counter per hybrid channel.
+    this.#hybrids = hybridColumns(channels).map(({ ch, aux }, j) => ({ ch, aux, counter: k + j, read: false, retired: false, hasBase: false,
+      base: 0, c: 0, pa: 0, tA: Number.NaN, rejected: 0 }));
+    const counterSpecs: ChannelSpec[] = this.#hybrids.map((h) => ({ kind: 'counter', scaleUj: channels[h.ch]!.counter!.scaleUj,
+      maxRange: 0n, maxPowerW: channels[h.ch]!.counter!.maxPowerW }));
+    this.#integrated = [...channels, ...this.#hybrids.map((h) => channels[h.ch]!)];
+    this.#integrator = createIntegrator([...channels, ...counterSpecs]);
+    this.#seen = this.#integrated.map(() => ({ rejected: 0, lastError: null, longGaps: 0 }));
+    this.#ring = new RingWriter({ capacity: config.capacity, channels: k + 3 * this.#hybrids.length, anchors: config.anchors });
+    this.#row = new Float64Array(this.#ring.shape.channels);
+    const it = this.#integrator;
+    const byChannel = new Map(this.#hybrids.map((h) => [h.ch, h]));
+    this.#sink = {
+      setCounter: (i, v) => it.setCounter(i, v),
+      setPower: (i, w) => it.setPower(i, w),
+      setHybridCounter: (i, v) => {
+        const h = byChannel.get(i)!;
+        it.setCounter(h.counter, v);
+        h.read = true;
+      },
+      retireHybrid: (i) => { byChannel.get(i)!.retired = true; },
+    };
+    this.#timeline = new Timeline(this.#ring, channels, periodMs);
   }
 
   get writer(): RingWriter {
     return this.#ring;
   }
 
-  tick(): void {
+  /** One sample of every source; `exact` also reads the slow counters (the first tick always does). */
+  tick(exact = false): void {
     const crashAt = this.config.faults?.crashAfterTicks;
     if (crashAt !== undefined && this.#ticks >= crashAt) throw new Error(`injected sampler fault after ${crashAt} ticks`);
+    exact ||= this.#ticks === 0;
     this.#ticks++;
     const tMs = this.now();
     let offset = 0;
     for (const s of this.sources) {
-      s.read(this.#integrator, offset, tMs);
+      s.read(this.#sink, offset, tMs, exact);
       offset += s.channels.length;
     }
     this.#integrator.step(tMs);
     this.#reportHealth();
-    this.#ring.publish(tMs, this.#integrator.totalsUj);
-    this.#ring.settleAnchors((t, out) => this.#valuesAt(t, out));
+    const totals = this.#integrator.totalsUj;
+    const row = this.#row;
+    for (let c = 0; c < this.channels.length; c++) row[c] = totals[c]!;
+    for (const h of this.#hybrids) this.#settleCounter(h, tMs, totals);
+    this.#ring.publish(tMs, row);
+    const settled = this.#hybrids.length === 0 ? tMs : this.#timeline.settledMs();
+    this.#ring.settleAnchors(settled, (t, out) => { this.#timeline.valuesAt(t, out); });
+  }
+
+  /**
+   * After a counter reading of hybrid `h`: its exact energy becomes the channel's, from the
+   * integrated power at the first reading on. A refused reading (the counter went backwards: a
+   * driver reload) counts that interval from the power readings instead, and goes on from there.
+   */
+  #settleCounter(h: Hybrid, tMs: number, totals: Float64Array): void {
+    const row = this.#row;
+    if (h.retired) {
+      // No counter any more: the power readings (if any still come) extend the last exact total.
+      const p = totals[h.ch]!;
+      h.c += Math.max(0, p - h.pa);
+      h.pa = p;
+      h.tA = tMs;
+    } else if (h.read) {
+      h.read = false;
+      const p = totals[h.ch]!;
+      const counted = totals[h.counter]!;
+      const rejected = this.#integrator.health(h.counter).rejected;
+      if (!h.hasBase) {
+        h.base = p - counted;
+        h.hasBase = true;
+      } else if (rejected !== h.rejected) {
+        h.base = h.c + (p - h.pa) - counted;
+      }
+      h.rejected = rejected;
+      h.c = h.base + counted;
+      h.pa = p;
+      h.tA = tMs;
+    }
+    row[h.aux] = h.c;
+    row[h.aux + 1] = h.pa;
+    row[h.aux + 2] = h.tA;
   }
 
   /** Warns once per channel and cause about refused readings and gaps that could hide a wrap. */
   #reportHealth(): void {
-    this.channels.forEach((c, i) => {
+    this.#integrated.forEach((c, i) => {
       const h = this.#integrator.health(i);
       const seen = this.#seen[i]!;
-      if (h.rejected !== seen.rejected) {
+      if (h.rejected !== seen.rejected && i >= this.channels.length) {
+        this.warn(`refused:${c.id}:counter:${h.lastError}`, `${c.detail}: an energy counter reading was refused (${h.lastError === 'reset'
+          ? 'it went backwards: the driver was reloaded' : h.lastError}); that interval is counted from the power readings instead.`);
+      } else if (h.rejected !== seen.rejected) {
         this.warn(`refused:${c.id}:${h.lastError}`, `${c.detail}: a reading was refused (${h.lastError}) and counted `
           + 'as an error, not as energy; measuring goes on from the next reading.');
       }
@@ -69,19 +160,6 @@ export class SamplerLoop {
       }
       this.#seen[i] = h;
     });
-  }
-
-  /** Cumulative values at `tMs` from the two samples around it (the writer's own ring). */
-  #valuesAt(tMs: number, out: Float64Array): void {
-    const ring = this.#ring;
-    const newest = ring.published() - 1;
-    const a = Math.max(ring.oldest(), ring.floorIndex(tMs, ring.oldest(), newest));
-    const b = Math.min(newest, a + 1);
-    const k = ring.shape.channels;
-    const slots = new Float64Array(2 * (k + 1));
-    ring.read(a, slots, 0);
-    ring.read(b, slots, k + 1);
-    interpolate(slots, a === b ? 1 : 2, k, Float64Array.of(tMs), out);
   }
 
   async run(port: StartTask['port']): Promise<void> {
@@ -100,14 +178,14 @@ export class SamplerLoop {
         }
         // Read before the tick: a wake that lands during the tick then ends the next wait at once.
         seen = Atomics.load(control, kWake);
-        this.tick();
+        this.tick(Atomics.exchange(control, kExact, 0) === 1);
         if (scheduled) {
           next += this.periodMs;
           const t = performance.now();
           if (next <= t) next = t + this.periodMs; // fell behind (a suspended process): start afresh
         }
       }
-      this.tick(); // a last sample, so that every mark made before the stop settles
+      this.tick(true); // a last, exact sample, so that every mark made before the stop settles
       this.#ring.setState(kStateStopped);
       port.postMessage({ type: 'stopped' } satisfies SamplerEvent);
     } catch (e) {

@@ -22,6 +22,14 @@ export interface EngineOptions {
   readonly cgroupDir: string;
   /** Root of the tracked process tree in process mode. */
   readonly pid: number;
+  /** libnvidia-ml to load (nvml_library). */
+  readonly nvmlLibrary: string;
+  /** gpu_ids: comma-separated indices, UUIDs, MIG UUIDs or UUID prefixes; null for all (or CUDA_VISIBLE_DEVICES). */
+  readonly gpuIds: string | null;
+  /** CUDA_VISIBLE_DEVICES of the tracked program (null when unset; "" hides every GPU). */
+  readonly cudaVisibleDevices: string | null;
+  /** Wanted period of each GPU's energy counter readings, ms (lengthened to keep them under 0.5 % of a core). */
+  readonly gpuCounterPeriodMs: number;
 }
 
 export const engineDefaults: EngineOptions = {
@@ -36,9 +44,13 @@ export const engineDefaults: EngineOptions = {
   procDir: '/proc',
   cgroupDir: '/sys/fs/cgroup',
   pid: process.pid,
+  nvmlLibrary: 'libnvidia-ml.so.1',
+  gpuIds: null,
+  cudaVisibleDevices: null,
+  gpuCounterPeriodMs: 1000,
 };
 
-type Kind = 'string' | 'boolean' | 'positive' | 'mode' | 'integer';
+type Kind = 'string' | 'boolean' | 'positive' | 'mode' | 'integer' | 'text';
 const keys: Record<keyof EngineOptions, { ini: string; kind: Kind }> = {
   raplDir: { ini: 'rapl_dir', kind: 'string' },
   raplPreferPsys: { ini: 'rapl_prefer_psys', kind: 'boolean' },
@@ -51,6 +63,10 @@ const keys: Record<keyof EngineOptions, { ini: string; kind: Kind }> = {
   procDir: { ini: 'proc_dir', kind: 'string' },
   cgroupDir: { ini: 'cgroup_dir', kind: 'string' },
   pid: { ini: 'pid', kind: 'integer' },
+  nvmlLibrary: { ini: 'nvml_library', kind: 'string' },
+  gpuIds: { ini: 'gpu_ids', kind: 'text' },
+  cudaVisibleDevices: { ini: 'cuda_visible_devices', kind: 'text' },
+  gpuCounterPeriodMs: { ini: 'gpu_counter_period_ms', kind: 'positive' },
 };
 
 const truthy = new Set(['true', '1', 'yes', 'on']);
@@ -60,6 +76,11 @@ const falsy = new Set(['false', '0', 'no', 'off']);
 function convert(key: string, kind: Kind, value: unknown, origin: string): unknown {
   const text = typeof value === 'string' ? value.trim() : value;
   switch (kind) {
+    case 'text':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' && Number.isInteger(value)) return String(value);
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.join(',');
+      throw new ConfigError(key, origin, `expected text (e.g. "0,1" or "GPU-5f1c…"), got ${JSON.stringify(value)}`);
     case 'string':
       if (typeof text === 'string' && text !== '') return text;
       throw new ConfigError(key, origin, `expected a non-empty path, got ${JSON.stringify(value)}`);
@@ -91,9 +112,10 @@ export function resolveEngineOptions(given: Partial<EngineOptions> = {}, env: No
     const envName = `CODECARBON_${ini.toUpperCase()}`;
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') out[name] = convert(ini, kind, fromEnv, `environment variable ${envName}`);
+    if (name === 'cudaVisibleDevices' && env['CUDA_VISIBLE_DEVICES'] !== undefined) out[name] = env['CUDA_VISIBLE_DEVICES'];
     const arg = (given as Record<string, unknown>)[name];
     if (arg !== undefined && arg !== null) out[name] = convert(name, kind, arg, 'argument');
-    else if (arg === null && (name === 'forceCpuPower' || name === 'forceRamPower')) out[name] = null;
+    else if (arg === null && (name === 'forceCpuPower' || name === 'forceRamPower' || name === 'gpuIds' || name === 'cudaVisibleDevices')) out[name] = null;
   }
   for (const name of Object.keys(given)) {
     if (!(name in keys)) throw new ConfigError(name, 'argument', `unknown option; known: ${Object.keys(keys).join(', ')}`);

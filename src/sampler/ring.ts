@@ -6,6 +6,8 @@
 export const kWake = 0;
 /** Main → sampler: 1 asks the sampler to stop. */
 export const kStop = 1;
+/** Main → sampler: 1 asks the next tick to read the slow counters too (exact totals for a stop). */
+export const kExact = 2;
 /** Sampler → main: number of samples published so far. */
 export const kPublished = 16;
 /** Sampler → main: one of the kState* values. */
@@ -129,9 +131,10 @@ export class RingReader extends RingViews {
     Atomics.store(this.anchorState, a, kAnchorFree);
   }
 
-  /** Wakes the sampler; with `stop`, asks it to stop. */
-  wake(stop = false): void {
+  /** Wakes the sampler; with `stop`, asks it to stop; with `exact`, to read the slow counters. */
+  wake(stop = false, exact = false): void {
     if (stop) Atomics.store(this.control, kStop, 1);
+    if (exact) Atomics.store(this.control, kExact, 1);
     Atomics.add(this.control, kWake, 1);
     Atomics.notify(this.control, kWake);
   }
@@ -166,9 +169,9 @@ export class RingWriter extends RingReader {
     Atomics.notify(this.control, kPublished);
   }
 
-  /** Settles requested anchors whose time the newest sample has reached. */
-  settleAnchors(valuesAt: (tMs: number, out: Float64Array) => void): void {
-    const newest = this.timeOf(this.#count - 1);
+  /** Settles requested anchors at or before `settledMs` (the newest sample, or an older time while a counter is provisional). */
+  settleAnchors(settledMs: number, valuesAt: (tMs: number, out: Float64Array) => void): void {
+    const newest = settledMs;
     const scratch = this.#scratch;
     for (let a = 0; a < this.shape.anchors; a++) {
       if (Atomics.load(this.anchorState, a) !== kAnchorRequested) continue;

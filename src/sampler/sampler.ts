@@ -119,12 +119,16 @@ export class Sampler extends EventTarget {
       `the sampler thread stopped on an error: ${message}; energy measured until then is kept`, { cause })));
   }
 
-  /** Resolves once a sample taken after this call is published (or the sampler has ended). */
-  async sampleNow(): Promise<void> {
+  /**
+   * Resolves once a sample taken after this call is published (or the sampler has ended). With
+   * `exact`, that sample also reads the slow energy counters (GPUs: about 4 ms each, in the
+   * sampler thread), so that totals up to now are exact rather than provisional.
+   */
+  async sampleNow(exact = false): Promise<void> {
     await this.start();
     const ring = this.#timeline!.ring;
     const target = performance.now();
-    ring.wake();
+    ring.wake(false, exact);
     await waitFor(ring, () => {
       const p = ring.published();
       return p > 0 && ring.timeOf(p - 1) >= target;

@@ -1,6 +1,6 @@
 // Reading energy off the shared timeline: values at a mark, interval energy, anchors, batches.
 import type { ChannelInfo } from '../sources/source.js';
-import { interpolate } from '../wasm/integrator.js';
+import { interpolate, type HybridColumns } from '../wasm/integrator.js';
 import type { RingReader } from './ring.js';
 
 /**
@@ -35,15 +35,28 @@ export interface Anchor {
   readonly tMs: number;
 }
 
+/** Where the ring keeps each hybrid channel's counter columns: after the channels, three each. */
+export function hybridColumns(channels: readonly ChannelInfo[]): HybridColumns[] {
+  const out: HybridColumns[] = [];
+  channels.forEach((c, ch) => { if (c.counter !== undefined) out.push({ ch, aux: channels.length + 3 * out.length }); });
+  return out;
+}
+
 export class Timeline {
   readonly #k: number;
+  /** f64 per sample in the ring: the time, the channels, the hybrid channels' counter columns. */
+  readonly #stride: number;
+  readonly #hybrids: readonly HybridColumns[];
   readonly #pair: Float64Array;
   #batch = new Float64Array(0);
+  readonly #one = new Float64Array(1);
   readonly #freeAnchors: number[];
 
   constructor(readonly ring: RingReader, readonly channels: readonly ChannelInfo[], readonly periodMs: number) {
     this.#k = channels.length;
-    this.#pair = new Float64Array(2 * (this.#k + 1));
+    this.#stride = ring.shape.channels + 1;
+    this.#hybrids = hybridColumns(channels);
+    this.#pair = new Float64Array(2 * this.#stride);
     this.#freeAnchors = Array.from({ length: ring.shape.anchors }, (_, i) => ring.shape.anchors - 1 - i);
   }
 
@@ -53,25 +66,45 @@ export class Timeline {
   }
 
   /**
+   * Up to when every channel's values are final: the newest sample, or for a hybrid channel (a
+   * GPU) its last energy counter reading, after which its values are provisional.
+   */
+  settledMs(): number {
+    if (this.#hybrids.length === 0) return this.newestMs();
+    for (;;) {
+      const p = this.ring.published() - 1;
+      if (p < 0) return Number.NaN;
+      if (!this.ring.read(p, this.#pair)) continue;
+      let t = this.#pair[0]!;
+      for (const h of this.#hybrids) {
+        const tA = this.#pair[h.aux + 3]!;
+        t = Number.isNaN(tA) ? -Infinity : Math.min(t, tA);
+      }
+      return t;
+    }
+  }
+
+  /**
    * Cumulative µJ per channel at `tMs` into `out`. A mark after the newest sample takes the newest
    * values and is not final; one before the oldest kept sample takes the oldest's and is uncovered.
    */
   valuesAt(tMs: number, out: Float64Array): Coverage {
+    if (this.#hybrids.length > 0) return this.#hybridValuesAt(tMs, out);
     const ring = this.ring;
     const pair = this.#pair;
-    const stride = this.#k + 1;
+    const stride = this.#stride;
     for (;;) {
       const newest = ring.published() - 1;
       const oldest = ring.oldest();
       const a = ring.floorIndex(tMs, oldest, newest);
       if (a < oldest) {
         if (!ring.read(oldest, pair)) continue; // overwritten under us: look again
-        out.set(pair.subarray(1, stride));
+        out.set(pair.subarray(1, this.#k + 1));
         return { final: true, uncoveredMs: pair[0]! - tMs };
       }
       if (!ring.read(a, pair)) continue;
       if (a === newest) {
-        out.set(pair.subarray(1, stride));
+        out.set(pair.subarray(1, this.#k + 1));
         return { final: tMs === pair[0], uncoveredMs: 0 };
       }
       if (!ring.read(a + 1, pair, stride)) continue;
@@ -85,6 +118,16 @@ export class Timeline {
       }
       return { final: true, uncoveredMs: 0 };
     }
+  }
+
+  /** valuesAt with hybrid channels: through the batch path, which reconciles their counters. */
+  #hybridValuesAt(tMs: number, out: Float64Array): Coverage {
+    const ring = this.ring;
+    const first = ring.published() > 0 ? ring.timeOf(ring.oldest()) : Number.NaN;
+    const settled = this.settledMs();
+    this.#one[0] = tMs;
+    this.valuesAtMany(this.#one, out);
+    return { final: tMs <= settled, uncoveredMs: tMs < first ? first - tMs : 0 };
   }
 
   /** Energy per channel between two marks (t0 <= t1). */
@@ -110,8 +153,8 @@ export class Timeline {
    */
   #extrapolateHead(uncoveredMs: number, energyUj: Float64Array): void {
     if (this.ring.oldest() !== 0 || this.ring.published() < 2) return;
-    const first = new Float64Array(this.#k + 1);
-    const second = new Float64Array(this.#k + 1);
+    const first = new Float64Array(this.#stride);
+    const second = new Float64Array(this.#stride);
     if (!this.ring.read(0, first) || !this.ring.read(1, second) || !(second[0]! > first[0]!)) return;
     const share = uncoveredMs / (second[0]! - first[0]!);
     for (let c = 0; c < this.#k; c++) energyUj[c]! += Math.max(0, second[1 + c]! - first[1 + c]!) * share;
@@ -127,9 +170,9 @@ export class Timeline {
 
   /** The anchor's values (settled by the sampler, else read from the ring now). */
   anchorValues(anchor: Anchor, out: Float64Array): Coverage {
-    const row = new Float64Array(this.#k + 1);
+    const row = new Float64Array(this.#stride);
     if (!this.ring.readAnchor(anchor.id, row)) return this.valuesAt(anchor.tMs, out);
-    out.set(row.subarray(1));
+    out.set(row.subarray(1, this.#k + 1));
     const first = this.ring.published() > 0 && this.ring.oldest() === 0 ? this.ring.timeOf(0) : anchor.tMs;
     return { final: true, uncoveredMs: Math.max(0, first - anchor.tMs) };
   }
@@ -149,17 +192,31 @@ export class Timeline {
     let lo = Infinity;
     let hi = -Infinity;
     for (const t of times) { if (t < lo) lo = t; if (t > hi) hi = t; }
-    const stride = this.#k + 1;
+    const stride = this.#stride;
     for (;;) {
       const newest = this.ring.published() - 1;
       const oldest = this.ring.oldest();
       const first = Math.max(oldest, this.ring.floorIndex(lo, oldest, newest));
-      const last = Math.min(newest, Math.max(first, this.ring.floorIndex(hi, oldest, newest) + 1));
+      let last = Math.min(newest, Math.max(first, this.ring.floorIndex(hi, oldest, newest) + 1));
+      // Hybrid channels also need the first counter reading after the last mark.
+      if (this.#hybrids.length > 0) last = this.#nextReadings(last, newest);
       const n = last - first + 1;
       if (this.#batch.length < n * stride) this.#batch = new Float64Array(n * stride * 2);
       let ok = true;
       for (let i = 0; i < n && ok; i++) ok = this.ring.read(first + i, this.#batch, i * stride);
-      if (ok) return interpolate(this.#batch, n, this.#k, times, out);
+      if (ok) return interpolate(this.#batch, n, this.#k, times, out, 'release', stride, this.#hybrids);
     }
+  }
+
+  /** The first sample at or after `from` by which every hybrid channel has a newer counter reading (or the newest). */
+  #nextReadings(from: number, newest: number): number {
+    const row = this.#pair;
+    if (from >= newest || !this.ring.read(from, row)) return newest;
+    const tA = this.#hybrids.map((h) => row[h.aux + 3]!);
+    for (let i = from + 1; i <= newest; i++) {
+      if (!this.ring.read(i, row)) return newest;
+      if (this.#hybrids.every((h, j) => row[h.aux + 3] !== tA[j] && !Number.isNaN(row[h.aux + 3]!))) return i;
+    }
+    return newest;
   }
 }

@@ -14,7 +14,7 @@ export default function start(task: StartTask): StartResult {
     warned.add(cause);
     task.port.postMessage({ type: 'warning', cause, message } satisfies SamplerEvent);
   };
-  const plan = planHardware(task.options);
+  const plan = planHardware(task.options, true);
   const sources = openSources(task.options, plan, warn);
   const channels = sources.flatMap((s) => s.channels);
   const periodMs = safePeriodMs(channels, task.options.samplePeriodMs);

@@ -6,6 +6,7 @@ import { ConstantSource, openCpuEstimate } from './cpu-load.js';
 import { memTotalBytes } from './proc.js';
 import { dimmCount, dimmModelW, openProcessRam } from './ram.js';
 import { defaultRaplDir, openRapl, permissionMessage, planRapl, raplDirExists, raplRoots, type RaplPlan } from './rapl.js';
+import { GpuSource, planGpus, probeGpus, type GpuPlan } from './gpu.js';
 import type { EnergySource, Warn } from './source.js';
 
 /** What the machine offers and what the engine will use, with reasons; the `detect` CLI prints it. */
@@ -21,7 +22,7 @@ export interface HardwarePlan {
   readonly rapl: RaplPlan;
   readonly cpu: { readonly source: string; readonly measured: boolean; readonly reason: string };
   readonly ram: { readonly source: string; readonly measured: boolean; readonly reason: string };
-  readonly gpus: { readonly found: readonly never[]; readonly reason: string };
+  readonly gpus: GpuPlan;
   readonly warnings: readonly { readonly cause: string; readonly message: string }[];
 }
 
@@ -53,8 +54,12 @@ function chooseRam(o: EngineOptions, rapl: RaplPlan, ramModelBytes: number, arm:
     reason: `DIMM model: ${size.toFixed(1)} GiB → ${dimmCount(size)} DIMMs → ${dimmModelW(size, arm)} W` };
 }
 
-/** Probes the machine; reads files only, starts nothing. */
-export function planHardware(o: EngineOptions): HardwarePlan {
+/**
+ * Probes the machine: reads files, and asks NVML for its GPUs. Starts nothing; NVML is shut down
+ * again unless `keepGpus` (the sampler thread, which goes on to read them).
+ * @throws ConfigError for gpu_ids that match no GPU.
+ */
+export function planHardware(o: EngineOptions, keepGpus = false): HardwarePlan {
   const cpuInfo = readCpuInfo(o.procDir);
   const tdp = lookupTdp(cpuInfo, o.forceCpuPower);
   const cgroup = readCgroupLimits(o.cgroupDir, o.procDir);
@@ -70,16 +75,18 @@ export function planHardware(o: EngineOptions): HardwarePlan {
     warnings.push({ cause: 'rapl-dir', message: `rapl_dir ${o.raplDir} is not a directory: no RAPL counter can be read there; `
       + `fix rapl_dir (or CODECARBON_RAPL_DIR), or leave it unset for ${defaultRaplDir}` });
   }
+  const { warnings: gpuWarnings, ...gpus } = (keepGpus ? planGpus : probeGpus)(o);
+  warnings.push(...gpuWarnings);
   return {
     cpuInfo, tdp, cgroup, usableCpus: usableCpus(cgroup), memTotalBytes: total, ramModelBytes, arm, rapl,
     cpu: chooseCpu(o, rapl, tdp),
     ram: chooseRam(o, rapl, ramModelBytes, arm),
-    gpus: { found: [], reason: 'NVIDIA GPU support (NVML) is not built yet: GPUs are not measured' },
+    gpus,
     warnings,
   };
 }
 
-/** Opens the chosen sources: CPU first, then RAM. */
+/** Opens the chosen sources: CPU first, then RAM, then GPUs (after planHardware(o, true) in this thread). */
 export function openSources(o: EngineOptions, plan: HardwarePlan, warn: Warn): EnergySource[] {
   plan.warnings.forEach((w) => warn(w.cause, w.message));
   const sources: EnergySource[] = [];
@@ -102,5 +109,6 @@ export function openSources(o: EngineOptions, plan: HardwarePlan, warn: Warn): E
     sources.push(new ConstantSource({ id: 'dimm-model', component: 'ram', source: 'dimm-model', measured: false,
       detail: `estimate: ${plan.ram.reason}` }, watts));
   }
+  if (plan.gpus.tracked.length > 0) sources.push(new GpuSource(plan.gpus, o, warn));
   return sources;
 }

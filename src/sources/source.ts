@@ -9,7 +9,8 @@ export type Component = 'cpu' | 'ram' | 'gpu';
 export type SourceName =
   | 'rapl' | 'rapl-psys' | 'rapl-dram'
   | 'cpu-load' | 'cpu-process' | 'tdp-constant'
-  | 'dimm-model' | 'ram-process' | 'ram-forced';
+  | 'dimm-model' | 'ram-process' | 'ram-forced'
+  | 'nvml' | 'nvml-power';
 
 /** One channel of a source: what the integrator needs plus what a reader of the output needs. */
 export interface ChannelInfo extends ChannelSpec {
@@ -21,12 +22,21 @@ export interface ChannelInfo extends ChannelSpec {
   readonly measured: boolean;
   /** One line a person can read: what is measured and how. */
   readonly detail: string;
+  /**
+   * A hybrid channel (an NVIDIA GPU): its readings are power, and an energy counter read now and
+   * then sets its exact total (assembly/reconcile.ts). The counter's scale and plausible maximum.
+   */
+  readonly counter?: { readonly scaleUj: number; readonly maxPowerW: number };
 }
 
 /** Where a source puts one tick's readings (the integrator). */
 export interface ReadingSink {
   setCounter(channel: number, value: bigint): void;
   setPower(channel: number, watts: number): void;
+  /** The energy counter of hybrid channel `channel` (its power goes to setPower). */
+  setHybridCounter(channel: number, value: bigint): void;
+  /** Hybrid channel `channel` has no counter any more (a lost GPU): what it has measured is final. */
+  retireHybrid(channel: number): void;
 }
 
 /** Reports a problem once per `cause`; the message names the thing and the fix. */
@@ -35,8 +45,11 @@ export type Warn = (cause: string, message: string) => void;
 /** An open source: reads its channels at each tick, never throws for a failed read. */
 export interface EnergySource {
   readonly channels: readonly ChannelInfo[];
-  /** Writes this tick's readings for channels `offset …` into `sink`; skips what it cannot read. */
-  read(sink: ReadingSink, offset: number, tMs: number): void;
+  /**
+   * Writes this tick's readings for channels `offset …` into `sink`; skips what it cannot read.
+   * `exact`: someone waits for exact totals (a stop, a flush): read slow counters now too.
+   */
+  read(sink: ReadingSink, offset: number, tMs: number, exact: boolean): void;
   close(): void;
 }
 

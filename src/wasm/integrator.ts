@@ -57,6 +57,14 @@ interface IntegratorExports {
   step(state: number, n: number, raw: number, ok: number, tMs: number, totals: number): number;
   interpolate(slots: number, nSlots: number, stride: number, k: number,
     queries: number, nq: number, out: number): number;
+  reconcile(slots: number, nSlots: number, stride: number, k: number, ch: number, aux: number,
+    queries: number, nq: number, out: number, next: number): number;
+}
+
+/** A hybrid channel: its column (integrated power) and the first of its three counter columns. */
+export interface HybridColumns {
+  readonly ch: number;
+  readonly aux: number;
 }
 
 /** Which build of assembly/ to load: release for use, debug (asserts on) for tests. */
@@ -171,26 +179,32 @@ function wasmFor(build: WasmBuild): IntegratorExports {
 }
 
 /**
- * Cumulative values of `k` channels at each query time, by linear interpolation over slots
- * laid out `[tMs, v0 … v(k-1)]` (`stride` = k + 1), sorted by time. Writes k values per query
- * into `out`; a query outside the slots takes the nearest slot. Returns how many queries did.
+ * Cumulative values of the first `k` columns at each query time, by linear interpolation over
+ * slots laid out `[tMs, v0 … v(k-1), aux…]` (`stride` f64 each, default k + 1), sorted by time.
+ * Writes k values per query into `out`; a query outside the slots takes the nearest slot. Hybrid
+ * channels are then reconciled with their counter columns (assembly/reconcile.ts). Returns how
+ * many queries fell outside the slots.
  */
 export function interpolate(slots: Float64Array, nSlots: number, k: number,
-  queries: Float64Array, out: Float64Array, build: WasmBuild = 'release'): number {
+  queries: Float64Array, out: Float64Array, build: WasmBuild = 'release',
+  stride = k + 1, hybrids: readonly HybridColumns[] = []): number {
   const wasm = wasmFor(build);
-  const stride = k + 1;
   const slotBytes = nSlots * stride * 8;
-  const base = reserve(wasm, slotBytes + queries.length * 8 + queries.length * k * 8);
+  const nextBytes = hybrids.length > 0 ? align8(nSlots * 4) : 0;
+  const base = reserve(wasm, slotBytes + nextBytes + queries.length * 8 + queries.length * k * 8);
   const mem = wasm.memory.buffer;
   new Float64Array(mem, base, nSlots * stride).set(slots.subarray(0, nSlots * stride));
-  new Float64Array(mem, base + slotBytes, queries.length).set(queries);
-  const outPtr = base + slotBytes + queries.length * 8;
+  const next = base + slotBytes;
+  const queriesPtr = next + nextBytes;
+  new Float64Array(mem, queriesPtr, queries.length).set(queries);
+  const outPtr = queriesPtr + queries.length * 8;
   // In chunks: V8 runs a long WebAssembly call to its end in the baseline tier it started in;
   // short calls let the optimised code, compiled in the background, take over.
   let clamped = 0;
   for (let from = 0; from < queries.length; from += interpolateChunk) {
     const n = Math.min(interpolateChunk, queries.length - from);
-    clamped += wasm.interpolate(base, nSlots, stride, k, base + slotBytes + from * 8, n, outPtr + from * k * 8);
+    clamped += wasm.interpolate(base, nSlots, stride, k, queriesPtr + from * 8, n, outPtr + from * k * 8);
+    for (const h of hybrids) wasm.reconcile(base, nSlots, stride, k, h.ch, h.aux, queriesPtr + from * 8, n, outPtr + from * k * 8, next);
   }
   out.set(new Float64Array(mem, outPtr, queries.length * k));
   return clamped;

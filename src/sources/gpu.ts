@@ -1,0 +1,278 @@
+// NVIDIA GPUs through NVML: discovery, selection (gpu_ids, CUDA_VISIBLE_DEVICES) and the source
+// that samples power at every tick and the exact energy counter at a slower, staggered cadence.
+import { performance } from 'node:perf_hooks';
+import { ConfigError } from '../errors.js';
+import { NVML_GPU_IS_LOST, NVML_NOT_SUPPORTED, Nvml, type NvmlDevice } from './nvml.js';
+import type { ChannelInfo, EnergySource, ReadingSink, Warn } from './source.js';
+
+/** What `detect` and the records say of one GPU. */
+export interface GpuInfo {
+  readonly index: number;
+  readonly uuid: string;
+  readonly name: string;
+  readonly powerLimitW: number | null;
+  /** Whether nvmlDeviceGetTotalEnergyConsumption works (Volta and newer, not some vGPU/MIG setups). */
+  readonly energyCounter: boolean;
+  readonly migUuids: readonly string[];
+}
+
+/** The GPUs found, those tracked, and why. */
+export interface GpuPlan {
+  readonly found: readonly GpuInfo[];
+  /** Indices (NVML's) of the GPUs measured. */
+  readonly tracked: readonly number[];
+  readonly reason: string;
+}
+
+/** What GPU discovery needs of the engine's options. */
+export interface GpuOptions {
+  readonly nvmlLibrary: string;
+  /** gpu_ids as given (comma-separated indices, UUIDs, MIG UUIDs or unique UUID prefixes), or null. */
+  readonly gpuIds: string | null;
+  /** CUDA_VISIBLE_DEVICES of the tracked program, or null when unset. */
+  readonly cudaVisibleDevices: string | null;
+  /** Wanted period of energy counter readings per GPU, in ms. */
+  readonly gpuCounterPeriodMs: number;
+}
+
+export const defaultNvmlLibrary = 'libnvidia-ml.so.1';
+
+/** The NVML session of this thread: opened by discovery, used by the source, shut down with it. */
+let session: { library: string; nvml: Nvml; devices: NvmlDevice[] } | null = null;
+
+function closeSession(): void {
+  session?.nvml.close();
+  session = null;
+}
+
+/** GPU `i` as "0 NVIDIA H200 (GPU-5f1c…)". */
+const label = (g: GpuInfo): string => `${g.index} ${g.name} (${g.uuid})`;
+
+/**
+ * Which GPUs the ids select: indices, full or unique-prefix UUIDs (`GPU-…`, with or without the
+ * prefix), MIG UUIDs (their parent GPU is measured: NVML gives no per-instance power).
+ * @throws ConfigError naming the id that matches nothing (or several), with the GPUs found.
+ */
+export function selectGpus(found: readonly GpuInfo[], ids: readonly string[], key: string, origin: string): { tracked: number[]; notes: string[] } {
+  const tracked = new Set<number>();
+  const notes: string[] = [];
+  const list = found.length === 0 ? 'none' : found.map(label).join('; ');
+  for (const raw of ids) {
+    const id = raw.trim();
+    if (id === '') continue;
+    let matches: GpuInfo[];
+    if (/^\d+$/.test(id)) {
+      matches = found.filter((g) => g.index === Number(id));
+    } else if (/^mig-/i.test(id)) {
+      matches = found.filter((g) => g.migUuids.some((m) => m.toLowerCase().startsWith(id.toLowerCase())));
+      if (matches.length === 1) notes.push(`${id} is a MIG instance of GPU ${label(matches[0]!)}: NVML has no per-instance power, so the whole GPU is measured`);
+    } else {
+      const want = id.toLowerCase().replace(/^gpu-/, '');
+      matches = found.filter((g) => g.uuid.toLowerCase().replace(/^gpu-/, '').startsWith(want));
+    }
+    if (matches.length !== 1) {
+      throw new ConfigError(key, origin, `${JSON.stringify(id)} ${matches.length === 0 ? 'matches no GPU' : `matches ${matches.length} GPUs (${matches.map(label).join('; ')}): give more of the UUID`}; `
+        + `GPUs found: ${list}; use indices, UUIDs (GPU-…), MIG UUIDs (MIG-…) or unique UUID prefixes`);
+    }
+    tracked.add(matches[0]!.index);
+  }
+  return { tracked: [...tracked].sort((a, b) => a - b), notes };
+}
+
+/**
+ * Loads NVML (once per thread) and lists the GPUs and the ones to track. A machine without the
+ * library or the driver has no GPUs to measure: that is a reason, not an error.
+ * @throws ConfigError for gpu_ids that match nothing.
+ */
+export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; message: string }[] } {
+  const warnings: { cause: string; message: string }[] = [];
+  if (session !== null && session.library !== o.nvmlLibrary) closeSession();
+  if (session === null) {
+    try {
+      const nvml = Nvml.open(o.nvmlLibrary);
+      try {
+        const n = nvml.count();
+        session = { library: o.nvmlLibrary, nvml, devices: Array.from({ length: n }, (_, i) => nvml.deviceByIndex(i)) };
+      } catch (e) {
+        nvml.close();
+        throw e;
+      }
+    } catch (e) {
+      const why = (e as Error).message;
+      // A configured library that cannot be used is worth a warning; the default one missing is a machine without NVIDIA GPUs.
+      if (o.nvmlLibrary !== defaultNvmlLibrary) warnings.push({ cause: 'nvml-load', message: `${why}: GPUs are not measured` });
+      return { found: [], tracked: [], reason: `no NVIDIA GPU measured: ${why}`, warnings };
+    }
+  }
+  const { nvml, devices } = session;
+  const found: GpuInfo[] = devices.map((d, index) => {
+    const energy = nvml.energyMj(d);
+    return { index, uuid: nvml.uuid(d), name: nvml.name(d), powerLimitW: nvml.powerLimitW(d),
+      energyCounter: typeof energy === 'bigint', migUuids: nvml.migUuids(d) };
+  });
+  let tracked = found.map((g) => g.index);
+  let why = `all ${found.length} GPUs found`;
+  if (o.gpuIds !== null && o.gpuIds.trim() !== '') {
+    const sel = selectGpus(found, o.gpuIds.split(','), 'gpu_ids', 'arguments, CODECARBON_GPU_IDS or a config file');
+    tracked = sel.tracked;
+    why = `gpu_ids = ${o.gpuIds}`;
+    sel.notes.forEach((n, i) => warnings.push({ cause: `gpu-mig:${i}`, message: n }));
+  } else if (o.cudaVisibleDevices !== null) {
+    const visible = o.cudaVisibleDevices.trim();
+    why = `CUDA_VISIBLE_DEVICES = ${JSON.stringify(o.cudaVisibleDevices)}`;
+    if (visible === '' || visible === 'NoDevFiles') {
+      tracked = [];
+    } else {
+      // As CUDA reads it: the entries up to the first one that names no GPU.
+      const ids = visible.split(',');
+      tracked = [];
+      for (const id of ids) {
+        try {
+          const sel = selectGpus(found, [id], 'CUDA_VISIBLE_DEVICES', 'the environment');
+          tracked.push(...sel.tracked.filter((t) => !tracked.includes(t)));
+          sel.notes.forEach((n) => warnings.push({ cause: `gpu-mig:${id}`, message: n }));
+        } catch (e) {
+          warnings.push({ cause: 'cuda-visible-devices', message: `${(e as Error).message}; as CUDA does, the GPUs after it are not visible either` });
+          break;
+        }
+      }
+    }
+  }
+  tracked.sort((a, b) => a - b);
+  if (found.length === 0) why = 'NVML found no GPU';
+  if (tracked.length === 0 && found.length > 0) why += ': no GPU selected';
+  const tracking = found.filter((g) => tracked.includes(g.index));
+  const noCounter = tracking.filter((g) => !g.energyCounter);
+  const reason = tracking.length === 0 ? why
+    : `${why}; ${tracking.map((g) => `${label(g)}: ${g.energyCounter ? 'energy counter + power samples' : 'power samples only (no energy counter)'}`).join('; ')}`;
+  if (noCounter.length > 0) {
+    warnings.push({ cause: 'nvml-no-counter', message: `${noCounter.map(label).join('; ')}: no energy counter (pre-Volta, or a vGPU/MIG `
+      + 'setup): the energy is integrated from power readings (nvml-power), less exact' });
+  }
+  return { found, tracked, reason, warnings };
+}
+
+/** `detect`'s view: the plan without keeping NVML open. */
+export function probeGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; message: string }[] } {
+  try {
+    return planGpus(o);
+  } finally {
+    closeSession();
+  }
+}
+
+/** Share of one core that counter readings may take per GPU. */
+const counterCpuBudget = 0.005;
+/** The counter moves every ~100 ms: reading it more often than that for an exact total gains nothing. */
+const counterStepMs = 100;
+
+interface Tracked {
+  readonly info: GpuInfo;
+  readonly device: NvmlDevice;
+  readonly channel: number;
+  hybrid: boolean;
+  lost: boolean;
+  lastCounterMs: number;
+  nextCounterMs: number;
+  /** Mean cost of a counter reading, ms. */
+  costMs: number;
+}
+
+/** Samples the tracked GPUs: power at every tick, the energy counter of one GPU at a time when due. */
+export class GpuSource implements EnergySource {
+  readonly channels: ChannelInfo[];
+  readonly #gpus: Tracked[];
+  readonly #nvml: Nvml;
+  readonly #periodMs: number;
+
+  constructor(plan: GpuPlan, o: GpuOptions, readonly warn: Warn) {
+    if (session === null) throw new Error('GpuSource: planGpus() first');
+    this.#nvml = session.nvml;
+    this.#periodMs = o.gpuCounterPeriodMs;
+    const devices = session.devices;
+    const tracking = plan.found.filter((g) => plan.tracked.includes(g.index));
+    this.channels = tracking.map((g) => {
+      const maxPowerW = Math.max(2 * (g.powerLimitW ?? 1000), 100);
+      const base = { id: `nvml:${g.uuid}`, component: 'gpu' as const, measured: true, kind: 'power' as const, maxPowerW };
+      return g.energyCounter
+        ? { ...base, source: 'nvml' as const, counter: { scaleUj: 1000, maxPowerW },
+          detail: `GPU ${label(g)}: energy counter (exact) spread over power samples` }
+        : { ...base, source: 'nvml-power' as const, detail: `GPU ${label(g)}: integrated power readings (no energy counter)` };
+    });
+    const hybrids = tracking.filter((g) => g.energyCounter).length;
+    let h = 0;
+    this.#gpus = tracking.map((info, channel) => ({
+      info, device: devices[info.index], channel, hybrid: info.energyCounter, lost: false, lastCounterMs: -Infinity,
+      // Staggered: GPU j of n is first due j/n of a period after the first reading.
+      nextCounterMs: info.energyCounter ? (h++ / Math.max(1, hybrids)) * this.#periodMs : Infinity, costMs: 0,
+    }));
+  }
+
+  /** Mean cost of one energy counter reading per GPU so far, in ms (0 before the first). */
+  counterCostMs(): number[] {
+    return this.#gpus.map((g) => g.costMs);
+  }
+
+  /** Effective counter period: the wanted one, or longer when a reading costs more than the CPU budget. */
+  counterPeriodMs(costMs: number): number {
+    return Math.max(this.#periodMs, costMs / counterCpuBudget);
+  }
+
+  read(sink: ReadingSink, offset: number, tMs: number, exact: boolean): void {
+    let due: Tracked | null = null;
+    let dueBy = 0;
+    for (const g of this.#gpus) {
+      if (g.lost) continue;
+      const w = this.#nvml.powerW(g.device);
+      if (w >= 0) sink.setPower(offset + g.channel, w);
+      else if (this.#failed(g, -w, 'nvmlDeviceGetPowerUsage', sink, offset)) continue;
+      if (!g.hybrid) continue;
+      const since = tMs - g.lastCounterMs;
+      if (exact || g.lastCounterMs === -Infinity) {
+        // A stop or a flush waits for exact totals; the counter moves every 100 ms, so no more often.
+        if (since >= counterStepMs) this.#readCounter(g, sink, offset, tMs);
+        continue;
+      }
+      const over = since - g.nextCounterMs;
+      // The most overdue GPU only: one tick blocks for one counter reading at most.
+      if (over >= 0 && (due === null || over > dueBy)) { due = g; dueBy = over; }
+    }
+    if (due !== null) this.#readCounter(due, sink, offset, tMs);
+  }
+
+  #readCounter(g: Tracked, sink: ReadingSink, offset: number, tMs: number): void {
+    const t0 = performance.now();
+    const mj = this.#nvml.energyMj(g.device);
+    const cost = performance.now() - t0;
+    g.costMs = g.costMs === 0 ? cost : 0.8 * g.costMs + 0.2 * cost;
+    g.lastCounterMs = tMs;
+    g.nextCounterMs = this.counterPeriodMs(g.costMs);
+    if (typeof mj === 'bigint') sink.setHybridCounter(offset + g.channel, mj);
+    else this.#failed(g, mj, 'nvmlDeviceGetTotalEnergyConsumption', sink, offset);
+  }
+
+  /** A failed call: a lost GPU stops (true); anything else is skipped this tick with one warning per cause. */
+  #failed(g: Tracked, code: number, call: string, sink: ReadingSink, offset: number): boolean {
+    if (code === NVML_GPU_IS_LOST) {
+      g.lost = true;
+      if (g.hybrid) sink.retireHybrid(offset + g.channel);
+      this.warn(`gpu-lost:${g.info.uuid}`, `GPU ${label(g.info)} stopped answering (${call}: ${this.#nvml.errorText(code)}): `
+        + 'its energy until then is kept; it is not measured from here on, the other components are');
+      return true;
+    }
+    this.warn(`gpu-read:${g.info.uuid}:${code}`, `GPU ${label(g.info)}: ${call} failed (${this.#nvml.errorText(code)}); `
+      + `${code === NVML_NOT_SUPPORTED ? 'it is' : 'such readings are'} skipped and measuring goes on`);
+    return false;
+  }
+
+  close(): void {
+    closeSession();
+  }
+}
+
+/** CodeCarbon's gpu_model: "2 x NVIDIA H200", joined with ", " when the models differ. */
+export function gpuModel(plan: GpuPlan): string {
+  const counts = new Map<string, number>();
+  for (const g of plan.found) if (plan.tracked.includes(g.index)) counts.set(g.name, (counts.get(g.name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${n} x ${name}`).join(', ');
+}

@@ -1,0 +1,211 @@
+// NVIDIA GPUs through a fake libnvidia-ml built from C and loaded through koffi for real: the
+// binding, discovery and selection, and the hybrid timeline in a real sampler thread.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { Sampler } from '../src/sampler/sampler.js';
+import { hybridColumns } from '../src/sampler/timeline.js';
+import { planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
+import { Nvml, NvmlError } from '../src/sources/nvml.js';
+import { fakeGpus, fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
+import { FakeProc, FakeRapl } from './helpers/sysfs.js';
+
+const gpuOptions = (o: Partial<Parameters<typeof planGpus>[0]> = {}) => ({
+  nvmlLibrary: fakeNvmlLibrary(), gpuIds: null, cudaVisibleDevices: null, gpuCounterPeriodMs: 1000, ...o });
+
+/** performance.now() → CLOCK_MONOTONIC ms, the fake's time base. */
+const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
+test('the binding: a missing library is named with the fix; values above 2^53 mJ stay exact; codes have names', () => {
+  fakeNvmlEnv();
+  assert.throws(() => Nvml.open('/nowhere/libnvidia-ml.so.1'), {
+    name: 'NvmlLoadError',
+    message: /^NVML library \/nowhere\/libnvidia-ml\.so\.1 could not be loaded \(.*No such file or directory\); install the NVIDIA driver, or point nvml_library \(config key, or CODECARBON_NVML_LIBRARY\) at libnvidia-ml\.so\.1/,
+  });
+  const nvml = Nvml.open(fakeNvmlLibrary());
+  try {
+    assert.equal(nvml.count(), 3);
+    const big = nvml.energyMj(nvml.deviceByIndex(1));
+    assert.equal(typeof big, 'bigint');
+    assert.ok((big as bigint) > 2n ** 53n && (big as bigint) % 1000n !== 0n, `${big}`);
+    assert.equal(nvml.energyMj(nvml.deviceByIndex(2)), 3); // NOT_SUPPORTED, returned as its code
+    assert.equal(nvml.errorText(15), 'NVML_ERROR_GPU_IS_LOST (GPU is lost)');
+    assert.throws(() => nvml.deviceByIndex(7), { name: 'NvmlError', message: 'nvmlDeviceGetHandleByIndex_v2 failed: NVML_ERROR_INVALID_ARGUMENT (Invalid Argument)' });
+  } finally {
+    nvml.close();
+  }
+  fakeNvmlEnv({ FAKE_NVML_INIT_ERROR: '9' });
+  assert.throws(() => Nvml.open(fakeNvmlLibrary()), (e) => e instanceof NvmlError
+    && e.message === 'nvmlInit_v2 failed: NVML_ERROR_DRIVER_NOT_LOADED (Driver Not Loaded)');
+  fakeNvmlEnv();
+});
+
+test('discovery: every GPU with its UUID, power limit and counter support; no library is a reason, not an error', () => {
+  fakeNvmlEnv();
+  const plan = probeGpus(gpuOptions());
+  assert.deepEqual(plan.found.map((g) => [g.index, g.uuid, g.name, g.powerLimitW, g.energyCounter]),
+    fakeGpus.map((g, i) => [g.index, g.uuid, g.name, i === 2 ? 250 : 700, i !== 2]));
+  assert.deepEqual(plan.found[0]!.migUuids, [fakeGpus[0].mig]);
+  assert.deepEqual(plan.tracked, [0, 1, 2]);
+  assert.match(plan.warnings.map((w) => w.message).join('\n'), /2 Tesla P100-PCIE-16GB \(GPU-1b2c3d4e-[0-9a-f-]+\): no energy counter .*nvml-power/);
+  const none = probeGpus(gpuOptions({ nvmlLibrary: 'libnvidia-ml.so.1' }));
+  assert.deepEqual([none.found, none.tracked, none.warnings], [[], [], []]);
+  assert.match(none.reason, /^no NVIDIA GPU measured: NVML library libnvidia-ml\.so\.1 could not be loaded/);
+  const configured = probeGpus(gpuOptions({ nvmlLibrary: '/opt/nvidia/libnvidia-ml.so.1' }));
+  assert.match(configured.warnings[0]!.message, /^NVML library \/opt\/nvidia\/libnvidia-ml\.so\.1 could not be loaded .*: GPUs are not measured$/);
+});
+
+test('selection: indices, UUIDs, unique prefixes and MIG UUIDs; CUDA_VISIBLE_DEVICES when gpu_ids is unset', () => {
+  const found: GpuInfo[] = fakeGpus.map((g) => ({ index: g.index, uuid: g.uuid, name: g.name, powerLimitW: 700, energyCounter: true,
+    migUuids: 'mig' in g ? [g.mig] : [] }));
+  const sel = (ids: string[]) => selectGpus(found, ids, 'gpu_ids', 'argument');
+  assert.deepEqual(sel(['1', '0', '1']).tracked, [0, 1]);
+  assert.deepEqual(sel([fakeGpus[2].uuid]).tracked, [2]);
+  assert.deepEqual(sel(['GPU-9a8b', '5f1c3a2e']).tracked, [0, 1]);
+  const mig = sel(['MIG-0a1b2c3d']);
+  assert.deepEqual(mig.tracked, [0]);
+  assert.match(mig.notes[0]!, /^MIG-0a1b2c3d is a MIG instance of GPU 0 NVIDIA H200 .*the whole GPU is measured$/);
+  // CodeCarbon cuts characters off the left of "GPU-…" and never matches: a full UUID matches here.
+  assert.throws(() => sel(['GPU-ffff']), { name: 'ConfigError', message: /^gpu_ids \(from argument\): "GPU-ffff" matches no GPU; GPUs found: 0 NVIDIA H200 \(GPU-5f1c3a2e-[^)]+\); 1 NVIDIA H200 .*; 2 Tesla P100-PCIE-16GB .*; use indices, UUIDs/ });
+  assert.throws(() => sel(['GPU-']), { message: /"GPU-" matches 3 GPUs \(.*\): give more of the UUID/ });
+  assert.throws(() => sel(['3']), { message: /"3" matches no GPU/ });
+
+  fakeNvmlEnv();
+  const visible = (v: string | null, ids: string | null = null) => probeGpus(gpuOptions({ cudaVisibleDevices: v, gpuIds: ids }));
+  assert.deepEqual(visible('2,GPU-9a8b').tracked, [1, 2]);
+  assert.deepEqual(visible('').tracked, []);
+  assert.match(visible('').reason, /^CUDA_VISIBLE_DEVICES = "": no GPU selected$/);
+  const stopped = visible('1,7,0');
+  assert.deepEqual(stopped.tracked, [1]); // as CUDA: nothing after an invalid entry
+  assert.match(stopped.warnings.map((w) => w.message).join('\n'), /CUDA_VISIBLE_DEVICES \(from the environment\): "7" matches no GPU.*as CUDA does, the GPUs after it are not visible either/);
+  assert.deepEqual(visible('1', '0').tracked, [0]); // gpu_ids wins
+  assert.throws(() => visible(null, 'GPU-0000'), { name: 'ConfigError', message: /^gpu_ids \(from arguments, CODECARBON_GPU_IDS or a config file\): "GPU-0000" matches no GPU/ });
+});
+
+test('codecarbon detect lists each GPU: index, UUID, name, power limit, energy counter', async () => {
+  fakeNvmlEnv();
+  const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
+  const proc = new FakeProc();
+  const env = { PATH: process.env['PATH'], CODECARBON_NVML_LIBRARY: fakeNvmlLibrary(), CODECARBON_PROC_DIR: proc.root };
+  const { stdout } = await promisify(execFile)(process.execPath, [cli, 'detect'], { env });
+  assert.match(stdout, /^GPU {5}3 found \(NVML\), 3 tracked$/m);
+  assert.match(stdout, /^ {8}0 {2}GPU-5f1c3a2e-8b7d-4e9f-a1c2-3d4e5f6a7b8c {2}NVIDIA H200, power limit 700 W, energy counter yes, MIG: MIG-0a1b/m);
+  assert.match(stdout, /^ {8}2 {2}GPU-1b2c3d4e-5f60-4718-293a-4b5c6d7e8f90 {2}Tesla P100-PCIE-16GB, power limit 250 W, energy counter no$/m);
+  const json = JSON.parse((await promisify(execFile)(process.execPath, [cli, 'detect', '--json'], { env: { ...env, CUDA_VISIBLE_DEVICES: '1' } })).stdout);
+  assert.deepEqual(json.gpus.tracked, [1]);
+  assert.equal(json.gpus.found[1].uuid, fakeGpus[1].uuid);
+  proc.cleanup();
+});
+
+/** A real sampler over one fake RAPL package and the fake GPUs. */
+function gpuSampler(vars: Record<string, string>, o: { gpuIds?: string; gpuCounterPeriodMs?: number; samplePeriodMs?: number } = {}) {
+  fakeNvmlEnv(vars);
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const proc = new FakeProc();
+  const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, nvmlLibrary: fakeNvmlLibrary(),
+    samplePeriodMs: o.samplePeriodMs ?? 50, gpuCounterPeriodMs: o.gpuCounterPeriodMs ?? 500, gpuIds: o.gpuIds ?? null });
+  const cleanup = async (): Promise<void> => { await sampler.stop(); rapl.cleanup(); proc.cleanup(); fakeNvmlEnv(); };
+  return { sampler, cleanup };
+}
+
+/** Each counter reading in the ring: its time (tA) and counter energy (C, µJ), for hybrid column j. */
+function counterReadings(sampler: Sampler, j: number): { tMs: number; cUj: number }[] {
+  const tl = sampler.timeline!;
+  const aux = hybridColumns(tl.channels)[j]!.aux;
+  const row = new Float64Array(tl.ring.shape.channels + 1);
+  const out: { tMs: number; cUj: number }[] = [];
+  for (let i = tl.ring.oldest(); i < tl.ring.published(); i++) {
+    assert.ok(tl.ring.read(i, row));
+    const tA = row[aux + 3]!;
+    if (!Number.isNaN(tA) && out.at(-1)?.tMs !== tA) out.push({ tMs: tA, cUj: row[aux + 1]! });
+  }
+  return out;
+}
+
+test('hybrid GPU channels: totals between counter readings equal the counter; short intervals follow the square wave', async (t) => {
+  // 4 s square wave (2 s at 80 W, 2 s at 680 W), a counter that moves every 10 ms, read every 500 ms.
+  const square = { periodMs: 4000, lowW: 80, highW: 680 };
+  const { sampler, cleanup } = gpuSampler({ FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
+  t.after(cleanup);
+  const info = await sampler.start();
+  assert.deepEqual(info.channels.filter((c) => c.component === 'gpu').map((c) => [c.source, c.measured, c.counter !== undefined]),
+    [['nvml', true, true], ['nvml', true, true], ['nvml-power', true, false]]);
+  await new Promise((r) => setTimeout(r, 4200));
+  await sampler.sampleNow(true);
+  const tl = sampler.timeline!;
+  const gpu0 = info.channels.findIndex((c) => c.id === `nvml:${fakeGpus[0].uuid}`);
+  const reads = counterReadings(sampler, 0);
+  assert.ok(reads.length >= 8, `${reads.length} counter readings in 4.2 s at a 500 ms cadence`);
+  // Between any two counter readings the channel's energy is the counter's delta, exactly.
+  const first = reads[0]!;
+  const last = reads.at(-1)!;
+  const whole = tl.energyBetween(first.tMs, last.tMs);
+  assert.equal(whole.final, true);
+  assert.ok(Math.abs(whole.energyUj[gpu0]! - (last.cUj - first.cUj)) < 1e-3, `${whole.energyUj[gpu0]} vs ${last.cUj - first.cUj}`);
+  // …and the counter is the fake's exact integral (at its 10 ms steps: one step is 6.8 J at most).
+  const step = (tMs: number): number => Math.floor((tMs + monoOffset) / 10) * 10;
+  const truthCounterJ = fakeTruthJ(0, step(first.tMs), step(last.tMs), square);
+  assert.ok(Math.abs((last.cUj - first.cUj) / 1e6 - truthCounterJ) < 7, `${(last.cUj - first.cUj) / 1e6} J vs ${truthCounterJ} J`);
+  // Short intervals in counter windows clear of a square edge: within 5 % of the truth.
+  let checked = 0;
+  for (let i = 1; i < reads.length; i++) {
+    const a = reads[i - 1]!.tMs;
+    const b = reads[i]!.tMs;
+    const phase = (x: number): number => Math.floor((x + monoOffset) / 2000);
+    if (phase(a - 150) !== phase(b) || b - a < 400) continue; // an edge (or the power samples' lag) inside
+    const t0 = a + 50;
+    const t1 = a + 250;
+    const e = tl.energyBetween(t0, t1).energyUj[gpu0]! / 1e6;
+    const truth = fakeTruthJ(0, t0 + monoOffset, t1 + monoOffset, square);
+    assert.ok(Math.abs(e - truth) / truth < 0.05, `[${t0.toFixed(0)}, ${t1.toFixed(0)}]: ${e.toFixed(2)} J vs truth ${truth.toFixed(2)} J`);
+    checked++;
+  }
+  assert.ok(checked >= 2, `${checked} clean windows checked`);
+  // The GPU without a counter integrates power: never zero over a run.
+  const p100 = info.channels.findIndex((c) => c.source === 'nvml-power');
+  assert.ok(whole.energyUj[p100]! > 0);
+  // After the last counter reading a GPU's figure is provisional: not final until the next one.
+  await new Promise((r) => setTimeout(r, 120));
+  const tail = tl.energyBetween(last.tMs, sampler.now() - 1);
+  assert.equal(tail.final, false);
+  assert.ok(tail.energyUj[gpu0]! > 0);
+});
+
+test('a lost GPU stops with a warning, keeps what it measured; a driver reload is not a wrap', async (t) => {
+  const { sampler, cleanup } = gpuSampler({ FAKE_NVML_LOST: '1:12', FAKE_NVML_RESET: '0:400' }, { gpuIds: '0,1' });
+  t.after(cleanup);
+  const warnings: string[] = [];
+  sampler.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  const info = await sampler.start();
+  const t0 = sampler.now();
+  await new Promise((r) => setTimeout(r, 1500));
+  await sampler.sampleNow(true);
+  const t1 = sampler.now() - 1;
+  const e = sampler.timeline!.energyBetween(t0, t1);
+  const truth0 = fakeTruthJ(0, t0 + monoOffset, t1 + monoOffset);
+  const [gpu0, gpu1] = [0, 1].map((i) => info.channels.findIndex((c) => c.id === `nvml:${fakeGpus[i]!.uuid}`));
+  assert.deepEqual(info.channels.filter((c) => c.component === 'gpu').length, 2);
+  assert.match(warnings.join('\n'), /GPU 1 NVIDIA H200 \(GPU-9a8b[^)]+\) stopped answering \(nvmlDeviceGet\w+: NVML_ERROR_GPU_IS_LOST \(GPU is lost\)\): its energy until then is kept/);
+  assert.match(warnings.join('\n'), /GPU 0 .*: an energy counter reading was refused \(it went backwards: the driver was reloaded\); that interval is counted from the power readings instead/);
+  assert.ok(e.energyUj[gpu1!]! > 0, 'GPU 1 kept its energy from before it was lost');
+  // Across the reload, GPU 0's total is still close to the truth (power-integrated over that interval).
+  assert.ok(Math.abs(e.energyUj[gpu0!]! / 1e6 - truth0) / truth0 < 0.15, `${e.energyUj[gpu0!]! / 1e6} J vs ${truth0} J`);
+  assert.equal(sampler.timeline!.energyBetween(t0, sampler.timeline!.settledMs()).final, true);
+});
+
+test('counter readings are staggered, one per tick, and follow the cadence', async (t) => {
+  const { sampler, cleanup } = gpuSampler({}, { gpuIds: '0,1', gpuCounterPeriodMs: 300 });
+  t.after(cleanup);
+  await sampler.start();
+  await new Promise((r) => setTimeout(r, 1300));
+  const reads = [counterReadings(sampler, 0), counterReadings(sampler, 1)];
+  for (const r of reads) assert.ok(r.length >= 4 && r.length <= 6, `${r.length} readings in 1.3 s at 300 ms`);
+  const times0 = new Set(reads[0]!.slice(1).map((r) => r.tMs));
+  assert.ok(reads[1]!.slice(1).every((r) => !times0.has(r.tMs)), 'no tick read both counters after the first');
+  const lib = (createRequire(import.meta.url)('koffi') as { load(p: string): { func(s: string): (d: number) => number } }).load(fakeNvmlLibrary());
+  const energyReads = lib.func('long fake_nvml_energy_reads(int)');
+  assert.ok(energyReads(0) <= reads[0]!.length + 1, `${energyReads(0)} energy reads on GPU 0`);
+});
