@@ -285,9 +285,10 @@ export class EmissionsTracker extends EventTarget {
     if (record !== null) this.dispatchEvent(new MeasurementEvent(record));
   }
 
-  #context(): RecordContext {
+  #context(t1 = performance.now()): RecordContext {
     const o = this.options;
     const plan = this.#sampler!.info!.plan;
+    const gpuPercent = this.#sampler!.timeline!.utilizationBetween(this.#startMs!, t1);
     const cpu1 = cpuTimes();
     const c0 = this.#cpu0;
     const ram = ramUse();
@@ -305,7 +306,7 @@ export class EmissionsTracker extends EventTarget {
       },
       utilisation: {
         cpuPercent: c0 && cpu1 && cpu1.total > c0.total ? ((cpu1.busy - c0.busy) / (cpu1.total - c0.total)) * 100 : 0,
-        gpuPercent: 0, ramPercent: ram.percent, ramUsedGiB: ram.usedGiB,
+        gpuPercent: gpuPercent ?? 0, ramPercent: ram.percent, ramUsedGiB: ram.usedGiB,
       },
     };
   }
@@ -313,7 +314,11 @@ export class EmissionsTracker extends EventTarget {
   #record(t1: number): EmissionsRecord {
     const t0 = this.#startMs!;
     const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
-    return buildRecord((t1 - t0) / 1000, componentEnergy(this.#sampler!.info!.channels, e.energyUj), this.#context());
+    const energy = componentEnergy(this.#sampler!.info!.channels, e.energyUj);
+    // A GPU figure after its last energy counter reading is power-integrated until the next one: said so.
+    const gpuSource = e.final || !this.#sampler!.info!.channels.some((c) => c.counter !== undefined) ? energy.gpuSource
+      : `${energy.gpuSource}, provisional (power since the last counter reading)`;
+    return buildRecord((t1 - t0) / 1000, { ...energy, gpuSource }, this.#context(t1));
   }
 
   /** Builds the record at t1, writes it and the task rows, and returns it. */

@@ -209,3 +209,15 @@ test('counter readings are staggered, one per tick, and follow the cadence', asy
   const energyReads = lib.func('long fake_nvml_energy_reads(int)');
   assert.ok(energyReads(0) <= reads[0]!.length + 1, `${energyReads(0)} energy reads on GPU 0`);
 });
+
+test('a counter reading that costs 4 ms (as on an H200) is read at most every 800 ms: 0.5 % of a core per GPU', async (t) => {
+  const { sampler, cleanup } = gpuSampler({ FAKE_NVML_ENERGY_COST_US: '4000' }, { gpuIds: '0', gpuCounterPeriodMs: 200 });
+  t.after(cleanup);
+  await sampler.start();
+  await new Promise((r) => setTimeout(r, 2000));
+  const reads = counterReadings(sampler, 0);
+  const gaps = reads.slice(1).map((r, i) => r.tMs - reads[i]!.tMs);
+  assert.ok(reads.length >= 2 && reads.length <= 4, `${reads.length} readings in 2 s`);
+  // The first gap can be shorter: the cost is learnt from the first reading (the EMA starts there).
+  assert.ok(gaps.slice(1).every((g) => g >= 790), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { counterDelta, createIntegrator, interpolate, type ChannelSpec } from '../src/wasm/integrator.js';
-import { counterDeltaReference, interpolateReference, ReferenceIntegrator } from '../src/wasm/reference.js';
+import { counterDeltaReference, interpolateReference, reconcileReference, ReferenceIntegrator } from '../src/wasm/reference.js';
 
 const u64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 
@@ -105,4 +105,45 @@ test('WASM interpolate equals the reference, clamps outside the span', () => {
     const order = [...qs.keys()].sort((x, y) => qs[x]! - qs[y]!);
     for (let i = 1; i < order.length; i++) assert.ok(a[order[i]! * 2]! >= a[order[i - 1]! * 2]!);
   }));
+});
+
+/**
+ * A hybrid channel's ring columns over random ticks: true energy e, power-integrated p (off by a
+ * random factor per tick, as a lagging power reading is), counter readings at random ticks.
+ */
+const hybridTrace = fc.record({
+  ticks: fc.array(fc.record({ dtMs: fc.integer({ min: 1, max: 200 }), watts: fc.double({ min: 0, max: 700, noNaN: true }),
+    powerError: fc.double({ min: 0.5, max: 1.5, noNaN: true }), read: fc.boolean() }), { minLength: 2, maxLength: 80 }),
+  queries: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }),
+});
+
+test('WASM reconcile equals the reference: exact at counter readings, monotone, provisional after the last', () => {
+  fc.assert(fc.property(hybridTrace, ({ ticks, queries }) => {
+    const k = 2; // another channel, then the hybrid one
+    const stride = k + 1 + 3;
+    const slots = new Float64Array(ticks.length * stride);
+    let t = 0; let e = 0; let p = 0; let c = Number.NaN; let pa = Number.NaN; let ta = Number.NaN;
+    const reads: { t: number; c: number }[] = [];
+    ticks.forEach((x, i) => {
+      if (i > 0) { t += x.dtMs; e += x.watts * x.dtMs * 1000; p += x.watts * x.powerError * x.dtMs * 1000; }
+      if (x.read || i === 0) { c = e; pa = p; ta = t; reads.push({ t, c }); }
+      slots.set([t, t * 3, p, c, pa, ta], i * stride);
+    });
+    const times = Float64Array.from(queries.map((f) => f * t).sort((a, b) => a - b));
+    const withReads = Float64Array.from([...times, ...reads.map((r) => r.t)]);
+    const hybrids = [{ ch: 1, aux: k }];
+    const got = new Float64Array(withReads.length * k);
+    interpolate(slots, ticks.length, k, withReads, got, 'debug', stride, hybrids);
+    const want = new Float64Array(withReads.length * k);
+    interpolateReference(Float64Array.from({ length: ticks.length * (k + 1) }, (_, j) => slots[Math.floor(j / (k + 1)) * stride + (j % (k + 1))]!),
+      ticks.length, k, withReads, want);
+    reconcileReference(slots, ticks.length, stride, k, 1, k, withReads, want);
+    for (let j = 0; j < got.length; j++) assert.ok(Math.abs(got[j]! - want[j]!) <= 1e-6 * Math.max(1, Math.abs(want[j]!)), `value ${j}: ${got[j]} vs ${want[j]}`);
+    // At each counter reading, the value is the counter's, exactly.
+    reads.forEach((r, i) => {
+      const v = got[(times.length + i) * k + 1]!;
+      assert.ok(Math.abs(v - r.c) <= 1e-6 * Math.max(1, r.c), `reading ${i}: ${v} vs ${r.c}`);
+    });
+    for (let j = 1; j < times.length; j++) assert.ok(got[j * k + 1]! >= got[(j - 1) * k + 1]! - 1e-6, 'monotone in time');
+  }), { numRuns: 300 });
 });

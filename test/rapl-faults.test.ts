@@ -49,7 +49,8 @@ test('a zone whose file starts failing mid-run is skipped with one warning; the 
     const source = openRapl({ ...plan, cpu: [...plan.cpu, zone('intel-rapl:1', vanishing)] }, (cause) => warnings.push(cause), false);
     const readings: [number, bigint][] = [];
     const sink = { setCounter: (i: number, v: bigint) => readings.push([i, v]), setPower: () => assert.fail('no power here'),
-      setHybridCounter: () => assert.fail('no GPU here'), retireHybrid: () => assert.fail('no GPU here') };
+      setHybridCounter: () => assert.fail('no GPU here'), retireHybrid: () => assert.fail('no GPU here'),
+      setUtilization: () => assert.fail('no GPU here') };
     source.read(sink, 0, 0, false);
     await new Promise((r) => { child.once('exit', r); child.kill(); });
     source.read(sink, 0, 1, false);

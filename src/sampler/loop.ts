@@ -4,7 +4,7 @@ import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.j
 import { createIntegrator, type ChannelHealth, type ChannelSpec, type EnergyIntegrator } from '../wasm/integrator.js';
 import type { SamplerEvent, SamplerFaults, StartTask } from './protocol.js';
 import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter } from './ring.js';
-import { hybridColumns, Timeline } from './timeline.js';
+import { hybridColumns, Timeline, utilizationColumns } from './timeline.js';
 
 /**
  * A hybrid channel's counter bookkeeping: its counter is integrator channel `counter`; its ring
@@ -51,6 +51,10 @@ export class SamplerLoop {
   readonly #sink: ReadingSink;
   readonly #timeline: Timeline;
   readonly #integrated: readonly ChannelInfo[];
+  /** Per channel reporting utilisation: its ring column, its last reading (%) and the cumulative %·ms. */
+  readonly #util: { readonly col: number; percent: number; total: number }[];
+  readonly #utilOf: Map<number, { readonly col: number; percent: number; total: number }>;
+  #lastTickMs = Number.NaN;
 
   constructor(readonly config: { capacity: number; anchors: number; faults?: SamplerFaults | undefined },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
@@ -64,7 +68,10 @@ export class SamplerLoop {
     this.#integrated = [...channels, ...this.#hybrids.map((h) => channels[h.ch]!)];
     this.#integrator = createIntegrator([...channels, ...counterSpecs]);
     this.#seen = this.#integrated.map(() => ({ rejected: 0, lastError: null, longGaps: 0 }));
-    this.#ring = new RingWriter({ capacity: config.capacity, channels: k + 3 * this.#hybrids.length, anchors: config.anchors });
+    const utilCols = utilizationColumns(channels);
+    this.#util = utilCols.map((col) => ({ col, percent: Number.NaN, total: 0 }));
+    this.#utilOf = new Map(channels.flatMap((c, i) => (c.utilization ? [i] : [])).map((ch, j) => [ch, this.#util[j]!]));
+    this.#ring = new RingWriter({ capacity: config.capacity, channels: k + 3 * this.#hybrids.length + utilCols.length, anchors: config.anchors });
     this.#row = new Float64Array(this.#ring.shape.channels);
     const it = this.#integrator;
     const byChannel = new Map(this.#hybrids.map((h) => [h.ch, h]));
@@ -77,6 +84,7 @@ export class SamplerLoop {
         h.read = true;
       },
       retireHybrid: (i) => { byChannel.get(i)!.retired = true; },
+      setUtilization: (i, percent) => { this.#utilOf.get(i)!.percent = percent; },
     };
     this.#timeline = new Timeline(this.#ring, channels, periodMs);
   }
@@ -103,6 +111,12 @@ export class SamplerLoop {
     const row = this.#row;
     for (let c = 0; c < this.channels.length; c++) row[c] = totals[c]!;
     for (const h of this.#hybrids) this.#settleCounter(h, tMs, totals);
+    for (const u of this.#util) {
+      // Each reading holds until the next: the interval just ended counts at the newest one.
+      if (u.percent >= 0 && this.#lastTickMs < tMs) u.total += u.percent * (tMs - this.#lastTickMs);
+      row[u.col] = u.total;
+    }
+    this.#lastTickMs = tMs;
     this.#ring.publish(tMs, row);
     const settled = this.#hybrids.length === 0 ? tMs : this.#timeline.settledMs();
     this.#ring.settleAnchors(settled, (t, out) => { this.#timeline.valuesAt(t, out); });

@@ -42,11 +42,18 @@ export function hybridColumns(channels: readonly ChannelInfo[]): HybridColumns[]
   return out;
 }
 
+/** Where the ring keeps the cumulative utilisation (%·ms) of each channel that reports one: after the hybrid columns. */
+export function utilizationColumns(channels: readonly ChannelInfo[]): number[] {
+  const first = channels.length + 3 * hybridColumns(channels).length;
+  return channels.flatMap((c) => (c.utilization ? [c] : [])).map((_, j) => first + j);
+}
+
 export class Timeline {
   readonly #k: number;
   /** f64 per sample in the ring: the time, the channels, the hybrid channels' counter columns. */
   readonly #stride: number;
   readonly #hybrids: readonly HybridColumns[];
+  readonly #utilization: readonly number[];
   readonly #pair: Float64Array;
   #batch = new Float64Array(0);
   readonly #one = new Float64Array(1);
@@ -56,6 +63,7 @@ export class Timeline {
     this.#k = channels.length;
     this.#stride = ring.shape.channels + 1;
     this.#hybrids = hybridColumns(channels);
+    this.#utilization = utilizationColumns(channels);
     this.#pair = new Float64Array(2 * this.#stride);
     this.#freeAnchors = Array.from({ length: ring.shape.anchors }, (_, i) => ring.shape.anchors - 1 - i);
   }
@@ -118,6 +126,38 @@ export class Timeline {
       }
       return { final: true, uncoveredMs: 0 };
     }
+  }
+
+  /**
+   * Mean utilisation in % of the channels that report one (GPUs) between two times, or null when
+   * none does or the interval has no samples.
+   */
+  utilizationBetween(t0Ms: number, t1Ms: number): number | null {
+    if (this.#utilization.length === 0 || !(t1Ms > t0Ms)) return null;
+    const row = new Float64Array(this.#stride);
+    const at = (tMs: number): Float64Array | null => {
+      for (;;) {
+        const newest = this.ring.published() - 1;
+        const oldest = this.ring.oldest();
+        if (newest < 0) return null;
+        const a = Math.min(newest, Math.max(oldest, this.ring.floorIndex(tMs, oldest, newest)));
+        if (!this.ring.read(a, this.#pair)) continue;
+        if (a === newest || this.#pair[0]! >= tMs) return this.#utilization.map((c) => this.#pair[c + 1]!) as unknown as Float64Array;
+        if (!this.ring.read(a + 1, row)) continue;
+        const f = (tMs - this.#pair[0]!) / (row[0]! - this.#pair[0]!);
+        return Float64Array.from(this.#utilization, (c) => this.#pair[c + 1]! + (row[c + 1]! - this.#pair[c + 1]!) * f);
+      }
+    };
+    // Only the sampled part of the interval has readings: the mean is over that part.
+    const from = Math.max(t0Ms, this.ring.timeOf(this.ring.oldest()));
+    const to = Math.min(t1Ms, this.newestMs());
+    if (!(to > from)) return null;
+    const u0 = at(from);
+    const u1 = at(to);
+    if (u0 === null || u1 === null) return null;
+    let sum = 0;
+    for (let j = 0; j < this.#utilization.length; j++) sum += Math.max(0, u1[j]! - u0[j]!);
+    return Math.min(100, sum / (to - from) / this.#utilization.length);
   }
 
   /** valuesAt with hybrid channels: through the batch path, which reconciles their counters. */

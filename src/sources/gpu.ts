@@ -163,8 +163,6 @@ export function probeGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string;
 
 /** Share of one core that counter readings may take per GPU. */
 const counterCpuBudget = 0.005;
-/** The counter moves every ~100 ms: reading it more often than that for an exact total gains nothing. */
-const counterStepMs = 100;
 
 interface Tracked {
   readonly info: GpuInfo;
@@ -193,7 +191,8 @@ export class GpuSource implements EnergySource {
     const tracking = plan.found.filter((g) => plan.tracked.includes(g.index));
     this.channels = tracking.map((g) => {
       const maxPowerW = Math.max(2 * (g.powerLimitW ?? 1000), 100);
-      const base = { id: `nvml:${g.uuid}`, component: 'gpu' as const, measured: true, kind: 'power' as const, maxPowerW };
+      const base = { id: `nvml:${g.uuid}`, component: 'gpu' as const, measured: true, kind: 'power' as const, maxPowerW,
+        utilization: true as const };
       return g.energyCounter
         ? { ...base, source: 'nvml' as const, counter: { scaleUj: 1000, maxPowerW },
           detail: `GPU ${label(g)}: energy counter (exact) spread over power samples` }
@@ -226,11 +225,13 @@ export class GpuSource implements EnergySource {
       const w = this.#nvml.powerW(g.device);
       if (w >= 0) sink.setPower(offset + g.channel, w);
       else if (this.#failed(g, -w, 'nvmlDeviceGetPowerUsage', sink, offset)) continue;
+      const u = this.#nvml.utilizationPercent(g.device);
+      if (u >= 0) sink.setUtilization(offset + g.channel, u);
       if (!g.hybrid) continue;
       const since = tMs - g.lastCounterMs;
       if (exact || g.lastCounterMs === -Infinity) {
-        // A stop or a flush waits for exact totals; the counter moves every 100 ms, so no more often.
-        if (since >= counterStepMs) this.#readCounter(g, sink, offset, tMs);
+        // A stop or a flush of a long run waits for exact totals (the tracker asks no more often).
+        this.#readCounter(g, sink, offset, tMs);
         continue;
       }
       const over = since - g.nextCounterMs;

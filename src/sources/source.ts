@@ -27,6 +27,8 @@ export interface ChannelInfo extends ChannelSpec {
    * then sets its exact total (assembly/reconcile.ts). The counter's scale and plausible maximum.
    */
   readonly counter?: { readonly scaleUj: number; readonly maxPowerW: number };
+  /** The source also reports a utilisation in % (GPUs), kept on the timeline for the records. */
+  readonly utilization?: true;
 }
 
 /** Where a source puts one tick's readings (the integrator). */
@@ -37,6 +39,8 @@ export interface ReadingSink {
   setHybridCounter(channel: number, value: bigint): void;
   /** Hybrid channel `channel` has no counter any more (a lost GPU): what it has measured is final. */
   retireHybrid(channel: number): void;
+  /** Utilisation in % of channel `channel` (one with `utilization`), held until the next reading. */
+  setUtilization(channel: number, percent: number): void;
 }
 
 /** Reports a problem once per `cause`; the message names the thing and the fix. */

@@ -130,3 +130,38 @@ export function interpolateReference(slots: Float64Array, nSlots: number, k: num
   });
   return clamped;
 }
+
+/**
+ * Reference reconcile: same contract as assembly/reconcile.ts, written for reading. Rewrites channel
+ * `ch` of each query's interpolated values in `out` from the counter columns C, Pa, tA at `aux`.
+ */
+export function reconcileReference(slots: Float64Array, nSlots: number, stride: number, k: number, ch: number,
+  aux: number, queries: Float64Array, out: Float64Array): number {
+  const col = (i: number, c: number): number => slots[i * stride + c]!;
+  const [cCol, paCol, taCol] = [aux + 1, aux + 2, aux + 3];
+  let provisional = 0;
+  queries.forEach((q, j) => {
+    let a = 0;
+    for (let i = 0; i < nSlots; i++) if (col(i, 0) <= q) a = i;
+    const ta = col(a, taCol);
+    let b = -1;
+    for (let i = a + 1; i < nSlots && b < 0; i++) {
+      if (!Number.isNaN(col(i, taCol)) && col(i, taCol) !== col(i - 1, taCol)) b = i;
+    }
+    const p = out[j * k + ch]!;
+    if (Number.isNaN(ta)) {
+      if (b < 0) provisional++;
+      return;
+    }
+    if (b < 0) {
+      out[j * k + ch] = col(a, cCol) + Math.max(0, p - col(a, paCol));
+      provisional++;
+      return;
+    }
+    const [ca, pa, cb, pb, tb] = [col(a, cCol), col(a, paCol), col(b, cCol), col(b, paCol), col(b, taCol)];
+    let frac = pb > pa ? (p - pa) / (pb - pa) : tb > ta ? (q - ta) / (tb - ta) : 1;
+    frac = Math.min(1, Math.max(0, frac));
+    out[j * k + ch] = ca + (cb - ca) * frac;
+  });
+  return provisional;
+}

@@ -32,14 +32,15 @@ export const fakeGpus = [
 
 /**
  * Energy of fake device `d` between two CLOCK_MONOTONIC times in ms: the scripted square wave
- * (periodMs, lowW, highW, phase 0 at monotonic 0) plus 10 W per device index, in J.
+ * (periodMs, lowW, highW, phase 0 at monotonic 0), times 0.3 for the P100, plus 10 W per device index, in J.
  */
 export function fakeTruthJ(d: number, t0Ms: number, t1Ms: number, square = { periodMs: 1000, lowW: 80, highW: 680 }): number {
   const e = (t: number): number => {
     const cycles = Math.floor(t / square.periodMs);
     const rest = t - cycles * square.periodMs;
     const half = square.periodMs / 2;
-    return cycles * half * (square.lowW + square.highW) + (rest < half ? rest * square.lowW : half * square.lowW + (rest - half) * square.highW) + 10 * d * t;
+    const wave = cycles * half * (square.lowW + square.highW) + (rest < half ? rest * square.lowW : half * square.lowW + (rest - half) * square.highW);
+    return (d === 2 ? 0.3 : 1) * wave + 10 * d * t;
   };
   return (e(t1Ms) - e(t0Ms)) / 1000;
 }

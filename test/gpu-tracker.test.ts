@@ -1,0 +1,66 @@
+// Trackers over the fake NVML library: GPU columns of the CSV row, and what a short run says.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseCsv } from '../src/output/csv.js';
+import { fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
+import { fakeTracker } from './helpers/tracker.js';
+
+const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
+function lastRow(dir: string): Record<string, string> {
+  const [header, ...rows] = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
+  return Object.fromEntries(header!.map((h, i) => [h, rows.at(-1)![i]!]));
+}
+
+test('a tracker with GPUs: count, model, energy near the truth, utilisation, and how each was measured', async () => {
+  const square = { periodMs: 4000, lowW: 80, highW: 680 };
+  fakeNvmlEnv({ FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
+  const { tracker, dir } = fakeTracker({ nvmlLibrary: fakeNvmlLibrary(), gpuCounterPeriodMs: 300 });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  tracker.start();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 1200));
+  const t1 = performance.now();
+  await tracker.stop();
+  const r = lastRow(dir);
+  assert.equal(r['gpu_count'], '3');
+  assert.equal(r['gpu_model'], '2 x NVIDIA H200, 1 x Tesla P100-PCIE-16GB');
+  assert.equal(r['gpu_source'], 'nvml (measured) + nvml-power (measured)');
+  const truthJ = [0, 1, 2].reduce((sum, d) => sum + fakeTruthJ(d, t0 + monoOffset, t1 + monoOffset, square), 0);
+  const measuredJ = Number(r['gpu_energy']) * 3.6e6;
+  assert.ok(Math.abs(measuredJ - truthJ) / truthJ < 0.1, `${measuredJ.toFixed(1)} J vs truth ${truthJ.toFixed(1)} J`);
+  const util = Number(r['gpu_utilization_percent']);
+  assert.ok(util >= 5 && util <= 100, `utilisation ${util} %`); // the fake's square wave: 5 % then 100 %
+  // The share of the run at high power, from the truth (214 W low, 1594 W high for the three GPUs together).
+  const highShare = (truthJ / ((t1 - t0) / 1000) - 214) / (1594 - 214);
+  assert.ok(Math.abs(util - (5 + 95 * highShare)) < 15, `utilisation ${util} %, high for ${(highShare * 100).toFixed(0)} % of the run`);
+  assert.deepEqual(warnings.filter((w) => !/no energy counter/.test(w)), []);
+  fakeNvmlEnv();
+});
+
+test('a run shorter than the counter period keeps its GPU figure provisional and says so; gpu_ids selects', async () => {
+  fakeNvmlEnv();
+  const { tracker, dir } = fakeTracker({ nvmlLibrary: fakeNvmlLibrary(), gpuIds: ['GPU-9a8b'], gpuCounterPeriodMs: 5000 });
+  tracker.start();
+  await new Promise((r) => setTimeout(r, 400));
+  await tracker.stop();
+  const r = lastRow(dir);
+  assert.deepEqual([r['gpu_count'], r['gpu_model']], ['1', '1 x NVIDIA H200']);
+  assert.equal(r['gpu_source'], 'nvml (measured), provisional (power since the last counter reading)');
+  assert.ok(Number(r['gpu_energy']) > 0);
+  fakeNvmlEnv();
+});
+
+test('gpu_ids that match no GPU: measuring does not start, and the warning lists the GPUs found', async () => {
+  fakeNvmlEnv();
+  const { tracker } = fakeTracker({ nvmlLibrary: fakeNvmlLibrary(), gpuIds: '5' });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  tracker.start();
+  assert.equal(await tracker.stop(), null);
+  assert.match(warnings.join('\n'), /measuring could not start: .*gpu_ids \(from arguments, CODECARBON_GPU_IDS or a config file\): "5" matches no GPU; GPUs found: 0 NVIDIA H200/);
+});
