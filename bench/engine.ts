@@ -13,7 +13,7 @@ import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
 import type { Figure } from './run.js';
 import { median, perCallNs, quantile } from './stats.js';
 
-const fourZones = () => new FakeRapl([
+export const fourZones = () => new FakeRapl([
   { id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 },
   { id: 'intel-rapl:0:0', name: 'dram', energyUj: 1_000 },
   { id: 'intel-rapl:1', name: 'package-1', energyUj: 2_000_000 },
@@ -111,7 +111,7 @@ function threadCpuNs(): Map<string, number> {
  * CPU share of one core used, over 5 s of an idle main thread, by the busiest thread that
  * `spawn()` created (read from that thread's own /proc/self/task/<tid>/schedstat).
  */
-async function newThreadCpuPct(spawn: () => Promise<() => Promise<unknown>>): Promise<number> {
+export async function newThreadCpuPct(spawn: () => Promise<() => Promise<unknown>>): Promise<number> {
   const before = threadCpuNs();
   const stop = await spawn();
   await new Promise((r) => setTimeout(r, 500));

@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readCpuInfo } from '../src/sources/cpu-info.js';
 import { coldStart, markPair, samplerCpu, tickCost } from './engine.js';
+import { gpuSamplerCpu, reconcileCost } from './gpu.js';
 import { integratorVsReference, interpolateVsReference } from './integrator.js';
 import { intensityLookup } from './intensity.js';
 import { trackerCosts } from './tracker.js';
@@ -18,7 +19,8 @@ export interface Figure {
 }
 
 const figures: Figure[] = [];
-for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, coldStart, samplerCpu, intensityLookup, trackerCosts]) {
+for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, reconcileCost, coldStart, samplerCpu, gpuSamplerCpu,
+  intensityLookup, trackerCosts]) {
   const got = await bench();
   for (const f of got) console.log(`${f.name.padEnd(58)} ${String(+f.value.toPrecision(4)).padStart(10)} ${f.unit}`);
   figures.push(...got);

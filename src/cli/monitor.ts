@@ -59,7 +59,8 @@ export function report(what: string, r: EmissionsRecord, csvPath: string | null)
     `codecarbon: ${what} ran ${Number(r.duration).toFixed(2)} s`,
     `  CPU ${wh(r.cpu_energy).padStart(14)}  ${Number(r.cpu_power).toFixed(1)} W mean  ${r.cpu_source}`,
     `  RAM ${wh(r.ram_energy).padStart(14)}  ${Number(r.ram_power).toFixed(1)} W mean  ${r.ram_source}`,
-    `  GPU ${wh(r.gpu_energy).padStart(14)}  ${r.gpu_source === 'none' ? 'no GPU measured' : r.gpu_source}`,
+    `  GPU ${wh(r.gpu_energy).padStart(14)}  ${r.gpu_source === 'none' ? 'no GPU measured'
+      : `${Number(r.gpu_power).toFixed(1)} W mean  ${r.gpu_model}, ${Number(r.gpu_utilization_percent).toFixed(0)} % busy  ${r.gpu_source}`}`,
     `  emissions ${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
       + ` (${r.carbon_intensity_source})`,
     ...(csvPath === null ? [] : [`  written to ${csvPath}`]),
