@@ -16,10 +16,11 @@ function floorSlot(slots: usize, nSlots: i32, strideBytes: usize, q: f64): i32 {
 /**
  * Cumulative values of `k` channels at `nq` query times. Slots are slot-major, `stride` f64
  * each: [tMs, v0 … v(k-1), …], sorted by time. Writes k f64 per query to `out`. A query
- * outside the slots' time span takes the nearest slot's values; returns how many did.
+ * outside the slots' time span takes the nearest slot's values; returns how many did. With
+ * `floors` non-zero, each query's slot index (i32) is stored there too.
  */
 export function interpolate(
-  slots: usize, nSlots: i32, stride: i32, k: i32, queries: usize, nq: i32, out: usize,
+  slots: usize, nSlots: i32, stride: i32, k: i32, queries: usize, nq: i32, out: usize, floors: usize,
 ): i32 {
   const strideBytes = <usize>stride << 3;
   let clamped = 0;
@@ -38,6 +39,7 @@ export function interpolate(
     } else if (q > load<f64>(slots + <usize>a * strideBytes)) {
       clamped++;
     }
+    if (floors != 0) store<i32>(floors + (<usize>j << 2), a); // for reconcile(), which needs the same slot
     const pa = slots + <usize>a * strideBytes + 8;
     for (let c = 0; c < k; c++) {
       const va = load<f64>(pa + (<usize>c << 3));

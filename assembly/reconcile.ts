@@ -7,28 +7,16 @@
 // counter reading, shaped by the power samples in between. After the last reading it is
 // C(a) + P(t) - Pa(a), power-integrated and provisional until the next reading.
 
-/** Index of the last slot whose time is <= q, or 0 when q is before the first slot. */
-function floorSlot(slots: usize, nSlots: i32, strideBytes: usize, q: f64): i32 {
-  let lo = 0;
-  let hi = nSlots - 1;
-  if (q < load<f64>(slots)) return 0;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (load<f64>(slots + <usize>mid * strideBytes) <= q) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /**
  * Rewrites channel `ch` of each of `nq` query results in `out` (k f64 per query, the interpolated
  * P already there) with the reconciled energy. `aux` is the column of C (Pa, tA follow) in slots
- * laid out [tMs, columns…] with `stride` f64 each. `next` is scratch for nSlots i32. Returns how
- * many queries are provisional (no counter reading after them in these slots).
+ * laid out [tMs, columns…] with `stride` f64 each. `floors` holds each query's slot, as
+ * interpolate() stored it; `next` is scratch for nSlots i32. Returns how many queries are
+ * provisional (no counter reading after them in these slots).
  */
 export function reconcile(
   slots: usize, nSlots: i32, stride: i32, k: i32, ch: i32, aux: i32,
-  queries: usize, nq: i32, out: usize, next: usize,
+  queries: usize, nq: i32, out: usize, floors: usize, next: usize,
 ): i32 {
   const strideBytes = <usize>stride << 3;
   const cOff = <usize>(aux + 1) << 3;
@@ -49,7 +37,7 @@ export function reconcile(
     const q = load<f64>(queries + (<usize>j << 3));
     const dst = out + (<usize>(j * k + ch) << 3);
     const p = load<f64>(dst);
-    const a = floorSlot(slots, nSlots, strideBytes, q);
+    const a = load<i32>(floors + (<usize>j << 2));
     const sa = slots + <usize>a * strideBytes;
     const ta = load<f64>(sa + taOff);
     const b = load<i32>(next + (<usize>a << 2));

@@ -56,9 +56,9 @@ interface IntegratorExports {
   counterDelta(prev: bigint, cur: bigint, maxRange: bigint): bigint;
   step(state: number, n: number, raw: number, ok: number, tMs: number, totals: number): number;
   interpolate(slots: number, nSlots: number, stride: number, k: number,
-    queries: number, nq: number, out: number): number;
+    queries: number, nq: number, out: number, floors: number): number;
   reconcile(slots: number, nSlots: number, stride: number, k: number, ch: number, aux: number,
-    queries: number, nq: number, out: number, next: number): number;
+    queries: number, nq: number, out: number, floors: number, next: number): number;
 }
 
 /** A hybrid channel: its column (integrated power) and the first of its three counter columns. */
@@ -190,12 +190,13 @@ export function interpolate(slots: Float64Array, nSlots: number, k: number,
   stride = k + 1, hybrids: readonly HybridColumns[] = []): number {
   const wasm = wasmFor(build);
   const slotBytes = nSlots * stride * 8;
-  const nextBytes = hybrids.length > 0 ? align8(nSlots * 4) : 0;
+  const nextBytes = hybrids.length > 0 ? align8(nSlots * 4) + align8(interpolateChunk * 4) : 0;
   const base = reserve(wasm, slotBytes + nextBytes + queries.length * 8 + queries.length * k * 8);
   const mem = wasm.memory.buffer;
   new Float64Array(mem, base, nSlots * stride).set(slots.subarray(0, nSlots * stride));
   const next = base + slotBytes;
-  const queriesPtr = next + nextBytes;
+  const floors = hybrids.length > 0 ? next + align8(nSlots * 4) : 0;
+  const queriesPtr = base + slotBytes + nextBytes;
   new Float64Array(mem, queriesPtr, queries.length).set(queries);
   const outPtr = queriesPtr + queries.length * 8;
   // In chunks: V8 runs a long WebAssembly call to its end in the baseline tier it started in;
@@ -203,8 +204,8 @@ export function interpolate(slots: Float64Array, nSlots: number, k: number,
   let clamped = 0;
   for (let from = 0; from < queries.length; from += interpolateChunk) {
     const n = Math.min(interpolateChunk, queries.length - from);
-    clamped += wasm.interpolate(base, nSlots, stride, k, queriesPtr + from * 8, n, outPtr + from * k * 8);
-    for (const h of hybrids) wasm.reconcile(base, nSlots, stride, k, h.ch, h.aux, queriesPtr + from * 8, n, outPtr + from * k * 8, next);
+    clamped += wasm.interpolate(base, nSlots, stride, k, queriesPtr + from * 8, n, outPtr + from * k * 8, floors);
+    for (const h of hybrids) wasm.reconcile(base, nSlots, stride, k, h.ch, h.aux, queriesPtr + from * 8, n, outPtr + from * k * 8, floors, next);
   }
   out.set(new Float64Array(mem, outPtr, queries.length * k));
   return clamped;
