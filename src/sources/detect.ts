@@ -6,7 +6,7 @@ import { ConstantSource, openCpuEstimate } from './cpu-load.js';
 import { memTotalBytes } from './proc.js';
 import { dimmCount, dimmModelW, openProcessRam } from './ram.js';
 import { defaultRaplDir, openRapl, permissionMessage, planRapl, raplDirExists, raplRoots, type RaplPlan } from './rapl.js';
-import { GpuSource, planGpus, probeGpus, type GpuPlan } from './gpu.js';
+import { closeSession, GpuSource, planGpus, probeGpus, type GpuPlan } from './gpu.js';
 import type { EnergySource, Warn } from './source.js';
 
 /** What the machine offers and what the engine will use, with reasons; the `detect` CLI prints it. */
@@ -110,5 +110,6 @@ export function openSources(o: EngineOptions, plan: HardwarePlan, warn: Warn): E
       detail: `estimate: ${plan.ram.reason}` }, watts));
   }
   if (plan.gpus.tracked.length > 0) sources.push(new GpuSource(plan.gpus, o, warn));
+  else closeSession(); // GPUs found but none selected: NVML is not needed any more
   return sources;
 }

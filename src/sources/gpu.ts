@@ -40,7 +40,8 @@ export const defaultNvmlLibrary = 'libnvidia-ml.so.1';
 /** The NVML session of this thread: opened by discovery, used by the source, shut down with it. */
 let session: { library: string; nvml: Nvml; devices: NvmlDevice[] } | null = null;
 
-function closeSession(): void {
+/** Shuts NVML down in this thread (nothing to do when it is not open). */
+export function closeSession(): void {
   session?.nvml.close();
   session = null;
 }
