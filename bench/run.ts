@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { readCpuInfo } from '../src/sources/cpu-info.js';
 import { coldStart, markPair, samplerCpu, tickCost } from './engine.js';
 import { gpuSamplerCpu, reconcileCost } from './gpu.js';
+import { hotLoop } from './hotloop.js';
 import { integratorVsReference, interpolateVsReference } from './integrator.js';
 import { intensityLookup } from './intensity.js';
 import { trackerCosts } from './tracker.js';
@@ -18,17 +19,19 @@ export interface Figure {
   readonly goal?: string;
 }
 
-const figures: Figure[] = [];
+const machine = { cpu: readCpuInfo('/proc').model ?? cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
+const figures: (Figure & { machine: typeof machine; date: string })[] = [];
 for (const bench of [markPair, tickCost, integratorVsReference, interpolateVsReference, reconcileCost, coldStart, samplerCpu, gpuSamplerCpu,
-  intensityLookup, trackerCosts]) {
+  intensityLookup, trackerCosts, hotLoop]) {
   const got = await bench();
   for (const f of got) console.log(`${f.name.padEnd(58)} ${String(+f.value.toPrecision(4)).padStart(10)} ${f.unit}`);
-  figures.push(...got);
+  const date = new Date().toISOString();
+  figures.push(...got.map((f) => ({ ...f, machine, date })));
 }
 
 const results = {
   date: new Date().toISOString(),
-  machine: { cpu: readCpuInfo('/proc').model ?? cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+  machine,
   command: 'npm run bench',
   figures,
 };

@@ -5,6 +5,7 @@ import { CodeCarbonError } from '../errors.js';
 import { resolveEngineOptions, type EngineOptions } from '../sampler/options.js';
 import { planHardware } from '../sources/detect.js';
 import { detectJson, detectText } from './detect.js';
+import { bench, benchUsage } from './bench.js';
 import { monitor, monitorUsage } from './monitor.js';
 
 const usage = `Usage: codecarbon <command> [options]
@@ -14,6 +15,7 @@ Commands:
       What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
       what will be measured or estimated, and why.
 ${monitorUsage}
+${benchUsage}
 
 Options:
   -h, --help       this text
@@ -46,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'monitor') return monitor(rest);
+  if (command === 'bench') return bench(rest);
   if (command !== 'detect') throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown command: ${command}\n\n${usage}`);
   const { json, options } = parseDetect(rest);
   const plan = planHardware(resolveEngineOptions(options));

@@ -44,7 +44,7 @@ export function taskLines(book: TaskBook, tl: Timeline, context: RecordContext, 
   const base = { ...buildRecord(0, componentEnergy(channels, new Float64Array(k)), context), task_name: '', final: '', resolution: '', task_count: 0 };
   const lines = new TaskLines(taskColumns, base, context.pue, context.intensity.gCo2ePerKwh, context.wue);
   const component = channels.map((c) => (c.component === 'cpu' ? 0 : c.component === 'gpu' ? 1 : 2));
-  const newest = tl.newestMs();
+  const newest = tl.settledMs(); // a GPU figure after its last counter reading is not final yet
   const out: string[] = [];
   const sums = [0, 0, 0];
   for (let j = 0; j < to - from; j++) {

@@ -1,0 +1,84 @@
+// What tracking costs the code it brackets: task pair latency quantiles, the slowdown of a hot
+// loop with one task per iteration, and a tinybench suite with and without the energy harness.
+import { Bench } from 'tinybench';
+import { attachEnergy } from '../src/bench/index.js';
+import { OfflineEmissionsTracker } from '../src/offline.js';
+import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
+import type { Figure } from './run.js';
+import { median } from './stats.js';
+
+let sink = 0;
+
+/** Busy work of about `us` microseconds on this machine (calibrated once). */
+function calibrate(us: number): () => void {
+  let n = 1000;
+  const run = (k: number): void => { let x = 0; for (let i = 0; i < k; i++) x += Math.sqrt(i + sink); sink = x; };
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    for (let r = 0; r < 100; r++) run(n);
+    const per = Number(process.hrtime.bigint() - t0) / 100 / 1000;
+    if (Math.abs(per - us) / us < 0.05) return () => run(n);
+    n = Math.max(1, Math.round(n * (us / per)));
+  }
+}
+
+export async function hotLoop(): Promise<Figure[]> {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-bench-');
+  const base = { countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, logLevel: 'error' as const, saveToFile: false };
+  const tracker = new OfflineEmissionsTracker(base, { env: {}, cwd: dir, home: dir });
+  tracker.start();
+  await tracker.flush();
+
+  // Task pair quantiles through tinybench (each sample also holds tinybench's own timer reads).
+  const b = new Bench({ time: 1000 });
+  b.add('task pair', () => { tracker.startTask('step'); tracker.stopTask('step'); });
+  await b.run();
+  const lat = b.tasks[0]!.result as { latency: { p50: number; p99: number } };
+
+  // A 10 µs workload in short rounds of 500 iterations, alternating without and with a task per
+  // iteration, so that drifts of a shared machine hit both alike; 300,000 tasks in all (folding included).
+  const work = calibrate(10);
+  const n = 500;
+  const plain: number[] = [];
+  const tracked: number[] = [];
+  for (let r = 0; r < 600; r++) {
+    let t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) work();
+    plain.push(Number(process.hrtime.bigint() - t0) / n);
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) { tracker.startTask('iteration'); work(); tracker.stopTask('iteration'); }
+    tracked.push(Number(process.hrtime.bigint() - t0) / n);
+    if (r % 100 === 99) await tracker.flush(); // rows settled off the timed loops (saveToFile is off)
+  }
+  await tracker.stop();
+  const slowdown = (median(tracked) / median(plain) - 1) * 100;
+
+  // The same tinybench suite with and without the energy harness, alternating.
+  const suite = (): Bench => new Bench({ time: 300, warmupTime: 50 }).add('10 µs workload', work);
+  const withHarness: number[] = [];
+  const without: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const s1 = suite();
+    await s1.run();
+    without.push((s1.tasks[0]!.result as { latency: { mean: number } }).latency.mean);
+    const s2 = suite();
+    const energy = await attachEnergy(s2, { ...base, offline: true });
+    await s2.run();
+    withHarness.push((s2.tasks[0]!.result as { latency: { mean: number } }).latency.mean);
+    await energy.stop();
+  }
+  rapl.cleanup();
+  const harnessDiff = (median(withHarness) / median(without) - 1) * 100;
+  const spread = (xs: number[]): number => ((Math.max(...xs) - Math.min(...xs)) / median(xs)) * 100;
+  return [
+    { name: 'tracker task pair p50 (tinybench, incl. its own timer reads)', value: lat.latency.p50 * 1e6, unit: 'ns', goal: '≤ 250 ns',
+      method: 'tinybench 6, 1 s of startTask + stopTask on a started tracker; latency p50 of its samples' },
+    { name: 'tracker task pair p99 (tinybench, incl. its own timer reads)', value: lat.latency.p99 * 1e6, unit: 'ns',
+      method: 'same run, p99' },
+    { name: 'hot loop slowdown, one task per iteration of a 10 µs workload', value: slowdown, unit: '%', goal: '≤ 2.5 %',
+      method: `median ns per iteration over 600 alternating rounds of 500 iterations, with vs without a startTask/stopTask pair each (300,000 tasks, past task_records_kept: folding included); workload ${median(plain).toFixed(0)} ns` },
+    { name: 'tinybench suite latency, with vs without the energy harness', value: harnessDiff, unit: '%',
+      method: `median of the mean latency of a 10 µs task over 7 alternating runs each (300 ms); run-to-run spread without the harness ${spread(without).toFixed(1)} %, with ${spread(withHarness).toFixed(1)} %` },
+  ];
+}

@@ -1,0 +1,283 @@
+// `codecarbon/bench`: energy next to time for tinybench suites. The harness marks each task's
+// measured phase (warm-up excluded) on the sampler's timeline; nothing runs per iteration.
+import { performance } from 'node:perf_hooks';
+import { stringify } from 'csv-stringify/sync';
+import type { Bench, Task } from 'tinybench';
+import { componentEnergy } from '../emissions/compute.js';
+import type { Intensity } from '../emissions/intensity.js';
+import { ConfigError } from '../errors.js';
+import { OfflineEmissionsTracker } from '../offline.js';
+import { EmissionsTracker } from '../tracker.js';
+import type { TrackerOptions } from '../types.js';
+
+/** The harness's options: a tracker's (location, config, sources), and its own. */
+export interface EnergyBenchOptions extends TrackerOptions {
+  /** Location without network (with countryIsoCode, or cloudProvider and cloudRegion). */
+  readonly offline?: boolean;
+  /**
+   * Measure the machine's idle power first, in slices, so that results also show the dynamic
+   * (baseline-subtracted) energy with the baseline's spread. Default off; `true` is 2 s in 10 slices.
+   */
+  readonly baseline?: boolean | { readonly durationMs?: number; readonly slices?: number };
+  /** A task whose measured phase lasts fewer sampling periods than this is flagged `too-short` (default 5). */
+  readonly minPeriods?: number;
+}
+
+/** One component's share of a task. */
+export interface ComponentEnergyResult {
+  readonly joules: number;
+  readonly joulesPerOp: number;
+  /** How it was measured: e.g. `rapl (measured)`, `dimm-model (estimate)`, `none`. */
+  readonly source: string;
+}
+
+/** The idle power measured before the tasks. */
+export interface Baseline {
+  readonly watts: number;
+  /** Standard deviation of the slices' mean powers, W. */
+  readonly spreadWatts: number;
+  readonly slices: number;
+  readonly durationMs: number;
+  readonly perComponentWatts: { readonly cpu: number; readonly gpu: number; readonly ram: number };
+}
+
+/** A task's energy: totals, per operation, per component, and how far to trust them. */
+export interface TaskEnergy {
+  readonly name: string;
+  /** Operations in the measured phase (tinybench's samples). */
+  readonly runs: number;
+  readonly durationMs: number;
+  readonly latencyMeanMs: number | null;
+  readonly throughputMeanOps: number | null;
+  readonly joules: number;
+  readonly joulesPerOp: number;
+  readonly watts: number;
+  readonly cpu: ComponentEnergyResult;
+  readonly gpu: ComponentEnergyResult;
+  readonly ram: ComponentEnergyResult;
+  /** True when every component with energy was read from a counter; false when any is an estimate. */
+  readonly measured: boolean;
+  /** g CO2eq per operation (PUE applied, as CodeCarbon's energy is). */
+  readonly gCo2ePerOp: number;
+  /** Baseline-subtracted energy (never below 0), with the baseline's spread carried to one op; null without a baseline. */
+  readonly dynamic: { readonly joules: number; readonly joulesPerOp: number; readonly spreadJoulesPerOp: number; readonly belowBaseline: boolean } | null;
+  /**
+   * `sampled` when the measured phase spans at least `minPeriods` sampling periods; `too-short`
+   * when it does not: its energy shares the surrounding samples' by time (an estimate).
+   */
+  readonly resolution: 'sampled' | 'too-short';
+  /** False while part of it is provisional (a GPU's energy after its last counter reading). */
+  readonly final: boolean;
+  /** Set when the task errored or ran concurrently with others (energies then overlap). */
+  readonly note: string | null;
+}
+
+/** Everything the harness measured, for JSON output. */
+export interface EnergyBenchReport {
+  readonly tasks: readonly TaskEnergy[];
+  readonly baseline: Baseline | null;
+  readonly intensity: Intensity;
+  readonly samplePeriodMs: number;
+  readonly channels: readonly { readonly id: string; readonly component: string; readonly source: string; readonly measured: boolean }[];
+}
+
+interface Marks { t0: number; t1: number; errored: boolean }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Joules with a unit a person reads at a glance. */
+export function formatJoules(j: number): string {
+  const a = Math.abs(j);
+  if (a === 0) return '0 J';
+  if (a >= 1) return `${j.toPrecision(3)} J`;
+  if (a >= 1e-3) return `${(j * 1e3).toPrecision(3)} mJ`;
+  if (a >= 1e-6) return `${(j * 1e6).toPrecision(3)} µJ`;
+  return `${(j * 1e9).toPrecision(3)} nJ`;
+}
+
+/** The energy side of a tinybench Bench; made by attachEnergy(). */
+export class EnergyBench {
+  readonly tracker: EmissionsTracker;
+  readonly #bench: Bench;
+  readonly #marks = new Map<Task, Marks>();
+  readonly #minPeriods: number;
+  #baseline: Baseline | null = null;
+  #concurrent = false;
+  readonly #onAdd = (e: Event): void => this.#watch((e as Event & { task: Task }).task);
+  readonly #onStart = (): void => { this.#concurrent = this.#bench.concurrency !== null; };
+
+  constructor(bench: Bench, tracker: EmissionsTracker, minPeriods: number) {
+    this.#bench = bench;
+    this.tracker = tracker;
+    this.#minPeriods = minPeriods;
+    bench.tasks.forEach((t) => this.#watch(t));
+    bench.addEventListener('add', this.#onAdd);
+    bench.addEventListener('start', this.#onStart);
+  }
+
+  #watch(task: Task): void {
+    if (this.#marks.has(task)) return;
+    const m: Marks = { t0: Number.NaN, t1: Number.NaN, errored: false };
+    this.#marks.set(task, m);
+    // tinybench dispatches 'start' on the task after every warm-up, just before its measured phase,
+    // and 'complete' after it: two marks, nothing per iteration.
+    task.addEventListener('start', () => { m.t0 = performance.now(); m.t1 = Number.NaN; m.errored = false; });
+    task.addEventListener('complete', () => { m.t1 = performance.now(); });
+    task.addEventListener('error', () => { m.errored = true; });
+  }
+
+  /** The idle baseline, when one was measured. */
+  get baseline(): Baseline | null {
+    return this.#baseline;
+  }
+
+  /** Measures idle power in slices (the main thread sleeps); called by attachEnergy() when asked. */
+  async measureBaseline(durationMs = 2000, slices = 10): Promise<Baseline> {
+    if (!(durationMs > 0) || !(slices >= 2) || !Number.isInteger(slices)) {
+      throw new ConfigError('baseline', 'argument', `expected durationMs > 0 and an integer slices >= 2, got ${durationMs} ms in ${slices}`);
+    }
+    const sampler = this.tracker.sampler!;
+    const period = sampler.info!.periodMs;
+    const sliceMs = Math.max(durationMs / slices, 2 * period);
+    const edges = [performance.now()];
+    for (let i = 0; i < slices; i++) {
+      await sleep(sliceMs);
+      edges.push(performance.now());
+    }
+    await sampler.sampleNow(true);
+    const channels = sampler.info!.channels;
+    const perSlice = edges.slice(1).map((t1, i) => {
+      const t0 = edges[i]!;
+      const e = componentEnergy(channels, sampler.timeline!.energyBetween(t0, t1).energyUj);
+      const s = (t1 - t0) / 1000;
+      return { cpu: e.cpuUj / 1e6 / s, gpu: e.gpuUj / 1e6 / s, ram: e.ramUj / 1e6 / s };
+    });
+    const total = perSlice.map((p) => p.cpu + p.gpu + p.ram);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const m = mean(total);
+    const sd = Math.sqrt(total.reduce((a, w) => a + (w - m) ** 2, 0) / (total.length - 1));
+    this.#baseline = {
+      watts: m, spreadWatts: sd, slices, durationMs: edges.at(-1)! - edges[0]!,
+      perComponentWatts: { cpu: mean(perSlice.map((p) => p.cpu)), gpu: mean(perSlice.map((p) => p.gpu)), ram: mean(perSlice.map((p) => p.ram)) },
+    };
+    return this.#baseline;
+  }
+
+  /** Energy of every task that has run, read once every mark is covered by a sample. */
+  async results(): Promise<TaskEnergy[]> {
+    await this.tracker.flush(); // a sample after the last mark, exact GPU counters, the location once known
+    const sampler = this.tracker.sampler;
+    if (sampler === null || sampler.timeline === null) return [];
+    const channels = sampler.info!.channels;
+    const period = sampler.info!.periodMs;
+    const g = this.tracker.intensity.gCo2ePerKwh;
+    const pue = this.tracker.options.pue!;
+    const out: TaskEnergy[] = [];
+    for (const [task, m] of this.#marks) {
+      if (!(m.t1 >= m.t0)) continue; // never ran, or still running
+      const runs = task.runs;
+      const interval = sampler.timeline.energyBetween(m.t0, m.t1);
+      const e = componentEnergy(channels, interval.energyUj);
+      const durationMs = m.t1 - m.t0;
+      const joules = (e.cpuUj + e.gpuUj + e.ramUj) / 1e6;
+      const per = (j: number): number => (runs > 0 ? j / runs : 0);
+      const part = (uj: number, source: string): ComponentEnergyResult => ({ joules: uj / 1e6, joulesPerOp: per(uj / 1e6), source });
+      const b = this.#baseline;
+      const idleJ = b === null ? 0 : (b.watts * durationMs) / 1000;
+      const r = task.result as { state: string; latency?: { mean: number }; throughput?: { mean: number } };
+      out.push({
+        name: String(task.name), runs, durationMs,
+        latencyMeanMs: r.latency?.mean ?? null, throughputMeanOps: r.throughput?.mean ?? null,
+        joules, joulesPerOp: per(joules), watts: durationMs > 0 ? joules / (durationMs / 1000) : 0,
+        cpu: part(e.cpuUj, e.cpuSource), gpu: part(e.gpuUj, e.gpuSource), ram: part(e.ramUj, e.ramSource),
+        measured: channels.every((c, i) => c.measured || interval.energyUj[i] === 0),
+        gCo2ePerOp: per(((joules / 3.6e6) * pue * g)),
+        dynamic: b === null ? null : {
+          joules: Math.max(0, joules - idleJ), joulesPerOp: per(Math.max(0, joules - idleJ)),
+          spreadJoulesPerOp: per((b.spreadWatts * durationMs) / 1000), belowBaseline: joules < idleJ,
+        },
+        resolution: durationMs < this.#minPeriods * period ? 'too-short' : 'sampled',
+        final: interval.final,
+        note: m.errored ? 'the task errored: its energy covers the runs before the error'
+          : this.#concurrent ? 'tasks ran concurrently: each figure includes the others\' energy' : null,
+      });
+    }
+    return out;
+  }
+
+  /** Everything measured, for JSON. */
+  async report(): Promise<EnergyBenchReport> {
+    const tasks = await this.results();
+    const info = this.tracker.sampler?.info;
+    return {
+      tasks, baseline: this.#baseline, intensity: this.tracker.intensity, samplePeriodMs: info?.periodMs ?? Number.NaN,
+      channels: (info?.channels ?? []).map((c) => ({ id: c.id, component: c.component, source: c.source, measured: c.measured })),
+    };
+  }
+
+  /** Rows for console.table: tinybench's own columns, then energy per operation, power and emissions. */
+  async table(): Promise<Record<string, string | number>[]> {
+    const results = new Map((await this.results()).map((r) => [r.name, r]));
+    const rows = this.#bench.table() as (Record<string, string | number> | null)[];
+    return this.#bench.tasks.map((task, i) => {
+      const r = results.get(String(task.name));
+      const row: Record<string, string | number> = { ...(rows[i] ?? { 'Task name': String(task.name) }) };
+      if (r === undefined) return row;
+      row['Energy/op'] = `${formatJoules(r.joulesPerOp)}${r.resolution === 'too-short' || !r.measured ? ' (est.)' : ''}`;
+      if (r.dynamic !== null) row['Dynamic/op'] = `${formatJoules(r.dynamic.joulesPerOp)} ± ${formatJoules(r.dynamic.spreadJoulesPerOp)}`;
+      row['Power (W)'] = r.watts.toFixed(1);
+      row['gCO2e/op'] = r.gCo2ePerOp.toPrecision(3);
+      const notes = [r.resolution === 'too-short' ? `too short (< ${this.#minPeriods} samples)` : '', r.measured ? '' : 'estimated',
+        r.final ? '' : 'provisional', r.note ?? ''].filter((n) => n !== '');
+      if (notes.length > 0) row['Note'] = notes.join('; ');
+      return row;
+    });
+  }
+
+  /** The results as CSV (one row per task, a header first). */
+  async csv(): Promise<string> {
+    const b = this.#baseline;
+    const rows = (await this.results()).map((r) => ({
+      task: r.name, runs: r.runs, duration_s: r.durationMs / 1000, latency_mean_ms: r.latencyMeanMs ?? '',
+      throughput_mean_ops_s: r.throughputMeanOps ?? '', energy_j: r.joules, energy_j_per_op: r.joulesPerOp,
+      cpu_j_per_op: r.cpu.joulesPerOp, gpu_j_per_op: r.gpu.joulesPerOp, ram_j_per_op: r.ram.joulesPerOp, power_w: r.watts,
+      emissions_g_per_op: r.gCo2ePerOp, baseline_w: b?.watts ?? '', baseline_spread_w: b?.spreadWatts ?? '',
+      dynamic_j_per_op: r.dynamic?.joulesPerOp ?? '', dynamic_spread_j_per_op: r.dynamic?.spreadJoulesPerOp ?? '',
+      resolution: r.resolution, measured: r.measured ? 'Y' : 'N', final: r.final ? 'Y' : 'N',
+      cpu_source: r.cpu.source, gpu_source: r.gpu.source, ram_source: r.ram.source,
+      carbon_intensity_g_co2e_kwh: this.tracker.intensity.gCo2ePerKwh,
+      carbon_intensity_source: `${this.tracker.intensity.source}: ${this.tracker.intensity.detail}`, note: r.note ?? '',
+    }));
+    return stringify(rows, { header: true, columns: rows.length > 0 ? Object.keys(rows[0]!) : ['task'] });
+  }
+
+  /** Stops listening and stops the tracker (which writes its own row only with saveToFile). */
+  async stop(): Promise<void> {
+    this.#bench.removeEventListener('add', this.#onAdd);
+    this.#bench.removeEventListener('start', this.#onStart);
+    await this.tracker.stop();
+  }
+}
+
+/**
+ * Attaches energy measurement to a tinybench Bench, without changing how its tasks are written:
+ * starts (or shares) the sampler, measures the idle baseline when asked, and marks each task's
+ * measured phase. Run the bench as usual, then read `results()`, `table()`, `report()` or `csv()`.
+ * @throws ConfigError for options that cannot be used (as a tracker's constructor does).
+ */
+export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {}): Promise<EnergyBench> {
+  const { offline, baseline, minPeriods, ...trackerOptions } = options;
+  const Kind = offline ? OfflineEmissionsTracker : EmissionsTracker;
+  const tracker = new Kind({ saveToFile: false, ...trackerOptions });
+  tracker.start();
+  if ((await tracker.ready()) === null) {
+    await tracker.discard();
+    throw new ConfigError('sampler', 'argument', 'measuring could not start (see the warning above): no energy can be attached to the benchmark');
+  }
+  const energy = new EnergyBench(bench, tracker, minPeriods ?? 5);
+  if (baseline) {
+    const b = baseline === true ? {} : baseline;
+    await energy.measureBaseline(b.durationMs ?? 2000, b.slices ?? 10);
+  }
+  return energy;
+}
