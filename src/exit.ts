@@ -28,13 +28,22 @@ function onExit(): void {
 }
 
 function uninstall(): void {
+  installed = false;
   process.off('beforeExit', onBeforeExit);
   process.off('exit', onExit);
   for (const s of signals) process.off(s, onSignal);
 }
 
+let installed = false;
+let pendingUninstall: NodeJS.Immediate | null = null;
+
 export function register(t: Stoppable): void {
-  if (active.size === 0) {
+  if (pendingUninstall !== null) {
+    clearImmediate(pendingUninstall);
+    pendingUninstall = null;
+  }
+  if (!installed) {
+    installed = true;
     process.on('beforeExit', onBeforeExit);
     process.on('exit', onExit);
     for (const s of signals) process.on(s, onSignal);
@@ -44,5 +53,12 @@ export function register(t: Stoppable): void {
 
 export function unregister(t: Stoppable): void {
   active.delete(t);
-  if (active.size === 0) uninstall();
+  // Later in this turn of the loop: a decorated function called in a loop would otherwise remove
+  // and add the signal handlers at every call.
+  if (active.size === 0 && installed && pendingUninstall === null) {
+    pendingUninstall = setImmediate(() => {
+      pendingUninstall = null;
+      if (active.size === 0) uninstall();
+    }).unref();
+  }
 }

@@ -39,17 +39,54 @@ export function cpuTimes(procDir = '/proc'): CpuTimes | null {
   }
 }
 
-/** Memory in use now: percent of total and GiB. */
+let total: number | undefined;
+let lastRam: { atMs: number; use: { percent: number; usedGiB: number } } | null = null;
+
+/**
+ * Memory in use: percent of total and GiB, as read less than 10 ms ago (each reading parses
+ * /proc/meminfo: a decorated function called in a loop reads it once, not at every call).
+ */
 export function ramUse(): { percent: number; usedGiB: number } {
-  const used = totalmem() - freemem();
-  return { percent: (used / totalmem()) * 100, usedGiB: used / 1024 ** 3 };
+  const now = performance.now();
+  if (lastRam === null || now - lastRam.atMs > 10) {
+    total ??= totalmem();
+    const used = total - freemem();
+    lastRam = { atMs: now, use: { percent: (used / total) * 100, usedGiB: used / 1024 ** 3 } };
+  }
+  return lastRam.use;
 }
 
 let lastCpu: { atMs: number; times: CpuTimes | null } = { atMs: -Infinity, times: null };
 
-/** /proc/stat now, or as read less than 10 ms ago (a decorated function called in a loop reads it once). */
-export function recentCpuTimes(): CpuTimes | null {
-  const now = performance.now();
-  if (now - lastCpu.atMs > 10) lastCpu = { atMs: now, times: cpuTimes() };
+let previousCpu: CpuTimes | null = null;
+
+/** /proc/stat now; kept for recentCpuTimes(). */
+export function freshCpuTimes(): CpuTimes | null {
+  previousCpu = lastCpu.times;
+  lastCpu = { atMs: performance.now(), times: cpuTimes() };
+  return lastCpu.times;
+}
+
+/**
+ * Machine CPU utilisation in % since reading `c0` (a recentCpuTimes() snapshot), from a reading at
+ * most 10 ms old: a run shorter than that gets the utilisation of the last two readings around it,
+ * so calls in a loop read /proc/stat about every 10 ms, not once each. 0 when /proc/stat cannot be read.
+ */
+export function cpuPercentSince(c0: CpuTimes | null): number {
+  let c1 = recentCpuTimes(10);
+  let from = c1 !== c0 ? c0 : previousCpu;
+  if (from === null && c1 !== null) {
+    c1 = freshCpuTimes(); // the first run of the process: no earlier reading to pair with
+    from = c0;
+  }
+  return from !== null && c1 !== null && c1.total > from.total ? ((c1.busy - from.busy) / (c1.total - from.total)) * 100 : 0;
+}
+
+/**
+ * /proc/stat as read less than `maxAgeMs` ago (by a tracker's start or stop), else now: a tracker's
+ * start, on its caller's path, reads the file at most once per period however often it is called.
+ */
+export function recentCpuTimes(maxAgeMs = 100): CpuTimes | null {
+  if (performance.now() - lastCpu.atMs > maxAgeMs) return freshCpuTimes();
   return lastCpu.times;
 }

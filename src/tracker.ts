@@ -12,7 +12,7 @@ import { gpuModel } from './sources/gpu.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
-import { cpuTimes, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
+import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
 import { appendRow, CsvFile, updateRow } from './output/csv.js';
 import { taskLines } from './output/task-rows.js';
 import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
@@ -44,11 +44,11 @@ const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error
  */
 export class EmissionsTracker extends EventTarget {
   readonly options: ResolvedOptions;
-  readonly runId = randomUUID();
+  #runId: string | null = null;
   #where: Whereabouts;
   #lookup = false;
   #locating: Promise<void> | null = null;
-  readonly #tasks = new TaskBook();
+  #book: TaskBook | null = null;
   readonly #folded = new Map<string, TaskAggregate>();
   #foldAt = Infinity;
   #sampler: Sampler | null = null;
@@ -105,6 +105,18 @@ export class EmissionsTracker extends EventTarget {
     return { intensity, lookup: !(o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) };
   }
 
+  /** This tracker's run id (a UUID, made on first use: a decorated call pays for it off its path). */
+  get runId(): string {
+    this.#runId ??= randomUUID();
+    return this.#runId;
+  }
+
+  /** The task book, made by the first task (a tracker per call, the decorator's, has none). */
+  get #tasks(): TaskBook {
+    this.#book ??= new TaskBook();
+    return this.#book;
+  }
+
   /** The sampler this tracker reads (shared with every tracker of the same options), once started. */
   get sampler(): Sampler | null {
     return this.#sampler;
@@ -158,14 +170,18 @@ export class EmissionsTracker extends EventTarget {
     this.#sampler = sampler;
     follow(sampler, this.#onSamplerMessage);
     const t0 = this.#startMs;
-    this.#ready = sampler.start().then((info) => {
+    if (sampler.timeline !== null && !sampler.stopped) {
+      // Already sampling (the usual case of a decorated call): no promise to chain.
+      this.#anchor = sampler.timeline.anchor(t0);
+      this.#ready = sampler.start();
+    } else this.#ready = sampler.start().then((info) => {
       this.#anchor = sampler.timeline!.anchor(t0);
       return info;
     }, (e: unknown) => {
       this.#warn(`measuring could not start: ${e instanceof Error ? e.message : String(e)}`);
       return null;
     });
-    for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
+    if (this.#pending.length > 0) for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
     if (this.#measuring) this.#startTimer();
     if (this.#lookup && this.#locating === null) {
@@ -299,8 +315,6 @@ export class EmissionsTracker extends EventTarget {
     const o = this.options;
     const plan = this.#sampler!.info!.plan;
     const gpuPercent = this.#sampler!.timeline!.utilizationBetween(this.#startMs!, t1);
-    const cpu1 = cpuTimes();
-    const c0 = this.#cpu0;
     const ram = ramUse();
     const { geo, cloud } = this.#where;
     return {
@@ -315,7 +329,7 @@ export class EmissionsTracker extends EventTarget {
         cpuModel: plan.cpuInfo.model ?? '', gpuCount: plan.gpus.tracked.length, gpuModel: gpuModel(plan.gpus), ramTotalGiB: plan.memTotalBytes / 1024 ** 3,
       },
       utilisation: {
-        cpuPercent: c0 && cpu1 && cpu1.total > c0.total ? ((cpu1.busy - c0.busy) / (cpu1.total - c0.total)) * 100 : 0,
+        cpuPercent: cpuPercentSince(this.#cpu0),
         gpuPercent: gpuPercent ?? 0, ramPercent: ram.percent, ramUsedGiB: ram.usedGiB,
       },
     };
@@ -350,6 +364,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Task rows, rewritten at every flush and stop to emissions_<experiment_name>_<run_id>.csv. */
   #writeTasks(): void {
+    if (this.#book === null && this.#folded.size === 0) return;
     if (this.#tasks.doneCount > this.options.taskRecordsKept!) this.#fold();
     const count = this.#tasks.doneCount;
     if (count === 0 && this.#folded.size === 0) return;
