@@ -1,5 +1,6 @@
 // NVIDIA GPUs through NVML: discovery, selection (gpu_ids, CUDA_VISIBLE_DEVICES) and the source
 // that samples power at every tick and the exact energy counter at a slower, staggered cadence.
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ConfigError } from '../errors.js';
 import { NVML_GPU_IS_LOST, NVML_NOT_SUPPORTED, Nvml, type NvmlDevice } from './nvml.js';
@@ -36,6 +37,14 @@ export interface GpuOptions {
 }
 
 export const defaultNvmlLibrary = 'libnvidia-ml.so.1';
+
+/** Where an NVIDIA driver shows itself, on a host and in a container given GPUs. */
+const driverMarks = ['/dev/nvidiactl', '/proc/driver/nvidia/version'];
+
+/** Whether an NVIDIA kernel driver is present: without one, NVML (and koffi, 13 ms) is not loaded at all. */
+export function nvidiaDriverPresent(): boolean {
+  return driverMarks.some((p) => existsSync(p));
+}
 
 /** The NVML session of this thread: opened by discovery, used by the source, shut down with it. */
 let session: { library: string; nvml: Nvml; devices: NvmlDevice[] } | null = null;
@@ -88,6 +97,10 @@ export function selectGpus(found: readonly GpuInfo[], ids: readonly string[], ke
 export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; message: string }[] } {
   const warnings: { cause: string; message: string }[] = [];
   if (session !== null && session.library !== o.nvmlLibrary) closeSession();
+  if (session === null && o.nvmlLibrary === defaultNvmlLibrary && !nvidiaDriverPresent()) {
+    return { found: [], tracked: [], warnings,
+      reason: `no NVIDIA driver on this machine (no ${driverMarks.join(', no ')}): GPUs are not measured; set nvml_library to load one anyway` };
+  }
   if (session === null) {
     try {
       const nvml = Nvml.open(o.nvmlLibrary);
