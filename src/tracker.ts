@@ -13,15 +13,14 @@ import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
-import { appendRow, CsvFile, updateRow } from './output/csv.js';
-import { taskLines } from './output/task-rows.js';
-import { columns, taskColumns, type EmissionsRecord } from './output/record.js';
+import { appendRow, updateRow } from './output/csv.js';
+import { columns, type EmissionsRecord } from './output/record.js';
 import { MeasurementEvent, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { TaskBook, type TaskAggregate } from './tasks.js';
+import { TaskLedger } from './task-ledger.js';
 import type { TrackerOptions } from './types.js';
 
 /** Resolved options: every key has a value. */
@@ -31,7 +30,6 @@ export type ResolvedOptions = { readonly [K in keyof TrackerOptions]-?: Exclude<
 const samplerFor = new WeakMap<object, Sampler>();
 
 /** Tasks settled and written per batch. */
-const taskChunk = 65_536;
 
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
@@ -48,9 +46,7 @@ export class EmissionsTracker extends EventTarget {
   #where: Whereabouts;
   #lookup = false;
   #locating: Promise<void> | null = null;
-  #book: TaskBook | null = null;
-  readonly #folded = new Map<string, TaskAggregate>();
-  #foldAt = Infinity;
+  readonly #ledger = new TaskLedger();
   #sampler: Sampler | null = null;
   #ready: Promise<SamplerInfo | null> | null = null;
   #startMs: number | null = null;
@@ -111,12 +107,6 @@ export class EmissionsTracker extends EventTarget {
     return this.#runId;
   }
 
-  /** The task book, made by the first task (a tracker per call, the decorator's, has none). */
-  get #tasks(): TaskBook {
-    this.#book ??= new TaskBook();
-    return this.#book;
-  }
-
   /** The sampler this tracker reads (shared with every tracker of the same options), once started. */
   get sampler(): Sampler | null {
     return this.#sampler;
@@ -154,7 +144,7 @@ export class EmissionsTracker extends EventTarget {
     }
     this.#startMs = performance.now();
     this.#final = null;
-    this.#foldAt = this.options.taskRecordsKept! + taskChunk;
+    this.#ledger.restart(this.options.taskRecordsKept!);
     this.#cpu0 = recentCpuTimes();
     const o = this.options;
     let sampler = samplerFor.get(o);
@@ -271,13 +261,14 @@ export class EmissionsTracker extends EventTarget {
 
   /** Marks the start of a task (no I/O); several may be open. Returns its name. */
   startTask(name?: string): string {
-    return this.#tasks.start(name);
+    return this.#ledger.start(name);
   }
 
   /** Marks the end of the named task, or of the last one started. */
   stopTask(name?: string): void {
-    if (!this.#tasks.stop(name)) this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
-    else if (this.#tasks.doneCount > this.#foldAt) this.#fold();
+    if (!this.#ledger.stop(name, this.#sampler?.timeline ?? null, this.options.taskRecordsKept!)) {
+      this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
+    }
   }
 
   /** Runs `fn` between start() and stop(); its result or error comes back unchanged. */
@@ -353,73 +344,13 @@ export class EmissionsTracker extends EventTarget {
       try {
         const backup = (this.options.onCsvWrite === 'update' ? updateRow : appendRow)(path, columns, record);
         if (backup !== null) this.#warn(`the CSV format has changed: the old ${path} was kept as ${backup}`);
-        this.#writeTasks();
+        this.#ledger.write(join(this.options.outputDir!, `emissions_${this.options.experimentName}_${this.runId}.csv`),
+          this.#sampler!.timeline!, this.#sampler!.info!.channels, () => this.#context(), this.options.taskRecordsKept!);
       } catch (e) {
         this.#warn(`could not write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}): `
           + 'the record is kept in finalEmissionsData; check the directory\'s permissions and free space');
       }
     }
     return record;
-  }
-
-  /** Task rows, rewritten at every flush and stop to emissions_<experiment_name>_<run_id>.csv. */
-  #writeTasks(): void {
-    if (this.#book === null && this.#folded.size === 0) return;
-    if (this.#tasks.doneCount > this.options.taskRecordsKept!) this.#fold();
-    const count = this.#tasks.doneCount;
-    if (count === 0 && this.#folded.size === 0) return;
-    const path = join(this.options.outputDir!, `emissions_${this.options.experimentName}_${this.runId}.csv`);
-    const out = new CsvFile(path, taskColumns);
-    try {
-      // In chunks, so that a million tasks never sit in memory as a million records.
-      const context = this.#context();
-      for (let from = 0; from < count; from += taskChunk) {
-        out.writeLines(taskLines(this.#tasks, this.#sampler!.timeline!, context, from, Math.min(count, from + taskChunk)));
-      }
-      out.write(this.#foldedRecords());
-    } finally {
-      out.close();
-    }
-  }
-
-  /**
-   * Past taskRecordsKept finished tasks, the settled ones beyond that number are folded into one
-   * aggregate per name, so that memory stays bounded however many tasks a run has. No object per
-   * task: the marks are read in one batch and summed per name id.
-   */
-  #fold(): void {
-    const tl = this.#sampler?.timeline;
-    if (!tl) return;
-    const { count, times, ids } = this.#tasks.takeAfter(this.options.taskRecordsKept!, tl.settledMs());
-    // Tasks newer than the last settled sample wait for the next fold, a chunk later, not the next stop.
-    this.#foldAt = this.#tasks.doneCount + taskChunk;
-    if (count === 0) return;
-    const k = tl.channels.length;
-    const values = new Float64Array(times.length * k);
-    tl.valuesAtMany(times, values);
-    let lastId = -1;
-    let agg: TaskAggregate | undefined;
-    for (let i = 0; i < count; i++) {
-      const id = ids[i]!;
-      if (id !== lastId) {
-        const name = this.#tasks.nameOfId(id);
-        agg = this.#folded.get(name);
-        if (agg === undefined) this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true });
-        lastId = id;
-      }
-      agg!.count++;
-      agg!.durationMs += times[2 * i + 1]! - times[2 * i]!;
-      const e = agg!.energyUj;
-      for (let c = 0; c < k; c++) e[c]! += Math.max(0, values[(2 * i + 1) * k + c]! - values[2 * i * k + c]!);
-    }
-  }
-
-  #foldedRecords(): Record<string, string | number>[] {
-    if (this.#folded.size === 0) return [];
-    const context = this.#context();
-    return [...this.#folded].map(([name, agg]) => ({
-      ...buildRecord(agg.durationMs / 1000, componentEnergy(this.#sampler!.info!.channels, agg.energyUj), context),
-      task_name: name, final: 'Y', resolution: 'folded', task_count: agg.count,
-    }));
   }
 }

@@ -51,16 +51,27 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The file's first line. A first line without its newline yet is another process's header being
+ * written: read again (up to 20 ms) rather than take half a header for a different layout.
+ */
 function firstLine(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const n = readSync(fd, buf, 0, buf.length, 0);
+  const buf = Buffer.alloc(64 * 1024);
+  for (let attempt = 0; ; attempt++) {
+    const fd = openSync(path, 'r');
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, 0);
+    } finally {
+      closeSync(fd);
+    }
     const text = buf.toString('utf8', 0, n);
     const end = text.search(/\r?\n/);
-    return end < 0 ? text : text.slice(0, end);
-  } finally {
-    closeSync(fd);
+    if (end >= 0) return text.slice(0, end);
+    if (n === 0 || n === buf.length || attempt >= 20) return text;
+    Atomics.wait(pause, 0, 0, 1);
   }
 }
 

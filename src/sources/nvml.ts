@@ -45,14 +45,13 @@ interface Koffi {
 }
 
 let koffi: Koffi | undefined;
-let types: { utilization: unknown } | undefined;
 
 /** koffi, loaded on first use (never when this package is imported). */
 function ffi(): Koffi {
   if (koffi === undefined) {
     koffi = createRequire(import.meta.url)('koffi') as Koffi;
     koffi.pointer('nvmlDevice_t', koffi.opaque('nvmlDevice_st'));
-    types = { utilization: koffi.struct('nvmlUtilization_t', { gpu: 'unsigned int', memory: 'unsigned int' }) };
+    koffi.struct('nvmlUtilization_t', { gpu: 'unsigned int', memory: 'unsigned int' });
   }
   return koffi;
 }
