@@ -211,9 +211,13 @@ test('counter readings are staggered, one per tick, and follow the cadence', asy
   for (const r of reads) assert.ok(r.length >= 4 && r.length <= 6, `${r.length} readings in 1.3 s at 300 ms`);
   const times0 = new Set(reads[0]!.slice(1).map((r) => r.tMs));
   assert.ok(reads[1]!.slice(1).every((r) => !times0.has(r.tMs)), 'no tick read both counters after the first');
-  const lib = (createRequire(import.meta.url)('koffi') as { load(p: string): { func(s: string): (d: number) => number } }).load(fakeNvmlLibrary());
+  const lib = (createRequire(import.meta.url)('koffi') as { load(p: string): { func(s: string): (d?: number) => number } }).load(fakeNvmlLibrary());
   const energyReads = lib.func('long fake_nvml_energy_reads(int)');
   assert.ok(energyReads(0) <= reads[0]!.length + 1, `${energyReads(0)} energy reads on GPU 0`);
+  const inited = lib.func('int fake_nvml_inited()');
+  assert.equal(inited(), 1, 'NVML is initialised while the sampler runs');
+  await sampler.stop();
+  assert.equal(inited(), 0, 'nvmlShutdown ran when the sampler stopped');
 });
 
 test('a counter reading that costs 4 ms (as on an H200) is read at most every 800 ms: 0.5 % of a core per GPU', async (t) => {

@@ -176,6 +176,20 @@ export class SamplerLoop {
     });
   }
 
+  #closed = false;
+
+  #closeSources(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const s of this.sources) {
+      try {
+        s.close();
+      } catch {
+        // a source that cannot close (a device gone) has nothing left to release
+      }
+    }
+  }
+
   async run(port: StartTask['port']): Promise<void> {
     const control = this.#ring.control;
     let next = performance.now() + this.periodMs;
@@ -200,14 +214,16 @@ export class SamplerLoop {
         }
       }
       this.tick(true); // a last, exact sample, so that every mark made before the stop settles
+      // Sources are closed (NVML shut down) before the main thread hears of the stop and ends the thread.
+      this.#closeSources();
       this.#ring.setState(kStateStopped);
       port.postMessage({ type: 'stopped' } satisfies SamplerEvent);
     } catch (e) {
+      this.#closeSources();
       this.#ring.setState(kStateCrashed);
       const err = e instanceof Error ? e : new Error(String(e));
       port.postMessage({ type: 'error', message: err.message, stack: err.stack } satisfies SamplerEvent);
     } finally {
-      this.sources.forEach((s) => s.close());
       port.close();
     }
   }
