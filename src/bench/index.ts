@@ -226,7 +226,7 @@ export class EnergyBench {
       row['Energy/op'] = `${formatJoules(r.joulesPerOp)}${r.resolution === 'too-short' || !r.measured ? ' (est.)' : ''}`;
       if (r.dynamic !== null) row['Dynamic/op'] = `${formatJoules(r.dynamic.joulesPerOp)} ± ${formatJoules(r.dynamic.spreadJoulesPerOp)}`;
       row['Power (W)'] = r.watts.toFixed(1);
-      row['gCO2e/op'] = r.gCo2ePerOp.toPrecision(3);
+      row['gCO2e/op'] = r.gCo2ePerOp === 0 || r.gCo2ePerOp >= 1e-3 ? r.gCo2ePerOp.toPrecision(3) : r.gCo2ePerOp.toExponential(2);
       const notes = [r.resolution === 'too-short' ? `too short (< ${this.#minPeriods} samples)` : '', r.measured ? '' : 'estimated',
         r.final ? '' : 'provisional', r.note ?? ''].filter((n) => n !== '');
       if (notes.length > 0) row['Note'] = notes.join('; ');
