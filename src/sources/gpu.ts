@@ -182,7 +182,9 @@ interface Tracked {
   readonly info: GpuInfo;
   readonly device: NvmlDevice;
   readonly channel: number;
-  hybrid: boolean;
+  readonly hybrid: boolean;
+  /** Where in the counter period this GPU's readings fall (j / n for the j-th of n): spread evenly. */
+  readonly phase: number;
   lost: boolean;
   lastCounterMs: number;
   nextCounterMs: number;
@@ -215,19 +217,13 @@ export class GpuSource implements EnergySource {
     const hybrids = tracking.filter((g) => g.energyCounter).length;
     let h = 0;
     this.#gpus = tracking.map((info, channel) => ({
-      info, device: devices[info.index], channel, hybrid: info.energyCounter, lost: false, lastCounterMs: -Infinity,
-      // Staggered: GPU j of n is first due j/n of a period after the first reading.
-      nextCounterMs: info.energyCounter ? (h++ / Math.max(1, hybrids)) * this.#periodMs : Infinity, costMs: 0,
+      info, device: devices[info.index], channel, hybrid: info.energyCounter, phase: info.energyCounter ? h++ / hybrids : 0,
+      lost: false, lastCounterMs: -Infinity, nextCounterMs: Infinity, costMs: 0,
     }));
   }
 
-  /** Mean cost of one energy counter reading per GPU so far, in ms (0 before the first). */
-  counterCostMs(): number[] {
-    return this.#gpus.map((g) => g.costMs);
-  }
-
   /** Effective counter period: the wanted one, or longer when a reading costs more than the CPU budget. */
-  counterPeriodMs(costMs: number): number {
+  #counterPeriodMs(costMs: number): number {
     return Math.max(this.#periodMs, costMs / counterCpuBudget);
   }
 
@@ -260,8 +256,9 @@ export class GpuSource implements EnergySource {
     const mj = this.#nvml.energyMj(g.device);
     const cost = performance.now() - t0;
     g.costMs = g.costMs === 0 ? cost : 0.8 * g.costMs + 0.2 * cost;
+    // After the first reading (every GPU's, at start), GPU j of n waits j/n of a period more: spread evenly.
+    g.nextCounterMs = this.#counterPeriodMs(g.costMs) * (g.lastCounterMs === -Infinity ? 1 + g.phase : 1);
     g.lastCounterMs = tMs;
-    g.nextCounterMs = this.counterPeriodMs(g.costMs);
     if (typeof mj === 'bigint') sink.setHybridCounter(offset + g.channel, mj);
     else this.#failed(g, mj, 'nvmlDeviceGetTotalEnergyConsumption', sink, offset);
   }
