@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { closest } from '../emissions/intensity.js';
 import { parseConfigText } from './ini.js';
+import { readBoolean, readNumber } from './values.js';
 import { camel, keyAliases, keySpecs, specByKey, specByOption, type KeySpec } from './keys.js';
 
 /** Every key's value after precedence, camelCased, with where each came from. */
@@ -15,9 +16,6 @@ export interface Resolved {
   /** Unknown keys in files or the environment, each with the closest known key. */
   readonly warnings: readonly string[];
 }
-
-const truthy = new Set(['true', '1', 'yes', 'on']);
-const falsy = new Set(['false', '0', 'no', 'off']);
 
 /** Reads one value for its key, from text (files, env) or typed (arguments). */
 export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
@@ -32,10 +30,7 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
     case 'string':
       return typeof text === 'string' ? text : fail('a string');
     case 'bool':
-      if (typeof text === 'boolean') return text;
-      if (typeof text === 'string' && truthy.has(text.toLowerCase())) return true;
-      if (typeof text === 'string' && falsy.has(text.toLowerCase())) return false;
-      return fail('true or false (also 1/0, yes/no, on/off)');
+      return readBoolean(text) ?? fail('true or false (also 1/0, yes/no, on/off)');
     case 'enum':
       if (typeof text === 'string' && k.values.includes(text.toLowerCase())) return text.toLowerCase();
       return fail(`one of ${k.values.map((v) => `"${v}"`).join(', ')}`);
@@ -45,10 +40,10 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
     }
     case 'number':
     case 'int': {
-      const n = typeof text === 'string' && text !== '' ? Number(text) : text;
+      const n = readNumber(text);
       const min = k.min ?? -Infinity;
       const exclusive = k.type === 'number' && k.exclusiveMin === true;
-      const ok = typeof n === 'number' && Number.isFinite(n) && (exclusive ? n > min : n >= min) && (k.type === 'number' || Number.isInteger(n));
+      const ok = n !== undefined && (exclusive ? n > min : n >= min) && (k.type === 'number' || Number.isInteger(n));
       if (ok) return n;
       return fail(`${k.type === 'int' ? 'an integer' : 'a number'} ${exclusive ? '>' : '>='} ${min}`);
     }

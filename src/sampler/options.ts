@@ -1,4 +1,5 @@
 // The sampling engine's options: defaults, CODECARBON_* environment variables, validation.
+import { readBoolean, readNumber } from '../config/values.js';
 import { ConfigError } from '../errors.js';
 import { defaultRaplDir } from '../sources/rapl.js';
 
@@ -69,9 +70,6 @@ const keys: Record<keyof EngineOptions, { ini: string; kind: Kind }> = {
   gpuCounterPeriodMs: { ini: 'gpu_counter_period_ms', kind: 'positive' },
 };
 
-const truthy = new Set(['true', '1', 'yes', 'on']);
-const falsy = new Set(['false', '0', 'no', 'off']);
-
 /** Converts one value to its option's type, or throws a ConfigError naming key and origin. */
 function convert(key: string, kind: Kind, value: unknown, origin: string): unknown {
   const text = typeof value === 'string' ? value.trim() : value;
@@ -84,18 +82,18 @@ function convert(key: string, kind: Kind, value: unknown, origin: string): unkno
     case 'string':
       if (typeof text === 'string' && text !== '') return text;
       throw new ConfigError(key, origin, `expected a non-empty path, got ${JSON.stringify(value)}`);
-    case 'boolean':
-      if (typeof text === 'boolean') return text;
-      if (typeof text === 'string' && truthy.has(text.toLowerCase())) return true;
-      if (typeof text === 'string' && falsy.has(text.toLowerCase())) return false;
+    case 'boolean': {
+      const b = readBoolean(text);
+      if (b !== undefined) return b;
       throw new ConfigError(key, origin, `expected true/false (or 1/0, yes/no, on/off), got ${JSON.stringify(value)}`);
+    }
     case 'mode':
       if (text === 'machine' || text === 'process') return text;
       throw new ConfigError(key, origin, `expected "machine" or "process", got ${JSON.stringify(value)}`);
     case 'positive':
     case 'integer': {
-      const n = typeof text === 'string' && text !== '' ? Number(text) : text;
-      if (typeof n === 'number' && Number.isFinite(n) && n > 0 && (kind === 'positive' || Number.isInteger(n))) return n;
+      const n = readNumber(text);
+      if (n !== undefined && n > 0 && (kind === 'positive' || Number.isInteger(n))) return n;
       throw new ConfigError(key, origin,
         `expected a ${kind === 'integer' ? 'positive integer' : 'positive number'}, got ${JSON.stringify(value)}`);
     }
