@@ -152,6 +152,11 @@ test('hybrid GPU channels: totals between counter readings equal the counter; sh
   const step = (tMs: number): number => Math.floor((tMs + monoOffset) / 10) * 10;
   const truthCounterJ = fakeTruthJ(0, step(first.tMs), step(last.tMs), square);
   assert.ok(Math.abs((last.cUj - first.cUj) / 1e6 - truthCounterJ) < 7, `${(last.cUj - first.cUj) / 1e6} J vs ${truthCounterJ} J`);
+  // GPU 1's counter is above 2^53 mJ: read as a bigint, its deltas stay exact.
+  const reads1 = counterReadings(sampler, 1);
+  const [f1, l1] = [reads1[0]!, reads1.at(-1)!];
+  const truth1 = fakeTruthJ(1, step(f1.tMs), step(l1.tMs), square);
+  assert.ok(Math.abs((l1.cUj - f1.cUj) / 1e6 - truth1) < 7, `GPU 1: ${(l1.cUj - f1.cUj) / 1e6} J vs ${truth1} J`);
   // Short intervals in counter windows clear of a square edge: within 5 % of the truth.
   let checked = 0;
   for (let i = 1; i < reads.length; i++) {
