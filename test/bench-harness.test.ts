@@ -8,17 +8,28 @@ import { attachEnergy } from '../src/bench/index.js';
 import { parseCsv } from '../src/output/csv.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 
-/** A fake RAPL package at a power the test sets (watts[0]), written every millisecond by its own thread. */
+/**
+ * A fake RAPL package at a power the test sets (setWatts), written every millisecond by its own
+ * thread as the exact integral of the schedule of changes (hrtime ms, shared by every thread).
+ */
 async function scriptedRapl(initialW: number) {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
-  const watts = new Float64Array(new SharedArrayBuffer(8));
+  const log = new Float64Array(new SharedArrayBuffer(8 * (2 + 2 * 64)));
+  const count = new Int32Array(log.buffer, 0, 1);
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  watts[0] = initialW;
+  const setWatts = (w: number): void => {
+    const n = Atomics.load(count, 0);
+    if (n >= 64) throw new Error('scriptedRapl: more than 64 power changes');
+    log[2 + 2 * n] = Number(process.hrtime.bigint()) / 1e6;
+    log[3 + 2 * n] = w;
+    Atomics.store(count, 0, n + 1);
+  };
+  setWatts(initialW);
   const worker = new Worker(new URL('./fixtures/rapl-writer.worker.js', import.meta.url),
-    { workerData: { file: join(rapl.path('intel-rapl:0'), 'energy_uj'), watts, stop } });
+    { workerData: { file: join(rapl.path('intel-rapl:0'), 'energy_uj'), log, stop } });
   await new Promise((r) => setTimeout(r, 20));
   return {
-    rapl, watts,
+    rapl, setWatts,
     close: async () => { Atomics.store(stop, 0, 1); Atomics.notify(stop, 0); await worker.terminate(); rapl.cleanup(); },
   };
 }
@@ -65,9 +76,11 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
 test('the idle baseline: dynamic energy is the load above it, with the baseline\'s spread', async (t) => {
   const fake = await scriptedRapl(10);
   t.after(fake.close);
-  const bench = new Bench({ time: 500, warmup: false, setup: () => { fake.watts[0] = 40; }, teardown: () => { fake.watts[0] = 10; } });
+  // The power steps at the task's two marks: between samples the timeline assumes a steady power,
+  // so each edge can be off by up to half a period of the step (30 W × 10 ms here): a 1 s task, 20 ms periods.
+  const bench = new Bench({ time: 1000, warmup: false, setup: () => fake.setWatts(40), teardown: () => fake.setWatts(10) });
   bench.add('under load', work);
-  const energy = await attachEnergy(bench, { ...options(fake.rapl.root), baseline: { durationMs: 800, slices: 8 } });
+  const energy = await attachEnergy(bench, { ...options(fake.rapl.root), samplePeriodMs: 20, baseline: { durationMs: 800, slices: 8 } });
   t.after(() => energy.stop());
   const b = energy.baseline!;
   assert.ok(Math.abs(b.perComponentWatts.cpu - 10) < 0.3, `baseline ${b.perComponentWatts.cpu} W`);
@@ -75,7 +88,9 @@ test('the idle baseline: dynamic energy is the load above it, with the baseline\
   await bench.run();
   const [r] = await energy.results();
   const dynamicTruthJ = 30 * (r!.durationMs / 1000);
-  assert.ok(Math.abs(r!.dynamic!.joules - dynamicTruthJ) / dynamicTruthJ < 0.03, `${r!.dynamic!.joules} J vs ${dynamicTruthJ} J`);
+  // 5 %: the two edges (≤ 0.6 J), and on a loaded machine the writer thread's late wakes (its file
+  // lags the schedule by the time it waited for a core).
+  assert.ok(Math.abs(r!.dynamic!.joules - dynamicTruthJ) / dynamicTruthJ < 0.05, `${r!.dynamic!.joules} J vs ${dynamicTruthJ} J`);
   assert.equal(r!.dynamic!.belowBaseline, false);
   assert.ok(r!.dynamic!.spreadJoulesPerOp >= 0);
   assert.match(String((await energy.table())[0]!['Dynamic/op']), / ± /);

@@ -140,6 +140,7 @@ test('measurement events arrive every measurePowerSecs while someone listens', a
   const seen: number[] = [];
   tracker.addEventListener('measurement', (e) => seen.push(Number((e as Event & { record: { duration: number } }).record.duration)));
   tracker.start();
+  await tracker.ready(); // a loaded machine can take a while to start the sampler thread: count from there
   await new Promise((r) => setTimeout(r, 300));
   await tracker.stop();
   assert.ok(seen.length >= 3, `${seen.length} events`);
