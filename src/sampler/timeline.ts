@@ -142,7 +142,7 @@ export class Timeline {
         if (newest < 0) return null;
         const a = Math.min(newest, Math.max(oldest, this.ring.floorIndex(tMs, oldest, newest)));
         if (!this.ring.read(a, this.#pair)) continue;
-        if (a === newest || this.#pair[0]! >= tMs) return this.#utilization.map((c) => this.#pair[c + 1]!) as unknown as Float64Array;
+        if (a === newest || this.#pair[0]! >= tMs) return Float64Array.from(this.#utilization, (c) => this.#pair[c + 1]!);
         if (!this.ring.read(a + 1, row)) continue;
         const f = (tMs - this.#pair[0]!) / (row[0]! - this.#pair[0]!);
         return Float64Array.from(this.#utilization, (c) => this.#pair[c + 1]! + (row[c + 1]! - this.#pair[c + 1]!) * f);
