@@ -83,12 +83,18 @@ export class TaskBook {
     return name === this.#soleName || this.#open.has(name);
   }
 
+  #lastName: string | null = null;
+  #lastId = -1;
+
   #idOf(name: string): number {
+    if (name === this.#lastName) return this.#lastId; // a hot loop ends the same task again and again
     let id = this.#ids.get(name);
     if (id === undefined) {
       id = this.#names.push(name) - 1;
       this.#ids.set(name, id);
     }
+    this.#lastName = name;
+    this.#lastId = id;
     return id;
   }
 
