@@ -11,7 +11,7 @@ import { monitor, monitorUsage } from './monitor.js';
 const usage = `Usage: codecarbon <command> [options]
 
 Commands:
-  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process]
+  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process] [--gpu-ids IDS] [--nvml-library PATH]
       What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
       what will be measured or estimated, and why.
 ${monitorUsage}
@@ -21,16 +21,20 @@ Options:
   -h, --help       this text
   -v, --version    the package version`;
 
+const detectFlags: Record<string, keyof EngineOptions> = {
+  '--rapl-dir': 'raplDir', '--tracking-mode': 'trackingMode', '--gpu-ids': 'gpuIds', '--nvml-library': 'nvmlLibrary',
+};
+
 function parseDetect(args: string[]): { json: boolean; options: Partial<EngineOptions> } {
   const options: Record<string, string> = {};
   let json = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--json') json = true;
-    else if (a === '--rapl-dir' || a === '--tracking-mode') {
+    else if (a in detectFlags) {
       const value = args[++i];
       if (value === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${a} needs a value\n\n${usage}`);
-      options[a === '--rapl-dir' ? 'raplDir' : 'trackingMode'] = value;
+      options[detectFlags[a]!] = value;
     } else throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown option for detect: ${a}\n\n${usage}`);
   }
   return { json, options: options as Partial<EngineOptions> };

@@ -13,12 +13,13 @@ export const monitorUsage = `  monitor [options] [-- command [args…]]
       RAPL counters are machine-wide and say so), then prints its energy and emissions
       and exits with its exit code. Without a command: the whole machine until Ctrl-C.
       --offline --country-iso-code CODE [--region R]   location without network
-      --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME`;
+      --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME
+      --gpu-ids 0,1|GPU-…  --nvml-library PATH`;
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
   '--country-iso-code': 'countryIsoCode', '--region': 'region', '--measure-power-secs': 'measurePowerSecs',
   '--output-dir': 'outputDir', '--output-file': 'outputFile', '--project-name': 'projectName',
-  '--cloud-provider': 'cloudProvider', '--cloud-region': 'cloudRegion',
+  '--cloud-provider': 'cloudProvider', '--cloud-region': 'cloudRegion', '--gpu-ids': 'gpuIds', '--nvml-library': 'nvmlLibrary',
 };
 
 function parse(args: string[]): { offline: boolean; options: Record<string, unknown>; command: string[] } {
