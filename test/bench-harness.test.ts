@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
 import { attachEnergy } from '../src/bench/index.js';
 import { parseCsv } from '../src/output/csv.js';
+import { fakeNvmlLibrary } from './helpers/nvml.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 
 /**
@@ -109,4 +110,14 @@ test('a task shorter than a few sampling periods is flagged, not silently report
   assert.equal(r!.resolution, 'too-short');
   assert.match(String((await energy.table())[0]!['Energy/op']), /\(est\.\)$/);
   assert.match(String((await energy.table())[0]!['Note']), /too short \(< 5 samples\)/);
+});
+
+test('when measuring cannot start, attaching fails with the reason', async () => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  try {
+    await assert.rejects(attachEnergy(new Bench(), { ...options(rapl.root), nvmlLibrary: fakeNvmlLibrary(), gpuIds: '9' }),
+      { name: 'SamplerError', message: /^no energy can be attached to the benchmark: measuring could not start: .*gpu_ids .*"9" matches no GPU/ });
+  } finally {
+    rapl.cleanup();
+  }
 });

@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Bench, Task } from 'tinybench';
 import { componentEnergy } from '../emissions/compute.js';
 import type { Intensity } from '../emissions/intensity.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, SamplerError } from '../errors.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
@@ -263,16 +263,22 @@ export class EnergyBench {
  * Attaches energy measurement to a tinybench Bench, without changing how its tasks are written:
  * starts (or shares) the sampler, measures the idle baseline when asked, and marks each task's
  * measured phase. Run the bench as usual, then read `results()`, `table()`, `report()` or `csv()`.
- * @throws ConfigError for options that cannot be used (as a tracker's constructor does).
+ * @throws ConfigError for options that cannot be used (as a tracker's constructor does); SamplerError
+ * when measuring cannot start (e.g. gpu_ids that match no GPU), with the reason.
  */
 export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {}): Promise<EnergyBench> {
   const { offline, baseline, minPeriods, ...trackerOptions } = options;
   const Kind = offline ? OfflineEmissionsTracker : EmissionsTracker;
   const tracker = new Kind({ saveToFile: false, ...trackerOptions });
+  let why = '';
+  const onWarning = (e: Event): void => { why = (e as Event & { message: string }).message; };
+  tracker.addEventListener('warning', onWarning);
   tracker.start();
-  if ((await tracker.ready()) === null) {
+  const started = await tracker.ready();
+  tracker.removeEventListener('warning', onWarning);
+  if (started === null) {
     await tracker.discard();
-    throw new ConfigError('sampler', 'argument', 'measuring could not start (see the warning above): no energy can be attached to the benchmark');
+    throw new SamplerError(`no energy can be attached to the benchmark: ${why || 'measuring could not start'}`);
   }
   const energy = new EnergyBench(bench, tracker, minPeriods ?? 5);
   if (baseline) {
