@@ -1,6 +1,14 @@
 // Reads `.codecarbon.config` files: the `ini` package, plus what Python's configparser accepts and it does not.
-import { parse } from 'ini';
+import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.js';
+
+let ini: { parse(text: string): Record<string, unknown> } | undefined;
+
+/** The `ini` package, loaded when a config file exists (most runs have none: importing it costs ms). */
+function parse(text: string): Record<string, unknown> {
+  ini ??= createRequire(import.meta.url)('ini') as { parse(text: string): Record<string, unknown> };
+  return ini.parse(text);
+}
 
 /**
  * The `[codecarbon]` section of an INI text, keys lower-cased, values as written. Accepts
@@ -23,7 +31,7 @@ export function parseConfigText(text: string, file: string): Record<string, stri
     const value = t.slice(sep + 1).trim().replace(/[\\;#]/g, (c) => `\\${c}`);
     return `${key} = ${value}`;
   });
-  const section = (parse(lines.join('\n')) as Record<string, unknown>)['codecarbon'];
+  const section = parse(lines.join('\n'))['codecarbon'];
   if (typeof section !== 'object' || section === null) return {};
   // ini turns `true`/`false` into booleans; every value stays text until its key's type reads it.
   return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, String(v)]));

@@ -2,7 +2,7 @@
 import { setMaxListeners } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { clockPair } from '../clock.js';
 import { SamplerError } from '../errors.js';
 import type { HardwarePlan } from '../sources/detect.js';
@@ -83,6 +83,8 @@ export class Sampler extends EventTarget {
   }
 
   async #spawn(): Promise<SamplerInfo> {
+    // Loaded here, not at import: importing this package should cost next to nothing.
+    const { Piscina } = await import('piscina');
     const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: 1,
