@@ -1,11 +1,15 @@
 // GPU benchmarks on the fake NVML library: sampler CPU per GPU with an H200-like 4 ms energy
 // read, and what reconciling a hybrid channel adds to reading marks off the timeline.
 import { performance } from 'node:perf_hooks';
+import { SamplerLoop } from '../src/sampler/loop.js';
+import { resolveEngineOptions } from '../src/sampler/options.js';
 import { Sampler } from '../src/sampler/sampler.js';
+import { openSources, planHardware } from '../src/sources/detect.js';
 import { interpolate } from '../src/wasm/integrator.js';
 import { fakeNvmlEnv, fakeNvmlLibrary } from '../test/helpers/nvml.js';
 import { fourZones, newThreadCpuPct } from './engine.js';
 import type { Figure } from './run.js';
+import { median, perCallNs } from './stats.js';
 
 /** Sampler thread CPU at 10 Hz with 4 RAPL zones, without and with two fake GPUs whose energy read busy-waits 4 ms. */
 export async function gpuSamplerCpu(): Promise<Figure[]> {
@@ -68,5 +72,27 @@ export async function reconcileCost(): Promise<Figure[]> {
     { name: 'batch read per mark, no hybrid channel', value: plain, unit: 'ns', method },
     { name: 'batch read per mark, one hybrid GPU channel reconciled', value: hybrid, unit: 'ns', method },
     { name: 'hybrid reconciliation added per mark', value: Math.max(0, hybrid - plain), unit: 'ns', method },
+  ];
+}
+
+/** One sampler tick with 4 RAPL zones, without and with two hybrid fake GPUs (power, utilisation, counter bookkeeping). */
+export async function gpuTickCost(): Promise<Figure[]> {
+  fakeNvmlEnv();
+  const rapl = fourZones();
+  const tick = (gpuIds: string | null): number => {
+    const o = resolveEngineOptions({ raplDir: rapl.root, nvmlLibrary: gpuIds === null ? '/nonexistent/libnvidia-ml.so.1' : fakeNvmlLibrary(), gpuIds }, {});
+    const sources = openSources(o, planHardware(o, true), () => {});
+    const loop = new SamplerLoop({ capacity: 4096, anchors: 64 }, () => performance.now(), sources, sources.flatMap((x) => x.channels), 100, () => {});
+    const ns = median(perCallNs(() => loop.tick(), 2000, 21));
+    sources.forEach((x) => x.close());
+    return ns / 1000;
+  };
+  const cpu = tick(null);
+  const gpus = tick('0,1');
+  rapl.cleanup();
+  const method = 'median of 21 batches of 2,000 ticks on this thread: 4 fake RAPL zones, then also 2 fake GPUs (an energy counter read is due once a second, as by default)';
+  return [
+    { name: 'sampler tick, 4 RAPL zones (this run)', value: cpu, unit: 'µs', method },
+    { name: 'sampler tick added per hybrid GPU (power, utilisation, reconciliation columns)', value: Math.max(0, gpus - cpu) / 2, unit: 'µs', method },
   ];
 }
