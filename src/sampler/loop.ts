@@ -158,9 +158,12 @@ export class SamplerLoop {
 
   /** Warns once per channel and cause about refused readings and gaps that could hide a wrap. */
   #reportHealth(): void {
-    this.#integrated.forEach((c, i) => {
-      const h = this.#integrator.health(i);
+    for (let i = 0; i < this.#integrated.length; i++) {
       const seen = this.#seen[i]!;
+      // Most ticks nothing changed: one sum of two counters per channel, no object.
+      if (this.#integrator.healthStamp(i) === seen.rejected + seen.longGaps) continue;
+      const c = this.#integrated[i]!;
+      const h = this.#integrator.health(i);
       if (h.rejected !== seen.rejected && i >= this.channels.length) {
         this.warn(`refused:${c.id}:counter:${h.lastError}`, `${c.detail}: an energy counter reading was refused (${h.lastError === 'reset'
           ? 'it went backwards: the driver was reloaded' : h.lastError}); that interval is counted from the power readings instead.`);
@@ -173,7 +176,7 @@ export class SamplerLoop {
           + 'the counter could have wrapped more than once between them; the energy of that interval is a lower bound.');
       }
       this.#seen[i] = h;
-    });
+    }
   }
 
   #closed = false;

@@ -36,6 +36,8 @@ export interface EnergyIntegrator {
   /** Integrates the readings set since the last step at time `tMs`; returns how many were refused. */
   step(tMs: number): number;
   health(channel: number): ChannelHealth;
+  /** Refused readings plus long gaps so far on `channel`: changes whenever health() would (no object made). */
+  healthStamp(channel: number): number;
 }
 
 // Mirrors assembly/layout.ts.
@@ -144,6 +146,11 @@ class WasmIntegrator implements EnergyIntegrator {
     const refused = this.#wasm.step(this.#state, this.size, this.#raw, this.#ok, tMs, this.#totals);
     this.#okFlags.fill(0);
     return refused;
+  }
+
+  healthStamp(channel: number): number {
+    const s = this.#state + channel * kStateBytes;
+    return this.#view.getInt32(s + kRejected, true) + this.#view.getInt32(s + kLongGaps, true);
   }
 
   health(channel: number): ChannelHealth {

@@ -67,6 +67,11 @@ export class ReferenceIntegrator implements EnergyIntegrator {
     return { rejected: s.rejected, lastError: s.lastError, longGaps: s.longGaps };
   }
 
+  healthStamp(channel: number): number {
+    const s = this.#states[channel]!;
+    return s.rejected + s.longGaps;
+  }
+
   #refuse(s: State, reason: RejectReason): false {
     s.rejected++;
     s.lastError = reason;
