@@ -13,7 +13,7 @@ export interface CpuInfo {
 }
 
 /** How the TDP used by the CPU estimator was found. */
-export type TdpOrigin = 'exact' | 'normalised' | 'word-set' | 'unknown-model' | 'no-model' | 'forced';
+export type TdpOrigin = 'exact' | 'normalised' | 'word-set' | 'unknown-model' | 'no-model' | 'forced' | 'not-needed';
 
 /** The CPU estimator's TDP, with how it was found. */
 export interface TdpMatch {

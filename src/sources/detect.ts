@@ -56,17 +56,22 @@ function chooseRam(o: EngineOptions, rapl: RaplPlan, ramModelBytes: number, arm:
 
 /**
  * Probes the machine: reads files, and asks NVML for its GPUs. Starts nothing; NVML is shut down
- * again unless `keepGpus` (the sampler thread, which goes on to read them).
+ * again unless `keepGpus` (the sampler thread, which goes on to read them, and which looks the
+ * CPU's TDP up only when it will need it).
  * @throws ConfigError for gpu_ids that match no GPU.
  */
 export function planHardware(o: EngineOptions, keepGpus = false): HardwarePlan {
   const cpuInfo = readCpuInfo(o.procDir);
-  const tdp = lookupTdp(cpuInfo, o.forceCpuPower);
   const cgroup = readCgroupLimits(o.cgroupDir, o.procDir);
   const total = memTotalBytes(o.procDir);
   const ramModelBytes = Math.min(total, cgroup.memoryMaxBytes ?? Infinity);
   const arm = process.arch.startsWith('arm');
   const rapl = planRapl(raplRoots(o.raplDir), o.raplPreferPsys);
+  // The sampler thread looks the TDP up only when it will estimate the CPU: matching a model
+  // against 4,900 table entries costs its start-up milliseconds and garbage for nothing otherwise.
+  const tdp = keepGpus && rapl.cpu.length > 0 && o.forceCpuPower === null && !o.forceModeCpuLoad
+    ? { tdpW: 0, origin: 'not-needed' as const, detail: 'TDP not looked up: RAPL counters measure the CPU' }
+    : lookupTdp(cpuInfo, o.forceCpuPower);
   const warnings: { cause: string; message: string }[] = [];
   const denied = rapl.choices.filter((c) => c.zone.unreadableReason === 'EACCES' || c.zone.unreadableReason === 'EPERM')
     .filter((c) => ['package', 'psys', 'dram'].includes(c.zone.domain)).map((c) => `${c.zone.path}/energy_uj`);
