@@ -17,9 +17,12 @@ export function fakeNvmlLibrary(): string {
   return built;
 }
 
-/** Sets the fake's FAKE_NVML_* variables (read by its nvmlInit_v2) and clears the others. */
+/**
+ * Sets the fake's FAKE_NVML_* variables (read by its nvmlInit_v2) and clears the others, and
+ * CUDA_VISIBLE_DEVICES (a machine's own would hide fake GPUs; tests that want it pass it).
+ */
 export function fakeNvmlEnv(vars: Record<string, string> = {}): void {
-  for (const k of Object.keys(process.env)) if (k.startsWith('FAKE_NVML_')) delete process.env[k];
+  for (const k of Object.keys(process.env)) if (k.startsWith('FAKE_NVML_') || k === 'CUDA_VISIBLE_DEVICES') delete process.env[k];
   Object.assign(process.env, vars);
 }
 
