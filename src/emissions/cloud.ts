@@ -1,4 +1,5 @@
 // Which cloud this machine runs in, from the providers' metadata services, asked in parallel.
+import { fetchFailure, jsonBody } from './http.js';
 
 /** A cloud provider and region, as its metadata service names them. */
 export interface CloudLocation {
@@ -18,15 +19,6 @@ export const defaultCloudMetadataUrl = 'http://169.254.169.254';
 
 type Probe = (base: string, signal: AbortSignal) => Promise<CloudLocation>;
 
-async function body(res: Response, what: string): Promise<unknown> {
-  if (!res.ok) throw new Error(`${what}: HTTP ${res.status}`);
-  try {
-    return await res.json();
-  } catch {
-    throw new Error(`${what}: the answer is not JSON`);
-  }
-}
-
 /**
  * AWS: IMDSv2 (a session token first, as instances that require it refuse the plain GET), then the
  * instance identity document's `region`. A service that answers the token request with an HTTP
@@ -37,13 +29,13 @@ const aws: Probe = async (base, signal) => {
   const token = await fetch(`${base}/latest/api/token`, { method: 'PUT', signal, headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } });
   if (token.ok) headers['X-aws-ec2-metadata-token'] = (await token.text()).trim();
   else await token.body?.cancel();
-  const doc = await body(await fetch(`${base}/latest/dynamic/instance-identity/document`, { signal, headers }), 'aws') as Record<string, unknown>;
+  const doc = await jsonBody(await fetch(`${base}/latest/dynamic/instance-identity/document`, { signal, headers })) as Record<string, unknown>;
   return { provider: 'aws', region: field(doc['region'], 'aws', 'region') };
 };
 
 /** Azure: the instance metadata's `compute.location`, asked with `Metadata: true`. */
 const azure: Probe = async (base, signal) => {
-  const doc = await body(await fetch(`${base}/metadata/instance?api-version=2021-02-01`, { signal, headers: { Metadata: 'true' } }), 'azure') as
+  const doc = await jsonBody(await fetch(`${base}/metadata/instance?api-version=2021-02-01`, { signal, headers: { Metadata: 'true' } })) as
     { compute?: Record<string, unknown> };
   return { provider: 'azure', region: field(doc.compute?.['location'], 'azure', 'compute.location') };
 };
@@ -85,8 +77,7 @@ export async function detectCloud(o: CloudDetectOptions = {}): Promise<{ cloud: 
     try {
       return await probe(base, AbortSignal.any([AbortSignal.timeout(timeoutMs), done.signal]));
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.cause?.code ?? err.cause?.message ?? err.message;
+      const why = fetchFailure(e, timeoutMs);
       failures.push(why.startsWith(`${name}:`) ? why : `${name}: ${why}`);
       throw e;
     }

@@ -1,4 +1,5 @@
 // Electricity Maps live carbon intensity: GET /v3/carbon-intensity/latest with the auth-token header.
+import { fetchFailure } from './http.js';
 
 /** Where to ask: coordinates when known, else a zone (an ISO-2 country code). */
 export interface LiveQuery {
@@ -29,8 +30,7 @@ export async function liveIntensity(q: LiveQuery): Promise<number> {
   try {
     res = await fetch(url, { headers: { 'auth-token': q.token }, signal: AbortSignal.timeout(q.timeoutMs) });
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    throw new Error(err.name === 'TimeoutError' ? `no answer within ${q.timeoutMs} ms` : err.cause?.code ?? err.cause?.message ?? err.message);
+    throw new Error(fetchFailure(e, q.timeoutMs));
   }
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const body = (await res.json().catch(() => null)) as { carbonIntensity?: unknown } | null;

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { countryTable } from './data.js';
+import { fetchFailure, jsonBody } from './http.js';
 import { resolveCountry } from './intensity.js';
 
 /** A location found from the public IP address. */
@@ -66,14 +67,7 @@ export function parseIpinfo(body: unknown): GeoLocation {
 
 async function ask(url: string, timeoutMs: number, parse: (body: unknown) => GeoLocation): Promise<GeoLocation> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  let body: unknown;
-  try {
-    body = await res.json();
-  } catch {
-    throw new Error('the answer is not JSON');
-  }
-  return parse(body);
+  return parse(await jsonBody(res));
 }
 
 function readCache(file: string, ttlMs: number): GeoLocation | null {
@@ -116,9 +110,7 @@ export async function locate(o: LocateOptions = {}): Promise<{ location: GeoLoca
         if (cacheFile !== null) writeCache(cacheFile, location);
         return { location, failures };
       } catch (e) {
-        const err = e as Error & { cause?: { code?: string; message?: string } };
-        const why = err.cause?.code ?? err.cause?.message ?? err.message;
-        failures.push(`${url}: ${err.name === 'TimeoutError' ? `no answer within ${o.timeoutMs ?? 2000} ms` : why}`);
+        failures.push(`${url}: ${fetchFailure(e, o.timeoutMs ?? 2000)}`);
       }
     }
   }
