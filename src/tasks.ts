@@ -1,13 +1,6 @@
 // Task brackets: marks in a hot loop (a clock read into a typed array), settled in batches later.
 import { performance } from 'node:perf_hooks';
 
-/** A finished task: its name and its two marks on the timeline (ms). */
-export interface TaskSpan {
-  readonly name: string;
-  readonly startMs: number;
-  readonly endMs: number;
-}
-
 /** Tasks folded together once more than the kept number have ended: per name, counts and sums. */
 export interface TaskAggregate {
   count: number;
@@ -126,13 +119,6 @@ export class TaskBook {
 
   endOf(i: number): number {
     return this.#end[i]!;
-  }
-
-  /** Finished tasks `from` … `to` (exclusive) as objects, for settling and writing a batch. */
-  spans(from = 0, to = this.#n): TaskSpan[] {
-    const out: TaskSpan[] = [];
-    for (let i = from; i < Math.min(to, this.#n); i++) out.push({ name: this.#names[this.#name[i]!]!, startMs: this.#start[i]!, endMs: this.#end[i]! });
-    return out;
   }
 
   /** The name of name id `id` (as takeAfter() returns them). */
