@@ -230,7 +230,12 @@ export class EmissionsTracker extends EventTarget {
    * its power-shaped, provisional GPU figure rather than cost a 4 ms reading per GPU each time.
    */
   #wantsExact(t1: number): boolean {
-    return this.#sampler!.info!.channels.some((c) => c.counter !== undefined) && t1 - this.#startMs! >= this.options.gpuCounterPeriodMs!;
+    return this.#hasGpuCounters() && t1 - this.#startMs! >= this.options.gpuCounterPeriodMs!;
+  }
+
+  /** Whether a GPU's energy counter is measured (its figures after the last reading are provisional). */
+  #hasGpuCounters(): boolean {
+    return this.#sampler!.info!.channels.some((c) => c.counter !== undefined);
   }
 
   /** Ends the run without a record or any output (what it measured is dropped). */
@@ -331,7 +336,7 @@ export class EmissionsTracker extends EventTarget {
     const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
     const energy = componentEnergy(this.#sampler!.info!.channels, e.energyUj);
     // A GPU figure after its last energy counter reading is power-integrated until the next one: said so.
-    const gpuSource = e.final || !this.#sampler!.info!.channels.some((c) => c.counter !== undefined) ? energy.gpuSource
+    const gpuSource = e.final || !this.#hasGpuCounters() ? energy.gpuSource
       : `${energy.gpuSource}, provisional (power since the last counter reading)`;
     return buildRecord((t1 - t0) / 1000, { ...energy, gpuSource }, this.#context(t1));
   }
