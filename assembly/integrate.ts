@@ -1,7 +1,7 @@
 // Per-channel running energy totals: wrap-corrected counters and integrated power, in µJ.
 import {
   kStateBytes, kKind, kHasLast, kScaleUj, kMaxRange, kMaxPowerW, kLastRaw, kLastTimeMs,
-  kTotalUj, kFracUj, kRejected, kLastError, kLongGaps,
+  kTotalUj, kFracUj, kRejected, kLastError, kLongGaps, kOriginMs,
   kindCounter, kindPower, errReset, errOutOfRange, errImplausible, errInvalidPower,
 } from "./layout";
 import { counterDelta, deltaReset, deltaOutOfRange } from "./wrap";
@@ -51,6 +51,11 @@ function stepPower(s: usize, kind: i32, watts: f64, tMs: f64): i32 {
     const dtS = (tMs - load<f64>(s + kLastTimeMs)) / 1000;
     const meanW = kind == kindPower ? (load<f64>(s + kLastRaw) + watts) / 2 : watts;
     store<f64>(s + kFracUj, load<f64>(s + kFracUj) + meanW * dtS * 1e6);
+  } else {
+    // A channel that could not be read at the start mark (a GPU before its library was loaded):
+    // its first reading holds back to the mark, an extrapolation the timeline labels.
+    const origin = load<f64>(s + kOriginMs);
+    if (origin < tMs) store<f64>(s + kFracUj, load<f64>(s + kFracUj) + watts * (tMs - origin) * 1e3);
   }
   store<f64>(s + kLastRaw, watts);
   store<i32>(s + kHasLast, 1);

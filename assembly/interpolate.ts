@@ -16,11 +16,13 @@ function floorSlot(slots: usize, nSlots: i32, strideBytes: usize, q: f64): i32 {
 /**
  * Cumulative values of `k` channels at `nq` query times. Slots are slot-major, `stride` f64
  * each: [tMs, v0 … v(k-1), …], sorted by time. Writes k f64 per query to `out`. A query
- * outside the slots' time span takes the nearest slot's values; returns how many did. With
- * `floors` non-zero, each query's slot index (i32) is stored there too.
+ * outside the slots' time span takes the nearest slot's values, except one before the first
+ * slot when `extendHead` is set (the slots start at the very first sample): it continues the
+ * first interval's slope backwards, an extrapolation. Returns how many queries fell outside the
+ * span. With `floors` non-zero, each query's slot index (i32) is stored there too.
  */
 export function interpolate(
-  slots: usize, nSlots: i32, stride: i32, k: i32, queries: usize, nq: i32, out: usize, floors: usize,
+  slots: usize, nSlots: i32, stride: i32, k: i32, queries: usize, nq: i32, out: usize, floors: usize, extendHead: i32,
 ): i32 {
   const strideBytes = <usize>stride << 3;
   let clamped = 0;
@@ -32,6 +34,11 @@ export function interpolate(
     if (a < 0) {
       a = 0;
       clamped++;
+      if (extendHead != 0 && nSlots > 1) {
+        const t0 = load<f64>(slots);
+        const t1 = load<f64>(slots + strideBytes);
+        if (t1 > t0) frac = (q - t0) / (t1 - t0); // negative: before the first sample
+      }
     } else if (a < nSlots - 1) {
       const ta = load<f64>(slots + <usize>a * strideBytes);
       const tb = load<f64>(slots + <usize>(a + 1) * strideBytes);
@@ -44,7 +51,7 @@ export function interpolate(
     for (let c = 0; c < k; c++) {
       const va = load<f64>(pa + (<usize>c << 3));
       let v = va;
-      if (frac > 0) v = va + (load<f64>(pa + strideBytes + (<usize>c << 3)) - va) * frac;
+      if (frac != 0) v = va + (load<f64>(pa + strideBytes + (<usize>c << 3)) - va) * frac;
       store<f64>(dst + (<usize>c << 3), v);
     }
   }

@@ -16,6 +16,7 @@ export const kFracUj: i32 = 56; // f64: integrated power energy so far
 export const kRejected: i32 = 64; // i32: readings refused as impossible
 export const kLastError: i32 = 68; // i32: code of the last refusal (errNone … errInvalidPower)
 export const kLongGaps: i32 = 72; // i32: intervals long enough to hide a second wrap
+export const kOriginMs: i32 = 80; // f64: where a power channel's first reading extends back to (NaN: nowhere)
 
 /** Channel kinds. */
 export const kindCounter: i32 = 0; // cumulative counter (RAPL energy_uj, NVML total energy)

@@ -9,17 +9,17 @@
 
 /**
  * Rewrites channel `ch` of each of `nq` query results in `out` (k f64 per query, the interpolated
- * P already there) with the reconciled energy. `aux` is the column of C (Pa, tA follow) in slots
+ * P already there) with the reconciled energy. `c` is the column of C (Pa, tA follow: sampler/layout.ts) in slots
  * laid out [tMs, columns…] with `stride` f64 each. `floors` holds each query's slot, as
  * interpolate() stored it; `next` is scratch for nSlots i32. Returns how many queries are
  * provisional (no counter reading after them in these slots).
  */
 export function reconcile(
-  slots: usize, nSlots: i32, stride: i32, k: i32, ch: i32, aux: i32,
+  slots: usize, nSlots: i32, stride: i32, k: i32, ch: i32, c: i32,
   queries: usize, nq: i32, out: usize, floors: usize, next: usize,
 ): i32 {
   const strideBytes = <usize>stride << 3;
-  const cOff = <usize>(aux + 1) << 3;
+  const cOff = <usize>(c + 1) << 3; // row offset: the time comes first
   const paOff = cOff + 8;
   const taOff = cOff + 16;
   // next[i]: the first slot after i holding a newer counter reading, or -1.

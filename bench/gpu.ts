@@ -59,7 +59,7 @@ export async function reconcileCost(): Promise<Figure[]> {
     let best = Infinity;
     for (let r = 0; r < 5; r++) {
       const t0 = performance.now();
-      interpolate(slots, nSlots, k, queries, out, 'release', stride, hybrid ? [{ ch: 3, aux: k }] : []);
+      interpolate(slots, nSlots, k, queries, out, { stride, hybrids: hybrid ? [{ ch: 3, c: k }] : [] });
       best = Math.min(best, performance.now() - t0);
     }
     return (best * 1e6) / n;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { arch, freemem, release, totalmem, type } from 'node:os';
-import { parseProcStat, type CpuTimes } from './sources/proc.js';
+import { cpuTimesAt, type CpuTimes } from './sources/proc.js';
 
 let version: string | undefined;
 
@@ -30,15 +30,6 @@ function readPlatform(): string {
 /** The runtime, in the column upstream calls python_version. */
 export const runtimeVersion = (): string => `node ${process.versions.node}`;
 
-/** Whole-machine CPU times now, or null where /proc/stat cannot be read. */
-export function cpuTimes(procDir = '/proc'): CpuTimes | null {
-  try {
-    return parseProcStat(readFileSync(`${procDir}/stat`, 'latin1'));
-  } catch {
-    return null;
-  }
-}
-
 let total: number | undefined;
 let lastRam: { atMs: number; use: { percent: number; usedGiB: number } } | null = null;
 
@@ -63,7 +54,7 @@ let previousCpu: CpuTimes | null = null;
 /** /proc/stat now; kept for recentCpuTimes(). */
 export function freshCpuTimes(): CpuTimes | null {
   previousCpu = lastCpu.times;
-  lastCpu = { atMs: performance.now(), times: cpuTimes() };
+  lastCpu = { atMs: performance.now(), times: cpuTimesAt('/proc') };
   return lastCpu.times;
 }
 

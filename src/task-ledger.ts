@@ -30,10 +30,13 @@ export class TaskLedger {
     return this.#tasks.start(name);
   }
 
-  /** Closes a task; false when no such task is open. Past `kept` finished tasks, folds a chunk. */
-  stop(name: string | undefined, tl: Timeline | null, kept: number): boolean {
+  /** Closes a task; false when no such task is open. Past `kept` finished tasks, folds a chunk (once the timeline exists). */
+  stop(name: string | undefined, sampler: { readonly timeline: Timeline | null } | null, kept: number): boolean {
     if (!this.#tasks.stop(name)) return false;
-    if (this.#tasks.doneCount > this.#foldAt && tl !== null) this.#fold(tl, kept);
+    if (this.#tasks.doneCount > this.#foldAt) {
+      const tl = sampler?.timeline ?? null;
+      if (tl !== null) this.#fold(tl, kept);
+    }
     return true;
   }
 
@@ -48,8 +51,8 @@ export class TaskLedger {
     this.#foldAt = this.#tasks.doneCount + taskChunk;
     if (count === 0) return;
     const k = tl.channels.length;
-    const values = new Float64Array(times.length * k);
-    tl.valuesAtMany(times, values);
+    const batch = tl.measure(times, count);
+    const energy = batch.energyUj;
     let lastId = -1;
     let agg: TaskAggregate | undefined;
     for (let i = 0; i < count; i++) {
@@ -63,7 +66,8 @@ export class TaskLedger {
       agg!.count++;
       agg!.durationMs += times[2 * i + 1]! - times[2 * i]!;
       const e = agg!.energyUj;
-      for (let c = 0; c < k; c++) e[c]! += Math.max(0, values[(2 * i + 1) * k + c]! - values[2 * i * k + c]!);
+      for (let c = 0; c < k; c++) e[c]! += energy[i * k + c]!;
+      if (batch.final[i] === 0) agg!.final = false;
     }
   }
 
@@ -86,7 +90,7 @@ export class TaskLedger {
       }
       out.write([...this.#folded].map(([name, agg]) => ({
         ...buildRecord(agg.durationMs / 1000, componentEnergy(channels, agg.energyUj), ctx),
-        task_name: name, final: 'Y', resolution: 'folded', task_count: agg.count,
+        task_name: name, final: agg.final ? 'Y' : 'N', resolution: 'folded', task_count: agg.count,
       })));
     } finally {
       out.close();

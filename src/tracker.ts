@@ -17,6 +17,7 @@ import { appendRow, updateRow } from './output/csv.js';
 import { columns, type EmissionsRecord } from './output/record.js';
 import { MeasurementEvent, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
+import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
@@ -29,7 +30,8 @@ export type ResolvedOptions = { readonly [K in keyof TrackerOptions]-?: Exclude<
 /** The shared sampler of each resolved options object (a tracker and its forks). */
 const samplerFor = new WeakMap<object, Sampler>();
 
-/** Tasks settled and written per batch. */
+/** The longest the process's exit waits for the sampler thread (to start, and for a last sample). */
+const exitWaitMs = 1000;
 
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
@@ -70,6 +72,7 @@ export class EmissionsTracker extends EventTarget {
       this.#pending = [];
       return;
     }
+    preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
     const resolved = resolveConfig(options as Record<string, unknown>, sources);
     this.options = resolved.values as unknown as ResolvedOptions;
     this.#pending = [...resolved.warnings];
@@ -159,18 +162,15 @@ export class EmissionsTracker extends EventTarget {
     }
     this.#sampler = sampler;
     follow(sampler, this.#onSamplerMessage);
-    const t0 = this.#startMs;
-    if (sampler.timeline !== null && !sampler.stopped) {
-      // Already sampling (the usual case of a decorated call): no promise to chain.
-      this.#anchor = sampler.timeline.anchor(t0);
-      this.#ready = sampler.start();
-    } else this.#ready = sampler.start().then((info) => {
-      this.#anchor = sampler.timeline!.anchor(t0);
-      return info;
-    }, (e: unknown) => {
-      this.#warn(`measuring could not start: ${e instanceof Error ? e.message : String(e)}`);
-      return null;
-    });
+    if (!sampler.started) {
+      // The first start: the sampler reads the counters here and its thread starts in this call;
+      // this run counts from that reading, where every channel's energy is 0.
+      this.#ready = this.#whenReady(sampler.start());
+      if (!Number.isNaN(sampler.originMs)) this.#startMs = sampler.originMs;
+    } else {
+      this.#ready = this.#whenReady(sampler.start());
+      this.#anchorStart();
+    }
     if (this.#pending.length > 0) for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
     if (this.#measuring) this.#startTimer();
@@ -182,6 +182,27 @@ export class EmissionsTracker extends EventTarget {
         if (this.#startMs !== null) this.#where.located(g, c?.cloud ?? null, o.carbonIntensityDataset!); // not if discarded meanwhile
       });
     }
+  }
+
+  /** The start promise, with this run's anchor once the timeline exists, and a warning (and null) when measuring cannot start. */
+  #whenReady(started: Promise<SamplerInfo>): Promise<SamplerInfo | null> {
+    return started.then((info) => {
+      this.#anchorStart();
+      return info;
+    }, (e: unknown) => {
+      this.#warn(`measuring could not start: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    });
+  }
+
+  /**
+   * Asks the sampler to settle this run's start values (an anchor), so that they stay exact after
+   * the ring has moved on. Not needed at the origin, where every value is 0 by construction.
+   */
+  #anchorStart(): void {
+    const tl = this.#sampler?.timeline;
+    if (this.#anchor !== null || this.#startMs === null || tl == null || this.#startMs === tl.originMs) return;
+    this.#anchor = tl.anchor(this.#startMs);
   }
 
   /** Measurement events cost a timer: it runs only while someone listens for them. */
@@ -243,9 +264,16 @@ export class EmissionsTracker extends EventTarget {
     this.#finish(performance.now(), false);
   }
 
-  /** Ends the run with the samples there are (the process is exiting and cannot wait). */
+  /**
+   * Ends the run now: the process is exiting and cannot wait asynchronously. Blocks for at most
+   * `exitWaitMs` for the sampler thread to start (a process.exit() right after start()) and for a
+   * sample after this moment; failing that, the figures are those published, labelled provisional.
+   */
   finishNow(): void {
-    if (this.#startMs !== null) this.#finish(performance.now(), this.#sampler?.timeline != null);
+    if (this.#startMs === null) return;
+    const t1 = performance.now();
+    this.#sampler?.settleSync(t1, exitWaitMs);
+    this.#finish(t1, this.#sampler?.timeline != null);
   }
 
   #finish(t1: number, measured: boolean): number | null {
@@ -271,7 +299,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Marks the end of the named task, or of the last one started. */
   stopTask(name?: string): void {
-    if (!this.#ledger.stop(name, this.#sampler?.timeline ?? null, this.options.taskRecordsKept!)) {
+    if (!this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept!)) {
       this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
     }
   }
@@ -333,6 +361,7 @@ export class EmissionsTracker extends EventTarget {
 
   #record(t1: number): EmissionsRecord {
     const t0 = this.#startMs!;
+    this.#anchorStart();
     const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
     const energy = componentEnergy(this.#sampler!.info!.channels, e.energyUj);
     // A GPU figure after its last energy counter reading is power-integrated until the next one: said so.

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Sampler } from '../src/sampler/sampler.js';
-import { hybridColumns } from '../src/sampler/timeline.js';
+import { rowLayout, rowOffset } from '../src/sampler/layout.js';
 import { nvidiaDriverPresent, planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
 import { Nvml, NvmlError } from '../src/sources/nvml.js';
 import { fakeGpus, fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
@@ -117,13 +117,13 @@ function gpuSampler(vars: Record<string, string>, o: { gpuIds?: string; gpuCount
 /** Each counter reading in the ring: its time (tA) and counter energy (C, µJ), for hybrid column j. */
 function counterReadings(sampler: Sampler, j: number): { tMs: number; cUj: number }[] {
   const tl = sampler.timeline!;
-  const aux = hybridColumns(tl.channels)[j]!.aux;
+  const h = rowLayout(tl.channels).hybrids[j]!;
   const row = new Float64Array(tl.ring.shape.channels + 1);
   const out: { tMs: number; cUj: number }[] = [];
   for (let i = tl.ring.oldest(); i < tl.ring.published(); i++) {
     assert.ok(tl.ring.read(i, row));
-    const tA = row[aux + 3]!;
-    if (!Number.isNaN(tA) && out.at(-1)?.tMs !== tA) out.push({ tMs: tA, cUj: row[aux + 1]! });
+    const tA = row[rowOffset(h.ta)]!;
+    if (!Number.isNaN(tA) && out.at(-1)?.tMs !== tA) out.push({ tMs: tA, cUj: row[rowOffset(h.c)]! });
   }
   return out;
 }

@@ -88,7 +88,7 @@ test('chunked integration equals one-shot integration', () => {
   }));
 });
 
-test('WASM interpolate equals the reference, clamps outside the span', () => {
+test('WASM interpolate equals the reference, clamps outside the span, or extends the first slope backwards', () => {
   const slotsArb = fc.array(fc.tuple(fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 50 });
   fc.assert(fc.property(slotsArb, fc.array(fc.double({ min: -5, max: 600, noNaN: true }), { maxLength: 30 }), (rows, qs) => {
     let t = 0;
@@ -99,8 +99,16 @@ test('WASM interpolate equals the reference, clamps outside the span', () => {
     const queries = Float64Array.from(qs);
     const a = new Float64Array(qs.length * 2);
     const b = new Float64Array(qs.length * 2);
-    assert.equal(interpolate(slots, rows.length, 2, queries, a, 'debug'), interpolateReference(slots, rows.length, 2, queries, b));
+    assert.equal(interpolate(slots, rows.length, 2, queries, a, { build: 'debug' }), interpolateReference(slots, rows.length, 2, queries, b));
     assert.deepEqual([...a], [...b]);
+    const ea = new Float64Array(qs.length * 2);
+    const eb = new Float64Array(qs.length * 2);
+    assert.equal(interpolate(slots, rows.length, 2, queries, ea, { build: 'debug', extendHead: true }),
+      interpolateReference(slots, rows.length, 2, queries, eb, true));
+    assert.deepEqual([...ea], [...eb]);
+    // Extended backwards, values before the first slot continue its slope: still monotone in time.
+    const byTime = [...qs.keys()].sort((x, y) => qs[x]! - qs[y]!);
+    for (let i = 1; i < byTime.length; i++) assert.ok(ea[byTime[i]! * 2]! >= ea[byTime[i - 1]! * 2]! - 1e-6 * Math.abs(ea[byTime[i - 1]! * 2]!));
     // cumulative values are monotone, so interpolated ones are too
     const order = [...qs.keys()].sort((x, y) => qs[x]! - qs[y]!);
     for (let i = 1; i < order.length; i++) assert.ok(a[order[i]! * 2]! >= a[order[i - 1]! * 2]!);
@@ -131,9 +139,9 @@ test('WASM reconcile equals the reference: exact at counter readings, monotone, 
     });
     const times = Float64Array.from(queries.map((f) => f * t).sort((a, b) => a - b));
     const withReads = Float64Array.from([...times, ...reads.map((r) => r.t)]);
-    const hybrids = [{ ch: 1, aux: k }];
+    const hybrids = [{ ch: 1, c: k }];
     const got = new Float64Array(withReads.length * k);
-    interpolate(slots, ticks.length, k, withReads, got, 'debug', stride, hybrids);
+    interpolate(slots, ticks.length, k, withReads, got, { build: 'debug', stride, hybrids });
     const want = new Float64Array(withReads.length * k);
     interpolateReference(Float64Array.from({ length: ticks.length * (k + 1) }, (_, j) => slots[Math.floor(j / (k + 1)) * stride + (j % (k + 1))]!),
       ticks.length, k, withReads, want);

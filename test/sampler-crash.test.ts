@@ -9,7 +9,7 @@ test('a crash in the sampling loop becomes an error event; the timeline stays re
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
   const proc = new FakeProc();
   const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, samplePeriodMs: 60_000 },
-    { faults: { crashAfterTicks: 3 } });
+    { crashAfterTicks: 3 });
   t.after(async () => { await sampler.stop(); rapl.cleanup(); proc.cleanup(); });
   const failed = new Promise<SamplerErrorEvent>((r) => sampler.addEventListener('error', (e) => r(e as SamplerErrorEvent), { once: true }));
   await sampler.start();

@@ -25,7 +25,7 @@ test('replayed counter trace: interval energy is exact, across a wrap', async (t
   const e = sampler.timeline!.energyBetween(t0, t1);
   assert.equal(e.energyUj[0], 200_005);
   assert.equal(e.final, true);
-  assert.equal(e.uncoveredMs, 0);
+  assert.equal(e.extrapolatedMs, 0);
 });
 
 test('a counter that resets without a wrap range is refused once, with one warning', async (t) => {

@@ -1,8 +1,14 @@
 // Marks on the timeline: conservation, pending marks that settle, short intervals, uncovered time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rowLayout } from '../src/sampler/layout.js';
+import { RingWriter } from '../src/sampler/ring.js';
 import { Sampler } from '../src/sampler/sampler.js';
+import { Timeline } from '../src/sampler/timeline.js';
+import type { ChannelInfo } from '../src/sources/source.js';
 import { FakeProc, FakeRapl } from './helpers/sysfs.js';
+
+const channel: ChannelInfo = { id: 'rapl:intel-rapl:0', component: 'cpu', source: 'rapl', measured: true, detail: 'test', kind: 'counter', maxPowerW: 2000 };
 
 async function steppedSampler(t: import('node:test').TestContext) {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }, { id: 'intel-rapl:1', name: 'package-1', energyUj: 0 }]);
@@ -36,16 +42,17 @@ test('adjacent intervals add up to their union: tasks sum to the run', async (t)
   assert.ok(union[0]! > 0);
 });
 
-test('the batch (WebAssembly) read of many marks equals the one-at-a-time read', async (t) => {
+test('a batch read of many marks equals reading each alone: the window read does not change a value', async (t) => {
   const { sampler, advance } = await steppedSampler(t);
   const marks: number[] = [];
   for (let i = 0; i < 20; i++) { await advance(); marks.push(sampler.now()); }
   await advance();
-  const tl = sampler.timeline!;
+  const w = sampler.timeline!.window;
   const many = new Float64Array(marks.length * 2);
-  assert.equal(tl.valuesAtMany(Float64Array.from(marks), many), 0);
+  assert.equal(w.valuesAt(Float64Array.from(marks), many), 0);
   const one = new Float64Array(2);
-  marks.forEach((m, i) => { tl.valuesAt(m, one); assert.deepEqual([...one], [...many.subarray(i * 2, i * 2 + 2)]); });
+  marks.forEach((m, i) => { w.valueAt(m, one); assert.deepEqual([...one], [...many.subarray(i * 2, i * 2 + 2)]); });
+  assert.ok(many[many.length - 2]! > 0);
 });
 
 test('a mark newer than the last sample is pending until the next sample settles it', async (t) => {
@@ -74,15 +81,27 @@ test('an interval shorter than the sampling period is labelled apportioned, neve
   assert.ok(e.energyUj[0]! >= 0);
 });
 
-test('time before the first sample is reported as uncovered and given the first interval\'s power', async (t) => {
-  const { sampler, advance } = await steppedSampler(t);
-  const tl = sampler.timeline!;
-  const first = tl.ring.timeOf(0);
-  await advance();
-  const e = tl.energyBetween(first - 5, tl.newestMs());
-  assert.equal(e.uncoveredMs, 5);
-  const firstIntervalMs = tl.ring.timeOf(1) - first;
-  assert.ok(Math.abs(e.energyUj[0]! - 7_777 * (1 + 5 / firstIntervalMs)) < 1e-6);
+test('time before the first sample continues the first interval\'s slope, labelled extrapolated', () => {
+  const layout = rowLayout([channel]);
+  const ring = new RingWriter({ capacity: 8, channels: layout.columns, anchors: 1 });
+  const row = new Float64Array(layout.columns);
+  for (const [tMs, uj] of [[100, 0], [200, 1000], [300, 3000]] as const) {
+    row[0] = uj;
+    row[layout.settled] = tMs;
+    ring.publish(tMs, row);
+  }
+  const tl = new Timeline(ring, [channel], 50, 100);
+  const e = tl.energyBetween(95, 300);
+  assert.equal(e.energyUj[0], 3000 + 1000 * (5 / 100));
+  assert.equal(e.extrapolatedMs, 5);
+  assert.equal(e.resolution, 'extrapolated'); // 5 of 205 ms: more than 1 %
+  const within = tl.energyBetween(100, 300);
+  assert.deepEqual([within.energyUj[0], within.extrapolatedMs, within.resolution, within.final], [3000, 0, 'sampled', true]);
+  // A GPU read later than the origin: its head is labelled the same way.
+  const late = new Timeline(ring, [channel], 50, 100, 150);
+  assert.deepEqual([late.energyBetween(100, 300).extrapolatedMs, late.energyBetween(100, 300).resolution], [50, 'extrapolated']);
+  assert.equal(late.energyBetween(160, 300).resolution, 'sampled');
+  assert.deepEqual([late.energyBetween(100, 101).resolution, late.energyBetween(200, 201).resolution], ['extrapolated', 'apportioned']);
 });
 
 test('an anchor keeps a mark exact after the ring has overwritten its samples', async (t) => {

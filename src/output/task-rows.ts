@@ -1,6 +1,6 @@
 // Task rows as CSV lines, fast: the cells shared by every task are formatted once per file.
 import { buildRecord, componentEnergy, energyFields, type RecordContext } from '../emissions/compute.js';
-import type { Timeline } from '../sampler/timeline.js';
+import { resolutions, type Timeline } from '../sampler/timeline.js';
 import type { TaskBook } from '../tasks.js';
 import { csvCell } from './csv.js';
 import { taskColumns } from './record.js';
@@ -37,23 +37,21 @@ export class TaskLines {
 export function taskLines(book: TaskBook, tl: Timeline, context: RecordContext, from: number, to: number): string[] {
   const channels = tl.channels;
   const k = channels.length;
-  const times = new Float64Array((to - from) * 2);
+  const n = to - from;
+  const times = new Float64Array(n * 2);
   for (let i = from; i < to; i++) { times[2 * (i - from)] = book.startOf(i); times[2 * (i - from) + 1] = book.endOf(i); }
-  const values = new Float64Array(times.length * k);
-  tl.valuesAtMany(times, values);
+  const batch = tl.measure(times, n);
   const base = { ...buildRecord(0, componentEnergy(channels, new Float64Array(k)), context), task_name: '', final: '', resolution: '', task_count: 0 };
   const lines = new TaskLines(taskColumns, base, context.pue, context.intensity.gCo2ePerKwh, context.wue);
   const component = channels.map((c) => (c.component === 'cpu' ? 0 : c.component === 'gpu' ? 1 : 2));
-  const newest = tl.settledMs(); // a GPU figure after its last counter reading is not final yet
   const out: string[] = [];
   const sums = [0, 0, 0];
-  for (let j = 0; j < to - from; j++) {
+  const e = batch.energyUj;
+  for (let j = 0; j < n; j++) {
     sums.fill(0);
-    for (let c = 0; c < k; c++) sums[component[c]!]! += Math.max(0, values[(2 * j + 1) * k + c]! - values[2 * j * k + c]!);
-    const start = times[2 * j]!;
-    const end = times[2 * j + 1]!;
-    out.push(lines.line(book.nameOf(from + j), (end - start) / 1000, sums[0]!, sums[1]!, sums[2]!, end <= newest,
-      end - start < tl.periodMs ? 'apportioned' : 'sampled', 1));
+    for (let c = 0; c < k; c++) sums[component[c]!]! += e[j * k + c]!;
+    out.push(lines.line(book.nameOf(from + j), (times[2 * j + 1]! - times[2 * j]!) / 1000, sums[0]!, sums[1]!, sums[2]!,
+      batch.final[j] === 1, resolutions[batch.resolution[j]!]!, 1));
   }
   return out;
 }

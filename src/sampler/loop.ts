@@ -1,19 +1,22 @@
 // The sampling loop: reads every source at each tick and publishes cumulative energy to the ring.
 import { performance } from 'node:perf_hooks';
+import type { MarkReading } from '../sources/mark.js';
 import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.js';
 import { createIntegrator, type ChannelHealth, type ChannelSpec, type EnergyIntegrator } from '../wasm/integrator.js';
-import type { SamplerEvent, SamplerFaults, StartTask } from './protocol.js';
+import { ChannelGaps } from './gaps.js';
+import { rowLayout, type HybridLayout, type RowLayout } from './layout.js';
+import type { SamplerEvent, SamplerInternals } from './protocol.js';
 import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter } from './ring.js';
-import { hybridColumns, Timeline, utilizationColumns } from './timeline.js';
+import { RingWindow } from './window.js';
 
 /**
  * A hybrid channel's counter bookkeeping: its counter is integrator channel `counter`; its ring
- * columns `aux …` hold C (counter energy at the last reading), Pa (integrated power then) and tA.
+ * columns (`cols`) hold C (counter energy at the last reading), Pa (integrated power then) and tA.
  */
 interface Hybrid {
   readonly ch: number;
   readonly counter: number;
-  readonly aux: number;
+  readonly cols: HybridLayout;
   read: boolean;
   retired: boolean;
   hasBase: boolean;
@@ -49,30 +52,34 @@ export class SamplerLoop {
   readonly #hybrids: Hybrid[];
   readonly #row: Float64Array;
   readonly #sink: ReadingSink;
-  readonly #timeline: Timeline;
+  readonly #window: RingWindow;
   readonly #integrated: readonly ChannelInfo[];
   /** Per channel reporting utilisation: its ring column, its last reading (%) and the cumulative %·ms. */
   readonly #util: { readonly col: number; percent: number; total: number }[];
   readonly #utilOf: Map<number, { readonly col: number; percent: number; total: number }>;
+  readonly #gaps: ChannelGaps;
   #lastTickMs = Number.NaN;
+  readonly layout: RowLayout;
 
-  constructor(readonly config: { capacity: number; anchors: number; faults?: SamplerFaults | undefined },
+  constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
     readonly periodMs: number, readonly warn: (cause: string, message: string) => void) {
     const k = channels.length;
+    this.layout = rowLayout(channels);
     // Integrator channels: one per channel, then one energy counter per hybrid channel.
-    this.#hybrids = hybridColumns(channels).map(({ ch, aux }, j) => ({ ch, aux, counter: k + j, read: false, retired: false, hasBase: false,
-      base: 0, c: 0, pa: 0, tA: Number.NaN, rejected: 0 }));
+    this.#hybrids = this.layout.hybrids.map((cols, j) => ({ ch: cols.ch, cols, counter: k + j, read: false, retired: false,
+      hasBase: false, base: 0, c: 0, pa: 0, tA: Number.NaN, rejected: 0 }));
     const counterSpecs: ChannelSpec[] = this.#hybrids.map((h) => ({ kind: 'counter', scaleUj: channels[h.ch]!.counter!.scaleUj,
       maxRange: 0n, maxPowerW: channels[h.ch]!.counter!.maxPowerW }));
     this.#integrated = [...channels, ...this.#hybrids.map((h) => channels[h.ch]!)];
     this.#integrator = createIntegrator([...channels, ...counterSpecs]);
     this.#seen = this.#integrated.map(() => ({ rejected: 0, lastError: null, longGaps: 0 }));
-    const utilCols = utilizationColumns(channels);
-    this.#util = utilCols.map((col) => ({ col, percent: Number.NaN, total: 0 }));
-    this.#utilOf = new Map(channels.flatMap((c, i) => (c.utilization ? [i] : [])).map((ch, j) => [ch, this.#util[j]!]));
-    this.#ring = new RingWriter({ capacity: config.capacity, channels: k + 3 * this.#hybrids.length + utilCols.length, anchors: config.anchors });
-    this.#row = new Float64Array(this.#ring.shape.channels);
+    this.#util = this.layout.utilization.map(({ col }) => ({ col, percent: Number.NaN, total: 0 }));
+    this.#utilOf = new Map(this.layout.utilization.map(({ ch }, j) => [ch, this.#util[j]!]));
+    this.#ring = new RingWriter({ capacity: config.capacity, channels: this.layout.columns, anchors: config.anchors });
+    this.#row = new Float64Array(this.layout.columns);
+    // A channel silent for 10 periods (at least 2 s) is stale: a period or two is a skipped reading.
+    this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs), this.#ring, warn);
     const it = this.#integrator;
     const byChannel = new Map(this.#hybrids.map((h) => [h.ch, h]));
     this.#sink = {
@@ -83,19 +90,45 @@ export class SamplerLoop {
         it.setCounter(h.counter, v);
         h.read = true;
       },
-      retireHybrid: (i) => { byChannel.get(i)!.retired = true; },
+      retireHybrid: (i) => {
+        byChannel.get(i)!.retired = true;
+        this.#gaps.retire(i);
+      },
       setUtilization: (i, percent) => { this.#utilOf.get(i)!.percent = percent; },
     };
-    this.#timeline = new Timeline(this.#ring, channels, periodMs);
+    this.#window = new RingWindow(this.#ring, this.layout);
   }
 
   get writer(): RingWriter {
     return this.#ring;
   }
 
+  /**
+   * From when every channel that has read at all has readings: the start mark for what was read
+   * there, a later tick for a source that could not be (a GPU: its head is extrapolated).
+   */
+  measuredFromMs(): number {
+    return this.#gaps.measuredFromMs();
+  }
+
+  /**
+   * The first sample, at the start mark: the readings the calling thread took there (RAPL counters,
+   * CPU times), so that energy counts from the mark. A channel without one (a GPU) holds its first
+   * reading back to the mark, an extrapolation measuredFromMs() reports.
+   */
+  prime(mark: MarkReading): void {
+    let offset = 0;
+    for (const s of this.sources) {
+      s.prime?.(this.#sink, offset, mark);
+      offset += s.channels.length;
+    }
+    this.#integrate(mark.tMs);
+    for (let c = 0; c < this.channels.length; c++) if (!this.#integrator.hasReading(c)) this.#integrator.setOrigin(c, mark.tMs);
+  }
+
   /** One sample of every source; `exact` also reads the slow counters (the first tick always does). */
   tick(exact = false): void {
-    const crashAt = this.config.faults?.crashAfterTicks;
+    const crashAt = this.config.internals?.crashAfterTicks;
     if (crashAt !== undefined && this.#ticks >= crashAt) throw new Error(`injected sampler fault after ${crashAt} ticks`);
     exact ||= this.#ticks === 0;
     this.#ticks++;
@@ -105,6 +138,11 @@ export class SamplerLoop {
       s.read(this.#sink, offset, tMs, exact);
       offset += s.channels.length;
     }
+    this.#integrate(tMs);
+  }
+
+  /** Integrates the readings set for time `tMs`, publishes the sample and settles anchors. */
+  #integrate(tMs: number): void {
     this.#integrator.step(tMs);
     this.#reportHealth();
     const totals = this.#integrator.totalsUj;
@@ -117,9 +155,13 @@ export class SamplerLoop {
       row[u.col] = u.total;
     }
     this.#lastTickMs = tMs;
+    let settled = this.#gaps.update(this.#ring.published(), tMs, totals, this.#integrator, (c) => c);
+    // A GPU's values after its last counter reading are provisional.
+    for (const h of this.#hybrids) if (!h.retired) settled = Number.isNaN(h.tA) ? -Infinity : Math.min(settled, h.tA);
+    row[this.layout.settled] = settled;
+    row[this.layout.unmeasured] = this.#gaps.unmeasuredMs;
     this.#ring.publish(tMs, row);
-    const settled = this.#hybrids.length === 0 ? tMs : this.#timeline.settledMs();
-    this.#ring.settleAnchors(settled, (t, out) => { this.#timeline.valuesAt(t, out); });
+    this.#ring.settleAnchors(settled, (t, out) => { this.#window.valueAt(t, out); });
   }
 
   /**
@@ -151,9 +193,9 @@ export class SamplerLoop {
       h.pa = p;
       h.tA = tMs;
     }
-    row[h.aux] = h.c;
-    row[h.aux + 1] = h.pa;
-    row[h.aux + 2] = h.tA;
+    row[h.cols.c] = h.c;
+    row[h.cols.pa] = h.pa;
+    row[h.cols.ta] = h.tA;
   }
 
   /** Warns once per channel and cause about refused readings and gaps that could hide a wrap. */
@@ -193,7 +235,7 @@ export class SamplerLoop {
     }
   }
 
-  async run(port: StartTask['port']): Promise<void> {
+  async run(port: { postMessage(m: SamplerEvent): void; close(): void }): Promise<void> {
     const control = this.#ring.control;
     let next = performance.now() + this.periodMs;
     try {

@@ -1,35 +1,58 @@
-// Messages between the main thread and the sampler thread.
-import type { MessagePort } from 'node:worker_threads';
+// What the main thread and the sampler thread tell each other: boot data, the start result, events.
 import type { ClockPair } from '../clock.js';
 import type { HardwarePlan } from '../sources/detect.js';
+import type { MarkReading } from '../sources/mark.js';
 import type { ChannelInfo } from '../sources/source.js';
 import type { EngineOptions } from './options.js';
 import type { RingShape } from './ring.js';
 
-/** Faults the tests inject into a real sampler thread. */
-export interface SamplerFaults {
+/** What tests inject into a real sampler thread. */
+export interface SamplerInternals {
   /** Throw inside the sampling loop after this many ticks. */
   readonly crashAfterTicks?: number;
+  /**
+   * A module (file URL) whose default export `(tMs) => void` runs in the sampler thread before
+   * each reading: fake hardware that follows the sampler's own clock (a scripted power schedule).
+   */
+  readonly tickHook?: string;
 }
 
-/** The one task the sampler thread runs: discover, take a first sample, install the loop. */
-export interface StartTask {
+/**
+ * Everything the sampler thread needs, given to it as workerData when the first start() creates it:
+ * it starts sampling as soon as its module loads, with no message from the main thread's event loop.
+ */
+export interface BootData {
   readonly options: EngineOptions;
   readonly clock: ClockPair;
-  /** Where warnings and errors go; unreferenced on the main side. */
-  readonly port: MessagePort;
+  /** The readings taken on the calling thread at the start mark: the first sample. */
+  readonly mark: MarkReading;
+  /** Boot words (kBoot*, ring.ts), made by the main thread before the ring exists. */
+  readonly header: SharedArrayBuffer;
+  /** BroadcastChannel names: `<channel>:result` carries the StartResult, `<channel>:events` the events. */
+  readonly channel: string;
   readonly anchors: number;
-  readonly faults?: SamplerFaults;
+  readonly internals?: SamplerInternals;
 }
 
-/** What the start task returns once the first sample is published. */
+/** What the sampler thread posts once its first samples are published. */
 export interface StartResult {
+  readonly ok: true;
   readonly buffer: SharedArrayBuffer;
   readonly shape: RingShape;
   readonly channels: readonly ChannelInfo[];
   readonly plan: HardwarePlan;
   /** The sampling period in use (shortened when a counter could otherwise wrap twice). */
   readonly periodMs: number;
+  /** Time of the first sample: the start mark's reading, where every cumulative value is 0. */
+  readonly originMs: number;
+  /** From when every channel has readings (later than the origin when a source could not be read at the mark). */
+  readonly measuredFromMs: number;
+}
+
+/** What the sampler thread posts when it could not start. */
+export interface StartFailure {
+  readonly ok: false;
+  readonly message: string;
 }
 
 /** Sampler → main events. */

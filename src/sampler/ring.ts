@@ -18,6 +18,16 @@ export const kStateRunning = 1;
 export const kStateStopped = 2;
 export const kStateCrashed = 3;
 
+// Boot words, in a small buffer the main thread makes before the sampler thread (and its ring) exist.
+/** Sampler → main: kBootStarting, then kBootStarted (the StartResult is posted) or kBootFailed. */
+export const kBootState = 0;
+/** Claimed by the first thread that boots: a replacement thread piscina may start does not sample twice. */
+export const kBootOwner = 1;
+export const kBootInts = 16;
+export const kBootStarting = 0;
+export const kBootStarted = 1;
+export const kBootFailed = 2;
+
 /** Anchor states: a mark the sampler settles itself, so that it survives the ring's overwrite. */
 export const kAnchorFree = 0;
 export const kAnchorRequested = 1;
@@ -162,6 +172,19 @@ export class RingWriter extends RingReader {
     this.#count = index + 1;
     Atomics.store(this.control, kPublished, this.#count);
     Atomics.notify(this.control, kPublished);
+  }
+
+  /**
+   * Rewrites column `col` of sample `index` (a gap's values, once the channel has read again).
+   * The slot's sequence number is cleared meanwhile, so a reader copying it reads it again.
+   */
+  rewrite(index: number, col: number, value: number): void {
+    const slot = index % this.shape.capacity;
+    const expect = index % seqMod;
+    if (Atomics.load(this.seq, slot) !== expect) return; // overwritten already
+    Atomics.store(this.seq, slot, -1);
+    this.data[slot * this.stride + 1 + col] = value;
+    Atomics.store(this.seq, slot, expect);
   }
 
   setState(state: number): void {

@@ -1,15 +1,16 @@
-// Main-thread handle of the sampler thread: start, marks, interval energy, sample-now, stop.
+// Main-thread handle of the sampler thread: a synchronous start at the mark, interval energy, sample-now, stop.
 import { setMaxListeners } from 'node:events';
-import { MessageChannel } from 'node:worker_threads';
+import { BroadcastChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import type { Piscina } from 'piscina';
 import { clockPair } from '../clock.js';
 import { SamplerError } from '../errors.js';
 import type { HardwarePlan } from '../sources/detect.js';
+import { readMark } from '../sources/mark.js';
 import type { ChannelInfo } from '../sources/source.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
-import type { SamplerEvent, SamplerFaults, StartResult, StartTask } from './protocol.js';
-import { kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
+import { loadPiscina, type Pool } from './pool.js';
+import type { BootData, SamplerEvent, SamplerInternals, StartFailure, StartResult } from './protocol.js';
+import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
 
 /** What the sampler found and uses, available once it has started. */
@@ -34,26 +35,34 @@ export class SamplerErrorEvent extends Event {
 }
 
 const anchorCount = 64;
+let samplerCount = 0;
 
 /**
- * One sampler thread, in a private one-thread piscina pool, writing a shared timeline. Marks are
- * plain `now()` readings; energies are read from the timeline without crossing threads.
+ * One sampler thread, in a private one-thread piscina pool, writing a shared timeline. The first
+ * start() reads the cheap counters on the calling thread (the start mark) and creates the thread,
+ * which boots and samples without the main thread's event loop turning. Marks are plain `now()`
+ * readings; energies are read from the timeline without crossing threads.
  */
 export class Sampler extends EventTarget {
   readonly options: EngineOptions;
-  readonly #faults: SamplerFaults | undefined;
-  #pool: Piscina | null = null;
+  readonly #internals: SamplerInternals | undefined;
+  #pool: Pool | null = null;
+  #header: Int32Array | null = null;
+  #results: BroadcastChannel | null = null;
+  #events: BroadcastChannel | null = null;
   #starting: Promise<SamplerInfo> | null = null;
+  #originMs = Number.NaN;
   #info: SamplerInfo | null = null;
+  #failure: SamplerError | null = null;
   #timeline: Timeline | null = null;
   #stopped = false;
 
   /** @throws ConfigError for an option that cannot be used. */
-  constructor(options: Partial<EngineOptions> = {}, internals: { faults?: SamplerFaults } = {}) {
+  constructor(options: Partial<EngineOptions> = {}, internals: SamplerInternals = {}) {
     super();
     setMaxListeners(0, this); // every tracker sharing this sampler listens for its warnings
     this.options = resolveEngineOptions(options);
-    this.#faults = internals.faults;
+    this.#internals = internals;
   }
 
   /** A mark: the current time in the timeline's base (ms). No I/O, no message. */
@@ -62,6 +71,7 @@ export class Sampler extends EventTarget {
   }
 
   get info(): SamplerInfo | null {
+    this.#receive();
     return this.#info;
   }
 
@@ -70,21 +80,58 @@ export class Sampler extends EventTarget {
     return this.#stopped;
   }
 
-  /** The timeline, once the first sample exists. */
+  /** True once start() has been called (the thread exists, or failed to boot). */
+  get started(): boolean {
+    return this.#starting !== null;
+  }
+
+  /** Time of the start mark's reading, the first sample (NaN before start()). */
+  get originMs(): number {
+    return this.#originMs;
+  }
+
+  /** The timeline, as soon as the sampler thread has posted it (no event-loop turn needed to see it). */
   get timeline(): Timeline | null {
+    this.#receive();
     return this.#timeline;
   }
 
-  /** Starts the sampler thread (once); resolves when the first sample is published. */
+  /**
+   * Starts the sampler thread (once) inside this call: reads the start mark's counters here, creates
+   * the thread, and returns; resolves when the thread has published its first samples.
+   */
   start(): Promise<SamplerInfo> {
     if (this.#stopped) return Promise.reject(new SamplerError('this sampler was stopped; create a new one'));
-    this.#starting ??= this.#spawn();
+    if (this.#starting === null) {
+      try {
+        this.#spawn();
+        this.#starting = this.#whenStarted();
+      } catch (e) {
+        this.#starting = Promise.reject(new SamplerError(`the sampler thread failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      }
+    }
     return this.#starting;
   }
 
-  async #spawn(): Promise<SamplerInfo> {
-    // Loaded here, not at import: importing this package should cost next to nothing.
-    const { Piscina } = await import('piscina');
+  #spawn(): void {
+    const mark = readMark(this.options);
+    this.#originMs = mark.tMs;
+    const header = new Int32Array(new SharedArrayBuffer(kBootInts * 4));
+    const channel = `codecarbon-sampler-${process.pid}-${++samplerCount}-${Math.random().toString(36).slice(2)}`;
+    this.#header = header;
+    // The result arrives through the listener once the event loop turns, or is taken off the channel
+    // by #receive() when a caller needs it before (a started channel delivers only to listeners).
+    const results = new BroadcastChannel(`${channel}:result`);
+    results.onmessage = (m) => this.#accept((m as { data: StartResult | StartFailure }).data);
+    results.unref();
+    this.#results = results;
+    const events = new BroadcastChannel(`${channel}:events`);
+    events.onmessage = (m) => this.#onEvent((m as { data: SamplerEvent }).data);
+    events.unref();
+    this.#events = events;
+    const boot: BootData = { options: this.options, clock: clockPair(), mark, header: header.buffer as SharedArrayBuffer,
+      channel, anchors: anchorCount, ...(this.#internals === undefined ? {} : { internals: this.#internals }) };
+    const Piscina = loadPiscina();
     const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: 1,
@@ -92,23 +139,80 @@ export class Sampler extends EventTarget {
       idleTimeout: Infinity,
       // With 'sync', an idle worker blocks in Atomics.wait and the sampling loop stalls.
       atomics: 'disabled',
+      workerData: { codecarbon: boot },
     });
     this.#pool = pool;
     pool.on('error', (e: unknown) => this.#fail(e instanceof Error ? e.message : String(e), e));
-    const { port1, port2 } = new MessageChannel();
-    port1.on('message', (m: SamplerEvent) => this.#onEvent(m));
-    port1.unref();
-    const task: StartTask = { options: this.options, clock: clockPair(), port: port2, anchors: anchorCount, faults: this.#faults };
-    let result: StartResult;
+  }
+
+  /** Resolves once the thread has posted its start result (waiting on the boot word, not on a message). */
+  async #whenStarted(): Promise<SamplerInfo> {
+    const header = this.#header!;
+    // A pending Atomics.waitAsync does not keep the process alive; this timer does.
+    const keepAlive = setInterval(() => {}, 1000);
     try {
-      result = await pool.run(task, { transferList: [port2] }) as StartResult;
-    } catch (e) {
-      await pool.destroy();
-      throw new SamplerError(`the sampler thread failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      while (Atomics.load(header, kBootState) === kBootStarting) {
+        const r = Atomics.waitAsync(header, kBootState, kBootStarting, 1000);
+        if (r.async) await r.value;
+      }
+    } finally {
+      clearInterval(keepAlive);
     }
-    this.#timeline = new Timeline(new RingReader(result.buffer, result.shape), result.channels, result.periodMs);
-    this.#info = { channels: result.channels, plan: result.plan, periodMs: result.periodMs };
-    return this.#info;
+    return this.#settleStart();
+  }
+
+  /** The start result once received, or the failure as a SamplerError. */
+  async #settleStart(): Promise<SamplerInfo> {
+    this.#receive();
+    if (this.#info !== null) return this.#info;
+    const failure = this.#failure ?? new SamplerError('the sampler thread ended before it started sampling');
+    await this.#pool?.destroy();
+    this.#pool = null;
+    throw failure;
+  }
+
+  /** Takes the start result off its channel if it has been posted: synchronous. */
+  #receive(): void {
+    if (this.#info !== null || this.#results === null) return;
+    const m = receiveMessageOnPort(this.#results as unknown as Parameters<typeof receiveMessageOnPort>[0]) as { message: StartResult | StartFailure } | undefined;
+    if (m !== undefined) this.#accept(m.message);
+  }
+
+  #accept(r: StartResult | StartFailure): void {
+    this.#results?.close();
+    this.#results = null;
+    if (!r.ok) {
+      this.#failure = new SamplerError(`the sampler thread failed to start: ${r.message}`);
+      return;
+    }
+    this.#timeline = new Timeline(new RingReader(r.buffer, r.shape), r.channels, r.periodMs, r.originMs, r.measuredFromMs);
+    this.#info = { channels: r.channels, plan: r.plan, periodMs: r.periodMs };
+  }
+
+  /**
+   * Waits, blocking this thread, until the sampler thread has started and published a sample at or
+   * after `tMs`, for at most `timeoutMs`; for the process's exit, which cannot wait asynchronously.
+   * Returns false when that did not happen in time (what is published is then all there is).
+   */
+  settleSync(tMs: number, timeoutMs: number): boolean {
+    const header = this.#header;
+    if (header === null) return false;
+    const deadline = performance.now() + timeoutMs;
+    while (Atomics.load(header, kBootState) === kBootStarting) {
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(header, kBootState, kBootStarting, left) === 'timed-out') return false;
+    }
+    const ring = this.timeline?.ring;
+    if (ring === undefined) return false;
+    ring.wake(false, false);
+    for (;;) {
+      const published = ring.published();
+      if (published > 0 && ring.timeOf(published - 1) >= tMs) return true;
+      const state = ring.state();
+      if (state === kStateStopped || state === kStateCrashed) return false;
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(ring.control, kPublished, published, left) === 'timed-out') return ring.timeOf(ring.published() - 1) >= tMs;
+    }
   }
 
   #onEvent(m: SamplerEvent): void {
@@ -145,11 +249,12 @@ export class Sampler extends EventTarget {
     try {
       await this.#starting;
     } catch {
-      return; // it never started; #spawn already destroyed the pool
+      return; // it never started; the pool is already destroyed
     }
     const ring = this.#timeline!.ring;
     ring.wake(true);
     await waitFor(ring, () => false);
+    this.#events?.close();
     await this.#pool?.destroy();
     this.#pool = null;
   }

@@ -1,32 +1,74 @@
-// Reading energy off the shared timeline: values at a mark, interval energy, anchors, batches.
+// Energy of intervals on the shared timeline: the one interval-energy API (runs, tasks, folds,
+// benchmarks), anchors for long-lived marks, and utilisation between two marks.
 import type { ChannelInfo } from '../sources/source.js';
-import { interpolate, type HybridColumns } from '../wasm/integrator.js';
+import { rowLayout, type RowLayout } from './layout.js';
 import type { RingReader } from './ring.js';
+import { RingWindow } from './window.js';
 
 /**
- * How an interval's energy was obtained: `sampled` when it spans at least one sampling period,
- * `apportioned` when shorter, an estimate that shares the surrounding samples' energy by time.
+ * How an interval's energy was obtained:
+ * - `sampled`: it spans at least one sampling period of measured readings;
+ * - `apportioned`: it is shorter than a period, so it shares the surrounding samples' energy by
+ *   time (an estimate);
+ * - `extrapolated`: a material part of it (more than 1 %) lies before a channel's first reading
+ *   (a GPU before its library was loaded) or before the oldest kept sample, and that part's energy
+ *   continues the first readings (an estimate);
+ * - `gap`: during a material part of it a channel was stale or gone (a source that stopped
+ *   reading): that channel's energy then is not measured, so the figure is a lower bound.
  */
-export type Resolution = 'sampled' | 'apportioned';
+export type Resolution = 'sampled' | 'apportioned' | 'extrapolated' | 'gap';
+
+/** Resolutions by code, as IntervalBatch.resolution stores them. */
+export const resolutions: readonly Resolution[] = ['sampled', 'apportioned', 'extrapolated', 'gap'];
+
+/** Share of an interval (extrapolated or unmeasured) from which it is labelled so. */
+const kMaterialShare = 0.01;
 
 /** Energy of one interval, per channel. */
 export interface IntervalEnergy {
   /** µJ per channel, in the order of `Timeline.channels`. */
   readonly energyUj: Float64Array;
-  /** True once a sample at or after the interval's end exists: the figures will not change. */
+  /** True once every channel's values at the interval's end are settled: the figures will not change. */
   readonly final: boolean;
   readonly resolution: Resolution;
-  /**
-   * Part of the interval before the sampler's first sample, in ms: its energy is extrapolated from
-   * the first sampled interval's mean power (an estimate).
-   */
-  readonly uncoveredMs: number;
+  /** Part of the interval, in ms, before a channel's first reading: its energy is extrapolated. */
+  readonly extrapolatedMs: number;
+  /** Part of the interval, in ms, during which a channel was stale or gone: its energy then is missing. */
+  readonly unmeasuredMs: number;
 }
 
-/** Where a mark fell on the timeline. */
-interface Coverage {
-  final: boolean;
-  uncoveredMs: number;
+/** The energies of many intervals, filled by Timeline.measure(): k values per interval. */
+export class IntervalBatch {
+  count = 0;
+  energyUj = new Float64Array(0);
+  final = new Uint8Array(0);
+  /** Index into `resolutions`. */
+  resolution = new Uint8Array(0);
+  extrapolatedMs = new Float64Array(0);
+  unmeasuredMs = new Float64Array(0);
+
+  constructor(readonly k: number) {}
+
+  /** Room for `n` intervals (contents undefined). */
+  reserve(n: number): void {
+    if (this.final.length < n) {
+      const size = Math.max(n, 2 * this.final.length);
+      this.energyUj = new Float64Array(size * this.k);
+      this.final = new Uint8Array(size);
+      this.resolution = new Uint8Array(size);
+      this.extrapolatedMs = new Float64Array(size);
+      this.unmeasuredMs = new Float64Array(size);
+    }
+    this.count = n;
+  }
+
+  /** Interval `i` as an object (for a few; batches read the columns). */
+  at(i: number): IntervalEnergy {
+    return {
+      energyUj: this.energyUj.slice(i * this.k, (i + 1) * this.k), final: this.final[i] === 1,
+      resolution: resolutions[this.resolution[i]!]!, extrapolatedMs: this.extrapolatedMs[i]!, unmeasuredMs: this.unmeasuredMs[i]!,
+    };
+  }
 }
 
 /** A mark the sampler thread settles itself, exact however long ago it was made. */
@@ -35,169 +77,81 @@ export interface Anchor {
   readonly tMs: number;
 }
 
-/** Where the ring keeps each hybrid channel's counter columns: after the channels, three each. */
-export function hybridColumns(channels: readonly ChannelInfo[]): HybridColumns[] {
-  const out: HybridColumns[] = [];
-  channels.forEach((c, ch) => { if (c.counter !== undefined) out.push({ ch, aux: channels.length + 3 * out.length }); });
-  return out;
-}
-
-/** Where the ring keeps the cumulative utilisation (%·ms) of each channel that reports one: after the hybrid columns. */
-export function utilizationColumns(channels: readonly ChannelInfo[]): number[] {
-  const first = channels.length + 3 * hybridColumns(channels).length;
-  return channels.flatMap((c) => (c.utilization ? [c] : [])).map((_, j) => first + j);
-}
-
 export class Timeline {
+  readonly layout: RowLayout;
+  readonly window: RingWindow;
   readonly #k: number;
-  /** f64 per sample in the ring: the time, the channels, the hybrid channels' counter columns. */
-  readonly #stride: number;
-  readonly #hybrids: readonly HybridColumns[];
-  readonly #utilization: readonly number[];
-  readonly #pair: Float64Array;
-  #batch = new Float64Array(0);
-  readonly #one = new Float64Array(1);
   readonly #freeAnchors: number[];
+  #values = new Float64Array(0);
+  readonly #one = new Float64Array(2);
+  readonly #batch: IntervalBatch;
 
-  constructor(readonly ring: RingReader, readonly channels: readonly ChannelInfo[], readonly periodMs: number) {
+  /**
+   * `originMs`: the time of the first sample (the start mark's reading, where every channel's
+   * cumulative energy is 0); `measuredFromMs`: from when every channel has read (later than the
+   * origin for a source that could not be read at the mark, e.g. a GPU).
+   */
+  constructor(readonly ring: RingReader, readonly channels: readonly ChannelInfo[], readonly periodMs: number,
+    readonly originMs: number, readonly measuredFromMs: number = originMs) {
+    this.layout = rowLayout(channels);
+    this.window = new RingWindow(ring, this.layout);
     this.#k = channels.length;
-    this.#stride = ring.shape.channels + 1;
-    this.#hybrids = hybridColumns(channels);
-    this.#utilization = utilizationColumns(channels);
-    this.#pair = new Float64Array(2 * this.#stride);
+    this.#batch = new IntervalBatch(this.#k);
     this.#freeAnchors = Array.from({ length: ring.shape.anchors }, (_, i) => ring.shape.anchors - 1 - i);
   }
 
   /** Time of the newest published sample. */
   newestMs(): number {
-    return this.ring.timeOf(this.ring.published() - 1);
+    return this.window.newestMs();
   }
 
-  /**
-   * Up to when every channel's values are final: the newest sample, or for a hybrid channel (a
-   * GPU) its last energy counter reading, after which its values are provisional.
-   */
+  /** Up to when values are final (the newest sample, or a GPU's last counter reading). */
   settledMs(): number {
-    if (this.#hybrids.length === 0) return this.newestMs();
-    for (;;) {
-      const p = this.ring.published() - 1;
-      if (p < 0) return Number.NaN;
-      if (!this.ring.read(p, this.#pair)) continue;
-      let t = this.#pair[0]!;
-      for (const h of this.#hybrids) {
-        const tA = this.#pair[h.aux + 3]!;
-        t = Number.isNaN(tA) ? -Infinity : Math.min(t, tA);
-      }
-      return t;
-    }
+    return this.window.settledMs();
   }
 
   /**
-   * Cumulative µJ per channel at `tMs` into `out`. A mark after the newest sample takes the newest
-   * values and is not final; one before the oldest kept sample takes the oldest's and is uncovered.
+   * The energy of `count` intervals given as [start, end] pairs in `times` (ms, start <= end), per
+   * channel, with whether each is final, its resolution and its extrapolated part. `start` gives the
+   * first interval's start values from an anchor when it has settled. Every interval read anywhere
+   * goes through here, so adjacent intervals add up to their union exactly.
    */
-  valuesAt(tMs: number, out: Float64Array): Coverage {
-    if (this.#hybrids.length > 0) return this.#hybridValuesAt(tMs, out);
-    const ring = this.ring;
-    const pair = this.#pair;
-    const stride = this.#stride;
-    for (;;) {
-      const newest = ring.published() - 1;
-      const oldest = ring.oldest();
-      const a = ring.floorIndex(tMs, oldest, newest);
-      if (a < oldest) {
-        if (!ring.read(oldest, pair)) continue; // overwritten under us: look again
-        out.set(pair.subarray(1, this.#k + 1));
-        return { final: true, uncoveredMs: pair[0]! - tMs };
-      }
-      if (!ring.read(a, pair)) continue;
-      if (a === newest) {
-        out.set(pair.subarray(1, this.#k + 1));
-        return { final: tMs === pair[0], uncoveredMs: 0 };
-      }
-      if (!ring.read(a + 1, pair, stride)) continue;
-      const ta = pair[0]!;
-      const tb = pair[stride]!;
-      // The same arithmetic as assembly/interpolate.ts, so single and batch reads agree exactly.
-      const frac = tb > ta ? (tMs - ta) / (tb - ta) : 0;
-      for (let c = 0; c < this.#k; c++) {
-        const va = pair[1 + c]!;
-        out[c] = frac > 0 ? va + (pair[stride + 1 + c]! - va) * frac : va;
-      }
-      return { final: true, uncoveredMs: 0 };
+  measure(times: Float64Array, count: number, out: IntervalBatch = new IntervalBatch(this.#k), start?: Anchor): IntervalBatch {
+    const k = this.#k;
+    out.reserve(count);
+    if (this.#values.length < 2 * count * k) this.#values = new Float64Array(2 * count * k * 2);
+    const v = this.#values;
+    this.window.valuesAt(times, v, 2 * count);
+    if (start !== undefined && count > 0 && times[0] === start.tMs) this.#anchorValues(start, v);
+    // Every channel's cumulative energy is 0 at the origin by construction, whatever the ring still holds.
+    for (let m = 0; m < 2 * count; m++) if (times[m] === this.originMs) v.fill(0, m * k, (m + 1) * k);
+    const settled = this.window.settledMs();
+    const oldest = this.ring.oldest() > 0 ? this.window.oldestMs() : -Infinity;
+    const unmeasuredBefore = Math.max(this.measuredFromMs, oldest);
+    // Unmeasured time is rare (a source that stopped reading): read its column only when there is some.
+    const gaps = this.window.unmeasuredAt(this.window.newestMs()) > 0;
+    for (let i = 0; i < count; i++) {
+      const t0 = times[2 * i]!;
+      const t1 = times[2 * i + 1]!;
+      const e = out.energyUj;
+      for (let c = 0; c < k; c++) e[i * k + c] = Math.max(0, v[(2 * i + 1) * k + c]! - v[2 * i * k + c]!);
+      const durationMs = t1 - t0;
+      const extrapolatedMs = Math.min(Math.max(0, Math.min(t1, unmeasuredBefore) - t0), durationMs);
+      const unmeasuredMs = gaps ? Math.max(0, this.window.unmeasuredAt(t1) - this.window.unmeasuredAt(t0)) : 0;
+      out.final[i] = t1 <= settled ? 1 : 0;
+      out.extrapolatedMs[i] = extrapolatedMs;
+      out.unmeasuredMs[i] = unmeasuredMs;
+      const material = kMaterialShare * durationMs;
+      out.resolution[i] = unmeasuredMs > material ? 3 : extrapolatedMs > material ? 2 : durationMs < this.periodMs ? 1 : 0;
     }
+    return out;
   }
 
-  /**
-   * Mean utilisation in % of the channels that report one (GPUs) between two times, or null when
-   * none does or the interval has no samples.
-   */
-  utilizationBetween(t0Ms: number, t1Ms: number): number | null {
-    if (this.#utilization.length === 0 || !(t1Ms > t0Ms)) return null;
-    const row = new Float64Array(this.#stride);
-    const at = (tMs: number): Float64Array | null => {
-      for (;;) {
-        const newest = this.ring.published() - 1;
-        const oldest = this.ring.oldest();
-        if (newest < 0) return null;
-        const a = Math.min(newest, Math.max(oldest, this.ring.floorIndex(tMs, oldest, newest)));
-        if (!this.ring.read(a, this.#pair)) continue;
-        if (a === newest || this.#pair[0]! >= tMs) return Float64Array.from(this.#utilization, (c) => this.#pair[c + 1]!);
-        if (!this.ring.read(a + 1, row)) continue;
-        const f = (tMs - this.#pair[0]!) / (row[0]! - this.#pair[0]!);
-        return Float64Array.from(this.#utilization, (c) => this.#pair[c + 1]! + (row[c + 1]! - this.#pair[c + 1]!) * f);
-      }
-    };
-    // Only the sampled part of the interval has readings: the mean is over that part.
-    const from = Math.max(t0Ms, this.ring.timeOf(this.ring.oldest()));
-    const to = Math.min(t1Ms, this.newestMs());
-    if (!(to > from)) return null;
-    const u0 = at(from);
-    const u1 = at(to);
-    if (u0 === null || u1 === null) return null;
-    let sum = 0;
-    for (let j = 0; j < this.#utilization.length; j++) sum += Math.max(0, u1[j]! - u0[j]!);
-    return Math.min(100, sum / (to - from) / this.#utilization.length);
-  }
-
-  /** valuesAt with hybrid channels: through the batch path, which reconciles their counters. */
-  #hybridValuesAt(tMs: number, out: Float64Array): Coverage {
-    const ring = this.ring;
-    const first = ring.published() > 0 ? ring.timeOf(ring.oldest()) : Number.NaN;
-    const settled = this.settledMs();
-    this.#one[0] = tMs;
-    this.valuesAtMany(this.#one, out);
-    return { final: tMs <= settled, uncoveredMs: tMs < first ? first - tMs : 0 };
-  }
-
-  /** Energy per channel between two marks (t0 <= t1). */
+  /** Energy per channel between two marks (t0 <= t1): measure() for one interval. */
   energyBetween(t0Ms: number, t1Ms: number, start?: Anchor): IntervalEnergy {
-    const v0 = new Float64Array(this.#k);
-    const v1 = new Float64Array(this.#k);
-    const a = start !== undefined && start.tMs === t0Ms ? this.anchorValues(start, v0) : this.valuesAt(t0Ms, v0);
-    const b = this.valuesAt(t1Ms, v1);
-    const energyUj = v1.map((e, c) => Math.max(0, e - v0[c]!));
-    const uncoveredMs = Math.min(Math.max(0, a.uncoveredMs), t1Ms - t0Ms);
-    if (uncoveredMs > 0) this.#extrapolateHead(uncoveredMs, energyUj);
-    return {
-      energyUj,
-      final: a.final && b.final,
-      resolution: t1Ms - t0Ms < this.periodMs ? 'apportioned' : 'sampled',
-      uncoveredMs,
-    };
-  }
-
-  /**
-   * Time before the sampler's first sample has no reading: it gets the mean power of the first
-   * sampled interval (an estimate, reported as uncoveredMs), rather than no energy at all.
-   */
-  #extrapolateHead(uncoveredMs: number, energyUj: Float64Array): void {
-    if (this.ring.oldest() !== 0 || this.ring.published() < 2) return;
-    const first = new Float64Array(this.#stride);
-    const second = new Float64Array(this.#stride);
-    if (!this.ring.read(0, first) || !this.ring.read(1, second) || !(second[0]! > first[0]!)) return;
-    const share = uncoveredMs / (second[0]! - first[0]!);
-    for (let c = 0; c < this.#k; c++) energyUj[c]! += Math.max(0, second[1 + c]! - first[1 + c]!) * share;
+    this.#one[0] = t0Ms;
+    this.#one[1] = t1Ms;
+    return this.measure(this.#one, 1, this.#batch, start).at(0);
   }
 
   /** Asks the sampler to settle the values at `tMs` for later; null when all anchors are taken. */
@@ -208,55 +162,40 @@ export class Timeline {
     return { id, tMs };
   }
 
-  /** The anchor's values (settled by the sampler, else read from the ring now). */
-  anchorValues(anchor: Anchor, out: Float64Array): Coverage {
-    const row = new Float64Array(this.#stride);
-    if (!this.ring.readAnchor(anchor.id, row)) return this.valuesAt(anchor.tMs, out);
-    out.set(row.subarray(1, this.#k + 1));
-    const first = this.ring.published() > 0 && this.ring.oldest() === 0 ? this.ring.timeOf(0) : anchor.tMs;
-    return { final: true, uncoveredMs: Math.max(0, first - anchor.tMs) };
-  }
-
   releaseAnchor(anchor: Anchor): void {
     this.ring.releaseAnchor(anchor.id);
     this.#freeAnchors.push(anchor.id);
   }
 
-  /**
-   * Cumulative values at many marks at once (k per mark into `out`), interpolated by the
-   * WebAssembly module over the window of samples that covers them. Returns how many marks fell
-   * outside the kept samples (clamped to the nearest one).
-   */
-  valuesAtMany(times: Float64Array, out: Float64Array): number {
-    if (times.length === 0) return 0;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const t of times) { if (t < lo) lo = t; if (t > hi) hi = t; }
-    const stride = this.#stride;
-    for (;;) {
-      const newest = this.ring.published() - 1;
-      const oldest = this.ring.oldest();
-      const first = Math.max(oldest, this.ring.floorIndex(lo, oldest, newest));
-      let last = Math.min(newest, Math.max(first, this.ring.floorIndex(hi, oldest, newest) + 1));
-      // Hybrid channels also need the first counter reading after the last mark.
-      if (this.#hybrids.length > 0) last = this.#nextReadings(last, newest);
-      const n = last - first + 1;
-      if (this.#batch.length < n * stride) this.#batch = new Float64Array(n * stride * 2);
-      let ok = true;
-      for (let i = 0; i < n && ok; i++) ok = this.ring.read(first + i, this.#batch, i * stride);
-      if (ok) return interpolate(this.#batch, n, this.#k, times, out, 'release', stride, this.#hybrids);
-    }
+  /** The anchor's values into the first k of `out`, once the sampler has settled them (else the window's stand). */
+  #anchorValues(anchor: Anchor, out: Float64Array): void {
+    const row = new Float64Array(this.layout.stride);
+    if (this.ring.readAnchor(anchor.id, row)) out.set(row.subarray(1, this.#k + 1));
   }
 
-  /** The first sample at or after `from` by which every hybrid channel has a newer counter reading (or the newest). */
-  #nextReadings(from: number, newest: number): number {
-    const row = this.#pair;
-    if (from >= newest || !this.ring.read(from, row)) return newest;
-    const tA = this.#hybrids.map((h) => row[h.aux + 3]!);
-    for (let i = from + 1; i <= newest; i++) {
-      if (!this.ring.read(i, row)) return newest;
-      if (this.#hybrids.every((h, j) => row[h.aux + 3] !== tA[j] && !Number.isNaN(row[h.aux + 3]!))) return i;
-    }
-    return newest;
+  /**
+   * Mean utilisation in % of the channels that report one (GPUs) between two times, or null when
+   * none does or the interval has no samples.
+   */
+  utilizationBetween(t0Ms: number, t1Ms: number): number | null {
+    const cols = this.layout.utilization;
+    if (cols.length === 0 || !(t1Ms > t0Ms)) return null;
+    // Only the sampled part of the interval has readings: the mean is over that part.
+    const from = Math.max(t0Ms, this.window.oldestMs());
+    const to = Math.min(t1Ms, this.newestMs());
+    if (!(to > from)) return null;
+    const u0 = new Float64Array(this.layout.columns);
+    const u1 = new Float64Array(this.layout.columns);
+    if (!this.window.columnsAt(from, u0) || !this.window.columnsAt(to, u1)) return null;
+    let sum = 0;
+    for (const { col } of cols) sum += Math.max(0, u1[col]! - u0[col]!);
+    return Math.min(100, sum / (to - from) / cols.length);
+  }
+
+  /** Every column of sample `index` (for tests and tools), or null when it is gone. */
+  row(index: number): Float64Array | null {
+    const out = new Float64Array(this.layout.stride);
+    return this.ring.read(index, out) ? out : null;
   }
 }
+

@@ -1,31 +1,69 @@
-// Sampler thread entry: discovers the sources, takes a first sample, leaves the loop running.
+// Sampler thread entry: boots from workerData as soon as piscina loads this module (no message from
+// the main thread's event loop is needed), publishes the start mark's reading and a first sample,
+// posts the ring, and leaves the sampling loop running.
+import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { alignedClock } from '../clock.js';
 import { openSources, planHardware } from '../sources/detect.js';
 import { SamplerLoop, safePeriodMs } from './loop.js';
-import type { SamplerEvent, StartResult, StartTask } from './protocol.js';
-import { kStateRunning } from './ring.js';
+import type { BootData, SamplerEvent, StartFailure, StartResult } from './protocol.js';
+import { kBootFailed, kBootOwner, kBootStarted, kBootState, kStateRunning } from './ring.js';
 
-/** The start task: discovers sources, publishes a first sample, leaves the loop running, returns. */
-export default function start(task: StartTask): StartResult {
-  const now = alignedClock(task.clock);
-  const warned = new Set<string>();
-  const warn = (cause: string, message: string): void => {
-    if (warned.has(cause)) return;
-    warned.add(cause);
-    task.port.postMessage({ type: 'warning', cause, message } satisfies SamplerEvent);
+/** Runs `(tMs) => void` before each reading: a test's fake hardware on the sampler's clock. */
+async function loadTickHook(url: string): Promise<(tMs: number) => void> {
+  return ((await import(url)) as { default: (tMs: number) => void }).default;
+}
+
+async function boot(data: BootData): Promise<void> {
+  const header = new Int32Array(data.header);
+  // piscina replaces a thread that died: the replacement must not start a second sampler.
+  if (Atomics.compareExchange(header, kBootOwner, 0, 1) !== 0) return;
+  const results = new BroadcastChannel(`${data.channel}:result`);
+  const events = new BroadcastChannel(`${data.channel}:events`);
+  const post = (m: StartResult | StartFailure, state: number): void => {
+    results.postMessage(m);
+    results.close();
+    Atomics.store(header, kBootState, state);
+    Atomics.notify(header, kBootState);
   };
-  const plan = planHardware(task.options, true);
-  const sources = openSources(task.options, plan, warn);
-  const channels = sources.flatMap((s) => s.channels);
-  const periodMs = safePeriodMs(channels, task.options.samplePeriodMs);
-  if (periodMs < task.options.samplePeriodMs) {
-    warn('period-shortened', `sample period shortened from ${task.options.samplePeriodMs} ms to ${periodMs.toFixed(0)} ms `
-      + 'so that no counter can wrap twice between two readings.');
+  let loop: SamplerLoop;
+  try {
+    const o = data.options;
+    const hook = data.internals?.tickHook === undefined ? null : await loadTickHook(data.internals.tickHook);
+    const clock = alignedClock(data.clock);
+    const now = hook === null ? clock : (): number => { const t = clock(); hook(t); return t; };
+    const warned = new Set<string>();
+    const warn = (cause: string, message: string): void => {
+      if (warned.has(cause)) return;
+      warned.add(cause);
+      events.postMessage({ type: 'warning', cause, message } satisfies SamplerEvent);
+    };
+    const plan = planHardware(o, true, data.mark.zones);
+    const sources = openSources(o, plan, warn);
+    const channels = sources.flatMap((s) => s.channels);
+    const periodMs = safePeriodMs(channels, o.samplePeriodMs);
+    if (periodMs < o.samplePeriodMs) {
+      warn('period-shortened', `sample period shortened from ${o.samplePeriodMs} ms to ${periodMs.toFixed(0)} ms `
+        + 'so that no counter can wrap twice between two readings.');
+    }
+    loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals },
+      now, sources, channels, periodMs, warn);
+    loop.prime(data.mark);
+    loop.tick();
+    loop.writer.setState(kStateRunning);
+    post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
+      originMs: data.mark.tMs, measuredFromMs: loop.measuredFromMs() }, kBootStarted);
+  } catch (e) {
+    post({ ok: false, message: e instanceof Error ? e.message : String(e) }, kBootFailed);
+    events.close();
+    return;
   }
-  const loop = new SamplerLoop({ capacity: task.options.ringCapacity, anchors: task.anchors, faults: task.faults },
-    now, sources, channels, periodMs, warn);
-  loop.tick();
-  loop.writer.setState(kStateRunning);
-  void loop.run(task.port);
-  return { buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs };
+  await loop.run(events);
+}
+
+const data = (workerData as { codecarbon?: BootData } | null | undefined)?.codecarbon;
+if (data !== undefined) void boot(data);
+
+/** piscina's task handler. The sampler never runs tasks: it boots from workerData when this module loads. */
+export default function idle(): null {
+  return null;
 }

@@ -1,6 +1,7 @@
 // CPU power estimates when no counter is readable: CodeCarbon's load curve, process share, constant.
 import type { TdpMatch } from './cpu-info.js';
 import { MachineCpu, ProcessTree, type CpuTimes } from './proc.js';
+import type { MarkReading } from './mark.js';
 import type { ChannelInfo, EnergySource, ReadingSink, Warn } from './source.js';
 
 /** CodeCarbon's machine-mode curve: a 10 % floor and a cubic rise to TDP at full load. */
@@ -44,6 +45,12 @@ class MachineLoadSource implements EnergySource {
     this.#last = now;
   }
 
+  prime(sink: ReadingSink, offset: number, mark: MarkReading): void {
+    if (mark.procStat === null) return;
+    this.#last = mark.procStat;
+    sink.setPower(offset, 0); // a time base: a mean-power reading covers the interval before it
+  }
+
   close(): void {
     this.cpu.close();
   }
@@ -76,6 +83,12 @@ class ProcessLoadSource implements EnergySource {
     this.#last = { cpuS, tMs };
   }
 
+  prime(sink: ReadingSink, offset: number, mark: MarkReading): void {
+    if (mark.processCpuS === null) return;
+    this.#last = { cpuS: mark.processCpuS, tMs: mark.tMs };
+    sink.setPower(offset, 0); // a time base: a mean-power reading covers the interval before it
+  }
+
   close(): void {}
 }
 
@@ -88,6 +101,10 @@ export class ConstantSource implements EnergySource {
   }
 
   read(sink: ReadingSink, offset: number): void {
+    sink.setPower(offset, this.watts);
+  }
+
+  prime(sink: ReadingSink, offset: number): void {
     sink.setPower(offset, this.watts);
   }
 

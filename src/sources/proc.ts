@@ -24,6 +24,15 @@ export function parseProcStat(text: string): CpuTimes | null {
   return { busy: total - idle, total };
 }
 
+/** Whole-machine CPU times now, or null where /proc/stat cannot be read. */
+export function cpuTimesAt(procDir: string): CpuTimes | null {
+  try {
+    return parseProcStat(readFileSync(join(procDir, 'stat'), 'latin1'));
+  } catch {
+    return null;
+  }
+}
+
 /** /proc/stat kept open: one pread per tick. */
 export class MachineCpu {
   readonly #file: KeptFile;

@@ -168,9 +168,8 @@ function findMirrors(zones: readonly RaplZone[]): Map<string, RaplZone> {
   return mirrors;
 }
 
-/** Chooses a non-overlapping set: packages (or psys), DRAM per socket; says why for every zone. */
-export function planRapl(roots: readonly string[], preferPsys: boolean): RaplPlan {
-  const zones = scanRapl(roots);
+/** Chooses a non-overlapping set of the zones found under `roots`: packages (or psys), DRAM per socket; says why for every zone. */
+export function planRapl(roots: readonly string[], preferPsys: boolean, zones: readonly RaplZone[] = scanRapl(roots)): RaplPlan {
   const msrByName = new Map(zones.filter((z) => z.provider === 'msr' && z.readable).map((z) => [z.name, z]));
   const decided = new Map<string, string>();
   for (const z of zones) {
@@ -271,6 +270,11 @@ class RaplSource implements EnergySource {
       }
       sink.setCounter(offset + i, value);
     });
+  }
+
+  prime(sink: ReadingSink, offset: number): void {
+    // The zones were planned from the mark's scan: their values are the readings at the mark.
+    this.zones.forEach(({ zone }, i) => { if (zone.energyUj !== undefined) sink.setCounter(offset + i, zone.energyUj); });
   }
 
   close(): void {

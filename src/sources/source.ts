@@ -1,6 +1,7 @@
 // The interface every energy source implements, and what it says of each of its channels.
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ChannelSpec } from '../wasm/integrator.js';
+import type { MarkReading } from './mark.js';
 
 /** Which part of the machine a channel's energy belongs to. */
 export type Component = 'cpu' | 'ram' | 'gpu';
@@ -54,6 +55,11 @@ export interface EnergySource {
    * `exact`: someone waits for exact totals (a stop, a flush): read slow counters now too.
    */
   read(sink: ReadingSink, offset: number, tMs: number, exact: boolean): void;
+  /**
+   * The readings at the start mark, taken by the calling thread (`mark`), as this source's first
+   * sample. A source without one has its first reading held back to the mark (extrapolated).
+   */
+  prime?(sink: ReadingSink, offset: number, mark: MarkReading): void;
   close(): void;
 }
 

@@ -36,6 +36,14 @@ export interface EnergyIntegrator {
   /** Integrates the readings set since the last step at time `tMs`; returns how many were refused. */
   step(tMs: number): number;
   health(channel: number): ChannelHealth;
+  /** A power channel's first reading will hold back to `tMs` (it could not be read then): an extrapolation. */
+  setOrigin(channel: number, tMs: number): void;
+  /** Whether the channel has had a valid reading (its energy counts from there). */
+  hasReading(channel: number): boolean;
+  /** Time of the channel's last valid reading (a refused counter reading counts: the next delta starts there); NaN before the first. */
+  lastReadingMs(channel: number): number;
+  /** The channel's next reading becomes a fresh baseline: nothing between its last reading and that one is counted. */
+  rebase(channel: number): void;
   /** Refused readings plus long gaps so far on `channel`: changes whenever health() would (no object made). */
   healthStamp(channel: number): number;
 }
@@ -43,12 +51,15 @@ export interface EnergyIntegrator {
 // Mirrors assembly/layout.ts.
 const kStateBytes = 96;
 const kKind = 0;
+const kHasLast = 4;
 const kScaleUj = 8;
 const kMaxRange = 16;
 const kMaxPowerW = 24;
+const kLastTimeMs = 40;
 const kRejected = 64;
 const kLastError = 68;
 const kLongGaps = 72;
+const kOriginMs = 80;
 const kindCodes: Record<ChannelKind, number> = { counter: 0, power: 1, 'mean-power': 2 };
 const reasons: (RejectReason | null)[] = [null, 'reset', 'out-of-range', 'implausible', 'invalid-power'];
 
@@ -58,15 +69,15 @@ interface IntegratorExports {
   counterDelta(prev: bigint, cur: bigint, maxRange: bigint): bigint;
   step(state: number, n: number, raw: number, ok: number, tMs: number, totals: number): number;
   interpolate(slots: number, nSlots: number, stride: number, k: number,
-    queries: number, nq: number, out: number, floors: number): number;
+    queries: number, nq: number, out: number, floors: number, extendHead: number): number;
   reconcile(slots: number, nSlots: number, stride: number, k: number, ch: number, aux: number,
     queries: number, nq: number, out: number, floors: number, next: number): number;
 }
 
-/** A hybrid channel: its column (integrated power) and the first of its three counter columns. */
+/** A hybrid channel: its column (integrated power) and the column of C, followed by Pa and tA (sampler/layout.ts). */
 export interface HybridColumns {
   readonly ch: number;
-  readonly aux: number;
+  readonly c: number;
 }
 
 /** Which build of assembly/ to load: release for use, debug (asserts on) for tests. */
@@ -129,6 +140,7 @@ class WasmIntegrator implements EnergyIntegrator {
       this.#view.setBigUint64(s + kScaleUj, BigInt(spec.scaleUj ?? 1), true);
       this.#view.setBigUint64(s + kMaxRange, spec.maxRange ?? 0n, true);
       this.#view.setFloat64(s + kMaxPowerW, spec.maxPowerW, true);
+      this.#view.setFloat64(s + kOriginMs, Number.NaN, true);
     });
   }
 
@@ -146,6 +158,23 @@ class WasmIntegrator implements EnergyIntegrator {
     const refused = this.#wasm.step(this.#state, this.size, this.#raw, this.#ok, tMs, this.#totals);
     this.#okFlags.fill(0);
     return refused;
+  }
+
+  setOrigin(channel: number, tMs: number): void {
+    this.#view.setFloat64(this.#state + channel * kStateBytes + kOriginMs, tMs, true);
+  }
+
+  hasReading(channel: number): boolean {
+    return this.#view.getInt32(this.#state + channel * kStateBytes + kHasLast, true) !== 0;
+  }
+
+  lastReadingMs(channel: number): number {
+    return this.hasReading(channel) ? this.#view.getFloat64(this.#state + channel * kStateBytes + kLastTimeMs, true) : Number.NaN;
+  }
+
+  rebase(channel: number): void {
+    this.#view.setInt32(this.#state + channel * kStateBytes + kHasLast, 0, true);
+    this.#view.setFloat64(this.#state + channel * kStateBytes + kOriginMs, Number.NaN, true);
   }
 
   healthStamp(channel: number): number {
@@ -185,35 +214,51 @@ function wasmFor(build: WasmBuild): IntegratorExports {
   return wasm;
 }
 
+/** How interpolate() reads its slots. */
+export interface InterpolateOptions {
+  readonly build?: WasmBuild;
+  /** f64 per slot (default k + 1). */
+  readonly stride?: number;
+  /** Hybrid channels to reconcile with their counter columns. */
+  readonly hybrids?: readonly HybridColumns[];
+  /** The slots start at the very first sample: a query before it extrapolates the first interval's slope. */
+  readonly extendHead?: boolean;
+  /** Queries to read (default all of `queries`). */
+  readonly count?: number;
+}
+
 /**
  * Cumulative values of the first `k` columns at each query time, by linear interpolation over
- * slots laid out `[tMs, v0 … v(k-1), aux…]` (`stride` f64 each, default k + 1), sorted by time.
- * Writes k values per query into `out`; a query outside the slots takes the nearest slot. Hybrid
- * channels are then reconciled with their counter columns (assembly/reconcile.ts). Returns how
- * many queries fell outside the slots.
+ * slots laid out `[tMs, v0 … v(k-1), …]` (`stride` f64 each), sorted by time. Writes k values per
+ * query into `out`; a query outside the slots takes the nearest slot (or, with `extendHead`, one
+ * before the first continues its slope). Hybrid channels are then reconciled with their counter
+ * columns (assembly/reconcile.ts). Returns how many queries fell outside the slots.
  */
-export function interpolate(slots: Float64Array, nSlots: number, k: number,
-  queries: Float64Array, out: Float64Array, build: WasmBuild = 'release',
-  stride = k + 1, hybrids: readonly HybridColumns[] = []): number {
-  const wasm = wasmFor(build);
+export function interpolate(slots: Float64Array, nSlots: number, k: number, queries: Float64Array, out: Float64Array,
+  o: InterpolateOptions = {}): number {
+  const wasm = wasmFor(o.build ?? 'release');
+  const stride = o.stride ?? k + 1;
+  const hybrids = o.hybrids ?? [];
+  const nq = o.count ?? queries.length;
   const slotBytes = nSlots * stride * 8;
   const nextBytes = hybrids.length > 0 ? align8(nSlots * 4) + align8(interpolateChunk * 4) : 0;
-  const base = reserve(wasm, slotBytes + nextBytes + queries.length * 8 + queries.length * k * 8);
+  const base = reserve(wasm, slotBytes + nextBytes + nq * 8 + nq * k * 8);
   const mem = wasm.memory.buffer;
   new Float64Array(mem, base, nSlots * stride).set(slots.subarray(0, nSlots * stride));
   const next = base + slotBytes;
   const floors = hybrids.length > 0 ? next + align8(nSlots * 4) : 0;
   const queriesPtr = base + slotBytes + nextBytes;
-  new Float64Array(mem, queriesPtr, queries.length).set(queries);
-  const outPtr = queriesPtr + queries.length * 8;
+  new Float64Array(mem, queriesPtr, nq).set(queries.subarray(0, nq));
+  const outPtr = queriesPtr + nq * 8;
+  const extend = o.extendHead ? 1 : 0;
   // In chunks: V8 runs a long WebAssembly call to its end in the baseline tier it started in;
   // short calls let the optimised code, compiled in the background, take over.
   let clamped = 0;
-  for (let from = 0; from < queries.length; from += interpolateChunk) {
-    const n = Math.min(interpolateChunk, queries.length - from);
-    clamped += wasm.interpolate(base, nSlots, stride, k, queriesPtr + from * 8, n, outPtr + from * k * 8, floors);
-    for (const h of hybrids) wasm.reconcile(base, nSlots, stride, k, h.ch, h.aux, queriesPtr + from * 8, n, outPtr + from * k * 8, floors, next);
+  for (let from = 0; from < nq; from += interpolateChunk) {
+    const n = Math.min(interpolateChunk, nq - from);
+    clamped += wasm.interpolate(base, nSlots, stride, k, queriesPtr + from * 8, n, outPtr + from * k * 8, floors, extend);
+    for (const h of hybrids) wasm.reconcile(base, nSlots, stride, k, h.ch, h.c, queriesPtr + from * 8, n, outPtr + from * k * 8, floors, next);
   }
-  out.set(new Float64Array(mem, outPtr, queries.length * k));
+  out.set(new Float64Array(mem, outPtr, nq * k));
   return clamped;
 }

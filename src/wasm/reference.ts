@@ -20,6 +20,7 @@ interface State {
   rejected: number;
   lastError: RejectReason | null;
   longGaps: number;
+  originMs: number;
 }
 
 /** Reference integrator: same arithmetic as assembly/integrate.ts, with BigInt for u64. */
@@ -34,7 +35,7 @@ export class ReferenceIntegrator implements EnergyIntegrator {
     this.totalsUj = new Float64Array(specs.length);
     this.#states = specs.map((spec) => ({
       spec, hasLast: false, lastRaw: 0n, lastW: 0, lastTimeMs: 0, totalUj: 0n, fracUj: 0,
-      rejected: 0, lastError: null, longGaps: 0,
+      rejected: 0, lastError: null, longGaps: 0, originMs: Number.NaN,
     }));
     this.#pending = new Array<undefined>(specs.length);
   }
@@ -72,6 +73,24 @@ export class ReferenceIntegrator implements EnergyIntegrator {
     return s.rejected + s.longGaps;
   }
 
+  setOrigin(channel: number, tMs: number): void {
+    this.#states[channel]!.originMs = tMs;
+  }
+
+  hasReading(channel: number): boolean {
+    return this.#states[channel]!.hasLast;
+  }
+
+  lastReadingMs(channel: number): number {
+    const s = this.#states[channel]!;
+    return s.hasLast ? s.lastTimeMs : Number.NaN;
+  }
+
+  rebase(channel: number): void {
+    this.#states[channel]!.hasLast = false;
+    this.#states[channel]!.originMs = Number.NaN;
+  }
+
   #refuse(s: State, reason: RejectReason): false {
     s.rejected++;
     s.lastError = reason;
@@ -105,6 +124,8 @@ export class ReferenceIntegrator implements EnergyIntegrator {
       const dtS = (tMs - s.lastTimeMs) / 1000;
       const meanW = s.spec.kind === 'power' ? (s.lastW + watts) / 2 : watts;
       s.fracUj += meanW * dtS * 1e6;
+    } else if (s.originMs < tMs) {
+      s.fracUj += watts * (tMs - s.originMs) * 1e3;
     }
     s.lastW = watts;
     s.hasLast = true;
@@ -114,7 +135,7 @@ export class ReferenceIntegrator implements EnergyIntegrator {
 
 /** Reference interpolate: same contract as assembly/interpolate.ts. */
 export function interpolateReference(slots: Float64Array, nSlots: number, k: number,
-  queries: Float64Array, out: Float64Array): number {
+  queries: Float64Array, out: Float64Array, extendHead = false): number {
   const stride = k + 1;
   const t = (i: number): number => slots[i * stride]!;
   let clamped = 0;
@@ -125,12 +146,15 @@ export function interpolateReference(slots: Float64Array, nSlots: number, k: num
       if (t(mid) <= q) { a = mid; lo = mid + 1; } else hi = mid - 1;
     }
     let frac = 0;
-    if (a < 0) { a = 0; clamped++; }
-    else if (a < nSlots - 1) { if (t(a + 1) > t(a)) frac = (q - t(a)) / (t(a + 1) - t(a)); }
+    if (a < 0) {
+      a = 0;
+      clamped++;
+      if (extendHead && nSlots > 1 && t(1) > t(0)) frac = (q - t(0)) / (t(1) - t(0));
+    } else if (a < nSlots - 1) { if (t(a + 1) > t(a)) frac = (q - t(a)) / (t(a + 1) - t(a)); }
     else if (q > t(a)) clamped++;
     for (let c = 0; c < k; c++) {
       const va = slots[a * stride + 1 + c]!;
-      out[j * k + c] = frac > 0 ? va + (slots[(a + 1) * stride + 1 + c]! - va) * frac : va;
+      out[j * k + c] = frac !== 0 ? va + (slots[(a + 1) * stride + 1 + c]! - va) * frac : va;
     }
   });
   return clamped;
@@ -138,12 +162,12 @@ export function interpolateReference(slots: Float64Array, nSlots: number, k: num
 
 /**
  * Reference reconcile: same contract as assembly/reconcile.ts, written for reading. Rewrites channel
- * `ch` of each query's interpolated values in `out` from the counter columns C, Pa, tA at `aux`.
+ * `ch` of each query's interpolated values in `out` from the counter columns C, Pa, tA (columns c, c + 1, c + 2).
  */
 export function reconcileReference(slots: Float64Array, nSlots: number, stride: number, k: number, ch: number,
-  aux: number, queries: Float64Array, out: Float64Array): number {
-  const col = (i: number, c: number): number => slots[i * stride + c]!;
-  const [cCol, paCol, taCol] = [aux + 1, aux + 2, aux + 3];
+  c: number, queries: Float64Array, out: Float64Array): number {
+  const col = (i: number, column: number): number => slots[i * stride + column]!;
+  const [cCol, paCol, taCol] = [c + 1, c + 2, c + 3]; // row offsets: the time comes first
   let provisional = 0;
   queries.forEach((q, j) => {
     let a = 0;

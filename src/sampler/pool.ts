@@ -1,0 +1,27 @@
+// piscina, loaded when the first sampler starts (importing this package should cost next to nothing)
+// and fetched ahead, off the caller's path, when a tracker is made.
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
+
+/** The pool the sampler thread runs in. */
+export type Pool = Piscina;
+
+let piscina: typeof Piscina | undefined;
+let fetching = false;
+
+/**
+ * piscina's Pool class. A start() must create its thread inside the call, so this is synchronous:
+ * the module is required here unless preloadPiscina() has already brought it in (about 17 ms on a
+ * slow VM, off the caller's path).
+ */
+export function loadPiscina(): typeof Piscina {
+  piscina ??= (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
+  return piscina;
+}
+
+/** Loads piscina in the background (a later turn of the event loop), so that a first start() need not. */
+export function preloadPiscina(): void {
+  if (piscina !== undefined || fetching) return;
+  fetching = true;
+  import('piscina').then((m) => { piscina ??= m.Piscina; }, () => { fetching = false; });
+}

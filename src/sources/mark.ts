@@ -1,0 +1,31 @@
+// The reading at the start mark, taken on the calling thread (RAPL counters and CPU times, a read
+// each), so that energy counts from the mark itself rather than from the sampler thread's first sample.
+import { performance } from 'node:perf_hooks';
+import type { EngineOptions } from '../sampler/options.js';
+import { cpuTimesAt, ProcessTree, type CpuTimes } from './proc.js';
+import { raplRoots, scanRapl, type RaplZone } from './rapl.js';
+
+/** Counters and CPU times at the start mark: the first sample of a sampler. */
+export interface MarkReading {
+  /** When the readings were taken (the timeline's time base, ms). */
+  readonly tMs: number;
+  /** Every powercap zone with its energy_uj value then (the sampler thread plans from these). */
+  readonly zones: readonly RaplZone[];
+  /** Whole-machine CPU times (machine mode), or null. */
+  readonly procStat: CpuTimes | null;
+  /** CPU seconds of the tracked process tree (process mode), or null. */
+  readonly processCpuS: number | null;
+}
+
+/** Reads what is cheap to read at the mark; never throws (what cannot be read is null or absent). */
+export function readMark(o: EngineOptions): MarkReading {
+  const zones = scanRapl(raplRoots(o.raplDir));
+  const procStat = o.trackingMode === 'machine' ? cpuTimesAt(o.procDir) : null;
+  let processCpuS: number | null = null;
+  if (o.trackingMode === 'process') {
+    const tree = new ProcessTree(o.procDir, o.pid);
+    tree.refresh();
+    processCpuS = tree.cpuSeconds();
+  }
+  return { tMs: performance.now(), zones, procStat, processCpuS };
+}
