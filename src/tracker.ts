@@ -7,7 +7,6 @@ import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
-import { detectCloudOnce, geolocate } from './emissions/geolocate.js';
 import { gpuModel } from './sources/gpu.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
@@ -174,14 +173,8 @@ export class EmissionsTracker extends EventTarget {
     if (this.#pending.length > 0) for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
     if (this.#measuring) this.#startTimer();
-    if (this.#lookup && this.#locating === null) {
-      const geo = geolocate({ geojsUrl: o.geojsUrl!, ipinfoUrl: o.ipinfoUrl!, timeoutMs: o.locationTimeoutMs!,
-        cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined });
-      const cloud = o.cloudMetadataUrl ? detectCloudOnce({ baseUrl: o.cloudMetadataUrl, timeoutMs: o.cloudMetadataTimeoutMs! }) : null;
-      this.#locating = Promise.all([geo, cloud]).then(([g, c]) => {
-        if (this.#startMs !== null) this.#where.located(g, c?.cloud ?? null, o.carbonIntensityDataset!); // not if discarded meanwhile
-      });
-    }
+    // The process's lookups, shared and bounded: see Whereabouts.lookUp().
+    if (this.#lookup && this.#locating === null) this.#locating = this.#where.lookUp(o, () => this.#startMs !== null);
   }
 
   /** Measurement events cost a timer: it runs only while someone listens for them. */
