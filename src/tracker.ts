@@ -1,5 +1,6 @@
 // EmissionsTracker: start/stop/flush as marks on the shared timeline, tasks, records and CSV output.
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,7 +15,7 @@ import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
 import { appendRow, updateRow } from './output/csv.js';
 import { columns, type EmissionsRecord } from './output/record.js';
-import { MeasurementEvent, TrackerWarningEvent } from './events.js';
+import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
@@ -32,8 +33,6 @@ const samplerFor = new WeakMap<object, Sampler>();
 
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
-
-const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
 
 /**
  * Tracks the energy and emissions of the code between start() and stop(). start() and the task
@@ -283,11 +282,11 @@ export class EmissionsTracker extends EventTarget {
     await this.stop();
   }
 
+  /** A 'warning' listener takes the message instead of stderr (as an 'error' listener takes an EventEmitter's error). */
   #warn(message: string): void {
+    const heard = getEventListeners(this, 'warning').length > 0;
     this.dispatchEvent(new TrackerWarningEvent(message));
-    if ((levels[this.options.logLevel ?? 'info'] ?? 20) <= levels['warning']!) {
-      console.warn(`[codecarbon WARNING] ${this.options.loggerPreamble ?? ''}${message}`);
-    }
+    if (!heard) printWarning(message, this.options);
   }
 
   /** The record so far, from the samples there are (nothing written); null before the first sample. */
