@@ -1,5 +1,5 @@
 // Which cloud this machine runs in, from the providers' metadata services, asked in parallel.
-import { ask, fetchFailure, jsonBody } from './http.js';
+import { ask, askFailure, jsonBody } from './http.js';
 
 /** A cloud provider and region, as its metadata service names them. */
 export interface CloudLocation {
@@ -73,7 +73,7 @@ export async function detectCloud(o: CloudDetectOptions = {}): Promise<{ cloud: 
     try {
       return await probe(base, AbortSignal.any([AbortSignal.timeout(timeoutMs), done.signal]));
     } catch (e) {
-      const why = fetchFailure(e, timeoutMs);
+      const why = askFailure(e, timeoutMs);
       failures.push(why.startsWith(`${name}:`) ? why : `${name}: ${why}`);
       throw e;
     }

@@ -1,6 +1,6 @@
 // Electricity Maps live carbon intensity: GET /v3/carbon-intensity/latest with the auth-token header.
 import { performance } from 'node:perf_hooks';
-import { ask, fetchFailure, type Answer } from './http.js';
+import { ask, askFailure, type Answer } from './http.js';
 
 /** Where to ask: coordinates when known, else a zone (an ISO-2 country code). */
 export interface LiveQuery {
@@ -31,7 +31,7 @@ export async function liveIntensity(q: LiveQuery): Promise<number> {
   try {
     res = await ask(url, { headers: { 'auth-token': q.token }, signal: AbortSignal.timeout(q.timeoutMs) });
   } catch (e) {
-    throw new Error(fetchFailure(e, q.timeoutMs));
+    throw new Error(askFailure(e, q.timeoutMs));
   }
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   let body: { carbonIntensity?: unknown } | null = null;

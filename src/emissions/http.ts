@@ -12,6 +12,7 @@ export interface Answer {
   readonly text: string;
 }
 
+/** How to ask: the method, the headers, and the signal that bounds the exchange. */
 export interface AskOptions {
   readonly method?: string;
   readonly headers?: Record<string, string>;
@@ -68,7 +69,7 @@ export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
 }
 
 /** Why a request failed, in a few words: its time-out, the system error code, or the message. */
-export function fetchFailure(e: unknown, timeoutMs: number): string {
+export function askFailure(e: unknown, timeoutMs: number): string {
   const err = e as Error & { code?: string };
   if (err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   // Node's HTTP parser codes (HPE_INVALID_CONSTANT…) say little to a reader.

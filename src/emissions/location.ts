@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { countryTable } from './data.js';
-import { ask, fetchFailure, jsonBody } from './http.js';
+import { ask, askFailure, jsonBody } from './http.js';
 import { resolveCountry } from './intensity.js';
 
 /** A location found from the public IP address. */
@@ -109,7 +109,7 @@ export async function locate(o: LocateOptions = {}): Promise<{ location: GeoLoca
         if (cacheFile !== null) writeCache(cacheFile, location);
         return { location, failures };
       } catch (e) {
-        failures.push(`${url}: ${fetchFailure(e, o.timeoutMs ?? 2000)}`);
+        failures.push(`${url}: ${askFailure(e, o.timeoutMs ?? 2000)}`);
       }
     }
   }
