@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { trackEmissions, type TrackEmissionsOptions } from '../src/decorator.js';
+import { locate } from '../src/emissions/location.js';
 import { OfflineEmissionsTracker } from '../src/offline.js';
 import { parseCsv } from '../src/output/csv.js';
 import { EmissionsTracker } from '../src/tracker.js';
@@ -200,6 +201,22 @@ test('Electricity Maps answering garbage: asked once for the process, one warnin
   assert.deepEqual(warnings, ['Electricity Maps could not be read (no usable carbonIntensity in the answer): the static figure is used '
     + '(country) for the rest of this process; check electricitymaps_api_token and electricitymaps_url']);
   assert.equal(maps.seen.length, 1);
+});
+
+test('a service whose answer never ends: read up to 1 MiB, then a failure, not a growing buffer', async (t) => {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const endless = await httpServer((_, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const more = (): void => {
+      while (!res.destroyed && res.write(chunk));
+    };
+    res.on('drain', more);
+    more();
+  });
+  cleanup(t, endless);
+  const url = `${endless.url}/geo`;
+  const r = await locate({ geojsUrl: url, ipinfoUrl: url, retries: 0, cacheFile: null, timeoutMs: 60_000 });
+  assert.deepEqual(r, { location: null, failures: [`${url}: the answer is larger than 1 MiB`, `${url}: the answer is larger than 1 MiB`] });
 });
 
 test('a program that ends with a lookup still being asked exits without waiting for it', async (t) => {
