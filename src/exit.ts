@@ -1,4 +1,5 @@
-// Running trackers write their final row once on the way out: beforeExit, SIGINT/SIGTERM, exit.
+// Running trackers write their final row once on the way out: beforeExit, SIGINT/SIGTERM/SIGHUP/SIGQUIT, exit.
+import { constants } from 'node:os';
 
 /** What the exit hooks need of a running tracker. */
 export interface Stoppable {
@@ -8,18 +9,27 @@ export interface Stoppable {
 }
 
 const active = new Set<Stoppable>();
-const signals = ['SIGINT', 'SIGTERM'] as const;
+/** The signals that end a process by default and that Node lets a program listen for (Windows has no SIGQUIT). */
+const signals: readonly NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 function onBeforeExit(): void {
   for (const t of [...active]) void t.stop();
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // The program listens for this signal too, so Node does not end the process: the program
+  // decides, and the trackers go on measuring; if it then exits, the exit hook writes the rows.
+  if (process.listenerCount(signal) > 1) return;
   void Promise.allSettled([...active].map((t) => t.stop())).finally(() => {
     uninstall();
     // The signal's usual outcome follows: the default handler ends the process (exit 130 / 143),
-    // unless the program handles this signal itself.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    // unless the program began handling this signal meanwhile.
+    if (process.listenerCount(signal) > 0) return;
+    try {
+      process.kill(process.pid, signal);
+    } catch {
+      process.exit(128 + (constants.signals[signal] ?? 0)); // a signal this platform cannot send (Windows)
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 // EmissionsTracker: start/stop/flush as marks on the shared timeline, tasks, records and CSV output.
 import { randomUUID } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -7,7 +8,6 @@ import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
-import { detectCloudOnce, geolocate } from './emissions/geolocate.js';
 import { gpuModel } from './sources/gpu.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
@@ -15,7 +15,7 @@ import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
 import { appendRow, updateRow } from './output/csv.js';
 import { columns, type EmissionsRecord } from './output/record.js';
-import { MeasurementEvent, TrackerWarningEvent } from './events.js';
+import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
@@ -35,8 +35,6 @@ const exitWaitMs = 1000;
 
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
-
-const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
 
 /**
  * Tracks the energy and emissions of the code between start() and stop(). start() and the task
@@ -174,14 +172,8 @@ export class EmissionsTracker extends EventTarget {
     if (this.#pending.length > 0) for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
     if (this.#measuring) this.#startTimer();
-    if (this.#lookup && this.#locating === null) {
-      const geo = geolocate({ geojsUrl: o.geojsUrl!, ipinfoUrl: o.ipinfoUrl!, timeoutMs: o.locationTimeoutMs!,
-        cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined });
-      const cloud = o.cloudMetadataUrl ? detectCloudOnce({ baseUrl: o.cloudMetadataUrl, timeoutMs: o.cloudMetadataTimeoutMs! }) : null;
-      this.#locating = Promise.all([geo, cloud]).then(([g, c]) => {
-        if (this.#startMs !== null) this.#where.located(g, c?.cloud ?? null, o.carbonIntensityDataset!); // not if discarded meanwhile
-      });
-    }
+    // The process's lookups, shared and bounded: see Whereabouts.lookUp().
+    if (this.#lookup && this.#locating === null) this.#locating = this.#where.lookUp(o, () => this.#startMs !== null);
   }
 
   /** The start promise, with this run's anchor once the timeline exists, and a warning (and null) when measuring cannot start. */
@@ -318,11 +310,11 @@ export class EmissionsTracker extends EventTarget {
     await this.stop();
   }
 
+  /** A 'warning' listener takes the message instead of stderr (as an 'error' listener takes an EventEmitter's error). */
   #warn(message: string): void {
+    const heard = getEventListeners(this, 'warning').length > 0;
     this.dispatchEvent(new TrackerWarningEvent(message));
-    if ((levels[this.options.logLevel ?? 'info'] ?? 20) <= levels['warning']!) {
-      console.warn(`[codecarbon WARNING] ${this.options.loggerPreamble ?? ''}${message}`);
-    }
+    if (!heard) printWarning(message, this.options);
   }
 
   /** The record so far, from the samples there are (nothing written); null before the first sample. */

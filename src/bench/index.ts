@@ -6,6 +6,7 @@ import type { Bench, Task } from 'tinybench';
 import { componentEnergy } from '../emissions/compute.js';
 import type { Intensity } from '../emissions/intensity.js';
 import { ConfigError, SamplerError } from '../errors.js';
+import { printWarning } from '../events.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
@@ -270,15 +271,17 @@ export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {
   const { offline, baseline, minPeriods, ...trackerOptions } = options;
   const Kind = offline ? OfflineEmissionsTracker : EmissionsTracker;
   const tracker = new Kind({ saveToFile: false, ...trackerOptions });
-  let why = '';
-  const onWarning = (e: Event): void => { why = (e as Event & { message: string }).message; };
+  // Held while starting (a listener stops the tracker printing them): the last one says why it failed.
+  const held: string[] = [];
+  const onWarning = (e: Event): void => { held.push((e as Event & { message: string }).message); };
   tracker.addEventListener('warning', onWarning);
   tracker.start();
   const started = await tracker.ready();
   tracker.removeEventListener('warning', onWarning);
+  for (const w of started === null ? held.slice(0, -1) : held) printWarning(w, tracker.options);
   if (started === null) {
     await tracker.discard();
-    throw new SamplerError(`no energy can be attached to the benchmark: ${why || 'measuring could not start'}`);
+    throw new SamplerError(`no energy can be attached to the benchmark: ${held.at(-1) ?? 'measuring could not start'}`);
   }
   const energy = new EnergyBench(bench, tracker, minPeriods ?? 5);
   if (baseline) {

@@ -1,5 +1,5 @@
 // Which cloud this machine runs in, from the providers' metadata services, asked in parallel.
-import { fetchFailure, jsonBody } from './http.js';
+import { ask, askFailure, jsonBody } from './http.js';
 
 /** A cloud provider and region, as its metadata service names them. */
 export interface CloudLocation {
@@ -26,16 +26,15 @@ type Probe = (base: string, signal: AbortSignal) => Promise<CloudLocation>;
  */
 const aws: Probe = async (base, signal) => {
   const headers: Record<string, string> = {};
-  const token = await fetch(`${base}/latest/api/token`, { method: 'PUT', signal, headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } });
-  if (token.ok) headers['X-aws-ec2-metadata-token'] = (await token.text()).trim();
-  else await token.body?.cancel();
-  const doc = await jsonBody(await fetch(`${base}/latest/dynamic/instance-identity/document`, { signal, headers })) as Record<string, unknown>;
+  const token = await ask(`${base}/latest/api/token`, { method: 'PUT', signal, headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } });
+  if (token.ok) headers['X-aws-ec2-metadata-token'] = token.text.trim();
+  const doc = jsonBody(await ask(`${base}/latest/dynamic/instance-identity/document`, { signal, headers })) as Record<string, unknown>;
   return { provider: 'aws', region: field(doc['region'], 'aws', 'region') };
 };
 
 /** Azure: the instance metadata's `compute.location`, asked with `Metadata: true`. */
 const azure: Probe = async (base, signal) => {
-  const doc = await jsonBody(await fetch(`${base}/metadata/instance?api-version=2021-02-01`, { signal, headers: { Metadata: 'true' } })) as
+  const doc = jsonBody(await ask(`${base}/metadata/instance?api-version=2021-02-01`, { signal, headers: { Metadata: 'true' } })) as
     { compute?: Record<string, unknown> };
   return { provider: 'azure', region: field(doc.compute?.['location'], 'azure', 'compute.location') };
 };
@@ -46,13 +45,10 @@ const azure: Probe = async (base, signal) => {
  * (CodeCarbon's pattern cuts it to europe-west1, a region in another country).
  */
 const gcp: Probe = async (base, signal) => {
-  const res = await fetch(`${base}/computeMetadata/v1/instance/zone`, { signal, headers: { 'Metadata-Flavor': 'Google' } });
+  const res = await ask(`${base}/computeMetadata/v1/instance/zone`, { signal, headers: { 'Metadata-Flavor': 'Google' } });
   if (!res.ok) throw new Error(`gcp: HTTP ${res.status}`);
-  if (res.headers.get('metadata-flavor') !== 'Google') {
-    await res.body?.cancel();
-    throw new Error('gcp: the answer has no Metadata-Flavor: Google header');
-  }
-  const zone = (await res.text()).trim().split('/').pop() ?? '';
+  if (res.headers['metadata-flavor'] !== 'Google') throw new Error('gcp: the answer has no Metadata-Flavor: Google header');
+  const zone = res.text.trim().split('/').pop() ?? '';
   const m = /^([a-z]+-[a-z]+\d+)-[a-z]$/.exec(zone);
   if (m === null) throw new Error(`gcp: zone ${JSON.stringify(zone.slice(0, 80))} is not a zone name`);
   return { provider: 'gcp', region: m[1]! };
@@ -77,7 +73,7 @@ export async function detectCloud(o: CloudDetectOptions = {}): Promise<{ cloud: 
     try {
       return await probe(base, AbortSignal.any([AbortSignal.timeout(timeoutMs), done.signal]));
     } catch (e) {
-      const why = fetchFailure(e, timeoutMs);
+      const why = askFailure(e, timeoutMs);
       failures.push(why.startsWith(`${name}:`) ? why : `${name}: ${why}`);
       throw e;
     }

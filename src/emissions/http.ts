@@ -1,16 +1,87 @@
-// What the location, cloud and Electricity Maps lookups share: why a request failed, and a JSON body.
+// What the location, cloud and Electricity Maps lookups share: one bounded HTTP exchange that never
+// keeps the process alive, why it failed, and its JSON body.
+import type { IncomingHttpHeaders } from 'node:http';
 
-/** Why a fetch failed, in a few words: its timeout, the system error code, or the message. */
-export function fetchFailure(e: unknown, timeoutMs: number): string {
-  const err = e as Error & { cause?: { code?: string; message?: string } };
-  return err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : err.cause?.code ?? err.cause?.message ?? err.message;
+/** An answer, read whole. */
+export interface Answer {
+  readonly status: number;
+  /** A 2xx status. */
+  readonly ok: boolean;
+  /** Header names in lower case. */
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/** How to ask: the method, the headers, and the signal that bounds the exchange. */
+export interface AskOptions {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  /** Ends the whole exchange, connection to last byte (AbortSignal.timeout for a time-out). */
+  readonly signal: AbortSignal;
+}
+
+/** A lookup answer is a few hundred bytes; a larger one is not a metadata or location service. */
+const maxBodyBytes = 1 << 20;
+
+/**
+ * One request, its answer read whole (at most 1 MiB; redirects are not followed). Its socket does
+ * not keep the process alive: a program that has finished exits even with a lookup in flight.
+ * @throws the signal's reason (a TimeoutError), or the system error (`code` ECONNREFUSED…).
+ */
+export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
+  const u = new URL(url);
+  // Loaded on first use: most trackers never ask anything (https pulls in TLS).
+  const { request } = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  o.signal.throwIfAborted();
+  return new Promise<Answer>((resolve, reject) => {
+    const req = request(u, { method: o.method ?? 'GET', headers: o.headers, agent: false });
+    let done = false;
+    let why: Error | null = null; // what ended the exchange on our side, whatever event reports it first
+    const end = (e: Error | null, answer?: Answer): void => {
+      if (done) return;
+      done = true;
+      o.signal.removeEventListener('abort', onAbort);
+      if (e === null) resolve(answer!);
+      else reject(o.signal.aborted ? o.signal.reason : why ?? e);
+    };
+    const onAbort = (): void => { req.destroy(o.signal.reason as Error); };
+    o.signal.addEventListener('abort', onAbort, { once: true });
+    req.on('socket', (s) => s.unref());
+    req.on('error', (e) => end(e));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (bytes <= maxBodyBytes) return void chunks.push(c);
+        why = new Error(`the answer is larger than ${maxBodyBytes >> 20} MiB`);
+        req.destroy(why);
+      });
+      res.on('error', (e) => end(e));
+      res.on('close', () => end(new Error('the connection closed before the answer was complete')));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        end(null, { status, ok: status >= 200 && status < 300, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.end();
+  });
+}
+
+/** Why a request failed, in a few words: its time-out, the system error code, or the message. */
+export function askFailure(e: unknown, timeoutMs: number): string {
+  const err = e as Error & { code?: string };
+  if (err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  // Node's HTTP parser codes (HPE_INVALID_CONSTANT…) say little to a reader.
+  if (typeof err.code === 'string' && err.code.startsWith('HPE_')) return 'the answer is not HTTP';
+  return err.code ?? err.message;
 }
 
 /** The JSON body of a successful answer. @throws Error `HTTP <status>` or `the answer is not JSON`. */
-export async function jsonBody(res: Response): Promise<unknown> {
+export function jsonBody(res: Answer): unknown {
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   try {
-    return await res.json();
+    return JSON.parse(res.text);
   } catch {
     throw new Error('the answer is not JSON');
   }

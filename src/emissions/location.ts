@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { countryTable } from './data.js';
-import { fetchFailure, jsonBody } from './http.js';
+import { ask, askFailure, jsonBody } from './http.js';
 import { resolveCountry } from './intensity.js';
 
 /** A location found from the public IP address. */
@@ -65,9 +65,8 @@ export function parseIpinfo(body: unknown): GeoLocation {
   return fromCountry(b['country'], 'ipinfo', { region, latitude: num(lat), longitude: num(lon) });
 }
 
-async function ask(url: string, timeoutMs: number, parse: (body: unknown) => GeoLocation): Promise<GeoLocation> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-  return parse(await jsonBody(res));
+async function askService(url: string, timeoutMs: number, parse: (body: unknown) => GeoLocation): Promise<GeoLocation> {
+  return parse(jsonBody(await ask(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } })));
 }
 
 function readCache(file: string, ttlMs: number): GeoLocation | null {
@@ -106,11 +105,11 @@ export async function locate(o: LocateOptions = {}): Promise<{ location: GeoLoca
   for (const [url, parse] of sources) {
     for (let attempt = 0; attempt <= (o.retries ?? 1); attempt++) {
       try {
-        const location = await ask(url, o.timeoutMs ?? 2000, parse);
+        const location = await askService(url, o.timeoutMs ?? 2000, parse);
         if (cacheFile !== null) writeCache(cacheFile, location);
         return { location, failures };
       } catch (e) {
-        failures.push(`${url}: ${fetchFailure(e, o.timeoutMs ?? 2000)}`);
+        failures.push(`${url}: ${askFailure(e, o.timeoutMs ?? 2000)}`);
       }
     }
   }
