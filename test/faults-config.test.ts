@@ -82,3 +82,11 @@ test('the same key in two files, or in two sections, is no duplicate', (t) => {
   assert.equal(r.values['pue'], 1.4);
   assert.deepEqual(r.warnings, []);
 });
+
+test('a number argument that is NaN or Infinity is shown as such, not as null', (t) => {
+  const where = dirs(t, null, null);
+  assert.throws(() => resolveConfig({ measurePowerSecs: Number.NaN }, where),
+    { name: 'ConfigError', message: 'measurePowerSecs (from argument): expected a number > 0, got NaN' });
+  assert.throws(() => resolveConfig({ pue: Number.POSITIVE_INFINITY }, where),
+    { name: 'ConfigError', message: 'pue (from argument): expected a number > 0, got Infinity' });
+});

@@ -21,7 +21,8 @@ export interface Resolved {
 export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   const name = origin === 'argument' ? camel(spec.key) : spec.key;
   const fail = (expected: string): never => {
-    throw new ConfigError(name, origin, `expected ${expected}, got ${JSON.stringify(raw)}`);
+    // JSON.stringify would show NaN and Infinity as null.
+    throw new ConfigError(name, origin, `expected ${expected}, got ${typeof raw === 'number' ? String(raw) : JSON.stringify(raw)}`);
   };
   if (raw === null) return null;
   const text = typeof raw === 'string' ? raw.trim() : raw;
