@@ -359,8 +359,9 @@ export class EmissionsTracker extends EventTarget {
         const backup = (o.onCsvWrite === 'update' ? updateRow : appendRow)(path, columns, record, (m) => this.#warn(m));
         if (backup !== null) this.#warn(`the CSV format has changed: the old ${path} was kept as ${backup}`);
       });
-      this.#writeError = this.#tryWrite(taskPath, () => this.#ledger.write(taskPath, this.#sampler!.timeline!,
-        this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!)) ?? this.#writeError;
+      const taskError = this.#tryWrite(taskPath, () => this.#ledger.write(taskPath, this.#sampler!.timeline!,
+        this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!));
+      this.#writeError ??= taskError;
     }
     return record;
   }

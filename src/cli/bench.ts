@@ -7,6 +7,7 @@ import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
 
+/** bench's usage, as --help and the main usage print it. */
 export const benchUsage = `  bench FILE [options]
       Runs the tinybench suite FILE exports (a Bench, or a function returning one) with energy
       attached, and prints tinybench's table with energy per operation, power and gCO2e/op.

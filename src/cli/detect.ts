@@ -3,6 +3,7 @@ import { CodeCarbonError } from '../errors.js';
 import type { EngineOptions } from '../sampler/options.js';
 import type { HardwarePlan } from '../sources/detect.js';
 
+/** detect's usage, as --help and the main usage print it. */
 export const detectUsage = `  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process] [--gpu-ids IDS] [--nvml-library PATH] [-h, --help]
       What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
       what will be measured or estimated, and why.`;

@@ -12,6 +12,7 @@ import type { TrackerOptions } from '../types.js';
 /** Exit status when the command succeeded (or, without one, the machine was stopped) but its row could not be written. */
 export const exitIoError = 74;
 
+/** monitor's usage, as --help and the main usage print it. */
 export const monitorUsage = `  monitor [options] [-- command [args…]]
       Runs the command and tracks it (process mode: estimators count its process tree;
       RAPL counters are machine-wide and say so), then prints its energy and emissions
