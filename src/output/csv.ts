@@ -113,17 +113,26 @@ function cutLineWarning(path: string, text: string, width: number, quoteClosed: 
     + `it is left as it is${quoteClosed ? ' (its open quote closed)' : ''}, and rows go on from the next line`;
 }
 
+/** How long a last line must stay without its newline to be taken as cut off rather than being written. */
+const cutSettleMs = 50;
+
 /**
  * What a row appended through `fd` (opened 'a+') must start with to begin a line of its own: nothing
  * when the file ends in a newline; else a newline, after a closing quote when the cut line ends
  * inside a quoted cell, with one warning naming the file and the line.
  */
 function lineStart(fd: number, path: string, width: number, warn: CsvWarn): string {
-  const size = fstatSync(fd).size;
-  if (size === 0) return '';
   const last = Buffer.alloc(1);
-  readSync(fd, last, 0, 1, size - 1);
-  if (last[0] === 0x0a) return '';
+  // Another process's row can be seen half-written (a reader may see a write partly done): a cut
+  // line is one that stays without its newline, read again for up to cutSettleMs.
+  for (const since = performance.now(); ;) {
+    const size = fstatSync(fd).size;
+    if (size === 0) return '';
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return '';
+    if (performance.now() - since >= cutSettleMs) break;
+    Atomics.wait(pause, 0, 0, 1);
+  }
   if (last[0] === 0x0d) return '\n'; // a CRLF line cut between its two bytes: the line itself is whole
   const text = readFileSync(path, 'utf8');
   // Quotes come in pairs ("" inside a cell, one at each end): an odd count leaves the last cell open.
