@@ -2,7 +2,7 @@
 // baseline too short, a CSV that cannot be written; each with its exact message and exit status.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -129,6 +129,27 @@ test('monitor when the CSV cannot be written (EISDIR): no "written to", the reas
   const failed = await cc(['monitor', ...offline, '--', process.execPath, '-e', 'process.exit(3)'], where);
   assert.equal(failed.code, 3);
   assert.ok(failed.stderr.endsWith(`\n  NOT written: ${why}\n`), failed.stderr);
+});
+
+test('monitor without a command, stopped by SIGINT, when the CSV cannot be written: exit 74 rather than 130', async (t) => {
+  const where = place(t);
+  mkdirSync(join(where.dir, 'emissions.csv'));
+  // A config warning is printed just after the SIGINT handler is installed: the signal is sent once it shows.
+  writeFileSync(join(where.dir, '.codecarbon.config'), '[codecarbon]\nprojet_name = x\n');
+  const child = spawn(process.execPath, [cli, 'monitor', ...offline], { cwd: where.dir, env: where.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  let stderr = '';
+  await new Promise<void>((r) => child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('unknown configuration key "projet_name"')) r();
+  }));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  clearTimeout(killer);
+  assert.equal(code, 74, stderr);
+  assert.ok(stderr.endsWith('\n  NOT written: could not write emissions.csv (EISDIR): it is a directory: remove it or choose another '
+    + 'output_file; the record is kept in finalEmissionsData\ncodecarbon: exit status 74 (EX_IOERR): the machine ran, but its row '
+    + 'could not be written\n'), stderr);
 });
 
 test('monitor when the output directory may not be written (EACCES): exit 74 and the fix', { skip: process.getuid?.() === 0 && 'root may write anywhere' }, async (t) => {

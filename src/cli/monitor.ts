@@ -22,7 +22,8 @@ export const monitorUsage = `  monitor [options] [-- command [args…]]
       --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME
       --gpu-ids 0,1|GPU-…  --nvml-library PATH  -h, --help
       Exit status: the command's own (127 not found, 126 not runnable; 128+N after signal N);
-      ${exitIoError} (EX_IOERR) when it succeeded but its row could not be written; 2 for a usage error.`;
+      ${exitIoError} (EX_IOERR) when it succeeded (or, without a command, on Ctrl-C) but its row
+      could not be written; 2 for a usage error.`;
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
   '--country-iso-code': 'countryIsoCode', '--region': 'region', '--measure-power-secs': 'measurePowerSecs',
