@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
@@ -13,7 +12,8 @@ import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
-import { appendRow, updateRow } from './output/csv.js';
+import { appendRow, updateRow, writeFailure, type OutputError } from './output/csv.js';
+import { outputPath, taskFilePath } from './output/paths.js';
 import { columns, type EmissionsRecord } from './output/record.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
@@ -55,6 +55,7 @@ export class EmissionsTracker extends EventTarget {
   #timer: NodeJS.Timeout | null = null;
   #measuring = false;
   #final: EmissionsRecord | null = null;
+  #writeError: OutputError | null = null;
   readonly #pending: string[];
   readonly #onSamplerMessage = (message: string): void => this.#warn(message);
 
@@ -131,6 +132,11 @@ export class EmissionsTracker extends EventTarget {
   /** kg CO2eq of the last stopped run, or null. */
   get finalEmissions(): number | null {
     return this.#final === null ? null : Number(this.#final.emissions);
+  }
+
+  /** Why the last write of the CSV files failed (file, errno, fix), or null when it succeeded. */
+  get writeError(): OutputError | null {
+    return this.#writeError;
   }
 
   /** Starts tracking: a mark, and the shared sampler on first use. Synchronous. */
@@ -366,17 +372,30 @@ export class EmissionsTracker extends EventTarget {
   #write(t1: number): EmissionsRecord {
     const record = this.#record(t1);
     if (this.options.saveToFile) {
-      const path = join(this.options.outputDir!, this.options.outputFile!);
-      try {
-        const backup = (this.options.onCsvWrite === 'update' ? updateRow : appendRow)(path, columns, record);
+      const o = this.options;
+      const path = outputPath(o.outputDir!, o.outputFile!);
+      const taskPath = taskFilePath(o.outputDir!, o.experimentName!, this.runId);
+      // Each file on its own: one that cannot be written does not keep the other from being written.
+      this.#writeError = this.#tryWrite(path, () => {
+        const backup = (o.onCsvWrite === 'update' ? updateRow : appendRow)(path, columns, record, (m) => this.#warn(m));
         if (backup !== null) this.#warn(`the CSV format has changed: the old ${path} was kept as ${backup}`);
-        this.#ledger.write(join(this.options.outputDir!, `emissions_${this.options.experimentName}_${this.runId}.csv`),
-          this.#sampler!.timeline!, this.#sampler!.info!.channels, () => this.#context(), this.options.taskRecordsKept!);
-      } catch (e) {
-        this.#warn(`could not write ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)}): `
-          + 'the record is kept in finalEmissionsData; check the directory\'s permissions and free space');
-      }
+      });
+      const taskError = this.#tryWrite(taskPath, () => this.#ledger.write(taskPath, this.#sampler!.timeline!,
+        this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!));
+      this.#writeError ??= taskError;
     }
     return record;
+  }
+
+  /** Runs one file's write; a failure is warned about (file, errno, fix) and returned, not thrown. */
+  #tryWrite(path: string, write: () => void): OutputError | null {
+    try {
+      write();
+      return null;
+    } catch (e) {
+      const error = writeFailure(path, e);
+      this.#warn(error.message);
+      return error;
+    }
   }
 }

@@ -18,6 +18,8 @@ export interface EnergyBenchOptions extends TrackerOptions {
   /**
    * Measure the machine's idle power first, in slices, so that results also show the dynamic
    * (baseline-subtracted) energy with the baseline's spread. Default off; `true` is 2 s in 10 slices.
+   * Each slice lasts at least 2 sampling periods: without `slices`, a shorter duration gets fewer
+   * (at least 2); a duration too short for 2 is an error.
    */
   readonly baseline?: boolean | { readonly durationMs?: number; readonly slices?: number };
   /** A task whose measured phase lasts fewer sampling periods than this is flagged `too-short` (default 5). */
@@ -132,17 +134,31 @@ export class EnergyBench {
     return this.#baseline;
   }
 
-  /** Measures idle power in slices (the main thread sleeps); called by attachEnergy() when asked. */
-  async measureBaseline(durationMs = 2000, slices = 10): Promise<Baseline> {
-    if (!(durationMs > 0) || !(slices >= 2) || !Number.isInteger(slices)) {
+  /**
+   * Measures idle power for `durationMs` in `slices` (default: up to 10, each at least 2 sampling
+   * periods long); the main thread sleeps. Called by attachEnergy() when asked.
+   * @throws ConfigError when the duration cannot hold the slices, naming the least duration that can.
+   */
+  async measureBaseline(durationMs = 2000, slices?: number): Promise<Baseline> {
+    if (!(durationMs > 0) || (slices !== undefined && (!(slices >= 2) || !Number.isInteger(slices)))) {
       throw new ConfigError('baseline', 'argument', `expected durationMs > 0 and an integer slices >= 2, got ${durationMs} ms in ${slices}`);
     }
     const sampler = this.tracker.sampler!;
     const period = sampler.info!.periodMs;
-    const sliceMs = Math.max(durationMs / slices, 2 * period);
+    // A slice shorter than two periods would be interpolated from one sample or two: no spread worth the name.
+    const shortestSliceMs = 2 * period;
+    const n = slices ?? Math.max(2, Math.min(10, Math.floor(durationMs / shortestSliceMs)));
+    if (durationMs < n * shortestSliceMs) {
+      throw new ConfigError('baseline', 'argument', `${durationMs} ms is too short for ${n} slices of at least 2 sampling periods `
+        + `(${shortestSliceMs} ms) each; give durationMs (--baseline-ms) of at least ${n * shortestSliceMs}`
+        + `${slices === undefined ? '' : ', or fewer slices'}, or a shorter sample_period_ms`);
+    }
+    const sliceMs = durationMs / n;
     const edges = [performance.now()];
-    for (let i = 0; i < slices; i++) {
-      await sleep(sliceMs);
+    for (let i = 1; i <= n; i++) {
+      // Timers run whole milliseconds and may fire a little early: sleep to each edge, not by a slice.
+      const due = edges[0]! + i * sliceMs;
+      while (performance.now() < due) await sleep(Math.ceil(due - performance.now()));
       edges.push(performance.now());
     }
     await sampler.sampleNow(true);
@@ -158,7 +174,7 @@ export class EnergyBench {
     const m = mean(total);
     const sd = Math.sqrt(total.reduce((a, w) => a + (w - m) ** 2, 0) / (total.length - 1));
     this.#baseline = {
-      watts: m, spreadWatts: sd, slices, durationMs: edges.at(-1)! - edges[0]!,
+      watts: m, spreadWatts: sd, slices: n, durationMs: edges.at(-1)! - edges[0]!,
       perComponentWatts: { cpu: mean(perSlice.map((p) => p.cpu)), gpu: mean(perSlice.map((p) => p.gpu)), ram: mean(perSlice.map((p) => p.ram)) },
     };
     return this.#baseline;
@@ -286,7 +302,12 @@ export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {
   const energy = new EnergyBench(bench, tracker, minPeriods ?? 5);
   if (baseline) {
     const b = baseline === true ? {} : baseline;
-    await energy.measureBaseline(b.durationMs ?? 2000, b.slices ?? 10);
+    try {
+      await energy.measureBaseline(b.durationMs ?? 2000, b.slices);
+    } catch (e) {
+      await energy.stop(); // no tracker left running behind an error
+      throw e;
+    }
   }
   return energy;
 }

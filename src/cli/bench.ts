@@ -1,57 +1,82 @@
 // `codecarbon bench FILE`: runs a tinybench suite with energy attached and prints the table.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bench } from 'tinybench';
 import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
+import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
 
+/** bench's usage, as --help and the main usage print it. */
 export const benchUsage = `  bench FILE [options]
       Runs the tinybench suite FILE exports (a Bench, or a function returning one) with energy
       attached, and prints tinybench's table with energy per operation, power and gCO2e/op.
-      --baseline-ms N   measure idle power for N ms first (dynamic energy per op, ± spread)
+      --baseline-ms N   measure idle power for N ms first (dynamic energy per op, ± spread;
+                        at least 2 slices of 2 sampling periods: 400 ms at the default 100 ms)
       --json            print everything as JSON instead    --csv FILE   also write CSV
-      --offline --country-iso-code CODE [--region R]        location without network`;
+      --offline --country-iso-code CODE [--region R]        location without network
+      --cloud-provider P --cloud-region R                   on a cloud: its region's intensity
+      -h, --help        this text`;
 
-function parse(args: string[]): { file: string; json: boolean; csv: string | null; options: EnergyBenchOptions } {
+const valueFlags: Record<string, string> = {
+  '--csv': 'csv', '--country-iso-code': 'countryIsoCode', '--region': 'region', '--cloud-provider': 'cloudProvider',
+  '--cloud-region': 'cloudRegion', '--baseline-ms': 'baseline',
+};
+
+/** Every option bench accepts. */
+export const benchFlags: readonly string[] = ['--json', '--offline', ...Object.keys(valueFlags), '-h', '--help'];
+
+const usageError = (message: string): CodeCarbonError => new CodeCarbonError('ERR_CODECARBON_USAGE', message);
+
+interface BenchArgs { file: string | null; help: boolean; json: boolean; csv: string | null; options: EnergyBenchOptions }
+
+function parse(args: string[]): BenchArgs {
   const options: Record<string, unknown> = {};
-  let file: string | null = null;
-  let json = false;
-  let csv: string | null = null;
+  const parsed: BenchArgs = { file: null, help: false, json: false, csv: null, options };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${a} needs a value`);
-      return v;
-    };
-    if (a === '--json') json = true;
+    const key = valueFlags[a];
+    if (a === '--json') parsed.json = true;
     else if (a === '--offline') options['offline'] = true;
-    else if (a === '--csv') csv = value();
-    else if (a === '--country-iso-code') options['countryIsoCode'] = value();
-    else if (a === '--region') options['region'] = value();
-    else if (a === '--baseline-ms') {
-      const ms = Number(value());
-      if (!(ms > 0)) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `--baseline-ms expects a number of ms > 0, got ${args[i]}`);
-      options['baseline'] = { durationMs: ms };
-    } else if (a.startsWith('-') || file !== null) {
-      throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown argument for bench: ${a}\n\nUsage:\n${benchUsage}`);
-    } else file = a;
+    else if (a === '-h' || a === '--help') parsed.help = true;
+    else if (key !== undefined) {
+      const v = args[++i];
+      if (v === undefined) throw usageError(`${a} needs a value`);
+      if (key === 'csv') parsed.csv = v;
+      else if (key !== 'baseline') options[key] = v;
+      else if ((readNumber(v) ?? 0) > 0) options['baseline'] = { durationMs: readNumber(v) };
+      else throw usageError(`--baseline-ms expects a number of ms > 0 (e.g. 2000), got ${JSON.stringify(v)}`);
+    } else if (a.startsWith('-') || parsed.file !== null) {
+      throw usageError(`unknown argument for bench: ${a}\n\nUsage:\n${benchUsage}`);
+    } else parsed.file = a;
   }
-  if (file === null) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `bench needs a FILE\n\nUsage:\n${benchUsage}`);
-  return { file, json, csv, options: options as EnergyBenchOptions };
+  return parsed;
+}
+
+/** The suite FILE exports, as a tinybench Bench. */
+async function load(file: string): Promise<Bench> {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    throw usageError(`bench: ${file} was not found (no file at ${path}); give the path of a file that exports a tinybench Bench`);
+  }
+  const mod = await import(pathToFileURL(path).href) as { default?: unknown };
+  const exported = typeof mod.default === 'function' && !('tasks' in mod.default) ? await (mod.default as () => unknown)() : mod.default;
+  if (typeof exported !== 'object' || exported === null || !('run' in exported) || !('tasks' in exported)) {
+    throw usageError(`${file} must export default a tinybench Bench (or a function returning one), `
+      + 'with its tasks added and not yet run: export default bench;');
+  }
+  return exported as Bench;
 }
 
 /** `codecarbon bench …`; resolves to the exit code. */
 export async function bench(args: string[]): Promise<number> {
-  const { file, json, csv, options } = parse(args);
-  const mod = await import(pathToFileURL(resolve(file)).href) as { default?: unknown };
-  const exported = typeof mod.default === 'function' && !('tasks' in mod.default) ? await (mod.default as () => unknown)() : mod.default;
-  if (typeof exported !== 'object' || exported === null || !('run' in exported) || !('tasks' in exported)) {
-    throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${file} must export default a tinybench Bench (or a function returning one), `
-      + 'with its tasks added and not yet run: export default bench;');
+  const { file, help, json, csv, options } = parse(args);
+  if (help) {
+    console.log(`Usage: codecarbon\n${benchUsage}`);
+    return 0;
   }
-  const suite = exported as Bench;
+  if (file === null) throw usageError(`bench needs a FILE\n\nUsage:\n${benchUsage}`);
+  const suite = await load(file);
   const energy = await attachEnergy(suite, options);
   try {
     await suite.run();

@@ -1,5 +1,37 @@
 // `codecarbon detect`: the hardware plan as text for a person, or as stable JSON.
+import { CodeCarbonError } from '../errors.js';
+import type { EngineOptions } from '../sampler/options.js';
 import type { HardwarePlan } from '../sources/detect.js';
+
+/** detect's usage, as --help and the main usage print it. */
+export const detectUsage = `  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process] [--gpu-ids IDS] [--nvml-library PATH] [-h, --help]
+      What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
+      what will be measured or estimated, and why.`;
+
+const detectFlags: Record<string, keyof EngineOptions> = {
+  '--rapl-dir': 'raplDir', '--tracking-mode': 'trackingMode', '--gpu-ids': 'gpuIds', '--nvml-library': 'nvmlLibrary',
+};
+
+/** Every option detect accepts. */
+export const detectOptionFlags: readonly string[] = ['--json', ...Object.keys(detectFlags), '-h', '--help'];
+
+/** detect's arguments: JSON or text, help, and the engine options given. */
+export function parseDetect(args: string[]): { json: boolean; help: boolean; options: Partial<EngineOptions> } {
+  const options: Record<string, string> = {};
+  let json = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json') json = true;
+    else if (a === '-h' || a === '--help') help = true;
+    else if (a in detectFlags) {
+      const value = args[++i];
+      if (value === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${a} needs a value\n\nUsage:\n${detectUsage}`);
+      options[detectFlags[a]!] = value;
+    } else throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown option for detect: ${a}\n\nUsage:\n${detectUsage}`);
+  }
+  return { json, help, options: options as Partial<EngineOptions> };
+}
 
 const gib = 1024 ** 3;
 

@@ -1,20 +1,29 @@
 // `codecarbon monitor [-- command]`: tracks a command (or the machine) and reports its energy and emissions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
+import { outputPath } from '../output/paths.js';
 import type { EmissionsRecord } from '../output/record.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
 
+/** Exit status when the command succeeded (or, without one, the machine was stopped) but its row could not be written. */
+export const exitIoError = 74;
+
+/** monitor's usage, as --help and the main usage print it. */
 export const monitorUsage = `  monitor [options] [-- command [args…]]
       Runs the command and tracks it (process mode: estimators count its process tree;
       RAPL counters are machine-wide and say so), then prints its energy and emissions
       and exits with its exit code. Without a command: the whole machine until Ctrl-C.
       --offline --country-iso-code CODE [--region R]   location without network
+      --cloud-provider P --cloud-region R              on a cloud: its region's intensity
       --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME
-      --gpu-ids 0,1|GPU-…  --nvml-library PATH`;
+      --gpu-ids 0,1|GPU-…  --nvml-library PATH  -h, --help
+      Exit status: the command's own (127 not found, 126 not runnable; 128+N after signal N);
+      ${exitIoError} (EX_IOERR) when it succeeded (or, without a command, on Ctrl-C) but its row
+      could not be written; 2 for a usage error.`;
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
   '--country-iso-code': 'countryIsoCode', '--region': 'region', '--measure-power-secs': 'measurePowerSecs',
@@ -22,21 +31,34 @@ const valueFlags: Record<string, keyof TrackerOptions> = {
   '--cloud-provider': 'cloudProvider', '--cloud-region': 'cloudRegion', '--gpu-ids': 'gpuIds', '--nvml-library': 'nvmlLibrary',
 };
 
-function parse(args: string[]): { offline: boolean; options: Record<string, unknown>; command: string[] } {
+/** Every option monitor accepts. */
+export const monitorFlags: readonly string[] = ['--offline', ...Object.keys(valueFlags), '-h', '--help'];
+
+const usageError = (message: string): CodeCarbonError => new CodeCarbonError('ERR_CODECARBON_USAGE', message);
+
+function parse(args: string[]): { offline: boolean; help: boolean; options: Record<string, unknown>; command: string[] | null } {
   const options: Record<string, unknown> = {};
   let offline = false;
+  let help = false;
   let i = 0;
   for (; i < args.length && args[i] !== '--'; i++) {
     const a = args[i]!;
     const key = valueFlags[a];
     if (a === '--offline') offline = true;
+    else if (a === '-h' || a === '--help') help = true;
     else if (key !== undefined) {
       const v = args[++i];
-      if (v === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${a} needs a value`);
-      options[key] = key === 'measurePowerSecs' ? Number(v) : v;
-    } else throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown option for monitor: ${a}\n\nUsage:\n${monitorUsage}`);
+      if (v === undefined) throw usageError(`${a} needs a value`);
+      if (key === 'measurePowerSecs' && !((readNumber(v) ?? 0) > 0)) {
+        throw usageError(`${a} expects a number of seconds > 0 (e.g. 15 or 0.5), got ${JSON.stringify(v)}`);
+      }
+      options[key] = v;
+    } else throw usageError(`unknown option for monitor: ${a}\n\nUsage:\n${monitorUsage}`);
   }
-  return { offline, options, command: args.slice(i + 1) };
+  if (i === args.length - 1) {
+    throw usageError('monitor: "--" must be followed by the command to run; leave "--" out to track the whole machine until Ctrl-C');
+  }
+  return { offline, help, options, command: i < args.length ? args.slice(i + 1) : null };
 }
 
 /**
@@ -54,8 +76,8 @@ function monitorTracker(Base: typeof EmissionsTracker) {
 
 const wh = (kwh: unknown): string => `${(Number(kwh) * 1000).toFixed(4)} Wh`;
 
-/** The short report printed when the command ends. */
-export function report(what: string, r: EmissionsRecord, csvPath: string | null): string {
+/** The short report printed when the command ends; `writeError` replaces the "written to" line. */
+export function report(what: string, r: EmissionsRecord, csvPath: string | null, writeError: Error | null = null): string {
   return [
     `codecarbon: ${what} ran ${Number(r.duration).toFixed(2)} s`,
     `  CPU ${wh(r.cpu_energy).padStart(14)}  ${Number(r.cpu_power).toFixed(1)} W mean  ${r.cpu_source}`,
@@ -64,7 +86,7 @@ export function report(what: string, r: EmissionsRecord, csvPath: string | null)
       : `${Number(r.gpu_power).toFixed(1)} W mean  ${r.gpu_model}, ${Number(r.gpu_utilization_percent).toFixed(0)} % busy  ${r.gpu_source}`}`,
     `  emissions ${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
       + ` (${r.carbon_intensity_source})`,
-    ...(csvPath === null ? [] : [`  written to ${csvPath}`]),
+    ...(writeError !== null ? [`  NOT written: ${writeError.message}`] : csvPath === null ? [] : [`  written to ${csvPath}`]),
   ].join('\n');
 }
 
@@ -73,11 +95,18 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
   return 128 + ((signal !== null ? constants.signals[signal] : undefined) ?? 0);
 }
 
-/** The report of a stopped tracker, on stderr. */
-function printReport(tracker: EmissionsTracker, what: string, before = ''): void {
+/**
+ * The report of a stopped tracker, on stderr, and the exit status: `code`, unless it is 0 and the
+ * row could not be written (then 74, said on a last line).
+ */
+function finish(tracker: EmissionsTracker, what: string, code: number, before = ''): number {
   const record = tracker.finalEmissionsData;
   const o = tracker.options;
-  if (record !== null) console.error(`${before}${report(what, record, o.saveToFile ? join(o.outputDir!, o.outputFile!) : null)}`);
+  const failed = tracker.writeError;
+  if (record !== null) console.error(`${before}${report(what, record, o.saveToFile ? outputPath(o.outputDir!, o.outputFile!) : null, failed)}`);
+  if (failed === null || code !== 0) return code;
+  console.error(`codecarbon: exit status ${exitIoError} (EX_IOERR): ${what} ran, but its row could not be written`);
+  return exitIoError;
 }
 
 async function runCommand(tracker: EmissionsTracker, command: string[]): Promise<number> {
@@ -111,8 +140,7 @@ async function track(tracker: EmissionsTracker, command: string[], spawned: (c: 
   spawned(child);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
   await tracker.stop();
-  printReport(tracker, command.join(' '));
-  return exitCodeOf(code, signal);
+  return finish(tracker, command.join(' '), exitCodeOf(code, signal));
 }
 
 async function runMachine(tracker: EmissionsTracker): Promise<number> {
@@ -128,15 +156,19 @@ async function runMachine(tracker: EmissionsTracker): Promise<number> {
   const signal = await new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
   clearInterval(live);
   await tracker.stop();
-  printReport(tracker, 'the machine', '\n');
-  return 128 + (constants.signals[signal] ?? 0);
+  // Ctrl-C is how this mode ends: its row not written is the news, so 74 rather than 130.
+  return finish(tracker, 'the machine', tracker.writeError === null ? 128 + (constants.signals[signal] ?? 0) : 0, '\n');
 }
 
 /** `codecarbon monitor …`; resolves to the exit code. */
 export async function monitor(args: string[]): Promise<number> {
-  const { offline, options, command } = parse(args);
+  const { offline, help, options, command } = parse(args);
+  if (help) {
+    console.log(`Usage: codecarbon\n${monitorUsage}`);
+    return 0;
+  }
   // Built before anything runs: a bad option is an error, not a half-tracked command.
   const tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(
-    { trackingMode: command.length > 0 ? 'process' : 'machine', ...options });
-  return command.length > 0 ? runCommand(tracker, command) : runMachine(tracker);
+    { trackingMode: command !== null ? 'process' : 'machine', ...options });
+  return command !== null ? runCommand(tracker, command) : runMachine(tracker);
 }

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { closest } from '../emissions/intensity.js';
-import { parseConfigText } from './ini.js';
+import { configText, parseConfigText } from './ini.js';
 import { readBoolean, readNumber } from './values.js';
 import { camel, keyAliases, keySpecs, specByKey, specByOption, type KeySpec } from './keys.js';
 
@@ -21,7 +21,8 @@ export interface Resolved {
 export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   const name = origin === 'argument' ? camel(spec.key) : spec.key;
   const fail = (expected: string): never => {
-    throw new ConfigError(name, origin, `expected ${expected}, got ${JSON.stringify(raw)}`);
+    // JSON.stringify would show NaN and Infinity as null.
+    throw new ConfigError(name, origin, `expected ${expected}, got ${typeof raw === 'number' ? String(raw) : JSON.stringify(raw)}`);
   };
   if (raw === null) return null;
   const text = typeof raw === 'string' ? raw.trim() : raw;
@@ -50,15 +51,15 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   }
 }
 
-function readFile(path: string): Record<string, string> {
+function readFile(path: string, warnings: string[]): Record<string, string> {
   if (!existsSync(path)) return {};
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new ConfigError('config file', path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? e}); fix its permissions or remove it`);
   }
-  return parseConfigText(text, path);
+  return parseConfigText(configText(bytes, path), path, (m) => warnings.push(m));
 }
 
 /** Options for where configuration comes from (tests point them at temp dirs). */
@@ -75,10 +76,11 @@ export interface ConfigSources {
 export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: ConfigSources = {}): Resolved {
   const env = sources.env ?? process.env;
   const layers: [string, Record<string, unknown>][] = [];
+  const warnings: string[] = [];
   const home = join(sources.home ?? homedir(), '.codecarbon.config');
   const local = join(sources.cwd ?? process.cwd(), '.codecarbon.config');
-  layers.push([home, readFile(home)]);
-  if (local !== home) layers.push([local, readFile(local)]);
+  layers.push([home, readFile(home, warnings)]);
+  if (local !== home) layers.push([local, readFile(local, warnings)]);
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && name.toLowerCase().startsWith('codecarbon_')) {
       layers.push([`environment variable ${name}`, { [name.slice('codecarbon_'.length).toLowerCase()]: value }]);
@@ -86,7 +88,6 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
   }
   const values: Record<string, unknown> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), s.default]));
   const origins: Record<string, string> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), 'default']));
-  const warnings: string[] = [];
   const known = keySpecs.map((s) => [s.key] as const);
   for (const [origin, layer] of layers) {
     for (const [rawKey, raw] of Object.entries(layer)) {

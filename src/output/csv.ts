@@ -1,5 +1,5 @@
 // CSV output in CodeCarbon's layout: header rules, .bak backups, append or update, one write per row.
-import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { CodeCarbonError } from '../errors.js';
 import { upstreamColumns } from './record.js';
@@ -10,6 +10,25 @@ export class OutputError extends CodeCarbonError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_CODECARBON_OUTPUT', message, options);
   }
+}
+
+const fixes: Readonly<Record<string, string>> = {
+  EISDIR: 'it is a directory: remove it or choose another output_file',
+  EACCES: 'writing there is not allowed: grant it, or choose another output_dir',
+  EPERM: 'writing there is not allowed: grant it, or choose another output_dir',
+  EROFS: 'the file system is read-only: choose another output_dir',
+  ENOSPC: 'the disk is full: free some space',
+  EDQUOT: 'the disk quota is used up: free some space',
+  ENOENT: 'its directory does not exist: create it, or choose another output_dir',
+  ENOTDIR: 'part of its path is a file, not a directory: choose another output_dir',
+  ENAMETOOLONG: 'its name is too long: choose a shorter output_file',
+};
+
+/** The OutputError for a file that could not be written: its path, the errno and the fix for it. */
+export function writeFailure(path: string, e: unknown): OutputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new OutputError(`could not write ${path} (${code ?? String(e)}): ${fixes[code ?? ''] ?? 'check the path, '
+    + 'its permissions and free space'}; the record is kept in finalEmissionsData`, { cause: e });
 }
 
 /** A spreadsheet would run a cell that starts with = + - @ as a formula: such text gets a leading '. */
@@ -81,13 +100,56 @@ export function backupName(path: string): string {
   for (let i = 0; ; i++) if (!existsSync(`${path}_${i}.bak`)) return `${path}_${i}.bak`;
 }
 
+/** Receives a warning about a file written (a cut line found and left as it is). */
+export type CsvWarn = (message: string) => void;
+
+const noWarning: CsvWarn = () => {};
+
+/** The warning for a file whose last line was cut off (no newline at its end): a crash or a full disk. */
+function cutLineWarning(path: string, text: string, width: number, quoteClosed: boolean): string {
+  const line = text.split('\n').length;
+  const cells = parseCsv(text).at(-1)?.length ?? 0;
+  return `${path}: line ${line} was cut off (no newline at its end, ${cells} of ${width} cells: a crash or a full disk?); `
+    + `it is left as it is${quoteClosed ? ' (its open quote closed)' : ''}, and rows go on from the next line`;
+}
+
+/** How long a last line must stay without its newline to be taken as cut off rather than being written. */
+const cutSettleMs = 50;
+
+/**
+ * What a row appended through `fd` (opened 'a+') must start with to begin a line of its own: nothing
+ * when the file ends in a newline; else a newline, after a closing quote when the cut line ends
+ * inside a quoted cell, with one warning naming the file and the line.
+ */
+function lineStart(fd: number, path: string, width: number, warn: CsvWarn): string {
+  const last = Buffer.alloc(1);
+  // Another process's row can be seen half-written (a reader may see a write partly done): a cut
+  // line is one that stays without its newline, read again for up to cutSettleMs.
+  for (const since = performance.now(); ;) {
+    const size = fstatSync(fd).size;
+    if (size === 0) return '';
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return '';
+    if (performance.now() - since >= cutSettleMs) break;
+    Atomics.wait(pause, 0, 0, 1);
+  }
+  if (last[0] === 0x0d) return '\n'; // a CRLF line cut between its two bytes: the line itself is whole
+  const text = readFileSync(path, 'utf8');
+  // Quotes come in pairs ("" inside a cell, one at each end): an odd count leaves the last cell open.
+  const open = (text.match(/"/g)?.length ?? 0) % 2 === 1;
+  warn(cutLineWarning(path, text, width, open));
+  return open ? '"\n' : '\n';
+}
+
 /**
  * Appends `row` (keyed by column) to the CSV at `path`. A new or empty file gets the header; a file
  * whose header holds other columns is renamed to a backup first, unless its columns are CodeCarbon's
- * own (then this row is written in that file's columns, so a CodeCarbon file keeps growing).
+ * own (then this row is written in that file's columns, so a CodeCarbon file keeps growing). A
+ * last line cut off (a crash, a full disk) is left as it is, with a warning, and the row starts the next.
  * Returns the backup path when one was made.
  */
-export function appendRow(path: string, header: readonly string[], row: Readonly<Record<string, string | number>>): string | null {
+export function appendRow(path: string, header: readonly string[], row: Readonly<Record<string, string | number>>,
+  warn: CsvWarn = noWarning): string | null {
   let backup: string | null = null;
   let fileHeader: string[] | null = null;
   if (existsSync(path) && statSync(path).size > 0) {
@@ -116,25 +178,39 @@ export function appendRow(path: string, header: readonly string[], row: Readonly
     }
   }
   // One write with O_APPEND: rows from several processes never interleave.
-  const fd = openSync(path, 'a');
+  const fd = openSync(path, 'a+');
   try {
-    writeSync(fd, csvLine(fileHeader.map((c) => row[c])));
+    writeSync(fd, lineStart(fd, path, fileHeader.length, warn) + csvLine(fileHeader.map((c) => row[c])));
   } finally {
     closeSync(fd);
   }
   return backup;
 }
 
-/** on_csv_write = update: replaces the row of this run_id (or appends when there is none). */
-export function updateRow(path: string, header: readonly string[], row: Readonly<Record<string, string | number>>): string | null {
-  if (!existsSync(path) || statSync(path).size === 0) return appendRow(path, header, row);
-  const rows = parseCsv(readFileSync(path, 'utf8'));
+/**
+ * on_csv_write = update: replaces the row of this run_id (or appends when there is none). The file
+ * is rewritten beside it and renamed over it, so a crash or a full disk midway leaves it whole; a
+ * cut last line is kept (now ending in a newline), with a warning.
+ */
+export function updateRow(path: string, header: readonly string[], row: Readonly<Record<string, string | number>>,
+  warn: CsvWarn = noWarning): string | null {
+  if (!existsSync(path) || statSync(path).size === 0) return appendRow(path, header, row, warn);
+  const text = readFileSync(path, 'utf8');
+  const rows = parseCsv(text);
   const fileHeader = rows[0] ?? [];
   const at = fileHeader.indexOf('run_id');
   const mine = rows.map((r, i) => (i > 0 && r[at] === String(row['run_id']) ? i : -1)).filter((i) => i > 0);
-  if (at < 0 || mine.length !== 1 || !header.every((c) => fileHeader.includes(c))) return appendRow(path, header, row);
+  if (at < 0 || mine.length !== 1 || !header.every((c) => fileHeader.includes(c))) return appendRow(path, header, row, warn);
+  if (!/[\r\n]$/.test(text)) warn(cutLineWarning(path, text, fileHeader.length, (text.match(/"/g)?.length ?? 0) % 2 === 1));
   rows[mine[0]!] = fileHeader.map((c) => cell(row[c]));
-  writeFileSync(path, rows.map((r) => stringify([r], { quoted_match: /[",\r\n]/ })).join(''));
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, rows.map((r) => stringify([r], { quoted_match: /[",\r\n]/ })).join(''));
+    renameSync(temp, path);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
   return null;
 }
 

@@ -1,0 +1,161 @@
+// Faults at the command line: help for each command, bad values, a missing file, a bare "--", a
+// baseline too short, a CSV that cannot be written; each with its exact message and exit status.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { benchFlags } from '../src/cli/bench.js';
+import { detectOptionFlags } from '../src/cli/detect.js';
+import { monitorFlags } from '../src/cli/monitor.js';
+import { parseCsv } from '../src/output/csv.js';
+import { FakeRapl, tempDir } from './helpers/sysfs.js';
+import { noService } from './helpers/tracker.js';
+
+const execFileP = promisify(execFile);
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const tinybench = pathToFileURL(fileURLToPath(new URL('../../node_modules/tinybench/dist/index.js', import.meta.url))).href;
+
+interface Outcome { code: number; stdout: string; stderr: string }
+
+/** Runs the CLI to its end (killed after 60 s: a hang fails the test, it does not stall the suite). */
+async function cc(args: string[], where: { dir: string; env: NodeJS.ProcessEnv }): Promise<Outcome> {
+  return execFileP(process.execPath, [cli, ...args], { cwd: where.dir, env: where.env, timeout: 60_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number | string; signal: string | null; stdout: string; stderr: string }) => {
+      assert.equal(e.signal, null, `codecarbon ${args.join(' ')} did not end: ${e.stderr}`);
+      return { code: Number(e.code), stdout: e.stdout, stderr: e.stderr };
+    });
+}
+
+/** A temp dir (HOME and cwd: no config file in reach), fake RAPL, no network; removed after the test. */
+function place(t: TestContext, env: Record<string, string> = {}) {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-faults-cli-');
+  t.after(() => {
+    chmodSync(dir, 0o755);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(rapl.root, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    env: { PATH: process.env['PATH'], HOME: dir, CODECARBON_RAPL_DIR: rapl.root, CODECARBON_GEOJS_URL: noService,
+      CODECARBON_IPINFO_URL: noService, CODECARBON_LOCATION_CACHE_FILE: '', CODECARBON_CLOUD_METADATA_URL: noService, ...env },
+  };
+}
+
+const offline = ['--offline', '--country-iso-code', 'FRA'];
+
+test('--help and -h after each command print its usage on stdout and exit 0', async (t) => {
+  const where = place(t);
+  for (const command of ['monitor', 'detect', 'bench']) {
+    for (const flag of ['--help', '-h']) {
+      const r = await cc([command, flag], where);
+      assert.deepEqual([r.code, r.stderr], [0, ''], `${command} ${flag}`);
+      assert.ok(r.stdout.startsWith(`Usage: codecarbon\n  ${command} `), r.stdout);
+    }
+  }
+});
+
+test('each command\'s help lists every option it accepts, and accepts every option it lists', async (t) => {
+  const where = place(t);
+  for (const [command, flags] of [['monitor', monitorFlags], ['detect', detectOptionFlags], ['bench', benchFlags]] as const) {
+    const { stdout } = await cc([command, '--help'], where);
+    for (const flag of flags) assert.ok(stdout.includes(flag), `${command} --help does not list ${flag}`);
+    for (const listed of stdout.match(/--[a-z][a-z-]*/g) ?? []) assert.ok(flags.includes(listed), `${command} --help lists ${listed}`);
+  }
+  assert.ok(monitorFlags.includes('--cloud-provider') && monitorFlags.includes('--cloud-region'));
+});
+
+test('--measure-power-secs abc: the flag, the value as given and the form expected; exit 2, nothing written', async (t) => {
+  const where = place(t);
+  const r = await cc(['monitor', ...offline, '--measure-power-secs', 'abc', '--', process.execPath, '-e', '0'], where);
+  assert.deepEqual([r.code, r.stderr], [2, 'codecarbon: --measure-power-secs expects a number of seconds > 0 (e.g. 15 or 0.5), got "abc"\n']);
+  const ok = await cc(['monitor', ...offline, '--measure-power-secs', '0.5', '--', process.execPath, '-e', '0'], where);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(parseCsv(readFileSync(join(where.dir, 'emissions.csv'), 'utf8')).length, 2);
+});
+
+test('monitor -- with no command after it is a usage error, not the whole machine until Ctrl-C', async (t) => {
+  const where = place(t);
+  const r = await cc(['monitor', ...offline, '--'], where);
+  assert.deepEqual([r.code, r.stderr], [2, 'codecarbon: monitor: "--" must be followed by the command to run; '
+    + 'leave "--" out to track the whole machine until Ctrl-C\n']);
+});
+
+test('bench with a file that does not exist: its name, where it was looked for and the fix; exit 2, no stack', async (t) => {
+  const where = place(t);
+  const r = await cc(['bench', 'missing.js', ...offline], where);
+  assert.deepEqual([r.code, r.stderr], [2, `codecarbon: bench: missing.js was not found (no file at ${join(where.dir, 'missing.js')}); `
+    + 'give the path of a file that exports a tinybench Bench\n']);
+});
+
+test('bench --baseline-ms: a value that is no number says so; one too short for two slices is refused with the least that works', async (t) => {
+  const where = place(t);
+  const suite = join(where.dir, 'suite.mjs');
+  writeFileSync(suite, `import { Bench } from '${tinybench}';
+export default () => new Bench({ time: 100, warmupTime: 10 }).add('sum', () => { let x = 0; for (let i = 0; i < 100; i++) x += i; return x; });`);
+  const bad = await cc(['bench', suite, ...offline, '--baseline-ms', 'abc'], where);
+  assert.deepEqual([bad.code, bad.stderr], [2, 'codecarbon: --baseline-ms expects a number of ms > 0 (e.g. 2000), got "abc"\n']);
+  const short = await cc(['bench', suite, ...offline, '--baseline-ms', '300'], where);
+  assert.deepEqual([short.code, short.stderr], [2, 'codecarbon: baseline (from argument): 300 ms is too short for 2 slices of at least 2 '
+    + 'sampling periods (200 ms) each; give durationMs (--baseline-ms) of at least 400, or a shorter sample_period_ms\n']);
+});
+
+test('bench --baseline-ms 300 at a 20 ms period: 300 ms in 7 slices, not 2 s in 10', async (t) => {
+  const where = place(t, { CODECARBON_SAMPLE_PERIOD_MS: '20' });
+  const suite = join(where.dir, 'suite.mjs');
+  writeFileSync(suite, `import { Bench } from '${tinybench}';
+export default () => new Bench({ time: 100, warmupTime: 10 }).add('sum', () => { let x = 0; for (let i = 0; i < 100; i++) x += i; return x; });`);
+  const r = await cc(['bench', suite, ...offline, '--baseline-ms', '300', '--json'], where);
+  assert.equal(r.code, 0, r.stderr);
+  const { baseline } = JSON.parse(r.stdout) as { baseline: { slices: number; durationMs: number; watts: number } };
+  assert.equal(baseline.slices, 7);
+  assert.ok(baseline.durationMs >= 300 && Number.isFinite(baseline.watts) && baseline.watts >= 0, JSON.stringify(baseline));
+});
+
+test('monitor when the CSV cannot be written (EISDIR): no "written to", the reason, and exit 74 (the command\'s own code if it failed)', async (t) => {
+  const where = place(t);
+  mkdirSync(join(where.dir, 'emissions.csv'));
+  const why = 'could not write emissions.csv (EISDIR): it is a directory: remove it or choose another output_file; '
+    + 'the record is kept in finalEmissionsData';
+  const ok = await cc(['monitor', ...offline, '--', process.execPath, '-e', '0'], where);
+  assert.equal(ok.code, 74);
+  assert.doesNotMatch(ok.stderr, /^ {2}written to/m);
+  assert.ok(ok.stderr.endsWith(`\n  NOT written: ${why}\ncodecarbon: exit status 74 (EX_IOERR): ${process.execPath} -e 0 ran, `
+    + 'but its row could not be written\n'), ok.stderr);
+  const failed = await cc(['monitor', ...offline, '--', process.execPath, '-e', 'process.exit(3)'], where);
+  assert.equal(failed.code, 3);
+  assert.ok(failed.stderr.endsWith(`\n  NOT written: ${why}\n`), failed.stderr);
+});
+
+test('monitor without a command, stopped by SIGINT, when the CSV cannot be written: exit 74 rather than 130', async (t) => {
+  const where = place(t);
+  mkdirSync(join(where.dir, 'emissions.csv'));
+  // A config warning is printed just after the SIGINT handler is installed: the signal is sent once it shows.
+  writeFileSync(join(where.dir, '.codecarbon.config'), '[codecarbon]\nprojet_name = x\n');
+  const child = spawn(process.execPath, [cli, 'monitor', ...offline], { cwd: where.dir, env: where.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  let stderr = '';
+  await new Promise<void>((r) => child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.includes('unknown configuration key "projet_name"')) r();
+  }));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  clearTimeout(killer);
+  assert.equal(code, 74, stderr);
+  assert.ok(stderr.endsWith('\n  NOT written: could not write emissions.csv (EISDIR): it is a directory: remove it or choose another '
+    + 'output_file; the record is kept in finalEmissionsData\ncodecarbon: exit status 74 (EX_IOERR): the machine ran, but its row '
+    + 'could not be written\n'), stderr);
+});
+
+test('monitor when the output directory may not be written (EACCES): exit 74 and the fix', { skip: process.getuid?.() === 0 && 'root may write anywhere' }, async (t) => {
+  const where = place(t);
+  chmodSync(where.dir, 0o555);
+  const r = await cc(['monitor', ...offline, '--', process.execPath, '-e', '0'], where);
+  assert.equal(r.code, 74);
+  assert.match(r.stderr, /\n {2}NOT written: could not write emissions\.csv \(EACCES\): writing there is not allowed: grant it, or choose another output_dir; /);
+});

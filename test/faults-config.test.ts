@@ -1,0 +1,92 @@
+// Faults in config files: no [codecarbon] section, bytes that are not text, keys set twice.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveConfig } from '../src/config/resolve.js';
+import { tempDir } from './helpers/sysfs.js';
+
+/** A home and a working directory, each with the given config file (or none), removed after the test. */
+function dirs(t: TestContext, home: string | Buffer | null, local: string | Buffer | null) {
+  const h = tempDir();
+  const c = tempDir();
+  t.after(() => { rmSync(h, { recursive: true, force: true }); rmSync(c, { recursive: true, force: true }); });
+  if (home !== null) writeFileSync(join(h, '.codecarbon.config'), home);
+  if (local !== null) writeFileSync(join(c, '.codecarbon.config'), local);
+  return { home: h, cwd: c, env: {}, homeFile: join(h, '.codecarbon.config'), localFile: join(c, '.codecarbon.config') };
+}
+
+test('a file whose only section is not [codecarbon]: one warning naming it and the fix; the other file still applies', (t) => {
+  const where = dirs(t, '[codecarbon]\npue = 1.5\n', '[CodeCarbon]\nproject_name = x\n[other]\ny = 2\n');
+  const r = resolveConfig({}, where);
+  assert.deepEqual(r.warnings, [`${where.localFile} has no [codecarbon] section (it has [CodeCarbon], [other]): its settings are `
+    + 'ignored; put them under a line "[codecarbon]" (section names are case-sensitive)']);
+  assert.equal(r.values['projectName'], 'codecarbon');
+  assert.equal(r.values['pue'], 1.5);
+});
+
+test('an empty or comment-only file has nothing to ignore: no warning', (t) => {
+  const where = dirs(t, '', '; nothing yet\n\n# still nothing\n');
+  assert.deepEqual(resolveConfig({}, where).warnings, []);
+});
+
+test('key lines before any section header: a ConfigError naming the file, the line and the fix (configparser refuses the file)', (t) => {
+  const where = dirs(t, null, '# my settings\nproject_name = x\n');
+  assert.throws(() => resolveConfig({}, where), {
+    name: 'ConfigError',
+    message: `line 2 (from ${where.localFile}): "project_name = x" comes before any section header; `
+      + 'put a line "[codecarbon]" above it',
+  });
+});
+
+test('a file that is not text (invalid UTF-8, or NUL bytes): a ConfigError naming the file, the line and the fix', (t) => {
+  const bad = Buffer.concat([Buffer.from('[codecarbon]\n'), Buffer.from([0xff, 0xfe, 0x41, 0x0a])]);
+  const where = dirs(t, bad, null);
+  assert.throws(() => resolveConfig({}, where), {
+    name: 'ConfigError',
+    message: `config file (from ${where.homeFile}): is not text (line 2 holds bytes that are not UTF-8); `
+      + 'save it as UTF-8 text with a "[codecarbon]" section, or remove it',
+  });
+  const binary = dirs(t, null, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
+  assert.throws(() => resolveConfig({}, binary), {
+    name: 'ConfigError',
+    message: `config file (from ${binary.localFile}): is not text (line 1 holds a NUL byte); `
+      + 'save it as UTF-8 text with a "[codecarbon]" section, or remove it',
+  });
+});
+
+test('a UTF-8 byte order mark is text: the file is read', (t) => {
+  const where = dirs(t, null, '\ufeff[codecarbon]\nproject_name = bom\n');
+  assert.equal(resolveConfig({}, where).values['projectName'], 'bom');
+});
+
+test('a key set twice in a section (in any case): a ConfigError naming file, lines, key and fix, as configparser\'s strict mode', (t) => {
+  const where = dirs(t, null, '[codecarbon]\nproject_name = a\npue = 1.2\nProject_Name: b\n');
+  assert.throws(() => resolveConfig({}, where), {
+    name: 'ConfigError',
+    message: `project_name (from ${where.localFile}): set twice in [codecarbon], on lines 2 and 4; keep one of them`,
+  });
+});
+
+test('a section set twice: a ConfigError naming file, lines and fix', (t) => {
+  const where = dirs(t, null, '[codecarbon]\npue = 1.2\n[codecarbon]\nwue = 1\n');
+  assert.throws(() => resolveConfig({}, where), {
+    name: 'ConfigError',
+    message: `section [codecarbon] (from ${where.localFile}): appears twice, on lines 1 and 3; merge them into one`,
+  });
+});
+
+test('the same key in two files, or in two sections, is no duplicate', (t) => {
+  const where = dirs(t, '[codecarbon]\npue = 1.2\n', '[other]\npue = 3\n[codecarbon]\npue = 1.4\n');
+  const r = resolveConfig({}, where);
+  assert.equal(r.values['pue'], 1.4);
+  assert.deepEqual(r.warnings, []);
+});
+
+test('a number argument that is NaN or Infinity is shown as such, not as null', (t) => {
+  const where = dirs(t, null, null);
+  assert.throws(() => resolveConfig({ measurePowerSecs: Number.NaN }, where),
+    { name: 'ConfigError', message: 'measurePowerSecs (from argument): expected a number > 0, got NaN' });
+  assert.throws(() => resolveConfig({ pue: Number.POSITIVE_INFINITY }, where),
+    { name: 'ConfigError', message: 'pue (from argument): expected a number > 0, got Infinity' });
+});
