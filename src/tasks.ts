@@ -1,5 +1,5 @@
 // Task brackets: marks in a hot loop (a clock read into a typed array), settled in batches later.
-import { performance } from 'node:perf_hooks';
+import { now } from './clock.js';
 
 /** Tasks folded together once more than the kept number have ended: per name, counts and sums. */
 export interface TaskAggregate {
@@ -31,7 +31,7 @@ export class TaskBook {
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
-    const t = performance.now();
+    const t = now();
     const key = name ?? `task_${++this.#unnamed}`;
     // The usual hot loop has one task open at a time: it lives in two fields, not in the Map.
     if (this.#soleName === null && this.#open.size === 0) {
@@ -48,7 +48,7 @@ export class TaskBook {
 
   /** Closes the named task, or the last one opened; returns false when no such task is open. */
   stop(name?: string): boolean {
-    const t = performance.now();
+    const t = now();
     let key = name;
     if (key === undefined) {
       while (this.#order.length > 0 && !this.#isOpen(this.#order.at(-1)!)) this.#order.pop();

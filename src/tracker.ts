@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { now } from './clock.js';
 import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
@@ -149,7 +149,7 @@ export class EmissionsTracker extends EventTarget {
           + 'this one does not start; set allow_multiple_runs to true to run both');
       }
     }
-    this.#startMs = performance.now();
+    this.#startMs = now();
     this.#final = null;
     this.#ledger.restart(this.options.taskRecordsKept!);
     this.#cpu0 = recentCpuTimes();
@@ -224,7 +224,7 @@ export class EmissionsTracker extends EventTarget {
   /** Writes the record so far (and the task rows); tracking goes on. Resolves to kg CO2eq so far. */
   async flush(): Promise<number | null> {
     if (this.#startMs === null) return null;
-    const t1 = performance.now();
+    const t1 = now();
     if ((await this.#ready) === null) return null;
     await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
     await this.#where.refreshLive(this.options);
@@ -234,7 +234,7 @@ export class EmissionsTracker extends EventTarget {
   /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
   async stop(): Promise<number | null> {
     if (this.#startMs === null) return null;
-    const t1 = performance.now();
+    const t1 = now();
     const info = await this.#ready;
     if (info !== null) {
       await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
@@ -259,7 +259,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Ends the run without a record or any output (what it measured is dropped). */
   async discard(): Promise<void> {
-    this.#finish(performance.now(), false);
+    this.#finish(now(), false);
   }
 
   /**
@@ -269,7 +269,7 @@ export class EmissionsTracker extends EventTarget {
    */
   finishNow(): void {
     if (this.#startMs === null) return;
-    const t1 = performance.now();
+    const t1 = now();
     this.#sampler?.settleSync(t1, exitWaitMs);
     this.#finish(t1, this.#sampler?.timeline != null);
   }
@@ -325,7 +325,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** The record so far, from the samples there are (nothing written); null before the first sample. */
   current(): EmissionsRecord | null {
-    return this.#startMs !== null && this.#sampler?.timeline ? this.#record(performance.now()) : null;
+    return this.#startMs !== null && this.#sampler?.timeline ? this.#record(now()) : null;
   }
 
   #measure(): void {
@@ -333,7 +333,7 @@ export class EmissionsTracker extends EventTarget {
     if (record !== null) this.dispatchEvent(new MeasurementEvent(record));
   }
 
-  #context(t1 = performance.now()): RecordContext {
+  #context(t1 = now()): RecordContext {
     const o = this.options;
     const plan = this.#sampler!.info!.plan;
     const gpuPercent = this.#sampler!.timeline!.utilizationBetween(this.#startMs!, t1);

@@ -1,6 +1,7 @@
 // `codecarbon/bench`: energy next to time for tinybench suites. The harness marks each task's
 // measured phase (warm-up excluded) on the sampler's timeline; nothing runs per iteration.
 import { performance } from 'node:perf_hooks';
+import { now } from '../clock.js';
 import { stringify } from 'csv-stringify/sync';
 import type { Bench, Task } from 'tinybench';
 import { componentEnergy } from '../emissions/compute.js';
@@ -124,8 +125,8 @@ export class EnergyBench {
     this.#marks.set(task, m);
     // tinybench dispatches 'start' on the task after every warm-up, just before its measured phase,
     // and 'complete' after it: two marks, nothing per iteration.
-    task.addEventListener('start', () => { m.t0 = performance.now(); m.t1 = Number.NaN; m.errored = false; });
-    task.addEventListener('complete', () => { m.t1 = performance.now(); });
+    task.addEventListener('start', () => { m.t0 = now(); m.t1 = Number.NaN; m.errored = false; });
+    task.addEventListener('complete', () => { m.t1 = now(); });
     task.addEventListener('error', () => { m.errored = true; });
   }
 
@@ -154,12 +155,13 @@ export class EnergyBench {
         + `${slices === undefined ? '' : ', or fewer slices'}, or a shorter sample_period_ms`);
     }
     const sliceMs = durationMs / n;
-    const edges = [performance.now()];
+    const begin = performance.now();
+    const edges = [now()];
     for (let i = 1; i <= n; i++) {
       // Timers run whole milliseconds and may fire a little early: sleep to each edge, not by a slice.
-      const due = edges[0]! + i * sliceMs;
+      const due = begin + i * sliceMs;
       while (performance.now() < due) await sleep(Math.ceil(due - performance.now()));
-      edges.push(performance.now());
+      edges.push(now());
     }
     await sampler.sampleNow(true);
     const channels = sampler.info!.channels;

@@ -11,10 +11,17 @@ export interface SamplerInternals {
   /** Throw inside the sampling loop after this many ticks. */
   readonly crashAfterTicks?: number;
   /**
-   * A module (file URL) whose default export `(tMs) => void` runs in the sampler thread before
-   * each reading: fake hardware that follows the sampler's own clock (a scripted power schedule).
+   * A module (file URL) whose default export `(tMs, data) => void` runs in the sampler thread
+   * before each reading, with `tickHookData`: fake hardware that follows the sampler's own clock
+   * (a scripted power schedule), so a test's truth never depends on how threads were scheduled.
    */
   readonly tickHook?: string;
+  /** Structured-cloneable data for the tick hook (shared buffers stay shared). */
+  readonly tickHookData?: unknown;
+  /** A clock the test drives (scriptedClock): the sampler thread's time reads it instead of its own. */
+  readonly clock?: SharedArrayBuffer;
+  /** Runs on the calling thread just before the start mark's reading (the same fake hardware, brought up to date). Never sent to the thread. */
+  readonly beforeMark?: () => void;
 }
 
 /**

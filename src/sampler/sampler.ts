@@ -2,7 +2,7 @@
 import { setMaxListeners } from 'node:events';
 import { BroadcastChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { clockPair } from '../clock.js';
+import { clockPair, now } from '../clock.js';
 import { SamplerError } from '../errors.js';
 import type { HardwarePlan } from '../sources/detect.js';
 import { readMark } from '../sources/mark.js';
@@ -67,7 +67,7 @@ export class Sampler extends EventTarget {
 
   /** A mark: the current time in the timeline's base (ms). No I/O, no message. */
   now(): number {
-    return performance.now();
+    return now();
   }
 
   get info(): SamplerInfo | null {
@@ -114,6 +114,7 @@ export class Sampler extends EventTarget {
   }
 
   #spawn(): void {
+    this.#internals?.beforeMark?.();
     const mark = readMark(this.options);
     this.#originMs = mark.tMs;
     const header = new Int32Array(new SharedArrayBuffer(kBootInts * 4));
@@ -130,7 +131,7 @@ export class Sampler extends EventTarget {
     events.unref();
     this.#events = events;
     const boot: BootData = { options: this.options, clock: clockPair(), mark, header: header.buffer as SharedArrayBuffer,
-      channel, anchors: anchorCount, ...(this.#internals === undefined ? {} : { internals: this.#internals }) };
+      channel, anchors: anchorCount, ...(this.#internals === undefined ? {} : { internals: threadInternals(this.#internals) }) };
     const Piscina = loadPiscina();
     const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
@@ -233,7 +234,7 @@ export class Sampler extends EventTarget {
   async sampleNow(exact = false): Promise<void> {
     await this.start();
     const ring = this.#timeline!.ring;
-    const target = performance.now();
+    const target = now();
     ring.wake(false, exact);
     await waitFor(ring, () => {
       const p = ring.published();
@@ -258,6 +259,11 @@ export class Sampler extends EventTarget {
     await this.#pool?.destroy();
     this.#pool = null;
   }
+}
+
+/** The internals the thread gets: everything but the calling thread's own hook (a function cannot be sent). */
+function threadInternals({ beforeMark: _, ...rest }: SamplerInternals): SamplerInternals {
+  return rest;
 }
 
 /** Waits on the ring's publish counter until `done()` or the sampler has ended. */

@@ -1,15 +1,26 @@
 // One sampler per process and per set of engine options, shared by every tracker and task.
 import { resolveEngineOptions, type EngineOptions } from './options.js';
+import type { SamplerInternals } from './protocol.js';
 import { Sampler, type SamplerErrorEvent, type SamplerWarningEvent } from './sampler.js';
 
 const samplers = new Map<string, Sampler>();
+let internals: { readonly id: number; readonly value: SamplerInternals } | null = null;
+let internalsSet = 0;
+
+/**
+ * Tests only: samplers made from now on get these internals (a tick hook driving fake hardware);
+ * null goes back to plain samplers. Not part of the package's API.
+ */
+export function setSamplerInternals(value: SamplerInternals | null): void {
+  internals = value === null ? null : { id: ++internalsSet, value };
+}
 
 /** The running sampler for these options, created (not yet started) on first use. */
 export function sharedSampler(options: Partial<EngineOptions>): Sampler {
-  const key = JSON.stringify(resolveEngineOptions(options));
+  const key = JSON.stringify(resolveEngineOptions(options)) + (internals === null ? '' : `#internals-${internals.id}`);
   let sampler = samplers.get(key);
   if (sampler === undefined || sampler.stopped) {
-    sampler = new Sampler(options);
+    sampler = new Sampler(options, internals?.value);
     samplers.set(key, sampler);
   }
   return sampler;

@@ -2,15 +2,15 @@
 // the main thread's event loop is needed), publishes the start mark's reading and a first sample,
 // posts the ring, and leaves the sampling loop running.
 import { BroadcastChannel, workerData } from 'node:worker_threads';
-import { alignedClock } from '../clock.js';
+import { alignedClock, scriptedClock } from '../clock.js';
 import { openSources, planHardware } from '../sources/detect.js';
 import { SamplerLoop, safePeriodMs } from './loop.js';
 import type { BootData, SamplerEvent, StartFailure, StartResult } from './protocol.js';
 import { kBootFailed, kBootOwner, kBootStarted, kBootState, kStateRunning } from './ring.js';
 
-/** Runs `(tMs) => void` before each reading: a test's fake hardware on the sampler's clock. */
-async function loadTickHook(url: string): Promise<(tMs: number) => void> {
-  return ((await import(url)) as { default: (tMs: number) => void }).default;
+/** A test's fake hardware on the sampler's clock: `(tMs, data) => void`, run before each reading. */
+async function loadTickHook(url: string): Promise<(tMs: number, data: unknown) => void> {
+  return ((await import(url)) as { default: (tMs: number, data: unknown) => void }).default;
 }
 
 async function boot(data: BootData): Promise<void> {
@@ -29,8 +29,9 @@ async function boot(data: BootData): Promise<void> {
   try {
     const o = data.options;
     const hook = data.internals?.tickHook === undefined ? null : await loadTickHook(data.internals.tickHook);
-    const clock = alignedClock(data.clock);
-    const now = hook === null ? clock : (): number => { const t = clock(); hook(t); return t; };
+    const clock = data.internals?.clock === undefined ? alignedClock(data.clock) : scriptedClock(data.internals.clock);
+    const hookData = data.internals?.tickHookData;
+    const now = hook === null ? clock : (): number => { const t = clock(); hook(t, hookData); return t; };
     const warned = new Set<string>();
     const warn = (cause: string, message: string): void => {
       if (warned.has(cause)) return;

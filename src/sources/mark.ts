@@ -1,6 +1,6 @@
 // The reading at the start mark, taken on the calling thread (RAPL counters and CPU times, a read
 // each), so that energy counts from the mark itself rather than from the sampler thread's first sample.
-import { performance } from 'node:perf_hooks';
+import { now } from '../clock.js';
 import type { EngineOptions } from '../sampler/options.js';
 import { cpuTimesAt, ProcessTree, type CpuTimes } from './proc.js';
 import { raplRoots, scanRapl, type RaplZone } from './rapl.js';
@@ -19,6 +19,7 @@ export interface MarkReading {
 
 /** Reads what is cheap to read at the mark; never throws (what cannot be read is null or absent). */
 export function readMark(o: EngineOptions): MarkReading {
+  const before = now();
   const zones = scanRapl(raplRoots(o.raplDir));
   const procStat = o.trackingMode === 'machine' ? cpuTimesAt(o.procDir) : null;
   let processCpuS: number | null = null;
@@ -27,5 +28,6 @@ export function readMark(o: EngineOptions): MarkReading {
     tree.refresh();
     processCpuS = tree.cpuSeconds();
   }
-  return { tMs: performance.now(), zones, procStat, processCpuS };
+  // The readings were taken between the two clock reads: the middle is at most half their span off.
+  return { tMs: (before + now()) / 2, zones, procStat, processCpuS };
 }

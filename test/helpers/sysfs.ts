@@ -11,10 +11,21 @@ export interface ZoneSpec {
   readonly maxRangeUj?: bigint | number | null;
 }
 
-/** A temp directory, world-traversable so a test's unprivileged child can read it too. */
+const made = new Set<string>();
+let cleanupInstalled = false;
+
+/**
+ * A temp directory, world-traversable so a test's unprivileged child can read it too. Removed when
+ * the test process exits (each test file is a process), so a full run leaves none behind.
+ */
 export function tempDir(prefix = 'cc-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
+  made.add(dir);
+  if (!cleanupInstalled) {
+    cleanupInstalled = true;
+    process.on('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }); });
+  }
   return dir;
 }
 
@@ -22,8 +33,8 @@ export function tempDir(prefix = 'cc-test-'): string {
 export class FakeRapl {
   readonly root: string;
 
-  constructor(zones: readonly ZoneSpec[], readonly layout: 'flat' | 'nested' = 'flat') {
-    this.root = tempDir('cc-rapl-');
+  constructor(zones: readonly ZoneSpec[], readonly layout: 'flat' | 'nested' = 'flat', root = tempDir('cc-rapl-')) {
+    this.root = root;
     for (const z of zones) this.add(z);
   }
 
