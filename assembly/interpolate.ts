@@ -37,7 +37,9 @@ export function interpolate(
       if (extendHead != 0 && nSlots > 1) {
         const t0 = load<f64>(slots);
         const t1 = load<f64>(slots + strideBytes);
-        if (t1 > t0) frac = (q - t0) / (t1 - t0); // negative: before the first sample
+        // Negative: before the first sample. A span too small to divide by gives the most negative
+        // finite share, so that values stay monotone in time.
+        if (t1 > t0) frac = max<f64>((q - t0) / (t1 - t0), -f64.MAX_VALUE);
       }
     } else if (a < nSlots - 1) {
       const ta = load<f64>(slots + <usize>a * strideBytes);

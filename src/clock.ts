@@ -8,11 +8,25 @@ export interface ClockPair {
   readonly nowMs: number;
 }
 
-/** Reads process.hrtime and performance.now together (both are CLOCK_MONOTONIC underneath). */
+/**
+ * Reads performance.now between two process.hrtime readings (all CLOCK_MONOTONIC underneath), and
+ * keeps the tightest of a few tries: a thread preempted between two reads would otherwise put the
+ * threads' time bases a scheduler slice apart, and marks on the wrong side of a sample.
+ */
 export function clockPair(): ClockPair {
-  const nowMs = performance.now();
-  const hrNs = process.hrtime.bigint();
-  return { hrNs, nowMs };
+  let best: ClockPair = { hrNs: 0n, nowMs: 0 };
+  let bestGap = Infinity;
+  for (let i = 0; i < 8; i++) {
+    const before = process.hrtime.bigint();
+    const nowMs = performance.now();
+    const after = process.hrtime.bigint();
+    const gap = Number(after - before);
+    if (gap < bestGap) {
+      bestGap = gap;
+      best = { hrNs: before + (after - before) / 2n, nowMs };
+    }
+  }
+  return best;
 }
 
 /**

@@ -1,4 +1,5 @@
 // A tracker's tasks: the marks (TaskBook), folding past task_records_kept, and the task rows file.
+import { randomUUID } from 'node:crypto';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { CsvFile } from './output/csv.js';
 import { taskColumns } from './output/record.js';
@@ -21,13 +22,29 @@ export class TaskLedger {
     return this.#book;
   }
 
-  /** A run starts: the first fold waits until `kept` tasks and a chunk have ended. */
+  /** A run starts with no task: the first fold waits until `kept` tasks and a chunk have ended. */
   restart(kept: number): void {
+    this.#book = null;
+    this.#folded.clear();
     this.#foldAt = kept + taskChunk;
   }
 
-  start(name?: string): string {
+  /**
+   * Opens a task and returns its name. A name already open gets `_<uuid4>` appended, as upstream
+   * does, and `onDuplicate` is told (once per name).
+   */
+  start(name: string | undefined, onDuplicate: (name: string, renamed: string) => void): string {
+    if (name !== undefined && this.#book !== null && this.#book.isOpen(name)) {
+      const renamed = `${name}_${randomUUID()}`;
+      onDuplicate(name, renamed);
+      return this.#tasks.start(renamed);
+    }
     return this.#tasks.start(name);
+  }
+
+  /** The tasks still open (they are not written until they end). */
+  openNames(): string[] {
+    return this.#book?.openNames() ?? [];
   }
 
   /** Closes a task; false when no such task is open. Past `kept` finished tasks, folds a chunk (once the timeline exists). */

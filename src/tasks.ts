@@ -51,7 +51,7 @@ export class TaskBook {
     const t = now();
     let key = name;
     if (key === undefined) {
-      while (this.#order.length > 0 && !this.#isOpen(this.#order.at(-1)!)) this.#order.pop();
+      while (this.#order.length > 0 && !this.isOpen(this.#order.at(-1)!)) this.#order.pop();
       key = this.#order.pop() ?? this.#soleName ?? undefined;
       if (key === undefined) return false;
     }
@@ -72,8 +72,14 @@ export class TaskBook {
     return true;
   }
 
-  #isOpen(name: string): boolean {
+  /** Whether a task of this name is open. */
+  isOpen(name: string): boolean {
     return name === this.#soleName || this.#open.has(name);
+  }
+
+  /** The names of the tasks still open. */
+  openNames(): string[] {
+    return this.#soleName !== null ? [this.#soleName] : [...this.#open.keys()];
   }
 
   #lastName: string | null = null;

@@ -151,6 +151,7 @@ export class EmissionsTracker extends EventTarget {
     }
     this.#startMs = now();
     this.#final = null;
+    this.#runId = null; // each run has its own id (and task file): upstream cannot restart at all
     this.#ledger.restart(this.options.taskRecordsKept!);
     this.#cpu0 = recentCpuTimes();
     const o = this.options;
@@ -276,6 +277,11 @@ export class EmissionsTracker extends EventTarget {
 
   #finish(t1: number, measured: boolean): number | null {
     if (this.#startMs === null) return null;
+    const open = this.#ledger.openNames();
+    if (open.length > 0) {
+      this.#warn(`${open.length === 1 ? 'a task was' : `${open.length} tasks were`} still open when the run stopped (${open.slice(0, 5)
+        .map((n) => JSON.stringify(n)).join(', ')}${open.length > 5 ? ', …' : ''}): not written; stopTask() each before stop()`);
+    }
     // The final record is the row just written, not a second reading of the timeline.
     this.#final = measured ? this.#write(t1) : null;
     const emissions = this.#final === null ? null : Number(this.#final.emissions);
@@ -290,10 +296,24 @@ export class EmissionsTracker extends EventTarget {
     return emissions;
   }
 
-  /** Marks the start of a task (no I/O); several may be open. Returns its name. */
+  /**
+   * Marks the start of a task (no I/O); several may be open. Returns its name: `task_<n>` when none
+   * is given, `<name>_<uuid4>` when a task of that name is already open (as upstream). A tracker
+   * not yet started starts here, as CodeCarbon's start_task() measures without start().
+   */
   startTask(name?: string): string {
-    return this.#ledger.start(name);
+    if (this.#startMs === null) this.start();
+    return this.#ledger.start(name, this.#onDuplicate);
   }
+
+  readonly #duplicates = new Set<string>();
+
+  readonly #onDuplicate = (name: string, renamed: string): void => {
+    if (this.#duplicates.has(name)) return;
+    this.#duplicates.add(name);
+    this.#warn(`startTask(${JSON.stringify(name)}): a task of that name is already open; this one is named ${JSON.stringify(renamed)} `
+      + '(stopTask() with that name, or give each open task its own name)');
+  };
 
   /** Marks the end of the named task, or of the last one started. */
   stopTask(name?: string): void {

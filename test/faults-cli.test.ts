@@ -12,6 +12,7 @@ import { detectOptionFlags } from '../src/cli/detect.js';
 import { monitorFlags } from '../src/cli/monitor.js';
 import { parseCsv } from '../src/output/csv.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
+import { cliHere } from './helpers/cli.js';
 import { noService } from './helpers/tracker.js';
 
 const execFileP = promisify(execFile);
@@ -48,21 +49,19 @@ function place(t: TestContext, env: Record<string, string> = {}) {
 
 const offline = ['--offline', '--country-iso-code', 'FRA'];
 
-test('--help and -h after each command print its usage on stdout and exit 0', async (t) => {
-  const where = place(t);
+test('--help and -h after each command print its usage on stdout and exit 0', async () => {
   for (const command of ['monitor', 'detect', 'bench']) {
     for (const flag of ['--help', '-h']) {
-      const r = await cc([command, flag], where);
+      const r = await cliHere([command, flag]);
       assert.deepEqual([r.code, r.stderr], [0, ''], `${command} ${flag}`);
       assert.ok(r.stdout.startsWith(`Usage: codecarbon\n  ${command} `), r.stdout);
     }
   }
 });
 
-test('each command\'s help lists every option it accepts, and accepts every option it lists', async (t) => {
-  const where = place(t);
+test('each command\'s help lists every option it accepts, and accepts every option it lists', async () => {
   for (const [command, flags] of [['monitor', monitorFlags], ['detect', detectOptionFlags], ['bench', benchFlags]] as const) {
-    const { stdout } = await cc([command, '--help'], where);
+    const { stdout } = await cliHere([command, '--help']);
     for (const flag of flags) assert.ok(stdout.includes(flag), `${command} --help does not list ${flag}`);
     for (const listed of stdout.match(/--[a-z][a-z-]*/g) ?? []) assert.ok(flags.includes(listed), `${command} --help lists ${listed}`);
   }
@@ -71,16 +70,15 @@ test('each command\'s help lists every option it accepts, and accepts every opti
 
 test('--measure-power-secs abc: the flag, the value as given and the form expected; exit 2, nothing written', async (t) => {
   const where = place(t);
-  const r = await cc(['monitor', ...offline, '--measure-power-secs', 'abc', '--', process.execPath, '-e', '0'], where);
+  const r = await cliHere(['monitor', ...offline, '--measure-power-secs', 'abc', '--', process.execPath, '-e', '0']);
   assert.deepEqual([r.code, r.stderr], [2, 'codecarbon: --measure-power-secs expects a number of seconds > 0 (e.g. 15 or 0.5), got "abc"\n']);
   const ok = await cc(['monitor', ...offline, '--measure-power-secs', '0.5', '--', process.execPath, '-e', '0'], where);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(parseCsv(readFileSync(join(where.dir, 'emissions.csv'), 'utf8')).length, 2);
 });
 
-test('monitor -- with no command after it is a usage error, not the whole machine until Ctrl-C', async (t) => {
-  const where = place(t);
-  const r = await cc(['monitor', ...offline, '--'], where);
+test('monitor -- with no command after it is a usage error, not the whole machine until Ctrl-C', async () => {
+  const r = await cliHere(['monitor', ...offline, '--']);
   assert.deepEqual([r.code, r.stderr], [2, 'codecarbon: monitor: "--" must be followed by the command to run; '
     + 'leave "--" out to track the whole machine until Ctrl-C\n']);
 });
@@ -97,7 +95,7 @@ test('bench --baseline-ms: a value that is no number says so; one too short for 
   const suite = join(where.dir, 'suite.mjs');
   writeFileSync(suite, `import { Bench } from '${tinybench}';
 export default () => new Bench({ time: 100, warmupTime: 10 }).add('sum', () => { let x = 0; for (let i = 0; i < 100; i++) x += i; return x; });`);
-  const bad = await cc(['bench', suite, ...offline, '--baseline-ms', 'abc'], where);
+  const bad = await cliHere(['bench', suite, ...offline, '--baseline-ms', 'abc']);
   assert.deepEqual([bad.code, bad.stderr], [2, 'codecarbon: --baseline-ms expects a number of ms > 0 (e.g. 2000), got "abc"\n']);
   const short = await cc(['bench', suite, ...offline, '--baseline-ms', '300'], where);
   assert.deepEqual([short.code, short.stderr], [2, 'codecarbon: baseline (from argument): 300 ms is too short for 2 slices of at least 2 '

@@ -4,20 +4,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Sampler } from '../src/sampler/sampler.js';
 import { rowLayout, rowOffset } from '../src/sampler/layout.js';
 import { nvidiaDriverPresent, planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
 import { Nvml, NvmlError } from '../src/sources/nvml.js';
 import { fakeGpus, fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
-import { FakeProc, FakeRapl } from './helpers/sysfs.js';
+import { nvmlClock } from './fixtures/scripted.hook.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { FakeProc } from './helpers/sysfs.js';
 
 const gpuOptions = (o: Partial<Parameters<typeof planGpus>[0]> = {}) => ({
   nvmlLibrary: fakeNvmlLibrary(), gpuIds: null, cudaVisibleDevices: null, gpuCounterPeriodMs: 1000, ...o });
-
-/** performance.now() → CLOCK_MONOTONIC ms, the fake's time base. */
-const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 
 test('the binding: a missing library is named with the fix; values above 2^53 mJ stay exact; codes have names', () => {
   fakeNvmlEnv();
@@ -103,15 +101,28 @@ test('codecarbon detect lists each GPU: index, UUID, name, power limit, energy c
   proc.cleanup();
 });
 
-/** A real sampler over one fake RAPL package and the fake GPUs. */
-function gpuSampler(vars: Record<string, string>, o: { gpuIds?: string; gpuCounterPeriodMs?: number; samplePeriodMs?: number } = {}) {
+/**
+ * A real sampler over one fake RAPL package and the fake GPUs, on a clock the test drives: the fake
+ * library's time is the sampler's, so every reading is a function of times the test chose.
+ */
+function gpuSampler(t: import('node:test').TestContext, vars: Record<string, string>,
+  o: { gpuIds?: string; gpuCounterPeriodMs?: number } = {}) {
   fakeNvmlEnv(vars);
-  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const clock = new ScriptedClock(10_000);
+  const hw = new ScriptedRapl(1, 5, undefined, clock).withNvml(fakeNvmlLibrary());
   const proc = new FakeProc();
-  const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, nvmlLibrary: fakeNvmlLibrary(),
-    samplePeriodMs: o.samplePeriodMs ?? 50, gpuCounterPeriodMs: o.gpuCounterPeriodMs ?? 500, gpuIds: o.gpuIds ?? null });
-  const cleanup = async (): Promise<void> => { await sampler.stop(); rapl.cleanup(); proc.cleanup(); fakeNvmlEnv(); };
-  return { sampler, cleanup };
+  const sampler = new Sampler({ raplDir: hw.root, procDir: proc.root, cgroupDir: proc.root, nvmlLibrary: fakeNvmlLibrary(),
+    samplePeriodMs: 60_000, gpuCounterPeriodMs: o.gpuCounterPeriodMs ?? 500, gpuIds: o.gpuIds ?? null }, hw.internals);
+  const uninstall = clock.install();
+  t.after(async () => { await sampler.stop(); uninstall(); nvmlClock(fakeNvmlLibrary())(-1); hw.cleanup(); proc.cleanup(); fakeNvmlEnv(); });
+  /** Moves the clock on `ms` in steps of `stepMs`, with a sample at each. */
+  const run = async (ms: number, stepMs = 50): Promise<void> => {
+    for (let done = 0; done < ms; done += stepMs) {
+      clock.advance(stepMs);
+      await sampler.sampleNow();
+    }
+  };
+  return { sampler, clock, run };
 }
 
 /** Each counter reading in the ring: its time (tA) and counter energy (C, µJ), for hybrid column j. */
@@ -131,12 +142,11 @@ function counterReadings(sampler: Sampler, j: number): { tMs: number; cUj: numbe
 test('hybrid GPU channels: totals between counter readings equal the counter; short intervals follow the square wave', async (t) => {
   // 4 s square wave (2 s at 80 W, 2 s at 680 W), a counter that moves every 10 ms, read every 500 ms.
   const square = { periodMs: 4000, lowW: 80, highW: 680 };
-  const { sampler, cleanup } = gpuSampler({ FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
-  t.after(cleanup);
+  const { sampler, run } = gpuSampler(t, { FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
   const info = await sampler.start();
   assert.deepEqual(info.channels.filter((c) => c.component === 'gpu').map((c) => [c.source, c.measured, c.counter !== undefined]),
     [['nvml', true, true], ['nvml', true, true], ['nvml-power', true, false]]);
-  await new Promise((r) => setTimeout(r, 4200));
+  await run(4200);
   await sampler.sampleNow(true);
   const tl = sampler.timeline!;
   const gpu0 = info.channels.findIndex((c) => c.id === `nvml:${fakeGpus[0].uuid}`);
@@ -149,7 +159,7 @@ test('hybrid GPU channels: totals between counter readings equal the counter; sh
   assert.equal(whole.final, true);
   assert.ok(Math.abs(whole.energyUj[gpu0]! - (last.cUj - first.cUj)) < 1e-3, `${whole.energyUj[gpu0]} vs ${last.cUj - first.cUj}`);
   // …and the counter is the fake's exact integral (at its 10 ms steps: one step is 6.8 J at most).
-  const step = (tMs: number): number => Math.floor((tMs + monoOffset) / 10) * 10;
+  const step = (tMs: number): number => Math.floor(tMs / 10) * 10;
   const truthCounterJ = fakeTruthJ(0, step(first.tMs), step(last.tMs), square);
   assert.ok(Math.abs((last.cUj - first.cUj) / 1e6 - truthCounterJ) < 7, `${(last.cUj - first.cUj) / 1e6} J vs ${truthCounterJ} J`);
   // GPU 1's counter is above 2^53 mJ: read as a bigint, its deltas stay exact.
@@ -162,12 +172,12 @@ test('hybrid GPU channels: totals between counter readings equal the counter; sh
   for (let i = 1; i < reads.length; i++) {
     const a = reads[i - 1]!.tMs;
     const b = reads[i]!.tMs;
-    const phase = (x: number): number => Math.floor((x + monoOffset) / 2000);
+    const phase = (x: number): number => Math.floor(x / 2000);
     if (phase(a - 150) !== phase(b) || b - a < 400) continue; // an edge (or the power samples' lag) inside
     const t0 = a + 50;
     const t1 = a + 250;
     const e = tl.energyBetween(t0, t1).energyUj[gpu0]! / 1e6;
-    const truth = fakeTruthJ(0, t0 + monoOffset, t1 + monoOffset, square);
+    const truth = fakeTruthJ(0, t0, t1, square);
     assert.ok(Math.abs(e - truth) / truth < 0.05, `[${t0.toFixed(0)}, ${t1.toFixed(0)}]: ${e.toFixed(2)} J vs truth ${truth.toFixed(2)} J`);
     checked++;
   }
@@ -176,8 +186,8 @@ test('hybrid GPU channels: totals between counter readings equal the counter; sh
   const p100 = info.channels.findIndex((c) => c.source === 'nvml-power');
   assert.ok(whole.energyUj[p100]! > 0);
   // After the last counter reading a GPU's figure is provisional: not final until the next one.
-  await new Promise((r) => setTimeout(r, 120));
-  const tail = tl.energyBetween(last.tMs, sampler.now() - 1);
+  await run(100);
+  const tail = tl.energyBetween(last.tMs, sampler.now());
   assert.equal(tail.final, false);
   assert.ok(tail.energyUj[gpu0]! > 0);
 });
@@ -185,18 +195,17 @@ test('hybrid GPU channels: totals between counter readings equal the counter; sh
 test('a lost GPU stops with a warning, keeps what it measured; a driver reload is not a wrap', async (t) => {
   // A slow square wave and a fine counter step, so that only the reload is under test here.
   const square = { periodMs: 8000, lowW: 80, highW: 680 };
-  const { sampler, cleanup } = gpuSampler({ FAKE_NVML_LOST: '1:12', FAKE_NVML_RESET: '0:400', FAKE_NVML_SQUARE: '8000:80:680',
+  const { sampler, run } = gpuSampler(t, { FAKE_NVML_LOST: '1:12', FAKE_NVML_RESET: '0:400', FAKE_NVML_SQUARE: '8000:80:680',
     FAKE_NVML_STEP_MS: '10' }, { gpuIds: '0,1' });
-  t.after(cleanup);
   const warnings: string[] = [];
   sampler.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
   const info = await sampler.start();
   const t0 = sampler.now();
-  await new Promise((r) => setTimeout(r, 1500));
+  await run(1500);
   await sampler.sampleNow(true);
-  const t1 = sampler.now() - 1;
+  const t1 = sampler.now();
   const e = sampler.timeline!.energyBetween(t0, t1);
-  const truth0 = fakeTruthJ(0, t0 + monoOffset, t1 + monoOffset, square);
+  const truth0 = fakeTruthJ(0, t0, t1, square);
   const [gpu0, gpu1] = [0, 1].map((i) => info.channels.findIndex((c) => c.id === `nvml:${fakeGpus[i]!.uuid}`));
   assert.deepEqual(info.channels.filter((c) => c.component === 'gpu').length, 2);
   assert.match(warnings.join('\n'), /GPU 1 NVIDIA H200 \(GPU-9a8b[^)]+\) stopped answering \(nvmlDeviceGet\w+: NVML_ERROR_GPU_IS_LOST \(GPU is lost\)\): its energy until then is kept/);
@@ -205,17 +214,18 @@ test('a lost GPU stops with a warning, keeps what it measured; a driver reload i
   // Across the reload, GPU 0's total is still close to the truth (power-integrated over that interval).
   assert.ok(Math.abs(e.energyUj[gpu0!]! / 1e6 - truth0) / truth0 < 0.1, `${e.energyUj[gpu0!]! / 1e6} J vs ${truth0} J`);
   assert.equal(sampler.timeline!.energyBetween(t0, sampler.timeline!.settledMs()).final, true);
+  await new Promise((r) => setImmediate(r)); // the warnings travel on a channel
 });
 
 test('counter readings are staggered, one per tick, and follow the cadence', async (t) => {
-  const { sampler, cleanup } = gpuSampler({}, { gpuIds: '0,1', gpuCounterPeriodMs: 300 });
-  t.after(cleanup);
+  const { sampler, run } = gpuSampler(t, {}, { gpuIds: '0,1', gpuCounterPeriodMs: 300 });
   await sampler.start();
-  await new Promise((r) => setTimeout(r, 1300));
+  await run(1300);
   const reads = [counterReadings(sampler, 0), counterReadings(sampler, 1)];
-  for (const r of reads) {
-    // At start, then every 300 ms (GPU 1 first waits half a period more): 3 to 5 in 1.3 s, never closer than the period.
-    assert.ok(r.length >= 3 && r.length <= 5, `${r.length} readings in 1.3 s at 300 ms`);
+  for (const [j, r] of reads.entries()) {
+    // At start, then every 300 ms (GPU 1 first waits half a period more): in 1.3 s of 50 ms ticks,
+    // GPU 0 at 0, 300, 600, 900, 1200 and GPU 1 at 0, 450, 750, 1050; never closer than the period.
+    assert.equal(r.length, j === 0 ? 5 : 4, `GPU ${j}: ${r.length} readings in 1.3 s at 300 ms`);
     const gaps = r.slice(1).map((x, i) => x.tMs - r[i]!.tMs);
     assert.ok(gaps.every((g) => g >= 295), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
   }
@@ -231,13 +241,13 @@ test('counter readings are staggered, one per tick, and follow the cadence', asy
 });
 
 test('a counter reading that costs 4 ms (as on an H200) is read at most every 800 ms: 0.5 % of a core per GPU', async (t) => {
-  const { sampler, cleanup } = gpuSampler({ FAKE_NVML_ENERGY_COST_US: '4000' }, { gpuIds: '0', gpuCounterPeriodMs: 200 });
-  t.after(cleanup);
+  const { sampler, run } = gpuSampler(t, { FAKE_NVML_ENERGY_COST_US: '4000' }, { gpuIds: '0', gpuCounterPeriodMs: 200 });
   await sampler.start();
-  await new Promise((r) => setTimeout(r, 2000));
+  // The clock is the test's, the 4 ms of CPU per reading are real: a loaded machine can only make a reading dearer, the period longer.
+  await run(10_000, 100);
   const reads = counterReadings(sampler, 0);
   const gaps = reads.slice(1).map((r, i) => r.tMs - reads[i]!.tMs);
-  assert.ok(reads.length >= 2 && reads.length <= 4, `${reads.length} readings in 2 s`);
+  assert.ok(reads.length >= 3 && reads.length <= 13, `${reads.length} readings in 10 s`);
   // The first gap can be shorter: the cost is learnt from the first reading (the EMA starts there).
   assert.ok(gaps.slice(1).every((g) => g >= 790), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
 });

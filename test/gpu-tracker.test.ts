@@ -3,61 +3,70 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseCsv } from '../src/output/csv.js';
 import { fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
+import { nvmlClock } from './fixtures/scripted.hook.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
 import { fakeTracker } from './helpers/tracker.js';
-
-const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 
 function lastRow(dir: string): Record<string, string> {
   const [header, ...rows] = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
   return Object.fromEntries(header!.map((h, i) => [h, rows.at(-1)![i]!]));
 }
 
-test('a tracker with GPUs: count, model, energy near the truth, utilisation, and how each was measured', async () => {
+/** Fake GPUs and a RAPL package on a clock the test drives, for the trackers made until cleanup. */
+function scriptedGpus(t: import('node:test').TestContext, vars: Record<string, string>) {
+  fakeNvmlEnv(vars);
+  const clock = new ScriptedClock(10_000);
+  const hw = new ScriptedRapl(1, 5, undefined, clock).withNvml(fakeNvmlLibrary());
+  const restore = hw.forTrackers();
+  t.after(() => { restore(); nvmlClock(fakeNvmlLibrary())(-1); fakeNvmlEnv(); });
+  return { clock, hw };
+}
+
+test('a tracker with GPUs: count, model, energy near the truth, utilisation, and how each was measured', async (t) => {
   const square = { periodMs: 4000, lowW: 80, highW: 680 };
-  fakeNvmlEnv({ FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
-  const { tracker, dir } = fakeTracker({ nvmlLibrary: fakeNvmlLibrary(), gpuCounterPeriodMs: 300 });
+  const { clock, hw } = scriptedGpus(t, { FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuCounterPeriodMs: 300, samplePeriodMs: 60_000 });
   const warnings: string[] = [];
   tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  // A first run starts the sampler thread, so that the measured run is sampled from its first
-  // mark (a cold start extrapolates its first ~100 ms, which across a square edge is far off).
   tracker.start();
-  await tracker.ready();
-  await tracker.stop();
-  tracker.start();
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, 1200));
-  const t1 = performance.now();
+  const t0 = clock.ms;
+  await tracker.ready(); // the first GPU readings at the start mark's time: nothing extrapolated
+  for (let i = 0; i < 24; i++) {
+    clock.advance(50);
+    await tracker.sampler!.sampleNow();
+  }
+  const t1 = clock.ms;
   await tracker.stop();
   const r = lastRow(dir);
   assert.equal(r['gpu_count'], '3');
   assert.equal(r['gpu_model'], '2 x NVIDIA H200, 1 x Tesla P100-PCIE-16GB');
   assert.equal(r['gpu_source'], 'nvml (measured) + nvml-power (measured)');
-  const truthJ = [0, 1, 2].reduce((sum, d) => sum + fakeTruthJ(d, t0 + monoOffset, t1 + monoOffset, square), 0);
+  const truthJ = [0, 1, 2].reduce((sum, d) => sum + fakeTruthJ(d, t0, t1, square), 0);
   const measuredJ = Number(r['gpu_energy']) * 3.6e6;
-  assert.ok(Math.abs(measuredJ - truthJ) / truthJ < 0.1, `${measuredJ.toFixed(1)} J vs truth ${truthJ.toFixed(1)} J`);
+  // The P100 integrates power readings that lag one 10 ms step; the H200s' counters are exact at readings.
+  assert.ok(Math.abs(measuredJ - truthJ) / truthJ < 0.02, `${measuredJ.toFixed(1)} J vs truth ${truthJ.toFixed(1)} J`);
   const util = Number(r['gpu_utilization_percent']);
   assert.ok(util >= 5 - 1e-9 && util <= 100, `utilisation ${util} %`); // the fake's square wave: 5 % then 100 %
   // The share of the run at high power, from the truth (214 W low, 1594 W high for the three GPUs together).
   const highShare = (truthJ / ((t1 - t0) / 1000) - 214) / (1594 - 214);
   assert.ok(Math.abs(util - (5 + 95 * highShare)) < 15, `utilisation ${util} %, high for ${(highShare * 100).toFixed(0)} % of the run`);
   assert.deepEqual(warnings.filter((w) => !/no energy counter/.test(w)), []);
-  fakeNvmlEnv();
 });
 
-test('a run shorter than the counter period keeps its GPU figure provisional and says so; gpu_ids selects', async () => {
-  fakeNvmlEnv();
-  const { tracker, dir } = fakeTracker({ nvmlLibrary: fakeNvmlLibrary(), gpuIds: ['GPU-9a8b'], gpuCounterPeriodMs: 5000 });
+test('a run shorter than the counter period keeps its GPU figure provisional and says so; gpu_ids selects', async (t) => {
+  const { clock, hw } = scriptedGpus(t, {});
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuIds: ['GPU-9a8b'], gpuCounterPeriodMs: 5000,
+    samplePeriodMs: 60_000 });
   tracker.start();
-  await new Promise((r) => setTimeout(r, 400));
+  await tracker.ready(); // the sampler's first sample (a counter reading) at the start
+  clock.advance(400);
   await tracker.stop();
   const r = lastRow(dir);
   assert.deepEqual([r['gpu_count'], r['gpu_model']], ['1', '1 x NVIDIA H200']);
   assert.equal(r['gpu_source'], 'nvml (measured), provisional (power since the last counter reading)');
   assert.ok(Number(r['gpu_energy']) > 0);
-  fakeNvmlEnv();
 });
 
 test('gpu_ids that match no GPU: measuring does not start, and the warning lists the GPUs found', async () => {

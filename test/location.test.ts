@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { locate, parseGeojs } from '../src/emissions/location.js';
 import { tempDir } from './helpers/sysfs.js';
 
-type Route = (hit: number) => { status?: number; body?: string; delayMs?: number };
+/** An answer, or `hang`: accept the request and never answer (a time-out decided by the server, not by a race of timers). */
+type Route = (hit: number) => { status?: number; body?: string; hang?: true };
 
 async function serve(routes: Record<string, Route>): Promise<{ url: (p: string) => string; hits: Map<string, number>; close: () => Promise<void> }> {
   const hits = new Map<string, number>();
@@ -14,7 +15,9 @@ async function serve(routes: Record<string, Route>): Promise<{ url: (p: string) 
     const n = (hits.get(req.url!) ?? 0) + 1;
     hits.set(req.url!, n);
     const r = routes[req.url!]?.(n) ?? { status: 404, body: '' };
-    setTimeout(() => { res.writeHead(r.status ?? 200, { 'content-type': 'application/json' }); res.end(r.body ?? ''); }, r.delayMs ?? 0);
+    if (r.hang) return;
+    res.writeHead(r.status ?? 200, { 'content-type': 'application/json' });
+    res.end(r.body ?? '');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
@@ -42,12 +45,12 @@ test('geojs answers: country, lower-case region and coordinates, then the cache'
   }
 });
 
-test('slow, failing or regionless geojs: one retry each, then ipinfo (ISO-2 code)', async () => {
-  for (const geo of [() => ({ delayMs: 400, body: geojsParis }), () => ({ status: 500 }), () => ({ body: '{not json' }),
+test('silent, failing or regionless geojs: one retry each, then ipinfo (ISO-2 code)', async () => {
+  for (const geo of [() => ({ hang: true }), () => ({ status: 500 }), () => ({ body: '{not json' }),
     () => ({ body: JSON.stringify({ country_code3: 'FRA', region: '' }) })] as Route[]) {
     const s = await serve({ '/geo': geo, '/ipinfo': () => ({ body: ipinfoOntario }) });
     try {
-      const r = await locate({ geojsUrl: s.url('/geo'), ipinfoUrl: s.url('/ipinfo'), timeoutMs: 150, cacheFile: null });
+      const r = await locate({ geojsUrl: s.url('/geo'), ipinfoUrl: s.url('/ipinfo'), timeoutMs: 400, cacheFile: null });
       assert.equal(s.hits.get('/geo'), 2);
       assert.deepEqual(r.location, { countryIsoCode: 'CAN', countryName: 'Canada', source: 'ipinfo', region: 'ontario', latitude: 43.7001, longitude: -79.4163 });
       assert.equal(r.failures.length, 2);

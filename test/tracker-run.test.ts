@@ -8,6 +8,8 @@ import { parseCsv } from '../src/output/csv.js';
 import { columns, taskColumns } from '../src/output/record.js';
 import { OfflineEmissionsTracker } from '../src/offline.js';
 import { EmissionsTracker } from '../src/tracker.js';
+import type { TrackerOptions } from '../src/types.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
 import { fakeTracker } from './helpers/tracker.js';
 
 test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes the record', async () => {
@@ -33,17 +35,48 @@ test('stop() resolves to kg CO2eq = kWh × France\'s 56.039 g/kWh, and writes th
   assert.equal(rows[3]![columns.indexOf('run_id')], tracker.runId);
 });
 
-test('flush writes a row and goes on; stop() then start() again is a new run in the same file', async () => {
-  const { tracker, dir } = fakeTracker();
-  tracker.start();
-  assert.ok((await tracker.flush())! >= 0);
-  await tracker.stop();
-  tracker.start();
-  await tracker.stop();
-  const rows = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
-  assert.equal(rows.length, 4);
-  assert.ok(Number(rows[2]![4]) >= Number(rows[1]![4]), 'durations are cumulative');
-});
+/** A tracker on a clock the test drives, over a RAPL package drawing `watts`. */
+function scriptedTracker(t: import('node:test').TestContext, options: TrackerOptions = {}, watts = 10) {
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, watts, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, ...options });
+  return { tracker, dir, clock, hw };
+}
+
+/** The rows of a CSV file as objects keyed by its header. */
+function rowsOf(path: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
+  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
+}
+
+for (const onCsvWrite of ['append', 'update'] as const) {
+  test(`flush writes the record so far and goes on; stop() then start() is a new run with its own run_id (on_csv_write = ${onCsvWrite})`, async (t) => {
+    const { tracker, dir, clock } = scriptedTracker(t, { onCsvWrite, experimentName: 'restart' });
+    tracker.start();
+    clock.advance(100);
+    const kg = await tracker.flush();
+    assert.equal(typeof kg, 'number');
+    const wantKg = (10 * 0.1 / 3.6e6) * 0.056039; // 1 J at France's 56.039 g/kWh
+    assert.ok(Math.abs(kg! - wantKg) < 1e-6 * wantKg, `flush: ${kg} kg vs ${wantKg}`);
+    clock.advance(100);
+    await tracker.stop();
+    const first = tracker.runId;
+    tracker.start();
+    clock.advance(50);
+    tracker.startTask('second');
+    clock.advance(50);
+    tracker.stopTask('second');
+    await tracker.stop();
+    assert.notEqual(tracker.runId, first);
+    const rows = rowsOf(join(dir, 'emissions.csv'));
+    const expect = onCsvWrite === 'append' ? [[first, 0.1], [first, 0.2], [tracker.runId, 0.1]] : [[first, 0.2], [tracker.runId, 0.1]];
+    assert.deepEqual(rows.map((r) => [r['run_id'], Math.round(Number(r['duration']) * 1e9) / 1e9]), expect);
+    for (const r of rows) assert.ok(Math.abs(Number(r['cpu_energy']) * 3.6e6 - 10 * Number(r['duration'])) < 1e-6, `${r['cpu_energy']}`);
+    // Each run has its own task file: the first had no task.
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('emissions_restart_')), [`emissions_restart_${tracker.runId}.csv`]);
+  });
+}
 
 test('run(fn) and await using bracket the work; the function\'s result and errors pass through', async () => {
   const { tracker } = fakeTracker();
@@ -58,17 +91,21 @@ test('run(fn) and await using bracket the work; the function\'s result and error
   assert.notEqual(second.finalEmissionsData, null);
 });
 
-test('tasks: marks with no I/O, rows in emissions_<experiment>_<run_id>.csv, energies within the run', async () => {
-  const { tracker, rapl, dir } = fakeTracker({ experimentName: 'exp' });
+test('tasks: marks with no I/O, rows in emissions_<experiment>_<run_id>.csv with each task\'s own energy', async (t) => {
+  const { tracker, dir, clock, hw } = scriptedTracker(t, { experimentName: 'exp' }, 0);
   tracker.start();
-  await tracker.flush(); // the sampler is up
-  let e = 0;
+  const spans: [number, number][] = [];
   for (let i = 0; i < 3; i++) {
+    // A sample at each power step: between two samples the power is steady, and marks interpolate exactly.
+    await tracker.sampler!.sampleNow();
+    hw.setWatts(10 * (i + 1));
     tracker.startTask('load');
-    e += 1_000_000;
-    rapl.write('intel-rapl:0', e);
-    await new Promise((r) => setTimeout(r, 60));
+    const from = clock.ms;
+    clock.advance(60);
+    await tracker.sampler!.sampleNow(); // the task's end falls between two samples or on one: both are exact
+    clock.advance(i * 20);
     tracker.stopTask('load');
+    spans.push([from, clock.ms]);
   }
   const outer = tracker.startTask();
   tracker.stopTask();
@@ -76,12 +113,17 @@ test('tasks: marks with no I/O, rows in emissions_<experiment>_<run_id>.csv, ene
   await tracker.stop();
   const file = readdirSync(dir).find((f) => f.startsWith('emissions_exp_'));
   assert.equal(file, `emissions_exp_${tracker.runId}.csv`);
-  const rows = parseCsv(readFileSync(join(dir, file!), 'utf8'));
-  assert.deepEqual(rows[0], [...taskColumns]);
-  assert.deepEqual(rows.slice(1).map((r) => [r[0], r.at(-3), r.at(-1)]), [['load', 'Y', '1'], ['load', 'Y', '1'], ['load', 'Y', '1'], ['task_1', 'Y', '1']]);
-  const cpu = taskColumns.indexOf('cpu_energy');
-  const tasksKwh = rows.slice(1).reduce((s, r) => s + Number(r[cpu]), 0);
-  assert.ok(tasksKwh > 0 && tasksKwh <= Number(tracker.finalEmissionsData!.cpu_energy) + 1e-18);
+  const rows = rowsOf(join(dir, file!));
+  assert.deepEqual(Object.keys(rows[0]!), [...taskColumns]);
+  assert.deepEqual(rows.map((r) => [r['task_name'], r['final'], r['task_count']]), [['load', 'Y', '1'], ['load', 'Y', '1'], ['load', 'Y', '1'], ['task_1', 'Y', '1']]);
+  spans.forEach(([from, to], i) => {
+    const truthJ = hw.truthJ(from, to);
+    const j = Number(rows[i]!['cpu_energy']) * 3.6e6;
+    assert.ok(Math.abs(j - truthJ) < 1e-5, `task ${i}: ${j} J vs ${truthJ} J`);
+    assert.ok(truthJ > 0);
+  });
+  assert.equal(Number(rows[3]!['cpu_energy']), 0); // a task of no time: no energy, and not a figure made up
+  assert.equal(rows[3]!['duration'], '0');
 });
 
 test('bad construction: offline without a location, a missing output_dir, an unknown option', () => {
@@ -135,16 +177,21 @@ test('past taskRecordsKept, settled tasks fold into one row per name: memory sta
     [['a', 'apportioned', '1'], ['a', 'apportioned', '1'], ['a', 'folded', '3'], ['b', 'folded', '1']]);
 });
 
-test('measurement events arrive every measurePowerSecs while someone listens', async () => {
+test('measurement events arrive every measurePowerSecs while someone listens, each later than the last', async () => {
   const { tracker } = fakeTracker({ measurePowerSecs: 0.05 });
   const seen: number[] = [];
-  tracker.addEventListener('measurement', (e) => seen.push(Number((e as Event & { record: { duration: number } }).record.duration)));
+  // Real time (a timer): counted by events, not by how many fit in a time span on a busy machine.
+  const three = new Promise<void>((resolve) => tracker.addEventListener('measurement', (e) => {
+    seen.push(Number((e as Event & { record: { duration: number } }).record.duration));
+    if (seen.length === 3) resolve();
+  }));
   tracker.start();
-  await tracker.ready(); // a loaded machine can take a while to start the sampler thread: count from there
-  await new Promise((r) => setTimeout(r, 300));
+  const keepAlive = setInterval(() => {}, 1000); // the measurement timer is unreferenced: it never holds a program open
+  await three;
+  clearInterval(keepAlive);
   await tracker.stop();
-  assert.ok(seen.length >= 3, `${seen.length} events`);
-  for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! > seen[i - 1]!, `durations ${seen.join(', ')}`);
+  assert.ok(seen[0]! > 0);
 });
 
 test('Electricity Maps: the latest figure with the auth-token header; on failure the static one, token unseen', async () => {

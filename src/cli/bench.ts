@@ -6,17 +6,7 @@ import type { Bench } from 'tinybench';
 import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
-
-/** bench's usage, as --help and the main usage print it. */
-export const benchUsage = `  bench FILE [options]
-      Runs the tinybench suite FILE exports (a Bench, or a function returning one) with energy
-      attached, and prints tinybench's table with energy per operation, power and gCO2e/op.
-      --baseline-ms N   measure idle power for N ms first (dynamic energy per op, ± spread;
-                        at least 2 slices of 2 sampling periods: 400 ms at the default 100 ms)
-      --json            print everything as JSON instead    --csv FILE   also write CSV
-      --offline --country-iso-code CODE [--region R]        location without network
-      --cloud-provider P --cloud-region R                   on a cloud: its region's intensity
-      -h, --help        this text`;
+import { benchUsage } from './usage.js';
 
 const valueFlags: Record<string, string> = {
   '--csv': 'csv', '--country-iso-code': 'countryIsoCode', '--region': 'region', '--cloud-provider': 'cloudProvider',

@@ -1,12 +1,8 @@
 // `codecarbon detect`: the hardware plan as text for a person, or as stable JSON.
 import { CodeCarbonError } from '../errors.js';
-import type { EngineOptions } from '../sampler/options.js';
-import type { HardwarePlan } from '../sources/detect.js';
-
-/** detect's usage, as --help and the main usage print it. */
-export const detectUsage = `  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process] [--gpu-ids IDS] [--nvml-library PATH] [-h, --help]
-      What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
-      what will be measured or estimated, and why.`;
+import { resolveEngineOptions, type EngineOptions } from '../sampler/options.js';
+import { planHardware, type HardwarePlan } from '../sources/detect.js';
+import { detectUsage } from './usage.js';
 
 const detectFlags: Record<string, keyof EngineOptions> = {
   '--rapl-dir': 'raplDir', '--tracking-mode': 'trackingMode', '--gpu-ids': 'gpuIds', '--nvml-library': 'nvmlLibrary',
@@ -87,3 +83,14 @@ export function detectText(plan: HardwarePlan): string {
   return lines.join('\n');
 }
 
+/** `codecarbon detect …`: prints the hardware plan; resolves to the exit status. */
+export async function detect(args: string[]): Promise<number> {
+  const { json, help, options } = parseDetect(args);
+  if (help) {
+    console.log(`Usage: codecarbon\n${detectUsage}`);
+    return 0;
+  }
+  const plan = planHardware(resolveEngineOptions(options));
+  console.log(json ? JSON.stringify(detectJson(plan), null, 2) : detectText(plan));
+  return 0;
+}

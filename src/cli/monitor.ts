@@ -8,22 +8,7 @@ import type { EmissionsRecord } from '../output/record.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
-
-/** Exit status when the command succeeded (or, without one, the machine was stopped) but its row could not be written. */
-export const exitIoError = 74;
-
-/** monitor's usage, as --help and the main usage print it. */
-export const monitorUsage = `  monitor [options] [-- command [args…]]
-      Runs the command and tracks it (process mode: estimators count its process tree;
-      RAPL counters are machine-wide and say so), then prints its energy and emissions
-      and exits with its exit code. Without a command: the whole machine until Ctrl-C.
-      --offline --country-iso-code CODE [--region R]   location without network
-      --cloud-provider P --cloud-region R              on a cloud: its region's intensity
-      --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME
-      --gpu-ids 0,1|GPU-…  --nvml-library PATH  -h, --help
-      Exit status: the command's own (127 not found, 126 not runnable; 128+N after signal N);
-      ${exitIoError} (EX_IOERR) when it succeeded (or, without a command, on Ctrl-C) but its row
-      could not be written; 2 for a usage error.`;
+import { exitIoError, monitorUsage } from './usage.js';
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
   '--country-iso-code': 'countryIsoCode', '--region': 'region', '--measure-power-secs': 'measurePowerSecs',

@@ -126,8 +126,11 @@ export class SamplerLoop {
     for (let c = 0; c < this.channels.length; c++) if (!this.#integrator.hasReading(c)) this.#integrator.setOrigin(c, mark.tMs);
   }
 
-  /** One sample of every source; `exact` also reads the slow counters (the first tick always does). */
-  tick(exact = false): void {
+  /**
+   * One sample of every source; `exact` also reads the slow counters (the first tick always does).
+   * `served`: the wake count read before this tick, published with it.
+   */
+  tick(exact = false, served?: number): void {
     const crashAt = this.config.internals?.crashAfterTicks;
     if (crashAt !== undefined && this.#ticks >= crashAt) throw new Error(`injected sampler fault after ${crashAt} ticks`);
     exact ||= this.#ticks === 0;
@@ -138,11 +141,11 @@ export class SamplerLoop {
       s.read(this.#sink, offset, tMs, exact);
       offset += s.channels.length;
     }
-    this.#integrate(tMs);
+    this.#integrate(tMs, served);
   }
 
   /** Integrates the readings set for time `tMs`, publishes the sample and settles anchors. */
-  #integrate(tMs: number): void {
+  #integrate(tMs: number, served?: number): void {
     this.#integrator.step(tMs);
     this.#reportHealth();
     const totals = this.#integrator.totalsUj;
@@ -160,7 +163,7 @@ export class SamplerLoop {
     for (const h of this.#hybrids) if (!h.retired) settled = Number.isNaN(h.tA) ? -Infinity : Math.min(settled, h.tA);
     row[this.layout.settled] = settled;
     row[this.layout.unmeasured] = this.#gaps.unmeasuredMs;
-    this.#ring.publish(tMs, row);
+    this.#ring.publish(tMs, row, served);
     this.#ring.settleAnchors(settled, (t, out) => { this.#window.valueAt(t, out); });
   }
 
@@ -251,14 +254,14 @@ export class SamplerLoop {
         }
         // Read before the tick: a wake that lands during the tick then ends the next wait at once.
         seen = Atomics.load(control, kWake);
-        this.tick(Atomics.exchange(control, kExact, 0) === 1);
+        this.tick(Atomics.exchange(control, kExact, 0) === 1, seen);
         if (scheduled) {
           next += this.periodMs;
           const t = performance.now();
           if (next <= t) next = t + this.periodMs; // fell behind (a suspended process): start afresh
         }
       }
-      this.tick(true); // a last, exact sample, so that every mark made before the stop settles
+      this.tick(true, Atomics.load(control, kWake)); // a last, exact sample, so that every mark made before the stop settles
       // Sources are closed (NVML shut down) before the main thread hears of the stop and ends the thread.
       this.#closeSources();
       this.#ring.setState(kStateStopped);

@@ -12,6 +12,12 @@ export const kExact = 2;
 export const kPublished = 16;
 /** Sampler → main: one of the kState* values. */
 export const kState = 17;
+/**
+ * Sampler → main: the wake count the sampler had read before it took the sample it is about to
+ * publish. A caller that woke it (count w) knows a sample taken after its wake is published once
+ * this reaches w: no comparison of clocks across threads.
+ */
+export const kServed = 18;
 const kControlInts = 32;
 
 export const kStateRunning = 1;
@@ -141,12 +147,21 @@ export class RingReader extends RingViews {
     Atomics.store(this.anchorState, a, kAnchorFree);
   }
 
-  /** Wakes the sampler; with `stop`, asks it to stop; with `exact`, to read the slow counters. */
-  wake(stop = false, exact = false): void {
+  /**
+   * Wakes the sampler; with `stop`, asks it to stop; with `exact`, to read the slow counters.
+   * Returns this wake's count: a sample taken after it is published once served() reaches it.
+   */
+  wake(stop = false, exact = false): number {
     if (stop) Atomics.store(this.control, kStop, 1);
     if (exact) Atomics.store(this.control, kExact, 1);
-    Atomics.add(this.control, kWake, 1);
+    const count = Atomics.add(this.control, kWake, 1) + 1;
     Atomics.notify(this.control, kWake);
+    return count;
+  }
+
+  /** Whether a sample taken after wake `count` (wake()'s return) is published (see kServed); counts wrap at 2^31. */
+  hasServed(count: number): boolean {
+    return ((Atomics.load(this.control, kServed) - count) | 0) >= 0;
   }
 }
 
@@ -160,8 +175,9 @@ export class RingWriter extends RingReader {
     super(buffer, shape);
   }
 
-  /** Publishes one sample: its time and every channel's cumulative µJ. */
-  publish(tMs: number, totalsUj: ArrayLike<number>): void {
+  /** Publishes one sample: its time and every channel's cumulative µJ; `served`: the wake count read before it was taken. */
+  publish(tMs: number, totalsUj: ArrayLike<number>, served = Atomics.load(this.control, kServed)): void {
+    Atomics.store(this.control, kServed, served);
     const index = this.#count;
     const slot = index % this.shape.capacity;
     const from = slot * this.stride;

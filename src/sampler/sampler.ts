@@ -205,14 +205,14 @@ export class Sampler extends EventTarget {
     }
     const ring = this.timeline?.ring;
     if (ring === undefined) return false;
-    ring.wake(false, false);
+    const wake = ring.wake(false, false); // taken after now, and so after tMs
     for (;;) {
       const published = ring.published();
-      if (published > 0 && ring.timeOf(published - 1) >= tMs) return true;
+      if (ring.hasServed(wake) || (published > 0 && ring.timeOf(published - 1) >= tMs)) return true;
       const state = ring.state();
       if (state === kStateStopped || state === kStateCrashed) return false;
       const left = deadline - performance.now();
-      if (left <= 0 || Atomics.wait(ring.control, kPublished, published, left) === 'timed-out') return ring.timeOf(ring.published() - 1) >= tMs;
+      if (left <= 0 || Atomics.wait(ring.control, kPublished, published, left) === 'timed-out') return ring.hasServed(wake);
     }
   }
 
@@ -234,12 +234,8 @@ export class Sampler extends EventTarget {
   async sampleNow(exact = false): Promise<void> {
     await this.start();
     const ring = this.#timeline!.ring;
-    const target = now();
-    ring.wake(false, exact);
-    await waitFor(ring, () => {
-      const p = ring.published();
-      return p > 0 && ring.timeOf(p - 1) >= target;
-    });
+    const wake = ring.wake(false, exact);
+    await waitFor(ring, () => ring.hasServed(wake));
   }
 
   /** Stops the thread cooperatively (it takes a last sample and closes its files), then the pool. */

@@ -25,7 +25,7 @@ async function boot(data: BootData): Promise<void> {
     Atomics.store(header, kBootState, state);
     Atomics.notify(header, kBootState);
   };
-  let loop: SamplerLoop;
+  let running: Promise<void>;
   try {
     const o = data.options;
     const hook = data.internals?.tickHook === undefined ? null : await loadTickHook(data.internals.tickHook);
@@ -46,11 +46,13 @@ async function boot(data: BootData): Promise<void> {
       warn('period-shortened', `sample period shortened from ${o.samplePeriodMs} ms to ${periodMs.toFixed(0)} ms `
         + 'so that no counter can wrap twice between two readings.');
     }
-    loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals },
+    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals },
       now, sources, channels, periodMs, warn);
     loop.prime(data.mark);
     loop.tick();
     loop.writer.setState(kStateRunning);
+    // The loop reads the wake word before the result is posted: a wake right after it is not missed.
+    running = loop.run(events);
     post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
       originMs: data.mark.tMs, measuredFromMs: loop.measuredFromMs() }, kBootStarted);
   } catch (e) {
@@ -58,7 +60,7 @@ async function boot(data: BootData): Promise<void> {
     events.close();
     return;
   }
-  await loop.run(events);
+  await running;
 }
 
 const data = (workerData as { codecarbon?: BootData } | null | undefined)?.codecarbon;

@@ -149,7 +149,7 @@ export function interpolateReference(slots: Float64Array, nSlots: number, k: num
     if (a < 0) {
       a = 0;
       clamped++;
-      if (extendHead && nSlots > 1 && t(1) > t(0)) frac = (q - t(0)) / (t(1) - t(0));
+      if (extendHead && nSlots > 1 && t(1) > t(0)) frac = Math.max((q - t(0)) / (t(1) - t(0)), -Number.MAX_VALUE);
     } else if (a < nSlots - 1) { if (t(a + 1) > t(a)) frac = (q - t(a)) / (t(a + 1) - t(a)); }
     else if (q > t(a)) clamped++;
     for (let c = 0; c < k; c++) {

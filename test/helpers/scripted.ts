@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { scriptedClock, setClock } from '../../src/clock.js';
 import type { SamplerInternals } from '../../src/sampler/protocol.js';
 import { setSamplerInternals } from '../../src/sampler/shared.js';
-import { energyUj, writeCounter, type ScriptedZone } from '../fixtures/scripted-rapl.hook.js';
+import { energyUj, nvmlClock, writeCounter, type ScriptedZone } from '../fixtures/scripted.hook.js';
 import { FakeRapl } from './sysfs.js';
 
 const maxChanges = 4096;
@@ -41,11 +41,13 @@ export class ScriptedClock {
 /**
  * Fake package zones (`intel-rapl:0`, …) at a power the test sets with setWatts(). The sampler
  * thread writes each zone's counter as the exact integral of its schedule just before it reads it,
- * so `truthJ()` is what a perfect meter would say, whatever the machine's load.
+ * so `truthJ()` is what a perfect meter would say, whatever the machine's load. With `nvml` (the
+ * fake library's path), the fake GPUs' clock follows the sampler's ticks too.
  */
 export class ScriptedRapl {
   readonly rapl: FakeRapl;
   readonly #zones: ScriptedZone[];
+  #nvml: string | null = null;
 
   /**
    * `zones`: how many package zones (or their names: `dram` zones measure RAM); `root`: where to
@@ -71,8 +73,14 @@ export class ScriptedRapl {
 
   /** What a sampler needs to follow the schedule: pass to new Sampler(options, internals). */
   get internals(): SamplerInternals {
-    return { tickHook: new URL('../fixtures/scripted-rapl.hook.js', import.meta.url).href, tickHookData: this.#zones,
+    return { tickHook: new URL('../fixtures/scripted.hook.js', import.meta.url).href, tickHookData: { zones: this.#zones, nvml: this.#nvml },
       beforeMark: () => this.writeNow(), ...(this.clock === undefined ? {} : { clock: this.clock.buffer }) };
+  }
+
+  /** The fake NVML library `library` follows this schedule's clock from now on (ticks, and the start mark). */
+  withNvml(library: string): this {
+    this.#nvml = library;
+    return this;
   }
 
   /** Trackers made until the returned function is called sample through this schedule (and read its clock). */
@@ -100,6 +108,7 @@ export class ScriptedRapl {
   writeNow(): void {
     const t = this.#now();
     for (const z of this.#zones) writeCounter(z.file, energyUj(z.log, t));
+    if (this.#nvml !== null) nvmlClock(this.#nvml)(t);
   }
 
   /** The scripted energy of zone `zone` (all zones when omitted) between two times, in J. */

@@ -1,0 +1,33 @@
+// The commands' usage texts, apart from the commands: `codecarbon --help` loads nothing else.
+
+/** Exit status when the command succeeded (or, without one, the machine was stopped) but its row could not be written. */
+export const exitIoError = 74;
+
+/** detect's usage, as --help and the main usage print it. */
+export const detectUsage = `  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process] [--gpu-ids IDS] [--nvml-library PATH] [-h, --help]
+      What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
+      what will be measured or estimated, and why.`;
+
+/** monitor's usage, as --help and the main usage print it. */
+export const monitorUsage = `  monitor [options] [-- command [args…]]
+      Runs the command and tracks it (process mode: estimators count its process tree;
+      RAPL counters are machine-wide and say so), then prints its energy and emissions
+      and exits with its exit code. Without a command: the whole machine until Ctrl-C.
+      --offline --country-iso-code CODE [--region R]   location without network
+      --cloud-provider P --cloud-region R              on a cloud: its region's intensity
+      --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME
+      --gpu-ids 0,1|GPU-…  --nvml-library PATH  -h, --help
+      Exit status: the command's own (127 not found, 126 not runnable; 128+N after signal N);
+      ${exitIoError} (EX_IOERR) when it succeeded (or, without a command, on Ctrl-C) but its row
+      could not be written; 2 for a usage error.`;
+
+/** bench's usage, as --help and the main usage print it. */
+export const benchUsage = `  bench FILE [options]
+      Runs the tinybench suite FILE exports (a Bench, or a function returning one) with energy
+      attached, and prints tinybench's table with energy per operation, power and gCO2e/op.
+      --baseline-ms N   measure idle power for N ms first (dynamic energy per op, ± spread;
+                        at least 2 slices of 2 sampling periods: 400 ms at the default 100 ms)
+      --json            print everything as JSON instead    --csv FILE   also write CSV
+      --offline --country-iso-code CODE [--region R]        location without network
+      --cloud-provider P --cloud-region R                   on a cloud: its region's intensity
+      -h, --help        this text`;
