@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseCsv } from '../src/output/csv.js';
+import { cliHere } from './helpers/cli.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 import { noService } from './helpers/tracker.js';
 
@@ -53,16 +54,17 @@ test('SIGINT reaches the command; the row is written and the exit code says so',
 });
 
 test('usage errors: an unknown option exits 2 with the usage', async () => {
-  await assert.rejects(run(process.execPath, [cli, 'monitor', '--bogus']),
-    (e: { code: number; stderr: string }) => e.code === 2 && e.stderr.startsWith('codecarbon: unknown option for monitor: --bogus\n'));
+  const r = await cliHere(['monitor', '--bogus']);
+  assert.equal(r.code, 2);
+  assert.ok(r.stderr.startsWith('codecarbon: unknown option for monitor: --bogus\n'), r.stderr);
 });
 
 test('without a command: the whole machine until SIGINT, then the row and exit 130', async () => {
   const { dir, env, rows } = place();
   const child = spawn(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'SWE'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  await new Promise((r) => setTimeout(r, 1500));
+  const ready = new Promise<void>((r) => child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('Ctrl-C to stop')) r(); }));
+  await ready; // its signal handlers are in place
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   assert.equal(code, 130);

@@ -244,10 +244,11 @@ test('a counter reading that costs 4 ms (as on an H200) is read at most every 80
   const { sampler, run } = gpuSampler(t, { FAKE_NVML_ENERGY_COST_US: '4000' }, { gpuIds: '0', gpuCounterPeriodMs: 200 });
   await sampler.start();
   // The clock is the test's, the 4 ms of CPU per reading are real: a loaded machine can only make a reading dearer, the period longer.
-  await run(10_000, 100);
+  await run(20_000, 200);
   const reads = counterReadings(sampler, 0);
   const gaps = reads.slice(1).map((r, i) => r.tMs - reads[i]!.tMs);
-  assert.ok(reads.length >= 3 && reads.length <= 13, `${reads.length} readings in 10 s`);
+  // At least 3 unless a reading costs more than 40 ms of wall time; at most every 800 ms.
+  assert.ok(reads.length >= 3 && reads.length <= 26, `${reads.length} readings in 20 s`);
   // The first gap can be shorter: the cost is learnt from the first reading (the EMA starts there).
   assert.ok(gaps.slice(1).every((g) => g >= 790), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
 });

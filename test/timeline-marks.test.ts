@@ -69,16 +69,21 @@ test('a mark newer than the last sample is pending until the next sample settles
   assert.ok(settled.energyUj[0]! >= pending.energyUj[0]!);
 });
 
-test('an interval shorter than the sampling period is labelled apportioned, never a silent 0', async (t) => {
+test('an interval shorter than the sampling period is labelled apportioned and gets its share of the samples\' energy by time', async (t) => {
   const { sampler, advance } = await steppedSampler(t);
   await advance();
+  const tl = sampler.timeline!;
+  const s0 = tl.newestMs();
   const a = sampler.now();
+  while (sampler.now() < a + 0.2); // a fifth of a millisecond
   const b = sampler.now();
   await advance();
-  const e = sampler.timeline!.energyBetween(a, b);
+  const s1 = tl.newestMs();
+  const e = tl.energyBetween(a, b);
   assert.equal(e.resolution, 'apportioned');
   assert.equal(e.final, true);
-  assert.ok(e.energyUj[0]! >= 0);
+  const share = 7_777 * ((b - a) / (s1 - s0)); // the 7,777 µJ between the two samples, spread by time
+  assert.ok(share > 0 && Math.abs(e.energyUj[0]! - share) < 1e-6 * share, `${e.energyUj[0]} µJ vs ${share} µJ`);
 });
 
 test('time before the first sample continues the first interval\'s slope, labelled extrapolated', () => {

@@ -138,7 +138,9 @@ async function runMachine(tracker: EmissionsTracker): Promise<number> {
         + `${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq  (Ctrl-C to stop) `);
     }
   }, 1000);
-  const signal = await new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
+  const stopped = new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
+  console.error('codecarbon: measuring the whole machine; Ctrl-C to stop');
+  const signal = await stopped;
   clearInterval(live);
   await tracker.stop();
   // Ctrl-C is how this mode ends: its row not written is the news, so 74 rather than 130.

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { scriptedClock, setClock } from '../../src/clock.js';
 import type { SamplerInternals } from '../../src/sampler/protocol.js';
 import { setSamplerInternals } from '../../src/sampler/shared.js';
-import { energyUj, nvmlClock, writeCounter, type ScriptedZone } from '../fixtures/scripted.hook.js';
+import { counterUj, energyUj, nvmlClock, writeCounter, type ScriptedZone } from '../fixtures/scripted.hook.js';
 import { FakeRapl } from './sysfs.js';
 
 const maxChanges = 4096;
@@ -51,14 +51,19 @@ export class ScriptedRapl {
 
   /**
    * `zones`: how many package zones (or their names: `dram` zones measure RAM); `root`: where to
-   * make the tree (default a temp dir of its own); `clock`: a scripted clock the sampler follows.
+   * make the tree (default a temp dir of its own); `clock`: a scripted clock the sampler follows;
+   * `counter`: where the counters start and where they wrap (default 0 and RAPL's usual range).
    */
-  constructor(zones: number | readonly string[] = 1, initialW = 0, root?: string, readonly clock?: ScriptedClock) {
+  constructor(zones: number | readonly string[] = 1, initialW = 0, root?: string, readonly clock?: ScriptedClock,
+    counter: { startUj?: number; rangeUj?: number } = {}) {
     const names = typeof zones === 'number' ? Array.from({ length: zones }, (_, i) => `package-${i}`) : zones;
-    this.rapl = new FakeRapl(names.map((name, i) => ({ id: `intel-rapl:${i}`, name, energyUj: 0 })), 'flat', root);
+    const rangeUj = counter.rangeUj ?? 262_143_328_850;
+    const startUj = counter.startUj ?? 0;
+    this.rapl = new FakeRapl(names.map((name, i) => ({ id: `intel-rapl:${i}`, name, energyUj: startUj, maxRangeUj: rangeUj })), 'flat', root);
     this.#zones = names.map((_, i) => ({
       file: join(this.rapl.path(`intel-rapl:${i}`), 'energy_uj'),
       log: new Float64Array(new SharedArrayBuffer(8 * (2 + 2 * maxChanges))),
+      startUj, rangeUj,
     }));
     names.forEach((_, i) => this.setWatts(initialW, i, clock?.ms));
   }
@@ -107,7 +112,7 @@ export class ScriptedRapl {
   /** Writes every counter as of now: what the start mark, read on the calling thread, then sees. */
   writeNow(): void {
     const t = this.#now();
-    for (const z of this.#zones) writeCounter(z.file, energyUj(z.log, t));
+    for (const z of this.#zones) writeCounter(z.file, counterUj(z, t));
     if (this.#nvml !== null) nvmlClock(this.#nvml)(t);
   }
 
