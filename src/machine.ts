@@ -13,16 +13,36 @@ export function packageVersion(): string {
 }
 
 let platform: string | undefined;
+let reportBlocked = false;
 
-/** Like Python's platform.platform(): e.g. `Linux-6.8.0-78-generic-x86_64-with-glibc2.39` (read once: a report takes ms). */
+/**
+ * Like Python's platform.platform(): e.g. `Linux-6.8.0-78-generic-x86_64-with-glibc2.39`. Read once
+ * (a diagnostic report takes ms), while the sampler thread answers: warmPlatform() does it then.
+ */
 export function platformString(): string {
-  platform ??= readPlatform();
-  return platform;
+  if (platform !== undefined) return platform;
+  const p = readPlatform(!reportBlocked);
+  if (!reportBlocked) platform = p;
+  return p;
 }
 
-function readPlatform(): string {
+/** Reads the platform now, off the caller's path (the sampler thread has just started and answers). */
+export function warmPlatform(): void {
+  if (platform === undefined && !reportBlocked) setImmediate(platformString).unref();
+}
+
+/**
+ * A thread of this process is stuck in a native call: a diagnostic report (the glibc version) would
+ * wait for it forever, so the platform is given without it from now on.
+ */
+export function avoidProcessReport(): void {
+  reportBlocked = true;
+}
+
+function readPlatform(withReport: boolean): string {
   const machine = arch() === 'x64' ? 'x86_64' : arch() === 'arm64' ? 'aarch64' : arch();
-  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  // The report asks every thread for its stack: it waits for each of them.
+  const header = withReport ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header : undefined;
   const libc = header?.glibcVersionRuntime ? `-with-glibc${header.glibcVersionRuntime}` : '';
   return `${type()}-${release()}-${machine}${libc}`;
 }

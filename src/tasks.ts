@@ -10,6 +10,9 @@ export interface TaskAggregate {
   final: boolean;
 }
 
+/** The name under which tasks are folded once too many distinct names have been seen. */
+export const otherNames = '(other names)';
+
 /**
  * Open and finished tasks of one tracker; several may be open at once, nested or overlapping.
  * Finished tasks are kept as columns of typed arrays (start, end, name id): a pair of marks
@@ -20,14 +23,20 @@ export class TaskBook {
   #soleName: string | null = null;
   #soleStart = 0;
   readonly #order: string[] = [];
-  readonly #names: string[] = [];
-  readonly #ids = new Map<string, number>();
+  #names: string[] = [];
+  #ids = new Map<string, number>();
   // Empty until the first task ends: a tracker per call (the decorator) should cost no buffers.
   #start = new Float64Array(0);
   #end = new Float64Array(0);
   #name = new Int32Array(0);
   #n = 0;
   #unnamed = 0;
+
+  /**
+   * `nameCap`: most distinct names the finished tasks may hold at once; past it, a new name's
+   * tasks are kept under `(other names)`, so a hot loop of distinct names cannot grow the table.
+   */
+  constructor(readonly nameCap = Infinity) {}
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
@@ -89,8 +98,9 @@ export class TaskBook {
     if (name === this.#lastName) return this.#lastId; // a hot loop ends the same task again and again
     let id = this.#ids.get(name);
     if (id === undefined) {
-      id = this.#names.push(name) - 1;
-      this.#ids.set(name, id);
+      const key = this.#names.length < this.nameCap ? name : otherNames;
+      id = this.#ids.get(key) ?? this.#names.push(key) - 1;
+      this.#ids.set(key, id);
     }
     this.#lastName = name;
     this.#lastId = id;
@@ -112,6 +122,32 @@ export class TaskBook {
 
   get doneCount(): number {
     return this.#n;
+  }
+
+  /** Distinct names in the table (the finished tasks' names, and some folded away since the last compaction). */
+  get nameCount(): number {
+    return this.#names.length;
+  }
+
+  /** Drops the names no finished task refers to any more (after folding took their tasks). */
+  compactNames(): void {
+    const remap = new Int32Array(this.#names.length).fill(-1);
+    const names: string[] = [];
+    const ids = new Map<string, number>();
+    for (let i = 0; i < this.#n; i++) {
+      const old = this.#name[i]!;
+      let id = remap[old]!;
+      if (id < 0) {
+        id = names.push(this.#names[old]!) - 1;
+        remap[old] = id;
+        ids.set(names[id]!, id);
+      }
+      this.#name[i] = id;
+    }
+    this.#names = names;
+    this.#ids = ids;
+    this.#lastName = null;
+    this.#lastId = -1;
   }
 
   /** Finished task `i`: its name, start and end (ms), without making an object. */

@@ -11,7 +11,7 @@ import { gpuModel } from './sources/gpu.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
-import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion } from './machine.js';
+import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion, warmPlatform } from './machine.js';
 import { appendRow, updateRow, writeFailure, type OutputError } from './output/csv.js';
 import { outputPath, taskFilePath } from './output/paths.js';
 import { columns, type EmissionsRecord } from './output/record.js';
@@ -21,7 +21,7 @@ import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { TaskLedger } from './task-ledger.js';
+import { TaskLedger, writeTasks, writeTasksNow } from './task-ledger.js';
 import type { TrackerOptions } from './types.js';
 
 /** Resolved options: every key has a value. */
@@ -56,6 +56,7 @@ export class EmissionsTracker extends EventTarget {
   #measuring = false;
   #final: EmissionsRecord | null = null;
   #writeError: OutputError | null = null;
+  #tasksWritten: Promise<void> = Promise.resolve();
   readonly #pending: string[];
   readonly #onSamplerMessage = (message: string): void => this.#warn(message);
 
@@ -161,6 +162,7 @@ export class EmissionsTracker extends EventTarget {
         raplDir: o.raplDir!, raplPreferPsys: o.raplPreferPsys!, forceCpuPower: o.forceCpuPower ?? null,
         forceRamPower: o.forceRamPower ?? null, forceModeCpuLoad: o.forceModeCpuLoad!, trackingMode: o.trackingMode!,
         samplePeriodMs: o.samplePeriodMs!, nvmlLibrary: o.nvmlLibrary!, gpuCounterPeriodMs: o.gpuCounterPeriodMs!,
+        sourceTimeoutMs: o.sourceTimeoutMs!,
         gpuIds: o.gpuIds === null || o.gpuIds === undefined ? null : ([] as string[]).concat(o.gpuIds).join(','),
       });
       samplerFor.set(o, sampler); // forks share the options object, and so the lookup
@@ -187,6 +189,7 @@ export class EmissionsTracker extends EventTarget {
   #whenReady(started: Promise<SamplerInfo>): Promise<SamplerInfo | null> {
     return started.then((info) => {
       this.#anchorStart();
+      warmPlatform();
       return info;
     }, (e: unknown) => {
       this.#warn(`measuring could not start: ${e instanceof Error ? e.message : String(e)}`);
@@ -229,7 +232,10 @@ export class EmissionsTracker extends EventTarget {
     if ((await this.#ready) === null) return null;
     await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
     await this.#where.refreshLive(this.options);
-    return this.#startMs === null ? null : Number(this.#write(t1).emissions);
+    if (this.#startMs === null) return null;
+    const record = this.#write(t1);
+    await this.#writeTasks(false);
+    return Number(record.emissions);
   }
 
   /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
@@ -241,7 +247,10 @@ export class EmissionsTracker extends EventTarget {
       await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
       await this.#where.refreshLive(this.options);
     }
-    return this.#finish(t1, info !== null);
+    const tasks = this.#startMs === null || info === null ? null : this.#writeTasks(false);
+    const emissions = this.#finish(t1, info !== null);
+    await tasks;
+    return emissions;
   }
 
   /**
@@ -272,7 +281,9 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return;
     const t1 = now();
     this.#sampler?.settleSync(t1, exitWaitMs);
-    this.#finish(t1, this.#sampler?.timeline != null);
+    const measured = this.#sampler?.timeline != null;
+    if (measured) void this.#writeTasks(true);
+    this.#finish(t1, measured);
   }
 
   #finish(t1: number, measured: boolean): number | null {
@@ -383,39 +394,62 @@ export class EmissionsTracker extends EventTarget {
     const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
     const energy = componentEnergy(this.#sampler!.info!.channels, e.energyUj);
     // A GPU figure after its last energy counter reading is power-integrated until the next one: said so.
-    const gpuSource = e.final || !this.#hasGpuCounters() ? energy.gpuSource
+    let gpuSource = e.final || !this.#hasGpuCounters() ? energy.gpuSource
       : `${energy.gpuSource}, provisional (power since the last counter reading)`;
-    return buildRecord((t1 - t0) / 1000, { ...energy, gpuSource }, this.#context(t1));
+    let { cpuSource, ramSource } = energy;
+    if (this.#sampler!.stuck !== null) {
+      // Past the last sample nothing was measured: every component says so.
+      const note = ', incomplete (the sampler thread stopped answering)';
+      [cpuSource, gpuSource, ramSource] = [cpuSource + note, gpuSource + note, ramSource + note];
+    }
+    return buildRecord((t1 - t0) / 1000, { ...energy, cpuSource, gpuSource, ramSource }, this.#context(t1));
   }
 
-  /** Builds the record at t1, writes it and the task rows, and returns it. */
+  /** Builds the record at t1, writes its row, and returns it. */
   #write(t1: number): EmissionsRecord {
     const record = this.#record(t1);
     if (this.options.saveToFile) {
       const o = this.options;
       const path = outputPath(o.outputDir!, o.outputFile!);
-      const taskPath = taskFilePath(o.outputDir!, o.experimentName!, this.runId);
-      // Each file on its own: one that cannot be written does not keep the other from being written.
-      this.#writeError = this.#tryWrite(path, () => {
+      try {
         const backup = (o.onCsvWrite === 'update' ? updateRow : appendRow)(path, columns, record, (m) => this.#warn(m));
         if (backup !== null) this.#warn(`the CSV format has changed: the old ${path} was kept as ${backup}`);
-      });
-      const taskError = this.#tryWrite(taskPath, () => this.#ledger.write(taskPath, this.#sampler!.timeline!,
-        this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!));
-      this.#writeError ??= taskError;
+        this.#writeError = null;
+      } catch (e) {
+        this.#writeError = this.#writeFailed(path, e);
+      }
     }
     return record;
   }
 
-  /** Runs one file's write; a failure is warned about (file, errno, fix) and returned, not thrown. */
-  #tryWrite(path: string, write: () => void): OutputError | null {
-    try {
-      write();
-      return null;
-    } catch (e) {
-      const error = writeFailure(path, e);
-      this.#warn(error.message);
-      return error;
+  /**
+   * Rewrites the task rows file: at once when the process is exiting (`now`), else a piece per turn
+   * of the event loop. One file failing does not keep the other from being written; writes of the
+   * same tracker are made one after the other.
+   */
+  #writeTasks(now: boolean): Promise<void> {
+    const o = this.options;
+    if (!o.saveToFile) return this.#tasksWritten;
+    const job = this.#ledger.prepare(this.#sampler!.timeline!, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!);
+    if (job === null) return this.#tasksWritten;
+    const path = taskFilePath(o.outputDir!, o.experimentName!, this.runId);
+    const failed = (e: unknown): void => { this.#writeError ??= this.#writeFailed(path, e); };
+    if (now) {
+      try {
+        writeTasksNow(path, job);
+      } catch (e) {
+        failed(e);
+      }
+      return this.#tasksWritten;
     }
+    this.#tasksWritten = this.#tasksWritten.then(() => writeTasks(path, job)).catch(failed);
+    return this.#tasksWritten;
+  }
+
+  /** A failed write: warned about (file, errno, fix) and returned, never thrown. */
+  #writeFailed(path: string, e: unknown): OutputError {
+    const error = writeFailure(path, e);
+    this.#warn(error.message);
+    return error;
   }
 }

@@ -49,6 +49,8 @@ export interface TrackerOptions {
   readonly nvmlLibrary?: string;
   /** How often each GPU's energy counter is read, in ms (default 1000; lengthened to keep it under 0.5 % of a core per GPU). */
   readonly gpuCounterPeriodMs?: number;
+  /** How long one hardware read may take before the sampler is taken as stuck, ms (default 2000). */
+  readonly sourceTimeoutMs?: number;
   /** Sampler period in ms (default 100). */
   readonly samplePeriodMs?: number;
   readonly carbonIntensityDataset?: 'codecarbon' | 'ember';

@@ -29,6 +29,7 @@ test('machine mode: energy follows TDP × (0.1 + 0.9 u³) of the /proc/stat delt
   const info = await sampler.start();
   assert.equal(info.channels[0]!.source, 'cpu-load');
   assert.equal(info.channels[0]!.measured, false);
+  await sampler.sampleNow(); // a tick of the sampler's own after the start mark's reading
   const tl = sampler.timeline!;
   const t0 = tl.newestMs();
   proc.setStat(500, 500); // 50 % busy since the first reading
@@ -57,6 +58,7 @@ test('process mode: the tree\'s CPU time share of usable CPUs × TDP, from the r
   t.after(() => sampler.stop());
   const info = await sampler.start();
   assert.deepEqual(info.channels.map((c) => c.source), ['cpu-process', 'ram-process']);
+  await sampler.sampleNow(); // after the thread's own start-up, which the process tree's CPU time includes
   const tl = sampler.timeline!;
   const t0 = tl.newestMs();
   const cpu0 = process.cpuUsage();

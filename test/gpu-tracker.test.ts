@@ -32,7 +32,7 @@ test('a tracker with GPUs: count, model, energy near the truth, utilisation, and
   tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
   tracker.start();
   const t0 = clock.ms;
-  await tracker.ready(); // the first GPU readings at the start mark's time: nothing extrapolated
+  await tracker.sampler!.sampleNow(); // the first GPU readings at the start mark's time: nothing extrapolated
   for (let i = 0; i < 24; i++) {
     clock.advance(50);
     await tracker.sampler!.sampleNow();
@@ -60,7 +60,7 @@ test('a run shorter than the counter period keeps its GPU figure provisional and
   const { tracker, dir } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuIds: ['GPU-9a8b'], gpuCounterPeriodMs: 5000,
     samplePeriodMs: 60_000 });
   tracker.start();
-  await tracker.ready(); // the sampler's first sample (a counter reading) at the start
+  await tracker.sampler!.sampleNow(); // the sampler's first tick (a counter reading) at the start
   clock.advance(400);
   await tracker.stop();
   const r = lastRow(dir);

@@ -50,7 +50,7 @@ test('a zone whose file starts failing mid-run is skipped with one warning; the 
     const readings: [number, bigint][] = [];
     const sink = { setCounter: (i: number, v: bigint) => readings.push([i, v]), setPower: () => assert.fail('no power here'),
       setHybridCounter: () => assert.fail('no GPU here'), retireHybrid: () => assert.fail('no GPU here'),
-      setUtilization: () => assert.fail('no GPU here') };
+      setUtilization: () => assert.fail('no GPU here'), rebase: () => assert.fail('no file replaced here') };
     source.read(sink, 0, 0, false);
     await new Promise((r) => { child.once('exit', r); child.kill(); });
     source.read(sink, 0, 1, false);

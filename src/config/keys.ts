@@ -69,6 +69,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'nvml_library', kind: str, default: 'libnvidia-ml.so.1' },
   { key: 'sample_period_ms', kind: positive, default: 100 },
   { key: 'gpu_counter_period_ms', kind: positive, default: 1000 },
+  { key: 'source_timeout_ms', kind: positive, default: 2000 },
   { key: 'carbon_intensity_dataset', kind: oneOf('codecarbon', 'ember'), default: 'codecarbon' },
   { key: 'task_records_kept', kind: { type: 'int', min: 0 }, default: 100_000 },
   { key: 'geojs_url', kind: str, default: 'https://get.geojs.io/v1/ip/geo.json' },

@@ -29,9 +29,11 @@ export class ChannelGaps {
   readonly #firstMs: Float64Array;
   #unmeasuredMs = 0;
   #previousMs = Number.NaN;
+  #lostSinceMs = Number.NaN;
 
+  /** `unmeasuredCol`: the ring column of the cumulative unmeasured time. */
   constructor(readonly channels: readonly ChannelInfo[], readonly staleAfterMs: number, readonly ring: RingWriter,
-    readonly warn: (cause: string, message: string) => void) {
+    readonly unmeasuredCol: number, readonly warn: (cause: string, message: string) => void) {
     const k = channels.length;
     this.#lastIndex = new Float64Array(k).fill(-1);
     this.#lastMs = new Float64Array(k).fill(Number.NaN);
@@ -51,6 +53,14 @@ export class ChannelGaps {
     let t = -Infinity;
     for (const f of this.#firstMs) if (f > t) t = f;
     return t;
+  }
+
+  /**
+   * A channel's energy since `sinceMs` is lost (its counter was replaced and starts afresh): that
+   * span counts as unmeasured time, in the samples already published after it too.
+   */
+  lose(sinceMs: number): void {
+    if (!(sinceMs >= this.#lostSinceMs)) this.#lostSinceMs = sinceMs;
   }
 
   /** The channel will not read again (a lost GPU): its energy stays as measured, later time is unmeasured. */
@@ -93,7 +103,22 @@ export class ChannelGaps {
     }
     if (unmeasured && this.#previousMs < tMs) this.#unmeasuredMs += tMs - this.#previousMs;
     this.#previousMs = tMs;
+    if (!Number.isNaN(this.#lostSinceMs)) this.#applyLoss(index, tMs);
     return settled;
+  }
+
+  /** Counts the lost span as unmeasured: in the published samples after its start, and from here on. */
+  #applyLoss(index: number, tMs: number): void {
+    const from = this.#lostSinceMs;
+    this.#lostSinceMs = Number.NaN;
+    const oldest = Math.max(0, this.ring.published() - this.ring.shape.capacity + 1);
+    const row = new Float64Array(this.ring.shape.channels + 1);
+    for (let j = index - 1; j >= oldest; j--) {
+      const tj = this.ring.timeOf(j);
+      if (!(tj > from) || !this.ring.read(j, row)) break;
+      this.ring.rewrite(j, this.unmeasuredCol, row[1 + this.unmeasuredCol]! + (tj - from));
+    }
+    this.#unmeasuredMs += Math.max(0, tMs - from);
   }
 
   /** When a channel that never read was first expected to: the first sample's time. */

@@ -5,6 +5,7 @@ import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.j
 import { createIntegrator, type ChannelHealth, type ChannelSpec, type EnergyIntegrator } from '../wasm/integrator.js';
 import { ChannelGaps } from './gaps.js';
 import { rowLayout, type HybridLayout, type RowLayout } from './layout.js';
+import { phaseIdle, phaseRead, type PhaseWriter } from './phase.js';
 import type { SamplerEvent, SamplerInternals } from './protocol.js';
 import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter } from './ring.js';
 import { RingWindow } from './window.js';
@@ -61,7 +62,7 @@ export class SamplerLoop {
   #lastTickMs = Number.NaN;
   readonly layout: RowLayout;
 
-  constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined },
+  constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined; phase?: PhaseWriter },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
     readonly periodMs: number, readonly warn: (cause: string, message: string) => void) {
     const k = channels.length;
@@ -79,7 +80,7 @@ export class SamplerLoop {
     this.#ring = new RingWriter({ capacity: config.capacity, channels: this.layout.columns, anchors: config.anchors });
     this.#row = new Float64Array(this.layout.columns);
     // A channel silent for 10 periods (at least 2 s) is stale: a period or two is a skipped reading.
-    this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs), this.#ring, warn);
+    this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs), this.#ring, this.layout.unmeasured, warn);
     const it = this.#integrator;
     const byChannel = new Map(this.#hybrids.map((h) => [h.ch, h]));
     this.#sink = {
@@ -95,20 +96,16 @@ export class SamplerLoop {
         this.#gaps.retire(i);
       },
       setUtilization: (i, percent) => { this.#utilOf.get(i)!.percent = percent; },
+      rebase: (i, sinceMs) => {
+        it.rebase(i);
+        this.#gaps.lose(sinceMs);
+      },
     };
     this.#window = new RingWindow(this.#ring, this.layout);
   }
 
   get writer(): RingWriter {
     return this.#ring;
-  }
-
-  /**
-   * From when every channel that has read at all has readings: the start mark for what was read
-   * there, a later tick for a source that could not be (a GPU: its head is extrapolated).
-   */
-  measuredFromMs(): number {
-    return this.#gaps.measuredFromMs();
   }
 
   /**
@@ -136,11 +133,16 @@ export class SamplerLoop {
     exact ||= this.#ticks === 0;
     this.#ticks++;
     const tMs = this.now();
+    const phase = this.config.phase;
+    const since = phase?.realNow() ?? 0;
     let offset = 0;
-    for (const s of this.sources) {
+    for (let i = 0; i < this.sources.length; i++) {
+      const s = this.sources[i]!;
+      phase?.set(phaseRead + i, since); // a read that never returns is named by the main thread
       s.read(this.#sink, offset, tMs, exact);
       offset += s.channels.length;
     }
+    phase?.set(phaseIdle, since);
     this.#integrate(tMs, served);
   }
 
@@ -164,6 +166,7 @@ export class SamplerLoop {
     row[this.layout.settled] = settled;
     row[this.layout.unmeasured] = this.#gaps.unmeasuredMs;
     this.#ring.publish(tMs, row, served);
+    this.#ring.setMeasuredFrom(this.#gaps.measuredFromMs());
     this.#ring.settleAnchors(settled, (t, out) => { this.#window.valueAt(t, out); });
   }
 
@@ -238,11 +241,18 @@ export class SamplerLoop {
     }
   }
 
-  async run(port: { postMessage(m: SamplerEvent): void; close(): void }): Promise<void> {
+  /**
+   * Samples until asked to stop: a first, exact sample at once, then every period or when woken.
+   * `ready` runs once the wake word has been read, before that first sample: whoever it tells
+   * may wake the sampler from then on without the wake being missed.
+   */
+  async run(port: { postMessage(m: SamplerEvent): void; close(): void }, ready: () => void = () => {}): Promise<void> {
     const control = this.#ring.control;
     let next = performance.now() + this.periodMs;
     try {
       let seen = Atomics.load(control, kWake);
+      ready();
+      this.tick(true, seen);
       while (Atomics.load(control, kStop) === 0) {
         const waitMs = next - performance.now();
         let scheduled = true;

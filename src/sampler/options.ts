@@ -31,6 +31,11 @@ export interface EngineOptions {
   readonly cudaVisibleDevices: string | null;
   /** Wanted period of each GPU's energy counter readings, ms (lengthened to keep them under 0.5 % of a core). */
   readonly gpuCounterPeriodMs: number;
+  /**
+   * How long one source read (or the sampler's hardware discovery) may take, ms: past it the sampler
+   * thread is taken as stuck (a driver that never answers), and stop(), flush() and exit go on without it.
+   */
+  readonly sourceTimeoutMs: number;
 }
 
 export const engineDefaults: EngineOptions = {
@@ -49,6 +54,7 @@ export const engineDefaults: EngineOptions = {
   gpuIds: null,
   cudaVisibleDevices: null,
   gpuCounterPeriodMs: 1000,
+  sourceTimeoutMs: 2000,
 };
 
 type Kind = 'string' | 'boolean' | 'positive' | 'mode' | 'integer' | 'text';
@@ -68,6 +74,7 @@ const keys: Record<keyof EngineOptions, { ini: string; kind: Kind }> = {
   gpuIds: { ini: 'gpu_ids', kind: 'text' },
   cudaVisibleDevices: { ini: 'cuda_visible_devices', kind: 'text' },
   gpuCounterPeriodMs: { ini: 'gpu_counter_period_ms', kind: 'positive' },
+  sourceTimeoutMs: { ini: 'source_timeout_ms', kind: 'positive' },
 };
 
 /** Converts one value to its option's type, or throws a ConfigError naming key and origin. */

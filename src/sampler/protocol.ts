@@ -52,8 +52,8 @@ export interface StartResult {
   readonly periodMs: number;
   /** Time of the first sample: the start mark's reading, where every cumulative value is 0. */
   readonly originMs: number;
-  /** From when every channel has readings (later than the origin when a source could not be read at the mark). */
-  readonly measuredFromMs: number;
+  /** What each source reads, in the order of the phase codes (phase.ts): a stuck read is named with it. */
+  readonly sources: readonly string[];
 }
 
 /** What the sampler thread posts when it could not start. */

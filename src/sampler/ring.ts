@@ -18,6 +18,12 @@ export const kState = 17;
  * this reaches w: no comparison of clocks across threads.
  */
 export const kServed = 18;
+/**
+ * Sampler → main, f64 (over control ints 24-25): from when every channel that has read has
+ * readings. Later than the origin for a source that could not be read at the start mark (a GPU,
+ * whose head is extrapolated); NaN before the first tick.
+ */
+const kMeasuredFromF64 = 12;
 const kControlInts = 32;
 
 export const kStateRunning = 1;
@@ -50,6 +56,7 @@ export interface RingShape {
 
 class RingViews {
   readonly control: Int32Array;
+  readonly controlF64: Float64Array;
   readonly seq: Int32Array;
   readonly data: Float64Array;
   readonly anchorState: Int32Array;
@@ -65,7 +72,9 @@ class RingViews {
       offset = (offset + bytes + 63) & ~63;
       return at;
     };
-    this.control = new Int32Array(buffer, take(kControlInts * 4), kControlInts);
+    const control = take(kControlInts * 4);
+    this.control = new Int32Array(buffer, control, kControlInts);
+    this.controlF64 = new Float64Array(buffer, control, kControlInts / 2);
     this.seq = new Int32Array(buffer, take(capacity * 4), capacity);
     this.data = new Float64Array(buffer, take(capacity * this.stride * 8), capacity * this.stride);
     this.anchorState = new Int32Array(buffer, take(anchors * 4), anchors);
@@ -159,6 +168,11 @@ export class RingReader extends RingViews {
     return count;
   }
 
+  /** From when every channel that has read has readings (NaN before the sampler's first tick). */
+  measuredFromMs(): number {
+    return this.controlF64[kMeasuredFromF64]!;
+  }
+
   /** Whether a sample taken after wake `count` (wake()'s return) is published (see kServed); counts wrap at 2^31. */
   hasServed(count: number): boolean {
     return ((Atomics.load(this.control, kServed) - count) | 0) >= 0;
@@ -171,8 +185,9 @@ export class RingWriter extends RingReader {
   readonly #scratch = new Float64Array(this.shape.channels);
 
   /** A new ring, or (tests) a writer over one another thread created. */
-  constructor(shape: RingShape, buffer = new SharedArrayBuffer(RingViews.bytes(shape))) {
-    super(buffer, shape);
+  constructor(shape: RingShape, buffer?: SharedArrayBuffer) {
+    super(buffer ?? new SharedArrayBuffer(RingViews.bytes(shape)), shape);
+    if (buffer === undefined) this.setMeasuredFrom(Number.NaN);
   }
 
   /** Publishes one sample: its time and every channel's cumulative µJ; `served`: the wake count read before it was taken. */
@@ -201,6 +216,10 @@ export class RingWriter extends RingReader {
     Atomics.store(this.seq, slot, -1);
     this.data[slot * this.stride + 1 + col] = value;
     Atomics.store(this.seq, slot, expect);
+  }
+
+  setMeasuredFrom(tMs: number): void {
+    this.controlF64[kMeasuredFromF64] = tMs;
   }
 
   setState(state: number): void {

@@ -1,13 +1,16 @@
 // Main-thread handle of the sampler thread: a synchronous start at the mark, interval energy, sample-now, stop.
 import { setMaxListeners } from 'node:events';
+import { createRequire } from 'node:module';
 import { BroadcastChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { clockPair, now } from '../clock.js';
 import { SamplerError } from '../errors.js';
 import type { HardwarePlan } from '../sources/detect.js';
+import { avoidProcessReport } from '../machine.js';
 import { readMark } from '../sources/mark.js';
 import type { ChannelInfo } from '../sources/source.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
+import { describePhase, phaseIdle, readPhase } from './phase.js';
 import { loadPiscina, type Pool } from './pool.js';
 import type { BootData, SamplerEvent, SamplerInternals, StartFailure, StartResult } from './protocol.js';
 import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
@@ -55,7 +58,9 @@ export class Sampler extends EventTarget {
   #info: SamplerInfo | null = null;
   #failure: SamplerError | null = null;
   #timeline: Timeline | null = null;
+  #sources: readonly string[] = [];
   #stopped = false;
+  #stuck: string | null = null;
 
   /** @throws ConfigError for an option that cannot be used. */
   constructor(options: Partial<EngineOptions> = {}, internals: SamplerInternals = {}) {
@@ -78,6 +83,14 @@ export class Sampler extends EventTarget {
   /** True once stop() was called: a stopped sampler does not start again. */
   get stopped(): boolean {
     return this.#stopped;
+  }
+
+  /**
+   * Why the sampler thread is taken as stuck (one read has lasted longer than sourceTimeoutMs: a
+   * driver that does not answer), or null. Once stuck, waits on it end at once with what is published.
+   */
+  get stuck(): string | null {
+    return this.#stuck;
   }
 
   /** True once start() has been called (the thread exists, or failed to boot). */
@@ -153,7 +166,8 @@ export class Sampler extends EventTarget {
     const keepAlive = setInterval(() => {}, 1000);
     try {
       while (Atomics.load(header, kBootState) === kBootStarting) {
-        const r = Atomics.waitAsync(header, kBootState, kBootStarting, 1000);
+        if (this.#checkStuck()) throw new SamplerError(`the sampler thread failed to start: ${this.#stuck}`);
+        const r = Atomics.waitAsync(header, kBootState, kBootStarting, this.#checkEveryMs);
         if (r.async) await r.value;
       }
     } finally {
@@ -186,7 +200,8 @@ export class Sampler extends EventTarget {
       this.#failure = new SamplerError(`the sampler thread failed to start: ${r.message}`);
       return;
     }
-    this.#timeline = new Timeline(new RingReader(r.buffer, r.shape), r.channels, r.periodMs, r.originMs, r.measuredFromMs);
+    this.#timeline = new Timeline(new RingReader(r.buffer, r.shape), r.channels, r.periodMs, r.originMs);
+    this.#sources = r.sources;
     this.#info = { channels: r.channels, plan: r.plan, periodMs: r.periodMs };
   }
 
@@ -201,7 +216,8 @@ export class Sampler extends EventTarget {
     const deadline = performance.now() + timeoutMs;
     while (Atomics.load(header, kBootState) === kBootStarting) {
       const left = deadline - performance.now();
-      if (left <= 0 || Atomics.wait(header, kBootState, kBootStarting, left) === 'timed-out') return false;
+      if (left <= 0 || this.#checkStuck()) return false;
+      Atomics.wait(header, kBootState, kBootStarting, Math.min(left, this.#checkEveryMs));
     }
     const ring = this.timeline?.ring;
     if (ring === undefined) return false;
@@ -212,8 +228,36 @@ export class Sampler extends EventTarget {
       const state = ring.state();
       if (state === kStateStopped || state === kStateCrashed) return false;
       const left = deadline - performance.now();
-      if (left <= 0 || Atomics.wait(ring.control, kPublished, published, left) === 'timed-out') return ring.hasServed(wake);
+      if (left <= 0 || this.#checkStuck()) return false;
+      Atomics.wait(ring.control, kPublished, published, Math.min(left, this.#checkEveryMs));
     }
+  }
+
+  /** How often a wait looks whether the sampler thread is stuck. */
+  get #checkEveryMs(): number {
+    return Math.min(1000, this.options.sourceTimeoutMs / 4);
+  }
+
+  /**
+   * Whether the sampler thread has been in one read (or in discovery) longer than sourceTimeoutMs.
+   * The first time it is: an error event naming the read, the pool let go (a thread stuck in a
+   * native call cannot be terminated), and the process's exit made to end it anyway.
+   */
+  #checkStuck(): boolean {
+    if (this.#stuck !== null) return true;
+    if (this.#header === null) return false;
+    const { code, sinceMs } = readPhase(this.#header.buffer as SharedArrayBuffer);
+    if (code === phaseIdle || !(performance.now() - sinceMs > this.options.sourceTimeoutMs)) return false;
+    this.#stuck = `the sampler thread has been ${describePhase(code, this.#sources)} for more than `
+      + `${this.options.sourceTimeoutMs / 1000} s (source_timeout_ms): a driver that does not answer?`;
+    this.dispatchEvent(new SamplerErrorEvent(new SamplerError(`${this.#stuck} Measuring stops here; what was measured until then `
+      + 'is kept and rows after it say so; restart the process, and check the hardware\'s driver (nvidia-smi for NVIDIA GPUs)')));
+    endStuckThreadsAtExit();
+    avoidProcessReport();
+    // Let go, not destroyed: a thread in a native call cannot be terminated, and a pending
+    // termination would keep the process alive. The thread and its port are unreferenced.
+    this.#pool = null;
+    return true;
   }
 
   #onEvent(m: SamplerEvent): void {
@@ -235,7 +279,7 @@ export class Sampler extends EventTarget {
     await this.start();
     const ring = this.#timeline!.ring;
     const wake = ring.wake(false, exact);
-    await waitFor(ring, () => ring.hasServed(wake));
+    await waitFor(ring, () => ring.hasServed(wake), () => this.#checkStuck(), this.#checkEveryMs);
   }
 
   /** Stops the thread cooperatively (it takes a last sample and closes its files), then the pool. */
@@ -250,7 +294,7 @@ export class Sampler extends EventTarget {
     }
     const ring = this.#timeline!.ring;
     ring.wake(true);
-    await waitFor(ring, () => false);
+    await waitFor(ring, () => false, () => this.#checkStuck(), this.#checkEveryMs);
     this.#events?.close();
     await this.#pool?.destroy();
     this.#pool = null;
@@ -262,8 +306,8 @@ function threadInternals({ beforeMark: _, ...rest }: SamplerInternals): SamplerI
   return rest;
 }
 
-/** Waits on the ring's publish counter until `done()` or the sampler has ended. */
-async function waitFor(ring: RingReader, done: () => boolean): Promise<void> {
+/** Waits on the ring's publish counter until `done()`, the sampler has ended, or it is `stuck()` (checked every `checkMs`). */
+async function waitFor(ring: RingReader, done: () => boolean, stuck: () => boolean, checkMs: number): Promise<void> {
   // A pending Atomics.waitAsync does not keep the process alive; this timer does.
   const keepAlive = setInterval(() => {}, 1000);
   try {
@@ -271,11 +315,36 @@ async function waitFor(ring: RingReader, done: () => boolean): Promise<void> {
       const published = ring.published();
       if (done()) return;
       const state = ring.state();
-      if (state === kStateStopped || state === kStateCrashed) return;
-      const r = Atomics.waitAsync(ring.control, kPublished, published, 1000);
+      if (state === kStateStopped || state === kStateCrashed || stuck()) return;
+      const r = Atomics.waitAsync(ring.control, kPublished, published, checkMs);
       if (r.async) await r.value;
     }
   } finally {
     clearInterval(keepAlive);
+  }
+}
+
+let exitHookInstalled = false;
+
+/**
+ * A sampler thread stuck in a native call (a wedged driver) cannot be terminated, and Node waits
+ * for every thread before a process ends: the process would never exit. Once one is stuck, the
+ * process's exit ends it at once (_exit, after the 'exit' listeners that write the rows), with
+ * its exit code.
+ */
+function endStuckThreadsAtExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Listeners run in the order they were added: the trackers' (which write the last rows) came first.
+  process.on('exit', (code) => hardExit(code));
+}
+
+/** Ends the process now with `code`, without waiting for its threads. */
+function hardExit(code: number): void {
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): { func(s: string): (c: number) => void } };
+    koffi.load(process.platform === 'darwin' ? 'libSystem.dylib' : 'libc.so.6').func('void _exit(int)')(code);
+  } catch {
+    process.kill(process.pid, 'SIGKILL');
   }
 }

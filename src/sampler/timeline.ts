@@ -88,11 +88,11 @@ export class Timeline {
 
   /**
    * `originMs`: the time of the first sample (the start mark's reading, where every channel's
-   * cumulative energy is 0); `measuredFromMs`: from when every channel has read (later than the
-   * origin for a source that could not be read at the mark, e.g. a GPU).
+   * cumulative energy is 0); `measuredFromMs`, when given: from when every channel has read (else
+   * the ring says; later than the origin for a source that could not be read at the mark, a GPU).
    */
   constructor(readonly ring: RingReader, readonly channels: readonly ChannelInfo[], readonly periodMs: number,
-    readonly originMs: number, readonly measuredFromMs: number = originMs) {
+    readonly originMs: number, readonly measuredFromMs?: number) {
     this.layout = rowLayout(channels);
     this.window = new RingWindow(ring, this.layout);
     this.#k = channels.length;
@@ -127,7 +127,8 @@ export class Timeline {
     for (let m = 0; m < 2 * count; m++) if (times[m] === this.originMs) v.fill(0, m * k, (m + 1) * k);
     const settled = this.window.settledMs();
     const oldest = this.ring.oldest() > 0 ? this.window.oldestMs() : -Infinity;
-    const unmeasuredBefore = Math.max(this.measuredFromMs, oldest);
+    const measuredFrom = this.measuredFromMs ?? this.ring.measuredFromMs();
+    const unmeasuredBefore = Math.max(Number.isNaN(measuredFrom) ? this.originMs : measuredFrom, oldest);
     // Unmeasured time is rare (a source that stopped reading): read its column only when there is some.
     const gaps = this.window.unmeasuredAt(this.window.newestMs()) > 0;
     for (let i = 0; i < count; i++) {

@@ -6,6 +6,7 @@ import { alignedClock, scriptedClock } from '../clock.js';
 import { openSources, planHardware } from '../sources/detect.js';
 import { SamplerLoop, safePeriodMs } from './loop.js';
 import type { BootData, SamplerEvent, StartFailure, StartResult } from './protocol.js';
+import { PhaseWriter, phaseDiscover, phaseNvml } from './phase.js';
 import { kBootFailed, kBootOwner, kBootStarted, kBootState, kStateRunning } from './ring.js';
 
 /** A test's fake hardware on the sampler's clock: `(tMs, data) => void`, run before each reading. */
@@ -32,13 +33,15 @@ async function boot(data: BootData): Promise<void> {
     const clock = data.internals?.clock === undefined ? alignedClock(data.clock) : scriptedClock(data.internals.clock);
     const hookData = data.internals?.tickHookData;
     const now = hook === null ? clock : (): number => { const t = clock(); hook(t, hookData); return t; };
+    const phase = new PhaseWriter(data.header, alignedClock(data.clock));
     const warned = new Set<string>();
     const warn = (cause: string, message: string): void => {
       if (warned.has(cause)) return;
       warned.add(cause);
       events.postMessage({ type: 'warning', cause, message } satisfies SamplerEvent);
     };
-    const plan = planHardware(o, true, data.mark.zones);
+    phase.set(phaseDiscover);
+    const plan = planHardware(o, true, data.mark.zones, () => phase.set(phaseNvml));
     const sources = openSources(o, plan, warn);
     const channels = sources.flatMap((s) => s.channels);
     const periodMs = safePeriodMs(channels, o.samplePeriodMs);
@@ -46,15 +49,14 @@ async function boot(data: BootData): Promise<void> {
       warn('period-shortened', `sample period shortened from ${o.samplePeriodMs} ms to ${periodMs.toFixed(0)} ms `
         + 'so that no counter can wrap twice between two readings.');
     }
-    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals },
+    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase },
       now, sources, channels, periodMs, warn);
     loop.prime(data.mark);
-    loop.tick();
     loop.writer.setState(kStateRunning);
-    // The loop reads the wake word before the result is posted: a wake right after it is not missed.
-    running = loop.run(events);
-    post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
-      originMs: data.mark.tMs, measuredFromMs: loop.measuredFromMs() }, kBootStarted);
+    // Posted before the first tick (a source that blocks there is then named by the main thread),
+    // once the loop has read the wake word (a wake right after the post is not missed).
+    running = loop.run(events, () => post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
+      originMs: data.mark.tMs, sources: sources.map((x) => x.channels.map((c) => c.detail).join('; ')) }, kBootStarted));
   } catch (e) {
     post({ ok: false, message: e instanceof Error ? e.message : String(e) }, kBootFailed);
     events.close();
@@ -64,7 +66,10 @@ async function boot(data: BootData): Promise<void> {
 }
 
 const data = (workerData as { codecarbon?: BootData } | null | undefined)?.codecarbon;
-if (data !== undefined) void boot(data);
+// Right after this module has loaded, not while it loads: piscina then tells the main thread this
+// thread is ready (and unreferences its port) first, so that a driver call that never returns
+// here cannot hold the process open.
+if (data !== undefined) setImmediate(() => void boot(data));
 
 /** piscina's task handler. The sampler never runs tasks: it boots from workerData when this module loads. */
 export default function idle(): null {

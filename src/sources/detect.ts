@@ -58,10 +58,11 @@ function chooseRam(o: EngineOptions, rapl: RaplPlan, ramModelBytes: number, arm:
  * Probes the machine: reads files, and asks NVML for its GPUs. Starts nothing; NVML is shut down
  * again unless `keepGpus` (the sampler thread, which goes on to read them, and which looks the
  * CPU's TDP up only when it will need it). `zones`: the powercap zones as scanned at the start
- * mark (the sampler thread plans from them rather than scan again).
+ * mark (the sampler thread plans from them rather than scan again); `beforeGpus` runs before NVML
+ * is asked (the sampler thread marks the phase: a driver that never answers is then named).
  * @throws ConfigError for gpu_ids that match no GPU.
  */
-export function planHardware(o: EngineOptions, keepGpus = false, zones?: readonly RaplZone[]): HardwarePlan {
+export function planHardware(o: EngineOptions, keepGpus = false, zones?: readonly RaplZone[], beforeGpus?: () => void): HardwarePlan {
   const cpuInfo = readCpuInfo(o.procDir);
   const cgroup = readCgroupLimits(o.cgroupDir, o.procDir);
   const total = memTotalBytes(o.procDir);
@@ -81,6 +82,7 @@ export function planHardware(o: EngineOptions, keepGpus = false, zones?: readonl
     warnings.push({ cause: 'rapl-dir', message: `rapl_dir ${o.raplDir} is not a directory: no RAPL counter can be read there; `
       + `fix rapl_dir (or CODECARBON_RAPL_DIR), or leave it unset for ${defaultRaplDir}` });
   }
+  beforeGpus?.();
   const { warnings: gpuWarnings, ...gpus } = (keepGpus ? planGpus : probeGpus)(o);
   warnings.push(...gpuWarnings);
   return {

@@ -1,7 +1,7 @@
 // Linux powercap RAPL: zone discovery, a non-overlapping choice of domains, and counter reads.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeptFile, type ChannelInfo, type EnergySource, type ReadingSink, type Warn } from './source.js';
+import { KeptFile, readSmall, type ChannelInfo, type EnergySource, type ReadingSink, type Warn } from './source.js';
 
 /** The powercap root CodeCarbon reads by default; its virtual twin is scanned with it. */
 export const defaultRaplDir = '/sys/class/powercap';
@@ -58,13 +58,10 @@ export function parseCounter(text: string): bigint | string {
   return v < 2n ** 64n ? v : 'above 2^64';
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
-}
+const readText = (path: string): string | undefined => readSmall(path);
+
+/** How often each counter file is checked for having been replaced (a stat and an fstat), ms. */
+const replacedCheckMs = 1000;
 
 function domainOf(name: string): RaplDomain {
   const n = name.toLowerCase();
@@ -232,6 +229,7 @@ export function permissionMessage(files: readonly string[]): string {
 class RaplSource implements EnergySource {
   readonly channels: readonly ChannelInfo[];
   readonly #files: KeptFile[] = [];
+  #checkedMs = Number.NaN;
 
   constructor(readonly zones: readonly { zone: RaplZone; component: 'cpu' | 'ram' }[], readonly warn: Warn) {
     this.channels = zones.map(({ zone, component }) => ({
@@ -253,10 +251,19 @@ class RaplSource implements EnergySource {
     }
   }
 
-  read(sink: ReadingSink, offset: number): void {
+  read(sink: ReadingSink, offset: number, tMs: number): void {
+    const check = !(tMs - this.#checkedMs < replacedCheckMs);
+    const sinceMs = this.#checkedMs;
+    if (check) this.#checkedMs = tMs;
     this.#files.forEach((file, i) => {
       let value: bigint | string;
       try {
+        if (check && file.reopenIfReplaced()) {
+          // A new counter (a driver reload) starts anywhere: no delta across the two files.
+          sink.rebase(offset + i, Number.isNaN(sinceMs) ? tMs : sinceMs);
+          this.warn(`rapl-replaced:${file.path}:${tMs}`, `${file.path} was replaced (the RAPL driver reloaded?): it is read `
+            + 'again from here; the energy since the check before is not measured (rows say resolution "gap").');
+        }
         value = parseCounter(file.text());
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? String(e);

@@ -1,5 +1,5 @@
 // The interface every energy source implements, and what it says of each of its channels.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { ChannelSpec } from '../wasm/integrator.js';
 import type { MarkReading } from './mark.js';
 
@@ -42,6 +42,11 @@ export interface ReadingSink {
   retireHybrid(channel: number): void;
   /** Utilisation in % of channel `channel` (one with `utilization`), held until the next reading. */
   setUtilization(channel: number, percent: number): void;
+  /**
+   * Channel `channel`'s next reading is a fresh baseline (its counter was replaced: a driver
+   * reload), and its energy since `sinceMs` is unmeasured: rows overlapping it say so.
+   */
+  rebase(channel: number, sinceMs: number): void;
 }
 
 /** Reports a problem once per `cause`; the message names the thing and the fix. */
@@ -63,14 +68,36 @@ export interface EnergySource {
   close(): void;
 }
 
+/**
+ * Opened without blocking: a FIFO (or a device that waits for a writer) in place of a counter
+ * file must not hold the thread that opens it; reading it then fails or reads nothing, and says so.
+ */
+const readFlags = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** The start of a small file as text (undefined when it cannot be read), never blocking on a FIFO. */
+export function readSmall(path: string, bytes = 4096): string | undefined {
+  try {
+    const f = new KeptFile(path, bytes);
+    try {
+      return f.text();
+    } finally {
+      f.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads the start of a small file through a kept-open descriptor with pread, as text. */
 export class KeptFile {
-  readonly #fd: number;
+  #fd: number;
+  #ino: number;
   readonly #buf: Buffer;
 
   /** Opens `path` (throws the fs error, which the caller translates). */
   constructor(readonly path: string, bytes = 64) {
-    this.#fd = openSync(path, 'r');
+    this.#fd = openSync(path, readFlags);
+    this.#ino = fstatSync(this.#fd).ino;
     this.#buf = Buffer.allocUnsafe(bytes);
   }
 
@@ -78,6 +105,21 @@ export class KeptFile {
   text(): string {
     const n = readSync(this.#fd, this.#buf, 0, this.#buf.length, 0);
     return this.#buf.toString('latin1', 0, n);
+  }
+
+  /**
+   * Whether the path now names another file than the one kept open (deleted and made again, as a
+   * driver reload does): then it is opened again and true is returned. The descriptor of a deleted
+   * file goes on reading its last content, so without this the counter would freeze unseen.
+   * @throws the fs error when the path cannot be opened any more.
+   */
+  reopenIfReplaced(): boolean {
+    if (statSync(this.path).ino === this.#ino) return false;
+    const fd = openSync(this.path, readFlags);
+    this.close();
+    this.#fd = fd;
+    this.#ino = fstatSync(fd).ino;
+    return true;
   }
 
   close(): void {

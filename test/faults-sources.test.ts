@@ -1,0 +1,172 @@
+// Faults of the hardware: a driver that never answers, a counter file that blocks, is replaced, or
+// reads garbage for a while. Nothing hangs, nothing is lost, nothing unmeasured is labelled measured.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseCsv } from '../src/output/csv.js';
+import { Sampler, type SamplerWarningEvent } from '../src/sampler/sampler.js';
+import { fakeNvmlLibrary } from './helpers/nvml.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { FakeProc, FakeRapl, tempDir } from './helpers/sysfs.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/stuck-sampler.js', import.meta.url));
+
+/** The rows of a CSV file as objects keyed by its header. */
+function rowsOf(path: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
+  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
+}
+
+/** A child process whose tracker's GPU stops answering; killed after 60 s (a hang fails, it does not stall the suite). */
+function stuckChild(mode: string, hang: string) {
+  const dir = tempDir();
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const child = spawn(process.execPath, [fixture, mode, dir, rapl.root, fakeNvmlLibrary()],
+    { env: { PATH: process.env['PATH'], HOME: dir, FAKE_NVML_COUNT: '1', FAKE_NVML_HANG: hang }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (c, s) => { clearTimeout(killer); r([c, s]); }));
+  const printed = (line: string): Promise<void> => new Promise((r) => {
+    const look = (): void => { if (stdout.includes(line)) r(); };
+    child.stdout.on('data', look);
+    look();
+  });
+  return { dir, child, exited, printed, out: () => stdout };
+}
+
+test('a GPU read that never returns: the sampler is taken as stuck and named; process.exit() still writes the row and exits', async () => {
+  const c = stuckChild('exit', 'power:3');
+  assert.deepEqual(await c.exited, [3, null], c.out());
+  assert.match(c.out(), /warning: the sampler thread has been reading GPU 0 NVIDIA H200 \(GPU-5f1c[^)]*\): energy counter \(exact\) spread over power samples for more than 0\.3 s \(source_timeout_ms\): a driver that does not answer\? Measuring stops here/);
+  assert.match(c.out(), /^stuck$/m);
+  const rows = rowsOf(join(c.dir, 'emissions.csv'));
+  assert.equal(rows.length, countFlushes(c.out()) + 1); // each flush, then the exit's row, once
+  const row = rows.at(-1);
+  assert.equal(row!['gpu_count'], '1');
+  assert.match(row!['gpu_source']!, /incomplete \(the sampler thread stopped answering\)/);
+  for (const col of ['cpu_energy', 'gpu_energy', 'ram_energy', 'duration']) assert.ok(Number(row![col]) >= 0 && Number.isFinite(Number(row![col])));
+});
+
+test('stuck, then stop() and the event loop empties: stop() resolves, the row is written once, the process ends', async () => {
+  const c = stuckChild('stop', 'power:3');
+  assert.deepEqual(await c.exited, [0, null], c.out());
+  assert.match(c.out(), /^stuck\nstopped$/m);
+  assert.equal(rowsOf(join(c.dir, 'emissions.csv')).length, countFlushes(c.out()) + 1);
+});
+
+test('stuck, then SIGINT: the row is written and the signal ends the process as usual', async () => {
+  const c = stuckChild('signal', 'power:3');
+  await c.printed('stuck\n');
+  c.child.kill('SIGINT');
+  assert.deepEqual(await c.exited, [null, 'SIGINT'], c.out());
+});
+
+test('nvmlInit_v2 never returns: measuring does not start, said with the phase; the program still ends', async () => {
+  const c = stuckChild('drain', 'init');
+  const [code] = await c.exited;
+  assert.equal(code, 0, c.out());
+  assert.match(c.out(), /warning: measuring could not start: the sampler thread failed to start: the sampler thread has been loading NVML and listing the GPUs \(nvmlInit_v2, nvmlDeviceGet…\) for more than 0\.3 s/);
+});
+
+/** Rows written by the flushes before the stop (each flush writes one). */
+function countFlushes(out: string): number {
+  return out.split('\n').filter((l) => l.startsWith('flushed')).length;
+}
+
+test('monitor whose GPU stops answering while its command runs: the report, the command\'s exit code, no hang', async () => {
+  const dir = tempDir();
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const r = await promisify(execFile)(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--nvml-library',
+    fakeNvmlLibrary(), '--', process.execPath, '-e', 'setTimeout(() => process.exit(4), 800)'], { cwd: dir, timeout: 60_000,
+    env: { PATH: process.env['PATH'], HOME: dir, CODECARBON_RAPL_DIR: rapl.root, CODECARBON_SOURCE_TIMEOUT_MS: '300',
+      CODECARBON_SAMPLE_PERIOD_MS: '50', FAKE_NVML_COUNT: '1', FAKE_NVML_HANG: 'power:3' } }).then(() => null, (e: { code: number; stderr: string }) => e);
+  assert.equal(r?.code, 4, r?.stderr);
+  assert.match(r!.stderr, /the sampler thread has been reading GPU 0 NVIDIA H200 .* for more than 0\.3 s/);
+  assert.match(r!.stderr, /written to emissions\.csv/);
+  assert.equal(rowsOf(join(dir, 'emissions.csv')).length, 1);
+});
+
+/** A stepped sampler over a fake tree, on a clock the test drives. */
+async function stepped(t: import('node:test').TestContext, rapl: FakeRapl) {
+  const clock = new ScriptedClock(1000);
+  const proc = new FakeProc();
+  const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, samplePeriodMs: 60_000, forceRamPower: 1 },
+    { clock: clock.buffer });
+  const uninstall = clock.install();
+  const warnings: string[] = [];
+  sampler.addEventListener('warning', (e) => warnings.push((e as SamplerWarningEvent).message));
+  t.after(async () => { await sampler.stop(); uninstall(); });
+  await sampler.start();
+  const at = async (ms: number, value?: string | number): Promise<number> => {
+    clock.advance(ms);
+    if (value !== undefined) rapl.write('intel-rapl:0', value);
+    await sampler.sampleNow();
+    return clock.ms;
+  };
+  return { sampler, clock, at, warnings };
+}
+
+test('an energy_uj that is a FIFO: the start mark and the sampler do not block on it; the zone is skipped with the reason', async (t) => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const file = join(rapl.path('intel-rapl:0'), 'energy_uj');
+  rmSync(file);
+  execFileSync('mkfifo', [file]);
+  const proc = new FakeProc();
+  const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, samplePeriodMs: 60_000 });
+  t.after(async () => { await sampler.stop(); });
+  const info = await sampler.start();
+  assert.equal(info.channels[0]!.source, 'cpu-load');
+  assert.match(info.plan.rapl.choices[0]!.reason, /^energy_uj not readable \((empty|EAGAIN|ESPIPE)\)$/);
+  assert.match(info.plan.cpu.reason, /no readable RAPL package or psys zone/);
+});
+
+test('an energy_uj deleted and made again (a driver reload): read again, the span between unmeasured and said so, no jump', async (t) => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 }]);
+  const { sampler, at, warnings } = await stepped(t, rapl);
+  const t0 = await at(100, 1_100_000);
+  const before = await at(100, 1_200_000);
+  const file = join(rapl.path('intel-rapl:0'), 'energy_uj');
+  renameSync(file, `${file}.old`); // the old inode lives on under the kept descriptor, as a deleted file's does
+  writeFileSync(file, '5\n');
+  rmSync(`${file}.old`);
+  const replaced = await at(1000); // the next check (once a second) finds the new file: a fresh baseline
+  rapl.write('intel-rapl:0', 30_005);
+  const after = await at(100);
+  const tl = sampler.timeline!;
+  assert.equal(tl.energyBetween(t0, before).energyUj[0], 100_000);
+  assert.equal(tl.energyBetween(replaced, after).energyUj[0], 30_000); // counted from the new file, no wrap or jump
+  const across = tl.energyBetween(before, after);
+  assert.equal(across.resolution, 'gap');
+  assert.ok(across.unmeasuredMs > 0 && across.unmeasuredMs <= 1000, `${across.unmeasuredMs} ms unmeasured`);
+  assert.equal(across.energyUj[0], 30_000);
+  await new Promise((r) => setImmediate(r));
+  assert.match(warnings.join('\n'), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was replaced \\(the RAPL driver reloaded\\?\\): it is read again from here`));
+});
+
+test('RAPL readings invalid for a while: the gap\'s energy is spread over the gap, not booked to what follows; not final until it closes', async (t) => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const { sampler, at, clock, warnings } = await stepped(t, rapl);
+  await at(100, 1000);
+  const gapFrom = clock.ms;
+  await at(100, 'garbage\n');
+  const a = clock.ms;
+  await at(50, 'garbage\n');
+  const b = clock.ms;
+  await at(50, 'garbage\n');
+  const tl = sampler.timeline!;
+  const open = tl.energyBetween(a, b);
+  assert.equal(open.final, false, 'a task inside the gap is not final while the gap is open');
+  const after = await at(100, 5000); // 4000 µJ over the 300 ms since the last valid reading
+  const inGap = tl.energyBetween(a, b);
+  assert.equal(inGap.final, true);
+  assert.ok(Math.abs(inGap.energyUj[0]! - 4000 * (b - a) / (after - gapFrom)) < 1e-6, `${inGap.energyUj[0]}`);
+  assert.ok(Math.abs(tl.energyBetween(b, after).energyUj[0]! - 4000 * (after - b) / (after - gapFrom)) < 1e-6);
+  assert.equal(warnings.filter((w) => /held an invalid counter/.test(w)).length, 1);
+});
