@@ -1,0 +1,117 @@
+// Faults of task use: distinct names in a hot loop, a name opened twice, tasks before start() or
+// open at stop(), a stop() with many rows. Bounded, each said, nothing lost or made up.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCsv } from '../src/output/csv.js';
+import { foldedNameCap, writeChunk } from '../src/task-ledger.js';
+import { otherNames } from '../src/tasks.js';
+import type { TrackerOptions } from '../src/types.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { fakeTracker } from './helpers/tracker.js';
+
+/** The rows of a CSV file as objects keyed by its header. */
+function rowsOf(path: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
+  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
+}
+
+/** A tracker on a clock the test drives, over a RAPL package at 10 W; its warnings collected. */
+function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, 10, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, experimentName: 'x', ...options });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  const taskRows = (): Record<string, string>[] => rowsOf(join(dir, `emissions_x_${tracker.runId}.csv`));
+  return { tracker, clock, hw, warnings, taskRows };
+}
+
+test('150,000 distinct task names in a hot loop: 1,000 folded by name, the rest in one (other names) row; every task counted, energy conserved', async (t) => {
+  const { tracker, clock, hw, taskRows } = scripted(t, { taskRecordsKept: 10 });
+  tracker.start();
+  const n = 150_000;
+  const from = clock.ms;
+  for (let i = 0; i < n; i++) {
+    tracker.startTask(`req-${i}`);
+    clock.advance(0.01);
+    tracker.stopTask(`req-${i}`);
+    if (i % 20_000 === 0) await tracker.sampler!.sampleNow(); // the sampler settles tasks as it goes: folds happen in the loop
+  }
+  const to = clock.ms;
+  await tracker.stop();
+  const rows = taskRows();
+  const kept = rows.filter((r) => r['resolution'] !== 'folded');
+  const folded = rows.filter((r) => r['resolution'] === 'folded');
+  assert.equal(kept.length, 10);
+  assert.equal(folded.filter((r) => r['task_name'] !== otherNames).length, foldedNameCap);
+  assert.equal(folded.filter((r) => r['task_name'] === otherNames).length, 1);
+  assert.equal(rows.reduce((s, r) => s + Number(r['task_count']), 0), n);
+  const joules = rows.reduce((s, r) => s + Number(r['cpu_energy']) * 3.6e6, 0);
+  const truth = hw.truthJ(from, to);
+  assert.ok(Math.abs(joules - truth) < 1e-6 * truth, `${joules} J vs ${truth} J`);
+  for (const r of rows) assert.ok(Number(r['cpu_energy']) >= 0 && r['final'] === 'Y');
+});
+
+test('a task name opened twice: the second is renamed <name>_<uuid4> (as upstream), one warning per name, both written', async (t) => {
+  const { tracker, clock, warnings, taskRows } = scripted(t);
+  tracker.start();
+  assert.equal(tracker.startTask('load'), 'load');
+  const second = tracker.startTask('load');
+  assert.match(second, /^load_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  const third = tracker.startTask('load');
+  clock.advance(10);
+  for (const name of [third, second, 'load']) tracker.stopTask(name);
+  await tracker.stop();
+  assert.deepEqual(taskRows().map((r) => r['task_name']).sort(), ['load', second, third].sort());
+  assert.deepEqual(warnings, [`startTask("load"): a task of that name is already open; this one is named ${JSON.stringify(second)} `
+    + '(stopTask() with that name, or give each open task its own name)']);
+});
+
+test('startTask() before start() starts the run, as CodeCarbon\'s start_task measures; stopTask() of no open task says so', async (t) => {
+  const { tracker, clock, warnings, taskRows } = scripted(t);
+  tracker.startTask('early');
+  clock.advance(20);
+  tracker.stopTask('early');
+  tracker.stopTask('never-started');
+  await tracker.stop();
+  const [row] = taskRows();
+  assert.equal(row!['task_name'], 'early');
+  assert.ok(Math.abs(Number(row!['cpu_energy']) * 3.6e6 - 10 * 0.02) < 1e-9);
+  assert.deepEqual(warnings, ['stopTask("never-started"): no such task is open']);
+  assert.notEqual(tracker.finalEmissionsData, null);
+});
+
+test('tasks still open at stop() are named in a warning, not written', async (t) => {
+  const { tracker, clock, warnings, taskRows } = scripted(t);
+  tracker.start();
+  tracker.startTask('done');
+  tracker.startTask('left-a');
+  tracker.startTask('left-b');
+  clock.advance(5);
+  tracker.stopTask('done');
+  await tracker.stop();
+  assert.deepEqual(taskRows().map((r) => r['task_name']), ['done']);
+  assert.deepEqual(warnings, ['2 tasks were still open when the run stopped ("left-a", "left-b"): not written; stopTask() each before stop()']);
+});
+
+test('stop() with 40,000 task rows writes them a piece at a time: the event loop turns between pieces', async (t) => {
+  const { tracker, clock, taskRows } = scripted(t, { taskRecordsKept: 100_000 });
+  tracker.start();
+  const n = 40_000;
+  for (let i = 0; i < n; i++) {
+    tracker.startTask('step');
+    clock.advance(0.01);
+    tracker.stopTask('step');
+  }
+  let turns = 0;
+  let counting = true;
+  const count = (): void => { turns++; if (counting) setImmediate(count); };
+  setImmediate(count);
+  await tracker.stop();
+  counting = false;
+  assert.ok(turns >= Math.ceil(n / writeChunk), `${turns} turns of the event loop during stop()`);
+  assert.equal(taskRows().length, n);
+});
