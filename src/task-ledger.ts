@@ -6,7 +6,7 @@ import { taskColumns } from './output/record.js';
 import { taskLines } from './output/task-rows.js';
 import type { Timeline } from './sampler/timeline.js';
 import type { ChannelInfo } from './sources/source.js';
-import { otherNames, TaskBook, type TaskAggregate } from './tasks.js';
+import { TaskBook, type TaskAggregate } from './tasks.js';
 
 /** Tasks settled or folded at a time: bounds the memory a fold takes. */
 export const taskChunk = 65_536;
@@ -16,6 +16,9 @@ export const writeChunk = 8192;
 
 /** Distinct names folded into rows of their own; tasks of further names fold into one `(other names)` row. */
 export const foldedNameCap = 1000;
+
+/** The name under which tasks are folded once foldedNameCap names have rows of their own. */
+export const otherNames = '(other names)';
 
 export class TaskLedger {
   #book: TaskBook | null = null;
@@ -27,8 +30,7 @@ export class TaskLedger {
 
   /** The task book, made by the first task (a tracker per call, the decorator's, has none). */
   get #tasks(): TaskBook {
-    // The names of the kept tasks, of those not folded yet, and of the folded ones: nothing grows without bound.
-    this.#book ??= new TaskBook(this.#kept + 2 * taskChunk + foldedNameCap);
+    this.#book ??= new TaskBook();
     return this.#book;
   }
 
@@ -76,23 +78,22 @@ export class TaskLedger {
    */
   #fold(tl: Timeline, kept: number): void {
     const book = this.#tasks;
-    const { count, times, ids } = book.takeAfter(kept, tl.settledMs());
+    const { count, times, names } = book.takeAfter(kept, tl.settledMs());
     // Tasks newer than the last settled sample wait for the next fold, a chunk later, not the next stop.
     this.#foldAt = book.doneCount + taskChunk;
     if (count === 0) return;
     const k = tl.channels.length;
     const batch = tl.measure(times, count);
     const energy = batch.energyUj;
-    let lastId = -1;
+    let lastName: string | null = null;
     let agg: TaskAggregate | undefined;
     for (let i = 0; i < count; i++) {
-      const id = ids[i]!;
-      if (id !== lastId) {
-        let name = book.nameOfId(id);
-        if (!this.#folded.has(name) && this.#folded.size >= foldedNameCap) name = otherNames;
+      const taskName = names[i]!;
+      if (taskName !== lastName) {
+        const name = this.#folded.has(taskName) || this.#folded.size < foldedNameCap ? taskName : otherNames;
         agg = this.#folded.get(name);
         if (agg === undefined) this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true });
-        lastId = id;
+        lastName = taskName;
       }
       agg!.count++;
       agg!.durationMs += times[2 * i + 1]! - times[2 * i]!;
@@ -100,8 +101,6 @@ export class TaskLedger {
       for (let c = 0; c < k; c++) e[c]! += energy[i * k + c]!;
       if (batch.final[i] === 0) agg!.final = false;
     }
-    // The folded tasks' names are in the aggregates now: the table keeps only those still referred to.
-    if (book.nameCount > kept + taskChunk) book.compactNames();
   }
 
   /** Whether there is anything to write. */

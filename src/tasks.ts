@@ -10,33 +10,23 @@ export interface TaskAggregate {
   final: boolean;
 }
 
-/** The name under which tasks are folded once too many distinct names have been seen. */
-export const otherNames = '(other names)';
-
 /**
  * Open and finished tasks of one tracker; several may be open at once, nested or overlapping.
- * Finished tasks are kept as columns of typed arrays (start, end, name id): a pair of marks
- * allocates nothing, and the garbage collector has no per-task object to copy.
+ * Finished tasks are kept as columns (start and end in typed arrays, the name as a reference to
+ * the caller's string): a pair of marks allocates nothing, the garbage collector has no per-task
+ * object to copy, and a name needs no table (a hot loop of distinct names grows none).
  */
 export class TaskBook {
   readonly #open = new Map<string, number>();
   #soleName: string | null = null;
   #soleStart = 0;
   readonly #order: string[] = [];
-  #names: string[] = [];
-  #ids = new Map<string, number>();
   // Empty until the first task ends: a tracker per call (the decorator) should cost no buffers.
   #start = new Float64Array(0);
   #end = new Float64Array(0);
-  #name = new Int32Array(0);
+  #name: string[] = [];
   #n = 0;
   #unnamed = 0;
-
-  /**
-   * `nameCap`: most distinct names the finished tasks may hold at once; past it, a new name's
-   * tasks are kept under `(other names)`, so a hot loop of distinct names cannot grow the table.
-   */
-  constructor(readonly nameCap = Infinity) {}
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
@@ -77,7 +67,7 @@ export class TaskBook {
     const i = this.#n++;
     this.#start[i] = startMs;
     this.#end[i] = t;
-    this.#name[i] = this.#idOf(key);
+    this.#name[i] = key;
     return true;
   }
 
@@ -91,68 +81,24 @@ export class TaskBook {
     return this.#soleName !== null ? [this.#soleName] : [...this.#open.keys()];
   }
 
-  #lastName: string | null = null;
-  #lastId = -1;
-
-  #idOf(name: string): number {
-    if (name === this.#lastName) return this.#lastId; // a hot loop ends the same task again and again
-    let id = this.#ids.get(name);
-    if (id === undefined) {
-      const key = this.#names.length < this.nameCap ? name : otherNames;
-      id = this.#ids.get(key) ?? this.#names.push(key) - 1;
-      this.#ids.set(key, id);
-    }
-    this.#lastName = name;
-    this.#lastId = id;
-    return id;
-  }
-
   #grow(): void {
     const size = Math.max(64, this.#start.length * 2);
     const start = new Float64Array(size);
     const end = new Float64Array(size);
-    const name = new Int32Array(size);
     start.set(this.#start);
     end.set(this.#end);
-    name.set(this.#name);
     this.#start = start;
     this.#end = end;
-    this.#name = name;
+    this.#name.length = size; // preallocated: stores in the hot loop never grow it
   }
 
   get doneCount(): number {
     return this.#n;
   }
 
-  /** Distinct names in the table (the finished tasks' names, and some folded away since the last compaction). */
-  get nameCount(): number {
-    return this.#names.length;
-  }
-
-  /** Drops the names no finished task refers to any more (after folding took their tasks). */
-  compactNames(): void {
-    const remap = new Int32Array(this.#names.length).fill(-1);
-    const names: string[] = [];
-    const ids = new Map<string, number>();
-    for (let i = 0; i < this.#n; i++) {
-      const old = this.#name[i]!;
-      let id = remap[old]!;
-      if (id < 0) {
-        id = names.push(this.#names[old]!) - 1;
-        remap[old] = id;
-        ids.set(names[id]!, id);
-      }
-      this.#name[i] = id;
-    }
-    this.#names = names;
-    this.#ids = ids;
-    this.#lastName = null;
-    this.#lastId = -1;
-  }
-
   /** Finished task `i`: its name, start and end (ms), without making an object. */
   nameOf(i: number): string {
-    return this.#names[this.#name[i]!]!;
+    return this.#name[i]!;
   }
 
   startOf(i: number): number {
@@ -163,18 +109,13 @@ export class TaskBook {
     return this.#end[i]!;
   }
 
-  /** The name of name id `id` (as takeAfter() returns them). */
-  nameOfId(id: number): string {
-    return this.#names[id]!;
-  }
-
   /**
    * Removes the finished tasks after the first `keep` that ended by `untilMs`, and returns them as
-   * columns: `times` holds start, end of each (ms), `ids` their name ids. No object per task: this
+   * columns: `times` holds start, end of each (ms), `names` their names. No object per task: this
    * runs in the hot loop when tasks are folded. Tasks are stored in the order they ended, so those
    * form one run from `keep` on.
    */
-  takeAfter(keep: number, untilMs: number): { count: number; times: Float64Array; ids: Int32Array } {
+  takeAfter(keep: number, untilMs: number): { count: number; times: Float64Array; names: string[] } {
     let cut = keep;
     while (cut < this.#n && this.#end[cut]! <= untilMs) cut++;
     const count = Math.max(0, cut - keep);
@@ -183,13 +124,14 @@ export class TaskBook {
       times[2 * i] = this.#start[keep + i]!;
       times[2 * i + 1] = this.#end[keep + i]!;
     }
-    const ids = this.#name.slice(keep, keep + count);
+    const names = this.#name.slice(keep, keep + count);
     if (count > 0) {
       this.#start.copyWithin(keep, cut, this.#n);
       this.#end.copyWithin(keep, cut, this.#n);
       this.#name.copyWithin(keep, cut, this.#n);
+      this.#name.fill('', this.#n - count, this.#n); // the folded tasks' names are the aggregates' now
       this.#n -= count;
     }
-    return { count, times, ids };
+    return { count, times, names };
   }
 }

@@ -1,0 +1,26 @@
+// Child entry of the distinct-names benchmark: a hot loop of tasks each of its own name, as JSON on stdout.
+import { performance } from 'node:perf_hooks';
+import { OfflineEmissionsTracker } from '../src/offline.js';
+import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
+
+const n = Number(process.argv[2] ?? 10_000_000);
+const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+const dir = tempDir('cc-bench-');
+const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, logLevel: 'error' },
+  { env: {}, cwd: dir, home: dir });
+tracker.start();
+await tracker.ready();
+let peak = 0;
+const t0 = performance.now();
+for (let i = 0; i < n; i++) {
+  const name = `req-${i}`;
+  tracker.startTask(name);
+  tracker.stopTask(name);
+  if (i % 100_000 === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+}
+const loopMs = performance.now() - t0;
+const s = performance.now();
+await tracker.stop();
+const stopMs = performance.now() - s;
+peak = Math.max(peak, process.memoryUsage().heapUsed);
+process.stdout.write(JSON.stringify({ tasks: n, loopMs, stopMs, peakHeapMiB: peak / 2 ** 20 }));

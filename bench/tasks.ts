@@ -1,0 +1,53 @@
+// Task benchmarks at scale: a hot loop of distinct task names (memory bounded, stop() bounded), in a fresh process.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Figure } from './run.js';
+import { median } from './stats.js';
+
+const run = promisify(execFile);
+
+/** Runs a child entry with `args` in a fresh process and parses its JSON. */
+async function child(entry: string, args: string[], node: string[] = []): Promise<Record<string, number>> {
+  const file = fileURLToPath(new URL(entry, import.meta.url));
+  const { stdout } = await run(process.execPath, [...node, file, ...args], { timeout: 600_000, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as Record<string, number>;
+}
+
+/** 10 million tasks, each of its own name, in one hot loop; peak heap sampled, stop() timed. */
+export async function distinctNames(): Promise<Figure[]> {
+  // --max-old-space-size: a run that needed more than 256 MB would fail outright, not report a number.
+  const r = await child('./names-child.js', ['10000000'], ['--expose-gc', '--max-old-space-size=256']);
+  return [
+    { name: 'peak heap, 10 million tasks of 10 million distinct names', value: r['peakHeapMiB']!, unit: 'MiB', goal: '< 200 MB',
+      method: `a fresh process (--max-old-space-size=256), a hot loop of startTask(\`req-\${i}\`)/stopTask() on a started tracker; heapUsed sampled every 100,000 tasks, the largest kept; ${r['tasks']} tasks in ${(r['loopMs']! / 1000).toFixed(1)} s` },
+    { name: 'stop() after 10 million tasks of distinct names', value: r['stopMs']!, unit: 'ms', goal: '< 2 s',
+      method: 'the same process: await stop() (settle, fold, write 100,000 kept rows, 1,000 folded names and one (other names) row), timed' },
+  ];
+}
+
+/** The first start() of a process: what it takes synchronously, and until the first samples exist. */
+export async function firstStart(): Promise<Figure[]> {
+  const runs = async (mode: string, n = 5): Promise<Record<string, number>[]> => {
+    const out: Record<string, number>[] = [];
+    for (let i = 0; i < n; i++) out.push(await child('./start-child.js', [mode]));
+    return out;
+  };
+  const cold = await runs('cold');
+  const pre = await runs('preloaded');
+  const mark = await runs('mark');
+  const worker = await runs('worker');
+  const m = (xs: Record<string, number>[], k: string): number => median(xs.map((x) => x[k]!));
+  return [
+    { name: 'first start(), synchronous part (sampler thread created in the call)', value: m(cold, 'syncMs'), unit: 'ms',
+      method: 'median of 5 fresh processes: tracker made, start() called at once (piscina loaded in the call), timed around start()' },
+    { name: 'first start(), synchronous part, the event loop having turned since the tracker was made', value: m(pre, 'syncMs'), unit: 'ms',
+      method: 'median of 5 fresh processes: piscina is loaded in the background when a tracker is made; start() then creates the pool and thread' },
+    { name: 'first start(): the start mark\'s reading on the calling thread', value: m(mark, 'markMs'), unit: 'ms', goal: '≤ 2 ms',
+      method: 'median of 5 fresh processes: readMark() alone (powercap scan of 4 zones with their energy_uj, /proc/stat), as start() does it' },
+    { name: 'baseline: new Worker() constructor on this machine', value: m(worker, 'workerMs'), unit: 'ms',
+      method: 'median of 5 fresh processes: the synchronous cost of creating any worker thread, which start() must pay' },
+    { name: 'first start() to the sampler\'s start result', value: m(cold, 'readyMs'), unit: 'ms',
+      method: 'median of 5 fresh processes: start() until ready() resolves (thread booted, first sample at the mark published)' },
+  ];
+}
