@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseCsv } from '../src/output/csv.js';
 import { OfflineEmissionsTracker } from '../src/offline.js';
+import { nvmlClock } from './fixtures/scripted.hook.js';
+import { fakeNvmlEnv, fakeNvmlLibrary } from './helpers/nvml.js';
 import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
 import { tempDir } from './helpers/sysfs.js';
 
@@ -31,15 +33,22 @@ const step = fc.record({
 });
 const run = fc.record({ kept: fc.integer({ min: 0, max: 6 }), steps: fc.array(step, { minLength: 1, maxLength: 20 }) });
 
-test('tasks tiling a run sum to the run within 1e-9, per component, in the files; nested, overlapping, open and folded tasks around them', async (t) => {
-  const clock = new ScriptedClock(1000);
+for (const gpus of [false, true]) {
+  test(`tasks tiling a run sum to the run within 1e-9, per component, in the files; nested, overlapping, open and folded tasks around them${gpus ? '; NVIDIA GPUs (hybrid counters, one without a counter)' : ''}`, async (t) => {
+  const clock = new ScriptedClock(10_000);
   const scripted = new ScriptedRapl(['package-0', 'dram'], 20, undefined, clock);
+  if (gpus) {
+    fakeNvmlEnv({ FAKE_NVML_SQUARE: '700:80:680', FAKE_NVML_STEP_MS: '10' });
+    scripted.withNvml(fakeNvmlLibrary());
+    t.after(() => { nvmlClock(fakeNvmlLibrary())(-1); fakeNvmlEnv(); });
+  }
   t.after(scripted.forTrackers());
   const dir = tempDir();
   let runs = 0;
   await fc.assert(fc.asyncProperty(run, async ({ kept, steps }) => {
     const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: scripted.root, samplePeriodMs: 60_000,
-      taskRecordsKept: kept, experimentName: 'prop', logLevel: 'error' }, { env: {}, cwd: dir, home: dir });
+      taskRecordsKept: kept, experimentName: 'prop', logLevel: 'error', gpuCounterPeriodMs: 300,
+      nvmlLibrary: gpus ? fakeNvmlLibrary() : 'libnvidia-ml.so.1' }, { env: {}, cwd: dir, home: dir });
     tracker.start(); // the first run starts the sampler at its origin; later ones anchor their start
     let tile = 0;
     tracker.startTask(`tile-${tile}`); // at the start mark, before the sampler thread's first sample
@@ -56,6 +65,7 @@ test('tasks tiling a run sum to the run within 1e-9, per component, in the files
     await tracker.stop();
     runs++;
     const row = tracker.finalEmissionsData!;
+    assert.equal(row.gpu_count, gpus ? 3 : 0);
     const tasks = rowsOf(join(dir, `emissions_prop_${tracker.runId}.csv`));
     assert.equal(tasks.filter((r) => r['task_name']!.startsWith('tile-')).reduce((n, r) => n + Number(r['task_count']), 0), tile + 1);
     for (const c of components) {
@@ -67,7 +77,8 @@ test('tasks tiling a run sum to the run within 1e-9, per component, in the files
       for (const c of numeric) assert.ok(Number.isFinite(Number(r[c])) && Number(r[c]) >= 0, `${r['task_name'] ?? 'run'} ${c} = ${r[c]}`);
       assert.ok(Number(r['cpu_energy']) <= Number(row.cpu_energy) * (1 + 1e-9) + 1e-21, 'a task within its run');
     }
-  }), { numRuns: 40 });
-  assert.equal(runs, 40);
-  assert.ok(scripted.truthJ(1000, clock.ms) > 0);
-});
+  }), { numRuns: gpus ? 25 : 40 });
+  assert.equal(runs, gpus ? 25 : 40);
+  assert.ok(scripted.truthJ(10_000, clock.ms) > 0);
+  });
+}
