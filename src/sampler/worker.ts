@@ -41,7 +41,7 @@ async function boot(data: BootData): Promise<void> {
       events.postMessage({ type: 'warning', cause, message } satisfies SamplerEvent);
     };
     phase.set(phaseDiscover);
-    const plan = planHardware(o, true, data.mark.zones, () => phase.set(phaseNvml));
+    const plan = planHardware(o, true, () => phase.set(phaseNvml));
     const sources = openSources(o, plan, warn);
     const channels = sources.flatMap((s) => s.channels);
     const periodMs = safePeriodMs(channels, o.samplePeriodMs);

@@ -5,7 +5,7 @@ import { lookupTdp, readCpuInfo, type CpuInfo, type TdpMatch } from './cpu-info.
 import { ConstantSource, openCpuEstimate } from './cpu-load.js';
 import { memTotalBytes } from './proc.js';
 import { dimmCount, dimmModelW, openProcessRam } from './ram.js';
-import { defaultRaplDir, openRapl, permissionMessage, planRapl, raplDirExists, raplRoots, type RaplPlan, type RaplZone } from './rapl.js';
+import { defaultRaplDir, openRapl, permissionMessage, planRapl, raplDirExists, raplRoots, type RaplPlan } from './rapl.js';
 import { closeSession, GpuSource, planGpus, probeGpus, type GpuPlan } from './gpu.js';
 import type { EnergySource, Warn } from './source.js';
 
@@ -57,18 +57,17 @@ function chooseRam(o: EngineOptions, rapl: RaplPlan, ramModelBytes: number, arm:
 /**
  * Probes the machine: reads files, and asks NVML for its GPUs. Starts nothing; NVML is shut down
  * again unless `keepGpus` (the sampler thread, which goes on to read them, and which looks the
- * CPU's TDP up only when it will need it). `zones`: the powercap zones as scanned at the start
- * mark (the sampler thread plans from them rather than scan again); `beforeGpus` runs before NVML
+ * CPU's TDP up only when it will need it). `beforeGpus` runs before NVML
  * is asked (the sampler thread marks the phase: a driver that never answers is then named).
  * @throws ConfigError for gpu_ids that match no GPU.
  */
-export function planHardware(o: EngineOptions, keepGpus = false, zones?: readonly RaplZone[], beforeGpus?: () => void): HardwarePlan {
+export function planHardware(o: EngineOptions, keepGpus = false, beforeGpus?: () => void): HardwarePlan {
   const cpuInfo = readCpuInfo(o.procDir);
   const cgroup = readCgroupLimits(o.cgroupDir, o.procDir);
   const total = memTotalBytes(o.procDir);
   const ramModelBytes = Math.min(total, cgroup.memoryMaxBytes ?? Infinity);
   const arm = process.arch.startsWith('arm');
-  const rapl = planRapl(raplRoots(o.raplDir), o.raplPreferPsys, zones);
+  const rapl = planRapl(raplRoots(o.raplDir), o.raplPreferPsys);
   // The sampler thread looks the TDP up only when it will estimate the CPU: matching a model
   // against 4,900 table entries costs its start-up milliseconds and garbage for nothing otherwise.
   const tdp = keepGpus && rapl.cpu.length > 0 && o.forceCpuPower === null && !o.forceModeCpuLoad

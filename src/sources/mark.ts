@@ -3,14 +3,14 @@
 import { now } from '../clock.js';
 import type { EngineOptions } from '../sampler/options.js';
 import { cpuTimesAt, ProcessTree, type CpuTimes } from './proc.js';
-import { raplRoots, scanRapl, type RaplZone } from './rapl.js';
+import { raplRoots, readRaplEnergies } from './rapl.js';
 
 /** Counters and CPU times at the start mark: the first sample of a sampler. */
 export interface MarkReading {
   /** When the readings were taken (the timeline's time base, ms). */
   readonly tMs: number;
-  /** Every powercap zone with its energy_uj value then (the sampler thread plans from these). */
-  readonly zones: readonly RaplZone[];
+  /** Each powercap zone's energy_uj as read then (text, by zone id: the sampler thread parses it). */
+  readonly raplUj: Readonly<Record<string, string>>;
   /** Whole-machine CPU times (machine mode), or null. */
   readonly procStat: CpuTimes | null;
   /** CPU seconds of the tracked process tree (process mode), or null. */
@@ -20,7 +20,7 @@ export interface MarkReading {
 /** Reads what is cheap to read at the mark; never throws (what cannot be read is null or absent). */
 export function readMark(o: EngineOptions): MarkReading {
   const before = now();
-  const zones = scanRapl(raplRoots(o.raplDir));
+  const raplUj = readRaplEnergies(raplRoots(o.raplDir));
   const procStat = o.trackingMode === 'machine' ? cpuTimesAt(o.procDir) : null;
   let processCpuS: number | null = null;
   if (o.trackingMode === 'process') {
@@ -29,5 +29,5 @@ export function readMark(o: EngineOptions): MarkReading {
     processCpuS = tree.cpuSeconds();
   }
   // The readings were taken between the two clock reads: the middle is at most half their span off.
-  return { tMs: (before + now()) / 2, zones, procStat, processCpuS };
+  return { tMs: (before + now()) / 2, raplUj, procStat, processCpuS };
 }

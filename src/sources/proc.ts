@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { KeptFile } from './source.js';
+import { KeptFile, readSmall } from './source.js';
 
 /** USER_HZ: the unit of /proc CPU times, 100 on every mainstream Linux architecture. */
 export const clockTicksPerSecond = 100;
@@ -24,13 +24,10 @@ export function parseProcStat(text: string): CpuTimes | null {
   return { busy: total - idle, total };
 }
 
-/** Whole-machine CPU times now, or null where /proc/stat cannot be read. */
+/** Whole-machine CPU times now (the aggregate line, at the start of the file), or null where /proc/stat cannot be read. */
 export function cpuTimesAt(procDir: string): CpuTimes | null {
-  try {
-    return parseProcStat(readFileSync(join(procDir, 'stat'), 'latin1'));
-  } catch {
-    return null;
-  }
+  const text = readSmall(join(procDir, 'stat'), 512);
+  return text === undefined ? null : parseProcStat(text.slice(0, text.indexOf('\n', 4) + 1 || undefined));
 }
 
 /** /proc/stat kept open: one pread per tick. */

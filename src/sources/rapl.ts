@@ -1,6 +1,7 @@
 // Linux powercap RAPL: zone discovery, a non-overlapping choice of domains, and counter reads.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MarkReading } from './mark.js';
 import { KeptFile, readSmall, type ChannelInfo, type EnergySource, type ReadingSink, type Warn } from './source.js';
 
 /** The powercap root CodeCarbon reads by default; its virtual twin is scanned with it. */
@@ -109,22 +110,54 @@ function listDir(path: string): string[] {
   }
 }
 
-/** Every zone below `roots`, flat (/sys/class/powercap) or nested (/sys/devices/virtual/powercap). */
-export function scanRapl(roots: readonly string[]): RaplZone[] {
-  const zones = new Map<string, RaplZone>();
-  const visit = (dir: string, depth: number): void => {
+/**
+ * Calls `found(id, path)` for every zone directory below `root`: listed flat (/sys/class/powercap
+ * lists every zone, sub-zones too) or nested under a control directory (/sys/devices/virtual/
+ * powercap/intel-rapl/…). `found` says whether the entry was a zone directory to look into.
+ */
+function walkZones(root: string, found: (id: string, path: string) => boolean): void {
+  const visit = (dir: string, nested: boolean, depth: number): void => {
     for (const entry of listDir(dir)) {
       const path = join(dir, entry);
-      if (zonePattern.test(entry) && isDir(path)) {
-        if (!zones.has(entry)) zones.set(entry, readZone(entry, path));
-        if (depth < 3) visit(path, depth + 1);
+      if (zonePattern.test(entry)) {
+        if (found(entry, path) && nested && depth < 3) visit(path, true, depth + 1);
       } else if (controlPattern.test(entry) && depth === 0) {
-        visit(path, depth + 1);
+        visit(path, true, 1);
       }
     }
   };
-  roots.forEach((root) => visit(root, 0));
+  visit(root, false, 0);
+}
+
+/** Every zone below `roots`, flat (/sys/class/powercap) or nested (/sys/devices/virtual/powercap). */
+export function scanRapl(roots: readonly string[]): RaplZone[] {
+  const zones = new Map<string, RaplZone>();
+  for (const root of roots) {
+    walkZones(root, (id, path) => {
+      if (!isDir(path)) return false;
+      if (!zones.has(id)) zones.set(id, readZone(id, path));
+      return true;
+    });
+  }
   return [...zones.values()].sort((a, b) => naturalCompare(a.id, b.id));
+}
+
+/**
+ * Each zone's energy_uj as text, as fast as it can be read: the start mark's reading on the
+ * calling thread (names and ranges are read later, by the sampler thread). The first root that
+ * holds zones is enough: /sys/class/powercap lists them all.
+ */
+export function readRaplEnergies(roots: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const root of roots) {
+    walkZones(root, (id, path) => {
+      const text = readSmall(join(path, 'energy_uj'), 32);
+      if (text !== undefined && !(id in out)) out[id] = text;
+      return text !== undefined;
+    });
+    if (Object.keys(out).length > 0) break;
+  }
+  return out;
 }
 
 /**
@@ -166,7 +199,8 @@ function findMirrors(zones: readonly RaplZone[]): Map<string, RaplZone> {
 }
 
 /** Chooses a non-overlapping set of the zones found under `roots`: packages (or psys), DRAM per socket; says why for every zone. */
-export function planRapl(roots: readonly string[], preferPsys: boolean, zones: readonly RaplZone[] = scanRapl(roots)): RaplPlan {
+export function planRapl(roots: readonly string[], preferPsys: boolean): RaplPlan {
+  const zones = scanRapl(roots);
   const msrByName = new Map(zones.filter((z) => z.provider === 'msr' && z.readable).map((z) => [z.name, z]));
   const decided = new Map<string, string>();
   for (const z of zones) {
@@ -279,9 +313,13 @@ class RaplSource implements EnergySource {
     });
   }
 
-  prime(sink: ReadingSink, offset: number): void {
-    // The zones were planned from the mark's scan: their values are the readings at the mark.
-    this.zones.forEach(({ zone }, i) => { if (zone.energyUj !== undefined) sink.setCounter(offset + i, zone.energyUj); });
+  prime(sink: ReadingSink, offset: number, mark: MarkReading): void {
+    this.zones.forEach(({ zone }, i) => {
+      const text = mark.raplUj[zone.id];
+      const value = text === undefined ? 'not read at the mark' : parseCounter(text);
+      // A zone the mark could not read holds no reading there: its head is not measured, and rows say so.
+      if (typeof value === 'bigint') sink.setCounter(offset + i, value);
+    });
   }
 
   close(): void {

@@ -74,17 +74,23 @@ export interface EnergySource {
  */
 const readFlags = constants.O_RDONLY | constants.O_NONBLOCK;
 
+const smallBuffer = Buffer.allocUnsafe(4096);
+
 /** The start of a small file as text (undefined when it cannot be read), never blocking on a FIFO. */
 export function readSmall(path: string, bytes = 4096): string | undefined {
+  let fd: number;
   try {
-    const f = new KeptFile(path, bytes);
-    try {
-      return f.text();
-    } finally {
-      f.close();
-    }
+    fd = openSync(path, readFlags);
   } catch {
     return undefined;
+  }
+  try {
+    const n = readSync(fd, smallBuffer, 0, Math.min(bytes, smallBuffer.length), 0);
+    return smallBuffer.toString('latin1', 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
