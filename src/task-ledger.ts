@@ -24,7 +24,6 @@ export class TaskLedger {
   #book: TaskBook | null = null;
   #folded = new Map<string, TaskAggregate>();
   #foldAt = Infinity;
-  #kept = 0;
   /** A write in progress reads the book: folds (which move tasks) wait until it is done. */
   #writing = 0;
 
@@ -38,7 +37,6 @@ export class TaskLedger {
   restart(kept: number): void {
     this.#book = null;
     this.#folded = new Map();
-    this.#kept = kept;
     this.#foldAt = kept + taskChunk;
   }
 

@@ -7,21 +7,21 @@ import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
-import { gpuModel } from './sources/gpu.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
-import { cpuPercentSince, packageVersion, platformString, ramUse, recentCpuTimes, runtimeVersion, warmPlatform } from './machine.js';
-import { appendRow, updateRow, writeFailure, type OutputError } from './output/csv.js';
-import { outputPath, taskFilePath } from './output/paths.js';
-import { columns, type EmissionsRecord } from './output/record.js';
+import { recentCpuTimes, warmPlatform } from './machine.js';
+import type { OutputError } from './output/csv.js';
+import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
+import type { EmissionsRecord } from './output/record.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { TaskLedger, writeTasks, writeTasksNow } from './task-ledger.js';
+import { labelSources, runContext } from './run-record.js';
+import { TaskLedger } from './task-ledger.js';
 import type { TrackerOptions } from './types.js';
 
 /** Resolved options: every key has a value. */
@@ -55,8 +55,7 @@ export class EmissionsTracker extends EventTarget {
   #timer: NodeJS.Timeout | null = null;
   #measuring = false;
   #final: EmissionsRecord | null = null;
-  #writeError: OutputError | null = null;
-  #tasksWritten: Promise<void> = Promise.resolve();
+  readonly #csv: CsvFiles;
   readonly #pending: string[];
   readonly #onSamplerMessage = (message: string): void => this.#warn(message);
 
@@ -70,6 +69,7 @@ export class EmissionsTracker extends EventTarget {
       this.#where = new Whereabouts(template.#where.intensity, (m) => this.#warn(m));
       this.#lookup = template.#lookup;
       this.#pending = [];
+      this.#csv = new CsvFiles(this.options as unknown as CsvFileOptions, (m) => this.#warn(m));
       return;
     }
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
@@ -77,6 +77,7 @@ export class EmissionsTracker extends EventTarget {
     this.options = resolved.values as unknown as ResolvedOptions;
     this.#pending = [...resolved.warnings];
     const o = this.options;
+    this.#csv = new CsvFiles(o as unknown as CsvFileOptions, (m) => this.#warn(m));
     if (o.saveToFile && !(existsSync(o.outputDir!) && statSync(o.outputDir!).isDirectory())) {
       throw new ConfigError('output_dir', resolved.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
     }
@@ -137,7 +138,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Why the last write of the CSV files failed (file, errno, fix), or null when it succeeded. */
   get writeError(): OutputError | null {
-    return this.#writeError;
+    return this.#csv.error;
   }
 
   /** Starts tracking: a mark, and the shared sampler on first use. Synchronous. */
@@ -365,91 +366,30 @@ export class EmissionsTracker extends EventTarget {
   }
 
   #context(t1 = now()): RecordContext {
-    const o = this.options;
-    const plan = this.#sampler!.info!.plan;
-    const gpuPercent = this.#sampler!.timeline!.utilizationBetween(this.#startMs!, t1);
-    const ram = ramUse();
-    const { geo, cloud } = this.#where;
-    return {
-      timestamp: new Date(), projectName: o.projectName!, runId: this.runId, experimentId: o.experimentId!,
-      trackingMode: o.trackingMode!, pue: o.pue!, wue: o.wue!, intensity: this.intensity,
-      // As upstream: coordinates and the geolocated region only off the cloud.
-      region: o.region ?? (cloud === null ? geo?.region : null) ?? '', latitude: cloud === null ? geo?.latitude ?? null : null,
-      longitude: cloud === null ? geo?.longitude ?? null : null,
-      cloudProvider: o.cloudProvider ?? cloud?.provider ?? '', cloudRegion: o.cloudRegion ?? cloud?.region ?? '',
-      machine: {
-        os: platformString(), runtime: runtimeVersion(), version: packageVersion(), cpuCount: plan.cpuInfo.threads,
-        cpuModel: plan.cpuInfo.model ?? '', gpuCount: plan.gpus.tracked.length, gpuModel: gpuModel(plan.gpus), ramTotalGiB: plan.memTotalBytes / 1024 ** 3,
-      },
-      utilisation: {
-        cpuPercent: cpuPercentSince(this.#cpu0),
-        gpuPercent: gpuPercent ?? 0, ramPercent: ram.percent, ramUsedGiB: ram.usedGiB,
-      },
-    };
+    return runContext(this.options, { runId: this.runId, intensity: this.intensity, where: this.#where, plan: this.#sampler!.info!.plan,
+      gpuPercent: this.#sampler!.timeline!.utilizationBetween(this.#startMs!, t1), cpu0: this.#cpu0 });
   }
 
   #record(t1: number): EmissionsRecord {
     const t0 = this.#startMs!;
     this.#anchorStart();
     const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
-    const energy = componentEnergy(this.#sampler!.info!.channels, e.energyUj);
-    // A GPU figure after its last energy counter reading is power-integrated until the next one: said so.
-    let gpuSource = e.final || !this.#hasGpuCounters() ? energy.gpuSource
-      : `${energy.gpuSource}, provisional (power since the last counter reading)`;
-    let { cpuSource, ramSource } = energy;
-    if (this.#sampler!.stuck !== null) {
-      // Past the last sample nothing was measured: every component says so.
-      const note = ', incomplete (the sampler thread stopped answering)';
-      [cpuSource, gpuSource, ramSource] = [cpuSource + note, gpuSource + note, ramSource + note];
-    }
-    return buildRecord((t1 - t0) / 1000, { ...energy, cpuSource, gpuSource, ramSource }, this.#context(t1));
+    const energy = labelSources(componentEnergy(this.#sampler!.info!.channels, e.energyUj), !e.final && this.#hasGpuCounters(),
+      this.#sampler!.stuck !== null);
+    return buildRecord((t1 - t0) / 1000, energy, this.#context(t1));
   }
 
   /** Builds the record at t1, writes its row, and returns it. */
   #write(t1: number): EmissionsRecord {
     const record = this.#record(t1);
-    if (this.options.saveToFile) {
-      const o = this.options;
-      const path = outputPath(o.outputDir!, o.outputFile!);
-      try {
-        const backup = (o.onCsvWrite === 'update' ? updateRow : appendRow)(path, columns, record, (m) => this.#warn(m));
-        if (backup !== null) this.#warn(`the CSV format has changed: the old ${path} was kept as ${backup}`);
-        this.#writeError = null;
-      } catch (e) {
-        this.#writeError = this.#writeFailed(path, e);
-      }
-    }
+    if (this.options.saveToFile) this.#csv.writeRow(record);
     return record;
   }
 
-  /**
-   * Rewrites the task rows file: at once when the process is exiting (`now`), else a piece per turn
-   * of the event loop. One file failing does not keep the other from being written; writes of the
-   * same tracker are made one after the other.
-   */
+  /** The task file of this run: at once when the process is exiting (`now`), else in pieces. */
   #writeTasks(now: boolean): Promise<void> {
     const o = this.options;
-    if (!o.saveToFile) return this.#tasksWritten;
-    const job = this.#ledger.prepare(this.#sampler!.timeline!, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!);
-    if (job === null) return this.#tasksWritten;
-    const path = taskFilePath(o.outputDir!, o.experimentName!, this.runId);
-    const failed = (e: unknown): void => { this.#writeError ??= this.#writeFailed(path, e); };
-    if (now) {
-      try {
-        writeTasksNow(path, job);
-      } catch (e) {
-        failed(e);
-      }
-      return this.#tasksWritten;
-    }
-    this.#tasksWritten = this.#tasksWritten.then(() => writeTasks(path, job)).catch(failed);
-    return this.#tasksWritten;
-  }
-
-  /** A failed write: warned about (file, errno, fix) and returned, never thrown. */
-  #writeFailed(path: string, e: unknown): OutputError {
-    const error = writeFailure(path, e);
-    this.#warn(error.message);
-    return error;
+    const job = o.saveToFile ? this.#ledger.prepare(this.#sampler!.timeline!, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!) : null;
+    return this.#csv.writeTasks(this.runId, job, now);
   }
 }

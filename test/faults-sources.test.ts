@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { parseCsv } from '../src/output/csv.js';
 import { Sampler, type SamplerWarningEvent } from '../src/sampler/sampler.js';
 import { fakeNvmlLibrary } from './helpers/nvml.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { ScriptedClock } from './helpers/scripted.js';
 import { FakeProc, FakeRapl, tempDir } from './helpers/sysfs.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/stuck-sampler.js', import.meta.url));
