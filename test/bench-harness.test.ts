@@ -85,7 +85,9 @@ test('the idle baseline: dynamic energy is the load above it, with the baseline\
   const dynamicTruthJ = 30 * ((steps[1]! - steps[0]!) / 1000);
   assert.ok(Math.abs(r!.dynamic!.joules - dynamicTruthJ) / dynamicTruthJ < 1e-3, `${r!.dynamic!.joules} J vs ${dynamicTruthJ} J`);
   assert.equal(r!.dynamic!.belowBaseline, false);
-  assert.ok(r!.dynamic!.spreadJoulesPerOp >= 0 && r!.dynamic!.spreadJoulesPerOp < 1e-9);
+  // The baseline's spread carried to one operation: its watts over the task's time, per run.
+  const spreadPerOp = (b.spreadWatts * r!.durationMs) / 1000 / r!.runs;
+  assert.ok(Math.abs(r!.dynamic!.spreadJoulesPerOp - spreadPerOp) <= 1e-12 * Math.max(1, spreadPerOp), `${r!.dynamic!.spreadJoulesPerOp} vs ${spreadPerOp}`);
   assert.match(String((await energy.table())[0]!['Dynamic/op']), / ± /);
 });
 

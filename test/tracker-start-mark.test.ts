@@ -36,7 +36,6 @@ test('the README\'s hot loop: start(), synchronous tasks, stop(): the run and ev
   const dir = tempDir();
   const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: scripted.root, forceRamPower: 1e-6,
     samplePeriodMs: 25, experimentName: 'loop', logLevel: 'error' }, { env: {}, cwd: dir, home: dir });
-  scripted.writeNow();
   tracker.start();
   for (let i = 0; i < 20; i++) {
     tracker.startTask('transform');
@@ -72,7 +71,6 @@ test('a wrapped sync function\'s first call is measured from its start', async (
   const dir = tempDir();
   const work = trackEmissions((ms: number) => { busy(ms); return ms; },
     { offline: true, countryIsoCode: 'FRA', outputDir: dir, raplDir: scripted.root, forceRamPower: 1e-6, logLevel: 'error' });
-  scripted.writeNow();
   assert.equal(work(300), 300);
   const path = join(dir, 'emissions.csv');
   // The row is written once a sample after the call exists; stepped on the sampler, not on sleeps.

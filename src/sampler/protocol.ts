@@ -20,8 +20,11 @@ export interface SamplerInternals {
   readonly tickHookData?: unknown;
   /** A clock the test drives (scriptedClock): the sampler thread's time reads it instead of its own. */
   readonly clock?: SharedArrayBuffer;
-  /** Runs on the calling thread just before the start mark's reading (the same fake hardware, brought up to date). Never sent to the thread. */
-  readonly beforeMark?: () => void;
+  /**
+   * Runs on the calling thread just before the start mark's reading, with the time the mark then
+   * takes (a fake's readings written for exactly that time). Never sent to the thread.
+   */
+  readonly beforeMark?: (atMs: number) => void;
 }
 
 /**

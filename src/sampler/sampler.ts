@@ -127,8 +127,10 @@ export class Sampler extends EventTarget {
   }
 
   #spawn(): void {
-    this.#internals?.beforeMark?.();
-    const mark = readMark(this.options);
+    const beforeMark = this.#internals?.beforeMark;
+    const at = beforeMark === undefined ? undefined : now();
+    if (at !== undefined) beforeMark!(at);
+    const mark = readMark(this.options, at);
     this.#originMs = mark.tMs;
     const header = new Int32Array(new SharedArrayBuffer(kBootInts * 4));
     const channel = `codecarbon-sampler-${process.pid}-${++samplerCount}-${Math.random().toString(36).slice(2)}`;

@@ -17,8 +17,11 @@ export interface MarkReading {
   readonly processCpuS: number | null;
 }
 
-/** Reads what is cheap to read at the mark; never throws (what cannot be read is null or absent). */
-export function readMark(o: EngineOptions): MarkReading {
+/**
+ * Reads what is cheap to read at the mark; never throws (what cannot be read is null or absent).
+ * `atMs`: the mark's time when a test's fake hardware was written for it (else measured here).
+ */
+export function readMark(o: EngineOptions, atMs?: number): MarkReading {
   const before = now();
   const raplUj = readRaplEnergies(raplRoots(o.raplDir));
   const procStat = o.trackingMode === 'machine' ? cpuTimesAt(o.procDir) : null;
@@ -29,5 +32,5 @@ export function readMark(o: EngineOptions): MarkReading {
     processCpuS = tree.cpuSeconds();
   }
   // The readings were taken between the two clock reads: the middle is at most half their span off.
-  return { tMs: (before + now()) / 2, raplUj, procStat, processCpuS };
+  return { tMs: atMs ?? (before + now()) / 2, raplUj, procStat, processCpuS };
 }

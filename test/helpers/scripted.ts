@@ -79,7 +79,7 @@ export class ScriptedRapl {
   /** What a sampler needs to follow the schedule: pass to new Sampler(options, internals). */
   get internals(): SamplerInternals {
     return { tickHook: new URL('../fixtures/scripted.hook.js', import.meta.url).href, tickHookData: { zones: this.#zones, nvml: this.#nvml },
-      beforeMark: () => this.writeNow(), ...(this.clock === undefined ? {} : { clock: this.clock.buffer }) };
+      beforeMark: (atMs: number) => this.writeNow(atMs), ...(this.clock === undefined ? {} : { clock: this.clock.buffer }) };
   }
 
   /** The fake NVML library `library` follows this schedule's clock from now on (ticks, and the start mark). */
@@ -109,9 +109,9 @@ export class ScriptedRapl {
     Atomics.store(count, 0, n + 1);
   }
 
-  /** Writes every counter as of now: what the start mark, read on the calling thread, then sees. */
-  writeNow(): void {
-    const t = this.#now();
+  /** Writes every counter as of now (or `atMs`): what the start mark, read on the calling thread, then sees. */
+  writeNow(atMs?: number): void {
+    const t = atMs ?? this.#now();
     for (const z of this.#zones) writeCounter(z.file, counterUj(z, t));
     if (this.#nvml !== null) nvmlClock(this.#nvml)(t);
   }
