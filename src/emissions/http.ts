@@ -1,5 +1,5 @@
-// What the location, cloud and Electricity Maps lookups share: one bounded HTTP exchange that never
-// keeps the process alive, why it failed, and its JSON body.
+// What the lookups (location, cloud, Electricity Maps) and the outputs share: one bounded HTTP
+// exchange, why it failed, and its JSON body.
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** An answer, read whole. */
@@ -18,14 +18,22 @@ export interface AskOptions {
   readonly headers?: Record<string, string>;
   /** Ends the whole exchange, connection to last byte (AbortSignal.timeout for a time-out). */
   readonly signal: AbortSignal;
+  /** A request body (sent with its Content-Length). */
+  readonly body?: string;
+  /**
+   * Whether the exchange keeps the process alive until it ends (bounded by `signal`): an output's
+   * upload should land when the program finishes right after stop(); a lookup should not hold it.
+   */
+  readonly holdsProcess?: boolean;
 }
 
 /** A lookup answer is a few hundred bytes; a larger one is not a metadata or location service. */
 const maxBodyBytes = 1 << 20;
 
 /**
- * One request, its answer read whole (at most 1 MiB; redirects are not followed). Its socket does
- * not keep the process alive: a program that has finished exits even with a lookup in flight.
+ * One request, its answer read whole (at most 1 MiB; redirects are not followed). Unless
+ * `holdsProcess`, its socket does not keep the process alive: a program that has finished exits
+ * even with a lookup in flight.
  * @throws the signal's reason (a TimeoutError), or the system error (`code` ECONNREFUSED…).
  */
 export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
@@ -34,7 +42,8 @@ export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
   const { request } = u.protocol === 'https:' ? await import('node:https') : await import('node:http');
   o.signal.throwIfAborted();
   return new Promise<Answer>((resolve, reject) => {
-    const req = request(u, { method: o.method ?? 'GET', headers: o.headers, agent: false });
+    const headers = o.body === undefined ? o.headers : { ...o.headers, 'content-length': String(Buffer.byteLength(o.body)) };
+    const req = request(u, { method: o.method ?? 'GET', headers, agent: false });
     let done = false;
     let why: Error | null = null; // what ended the exchange on our side, whatever event reports it first
     const end = (e: Error | null, answer?: Answer): void => {
@@ -46,7 +55,7 @@ export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
     };
     const onAbort = (): void => { req.destroy(o.signal.reason as Error); };
     o.signal.addEventListener('abort', onAbort, { once: true });
-    req.on('socket', (s) => s.unref());
+    if (o.holdsProcess !== true) req.on('socket', (s) => s.unref());
     req.on('error', (e) => end(e));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -64,7 +73,7 @@ export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
         end(null, { status, ok: status >= 200 && status < 300, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
       });
     });
-    req.end();
+    req.end(o.body);
   });
 }
 

@@ -27,9 +27,36 @@ export type Column = (typeof columns)[number];
  */
 export type EmissionsRecord = { readonly [K in Column]: string | number };
 
-/** Task rows: task_name, then the record's fields less experiment_id, pue and wue (upstream's TaskEmissionsData). */
+/**
+ * Task rows: task_name, then the record's fields less experiment_id, pue and wue (upstream's
+ * TaskEmissionsData), then this port's: whether the figures are final, how the interval was
+ * measured (or `folded`), how many tasks the row sums, and what ended it (`stopTask`, or `stop` for
+ * a task still open when its run stopped, closed at the stop mark).
+ */
 export const taskColumns = ['task_name', ...columns.filter((c) => c !== 'experiment_id' && c !== 'pue' && c !== 'wue'),
-  'final', 'resolution', 'task_count'] as const;
+  'final', 'resolution', 'task_count', 'ended_by'] as const;
+
+export type TaskColumn = (typeof taskColumns)[number];
+
+/** One task's row (or a folded name's), as the task file has it. */
+export type TaskRecord = { readonly [K in TaskColumn]: string | number };
+
+/** The fields of a delta record that are differences (the rest are the total's). */
+export const summedFields = ['duration', 'emissions', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed',
+  'water_consumed'] as const;
+
+/**
+ * CodeCarbon's delta record: `total` less what `handed` says was handed out before, for the summed
+ * fields; emissions_rate is Δemissions / Δduration; every other field is the total's. A figure
+ * revised down (a provisional GPU value) gives 0, not a negative delta: the next deltas catch up.
+ */
+export function deltaRecord(total: EmissionsRecord, handed: Readonly<Record<(typeof summedFields)[number], number>> | null): EmissionsRecord {
+  const d: Record<string, string | number> = { ...total };
+  for (const f of summedFields) d[f] = Math.max(0, Number(total[f]) - (handed?.[f] ?? 0));
+  const dt = d['duration'] as number;
+  d['emissions_rate'] = dt > 0 ? (d['emissions'] as number) / dt : 0;
+  return d as EmissionsRecord;
+}
 
 /** ISO 8601 local time with its UTC offset, to the second. */
 export function isoLocal(d: Date): string {

@@ -1,0 +1,113 @@
+// The output interface (CodeCarbon's lifecycle), and the set of outputs a run hands each record to:
+// one record built once for all, each output's failure a warning, never another output's loss.
+import { deltaRecord, summedFields, type EmissionsRecord, type TaskRecord } from './record.js';
+
+/**
+ * Where a run's records go: CodeCarbon's BaseOutput hooks, each optional. A method may return a
+ * promise (an upload); the tracker never waits for it on the caller's path (see
+ * EmissionsTracker.delivered()). A throw or a rejection is a warning, once per kind.
+ */
+export interface Output {
+  /** At every flush() and stop(): the run's record so far, and the delta since the previous record handed out. */
+  out?(total: EmissionsRecord, delta: EmissionsRecord): void | Promise<void>;
+  /** Every api_call_interval measurements (measure_power_secs apart) while the run goes on. */
+  liveOut?(total: EmissionsRecord, delta: EmissionsRecord): void | Promise<void>;
+  /** At flush() and stop() when the run has finished tasks: their records (folded names as one row each). */
+  taskOut?(tasks: readonly TaskRecord[], experimentName: string): void | Promise<void>;
+  /** Once, after the run's last out(). */
+  exit?(): void | Promise<void>;
+}
+
+/** How an output says it failed: `kind` groups failures said once (e.g. `http-503`), `message` names the fix. */
+export type OutputWarn = (kind: string, message: string) => void;
+
+/** An output with the name its warnings carry. */
+export interface NamedOutput {
+  readonly name: string;
+  readonly output: Output;
+}
+
+type Handed = Record<(typeof summedFields)[number], number>;
+
+/**
+ * The outputs of one tracker. Each record is handed to every output in turn; what one output
+ * throws or rejects is said once per output and kind of failure, and the others go on.
+ */
+export class Outputs {
+  #handed: Handed | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(readonly list: readonly NamedOutput[], readonly warn: OutputWarn) {}
+
+  /** Whether any output takes live records (the tracker then runs its measurement timer). */
+  get wantsLive(): boolean {
+    return this.list.some((o) => typeof o.output.liveOut === 'function');
+  }
+
+  /** Whether any output takes task records (they are built only then). */
+  get wantsTasks(): boolean {
+    return this.list.some((o) => typeof o.output.taskOut === 'function');
+  }
+
+  /** A new run: deltas count from zero again. */
+  restart(): void {
+    this.#handed = null;
+  }
+
+  /** The delta of `total` since the last record handed out, which `total` now is. */
+  #delta(total: EmissionsRecord): EmissionsRecord {
+    const delta = deltaRecord(total, this.#handed);
+    const handed = (this.#handed ??= Object.fromEntries(summedFields.map((f) => [f, 0])) as Handed);
+    for (const f of summedFields) handed[f] += Number(delta[f]);
+    return delta;
+  }
+
+  /** flush() and stop(): out(total, delta) on every output. */
+  out(total: EmissionsRecord): void {
+    const delta = this.#delta(total);
+    for (const o of this.list) if (o.output.out) this.#call(o, 'out', () => o.output.out!(total, delta));
+  }
+
+  /** Every api_call_interval measurements: liveOut(total, delta) on the outputs that take it. */
+  liveOut(total: EmissionsRecord): void {
+    if (!this.wantsLive) return;
+    const delta = this.#delta(total);
+    for (const o of this.list) if (o.output.liveOut) this.#call(o, 'liveOut', () => o.output.liveOut!(total, delta));
+  }
+
+  /** The task records, built by `tasks` only when an output takes them. */
+  taskOut(tasks: () => readonly TaskRecord[], experimentName: string): void {
+    if (!this.wantsTasks) return;
+    let records: readonly TaskRecord[] | null = null;
+    for (const o of this.list) {
+      if (o.output.taskOut) this.#call(o, 'taskOut', () => o.output.taskOut!(records ??= tasks(), experimentName));
+    }
+  }
+
+  /** After the run's last out(). */
+  exit(): void {
+    for (const o of this.list) if (o.output.exit) this.#call(o, 'exit', () => o.output.exit!());
+  }
+
+  /** Resolves once every output has finished what it was handed so far (uploads delivered or given up). */
+  async delivered(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+  }
+
+  #call(o: NamedOutput, method: string, f: () => void | Promise<void>): void {
+    const failed = (e: unknown): void => {
+      const err = e as Error;
+      this.warn(`${o.name}:${method}:${err?.name ?? 'Error'}`, `the ${o.name} output's ${method}() failed: `
+        + `${err?.message ?? String(e)}; the other outputs are not affected`);
+    };
+    let result: void | Promise<void>;
+    try {
+      result = f();
+    } catch (e) {
+      return failed(e);
+    }
+    if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
+    const p: Promise<void> = Promise.resolve(result).then(() => undefined, failed).finally(() => this.#inFlight.delete(p));
+    this.#inFlight.add(p);
+  }
+}
