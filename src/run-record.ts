@@ -1,6 +1,7 @@
 // What a run's record says besides its energy (location, machine, utilisation), and how its
 // components are labelled when part of the figure is provisional or was not measured.
 import type { ComponentEnergy, RecordContext } from './emissions/compute.js';
+import type { EmissionsRecord } from './output/record.js';
 import type { Intensity } from './emissions/intensity.js';
 import type { Whereabouts } from './emissions/whereabouts.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
@@ -48,4 +49,45 @@ export function labelSources(energy: ComponentEnergy, provisionalGpu: boolean, s
     [cpuSource, gpuSource, ramSource] = [cpuSource + note, gpuSource + note, ramSource + note];
   }
   return { ...energy, cpuSource, gpuSource, ramSource };
+}
+
+/**
+ * A run's emissions as upstream accounts them: each new slice of energy times the intensity of
+ * its moment (which changes with Electricity Maps' live figures), not the whole run times the
+ * latest figure. While the intensity has not changed, that is exactly energy × intensity.
+ */
+export class EmissionsBook {
+  #kwh = 0;
+  #kg = 0;
+  #g = NaN;
+  #slices = 0;
+
+  restart(): void {
+    [this.#kwh, this.#kg, this.#g, this.#slices] = [0, 0, NaN, 0];
+  }
+
+  /** kg CO2eq of a run whose total so far is `kwh`, the part since the last booking at `g` g/kWh. */
+  emissionsKg(kwh: number, g: number): number {
+    if (this.#slices <= 1 && (Number.isNaN(this.#g) || this.#g === g)) return (kwh * g) / 1000;
+    return Math.max(0, this.#kg + ((kwh - this.#kwh) * g) / 1000);
+  }
+
+  /** Books the run's total so far at the intensity of now. */
+  book(kwh: number, g: number): void {
+    const kg = this.emissionsKg(kwh, g);
+    if (this.#slices === 0 || g !== this.#g) this.#slices++;
+    [this.#kwh, this.#kg, this.#g] = [kwh, kg, g];
+  }
+
+  /** The record with its emissions from the slices, saying so when more than one intensity applied. */
+  apply(record: EmissionsRecord): EmissionsRecord {
+    const g = Number(record.carbon_intensity_g_co2e_kwh);
+    if (this.#slices === 0 || (this.#slices === 1 && g === this.#g)) return record;
+    const kg = this.emissionsKg(Number(record.energy_consumed), g);
+    const duration = Number(record.duration);
+    const slices = this.#slices + (g === this.#g ? 0 : 1);
+    return { ...record, emissions: kg, emissions_rate: duration > 0 ? kg / duration : 0,
+      carbon_intensity_source: `${record.carbon_intensity_source} (the figure applied last; earlier energy at the figures of its time, `
+        + `${slices} in all)` };
+  }
 }

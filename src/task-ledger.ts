@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { CsvFile, csvLine } from './output/csv.js';
-import { taskColumns } from './output/record.js';
-import { taskLines } from './output/task-rows.js';
+import { taskColumns, type TaskRecord } from './output/record.js';
+import { taskLines, taskRecord, type MeasuredTasks } from './output/task-rows.js';
 import type { Timeline } from './sampler/timeline.js';
 import type { ChannelInfo } from './sources/source.js';
 import { TaskBook, type TaskAggregate } from './tasks.js';
@@ -26,6 +26,8 @@ export class TaskLedger {
   #foldAt = Infinity;
   /** A write in progress reads the book: folds (which move tasks) wait until it is done. */
   #writing = 0;
+  /** The kept tasks' energies measured once when the run stopped (the ring then moves on). */
+  #sealed: MeasuredTasks | null = null;
 
   /** The task book, made by the first task (a tracker per call, the decorator's, has none). */
   get #tasks(): TaskBook {
@@ -36,6 +38,7 @@ export class TaskLedger {
   /** A run starts with no task: the first fold waits until `kept` tasks and a chunk have ended. */
   restart(kept: number): void {
     this.#book = null;
+    this.#sealed = null;
     this.#folded = new Map();
     this.#foldAt = kept + taskChunk;
   }
@@ -58,14 +61,66 @@ export class TaskLedger {
     return this.#book?.openNames() ?? [];
   }
 
-  /** Closes a task; false when no such task is open. Past `kept` finished tasks, folds a chunk (once the timeline exists). */
-  stop(name: string | undefined, sampler: { readonly timeline: Timeline | null } | null, kept: number): boolean {
-    if (!this.#tasks.stop(name)) return false;
+  /**
+   * Closes a task; returns its id, or -1 when no such task is open. Past `kept` finished tasks,
+   * folds a chunk (once the timeline exists).
+   */
+  stop(name: string | undefined, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
+    const id = this.#tasks.stop(name);
     if (this.#tasks.doneCount > this.#foldAt && this.#writing === 0) {
       const tl = sampler?.timeline ?? null;
       if (tl !== null) this.#fold(tl, kept);
     }
-    return true;
+    return id;
+  }
+
+  /** The run stops at `tMs`: its open tasks end there, labelled as closed by the stop. */
+  closeOpen(tMs: number): void {
+    this.#book?.closeOpen(tMs);
+  }
+
+  /**
+   * The run has stopped and its end is settled: folds what is past `kept`, then measures the kept
+   * tasks once, so that their records stay exact after the ring has moved on.
+   */
+  seal(tl: Timeline, kept: number): void {
+    if (this.#book === null || this.#sealed !== null) return;
+    if (this.#book.doneCount > kept && this.#writing === 0) this.#fold(tl, kept);
+    this.#sealed = this.#measure(tl, 0, this.#book.doneCount);
+  }
+
+  /** Tasks from … to, measured now in one batch, or read from the sealed measurement. */
+  #measure(tl: Timeline, from: number, to: number): MeasuredTasks {
+    if (this.#sealed !== null) return this.#sealed;
+    const book = this.#tasks;
+    const times = new Float64Array(2 * (to - from));
+    for (let i = from; i < to; i++) { times[2 * (i - from)] = book.startOf(i); times[2 * (i - from) + 1] = book.endOf(i); }
+    return { batch: tl.measure(times, to - from), from };
+  }
+
+  /** The end of the task with this id (ms), or NaN when there is no such kept task. */
+  endOf(id: number): number {
+    const i = this.#book?.indexOf(id) ?? -1;
+    return i < 0 ? NaN : this.#book!.endOf(i);
+  }
+
+  /** The record of the task with this id; null when there is none or it has been folded into its name's row. */
+  record(id: number, tl: Timeline, context: RecordContext): TaskRecord | null {
+    const i = this.#book?.indexOf(id) ?? -1;
+    if (i < 0) return null;
+    return taskRecord(this.#book!, this.#measure(tl, i, i + 1), tl.channels, context, i);
+  }
+
+  /** Every finished task's record, then one per folded name (resolution `folded`, task_count how many). */
+  records(tl: Timeline, context: RecordContext): TaskRecord[] {
+    const book = this.#book;
+    if (book === null) return [];
+    const n = book.doneCount;
+    const m = this.#measure(tl, 0, n);
+    const out: TaskRecord[] = [];
+    for (let i = 0; i < n; i++) out.push(taskRecord(book, m, tl.channels, context, i));
+    for (const [name, agg] of this.#folded) out.push(foldedRecord(name, agg, tl.channels, context));
+    return out;
   }
 
   /**
@@ -75,8 +130,9 @@ export class TaskLedger {
    * and summed per name id.
    */
   #fold(tl: Timeline, kept: number): void {
+    if (this.#sealed !== null) return; // the sealed measurement is of the kept tasks as they are
     const book = this.#tasks;
-    const { count, times, names } = book.takeAfter(kept, tl.settledMs());
+    const { count, times, names, closedFrom } = book.takeAfter(kept, tl.settledMs());
     // Tasks newer than the last settled sample wait for the next fold, a chunk later, not the next stop.
     this.#foldAt = book.doneCount + taskChunk;
     if (count === 0) return;
@@ -90,10 +146,11 @@ export class TaskLedger {
       if (taskName !== lastName) {
         const name = this.#folded.has(taskName) || this.#folded.size < foldedNameCap ? taskName : otherNames;
         agg = this.#folded.get(name);
-        if (agg === undefined) this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true });
+        if (agg === undefined) this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true, closedByStop: 0 });
         lastName = taskName;
       }
       agg!.count++;
+      if (i >= closedFrom) agg!.closedByStop++;
       agg!.durationMs += times[2 * i + 1]! - times[2 * i]!;
       const e = agg!.energyUj;
       for (let c = 0; c < k; c++) e[c]! += energy[i * k + c]!;
@@ -119,8 +176,12 @@ export class TaskLedger {
     const folded = [...this.#folded];
     const ctx = context();
     this.#writing++;
+    const measure = (from: number, to: number): MeasuredTasks => this.#measure(tl, from, to);
     const pieces = (function* (): Generator<string[]> {
-      for (let from = 0; from < count; from += writeChunk) yield taskLines(book, tl, ctx, from, Math.min(count, from + writeChunk));
+      for (let from = 0; from < count; from += writeChunk) {
+        const to = Math.min(count, from + writeChunk);
+        yield taskLines(book, measure(from, to), channels, ctx, from, to);
+      }
       yield folded.map(([name, agg]) => foldedLine(name, agg, channels, ctx));
     })();
     return { pieces, done: () => { this.#writing--; } };
@@ -167,11 +228,17 @@ export async function writeTasks(path: string, job: TaskWrite): Promise<void> {
   }
 }
 
-/** A folded name's row: the sums of its tasks, with their count. */
-function foldedLine(name: string, agg: TaskAggregate, channels: readonly ChannelInfo[], ctx: RecordContext): string {
+/** A folded name's record: the sums of its tasks, with their count. */
+function foldedRecord(name: string, agg: TaskAggregate, channels: readonly ChannelInfo[], ctx: RecordContext): TaskRecord {
   const row: Record<string, string | number> = {
     ...buildRecord(agg.durationMs / 1000, componentEnergy(channels, agg.energyUj), ctx),
     task_name: name, final: agg.final ? 'Y' : 'N', resolution: 'folded', task_count: agg.count,
+    ended_by: agg.closedByStop === 0 ? 'stopTask' : agg.closedByStop === agg.count ? 'stop' : 'stopTask, stop',
   };
+  return Object.fromEntries(taskColumns.map((c) => [c, row[c]!])) as TaskRecord;
+}
+
+function foldedLine(name: string, agg: TaskAggregate, channels: readonly ChannelInfo[], ctx: RecordContext): string {
+  const row = foldedRecord(name, agg, channels, ctx);
   return csvLine(taskColumns.map((c) => row[c]));
 }

@@ -8,6 +8,8 @@ export interface TaskAggregate {
   /** µJ per channel. */
   readonly energyUj: Float64Array;
   final: boolean;
+  /** How many of them were closed by the run's stop. */
+  closedByStop: number;
 }
 
 /**
@@ -27,6 +29,11 @@ export class TaskBook {
   #name: string[] = [];
   #n = 0;
   #unnamed = 0;
+  /** Tasks folded away so far: a task's id (the order it ended in) maps to its index past them. */
+  #foldedCount = 0;
+  #keep = 0;
+  /** Tasks from this index on were closed by the run's stop, not by stopTask(). */
+  #closedFrom = Infinity;
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
@@ -45,14 +52,16 @@ export class TaskBook {
     return key;
   }
 
-  /** Closes the named task, or the last one opened; returns false when no such task is open. */
-  stop(name?: string): boolean {
-    const t = now();
+  /**
+   * Closes the named task, or the last one opened; returns its id (its place in the order tasks
+   * ended, a small integer: no allocation), or -1 when no such task is open.
+   */
+  stop(name?: string, t = now()): number {
     let key = name;
     if (key === undefined) {
       while (this.#order.length > 0 && !this.isOpen(this.#order.at(-1)!)) this.#order.pop();
       key = this.#order.pop() ?? this.#soleName ?? undefined;
-      if (key === undefined) return false;
+      if (key === undefined) return -1;
     }
     let startMs: number | undefined;
     if (key === this.#soleName) {
@@ -60,7 +69,7 @@ export class TaskBook {
       this.#soleName = null;
     } else {
       startMs = this.#open.get(key);
-      if (startMs === undefined) return false;
+      if (startMs === undefined) return -1;
       this.#open.delete(key);
     }
     if (this.#n === this.#start.length) this.#grow();
@@ -68,7 +77,29 @@ export class TaskBook {
     this.#start[i] = startMs;
     this.#end[i] = t;
     this.#name[i] = key;
-    return true;
+    return i + this.#foldedCount;
+  }
+
+  /** Closes every open task at `tMs` (the run's stop mark), labelled as closed by the stop. */
+  closeOpen(tMs: number): void {
+    const open = this.openNames();
+    if (open.length === 0) return;
+    this.#closedFrom = Math.min(this.#closedFrom, this.#n);
+    for (const name of open) this.stop(name, tMs);
+  }
+
+  /** Whether finished task `i` was closed by the run's stop. */
+  closedByStop(i: number): boolean {
+    return i >= this.#closedFrom;
+  }
+
+  /** The index of the task with this id, -1 when it has been folded, or when there is none. */
+  indexOf(id: number): number {
+    if (!Number.isInteger(id) || id < 0) return -1;
+    if (id < this.#keep || this.#foldedCount === 0) return id < this.#n ? id : -1;
+    if (id < this.#keep + this.#foldedCount) return -1;
+    const i = id - this.#foldedCount;
+    return i < this.#n ? i : -1;
   }
 
   /** Whether a task of this name is open. */
@@ -117,7 +148,7 @@ export class TaskBook {
    * runs in the hot loop when tasks are folded. Tasks are stored in the order they ended, so those
    * form one run from `keep` on.
    */
-  takeAfter(keep: number, untilMs: number): { count: number; times: Float64Array; names: string[] } {
+  takeAfter(keep: number, untilMs: number): { count: number; times: Float64Array; names: string[]; closedFrom: number } {
     let cut = keep;
     while (cut < this.#n && this.#end[cut]! <= untilMs) cut++;
     const count = Math.max(0, cut - keep);
@@ -127,13 +158,18 @@ export class TaskBook {
       times[2 * i + 1] = this.#end[keep + i]!;
     }
     const names = this.#name.slice(keep, keep + count);
+    const closedFrom = Math.max(0, this.#closedFrom - keep); // within the taken ones
     if (count > 0) {
+      // Always the same `keep` in a run (task_records_kept): folded ids are one range after it.
+      this.#keep = keep;
+      this.#foldedCount += count;
+      if (this.#closedFrom >= keep && this.#closedFrom !== Infinity) this.#closedFrom = Math.max(keep, this.#closedFrom - count);
       this.#start.copyWithin(keep, cut, this.#n);
       this.#end.copyWithin(keep, cut, this.#n);
       this.#name.copyWithin(keep, cut, this.#n);
       this.#name.fill('', this.#n - count, this.#n); // the folded tasks' names are the aggregates' now
       this.#n -= count;
     }
-    return { count, times, names };
+    return { count, times, names, closedFrom };
   }
 }

@@ -13,14 +13,16 @@ import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { recentCpuTimes, warmPlatform } from './machine.js';
 import type { OutputError } from './output/csv.js';
 import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
-import type { EmissionsRecord } from './output/record.js';
+import { Outputs, type OutputWarn } from './output/output.js';
+import type { EmissionsRecord, TaskRecord } from './output/record.js';
+import { chooseOutputs } from './output/select.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { labelSources, runContext } from './run-record.js';
+import { EmissionsBook, labelSources, runContext } from './run-record.js';
 import { TaskLedger } from './task-ledger.js';
 import type { TrackerOptions } from './types.js';
 
@@ -35,6 +37,9 @@ const exitWaitMs = 1000;
 
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
+
+/** The output failures already said, per options object (a tracker and its forks: a decorated function's calls). */
+const saidFor = new WeakMap<object, Set<string>>();
 
 /**
  * Tracks the energy and emissions of the code between start() and stop(). start() and the task
@@ -56,6 +61,10 @@ export class EmissionsTracker extends EventTarget {
   #measuring = false;
   #final: EmissionsRecord | null = null;
   readonly #csv: CsvFiles;
+  readonly #outputs: Outputs;
+  readonly #writesCsv: boolean;
+  readonly #book = new EmissionsBook();
+  #measurements = 0;
   readonly #pending: string[];
   readonly #onSamplerMessage = (message: string): void => this.#warn(message);
 
@@ -70,6 +79,9 @@ export class EmissionsTracker extends EventTarget {
       this.#lookup = template.#lookup;
       this.#pending = [];
       this.#csv = new CsvFiles(this.options as unknown as CsvFileOptions, (m) => this.#warn(m));
+      const chosen = chooseOutputs(this.options, this.#outputWarn, null);
+      this.#writesCsv = chosen.csv;
+      this.#outputs = new Outputs(chosen.csv ? [{ name: 'CSV', output: this.#csv }, ...chosen.others] : chosen.others, this.#outputWarn);
       return;
     }
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
@@ -78,11 +90,12 @@ export class EmissionsTracker extends EventTarget {
     this.#pending = [...resolved.warnings];
     const o = this.options;
     this.#csv = new CsvFiles(o as unknown as CsvFileOptions, (m) => this.#warn(m));
-    if (o.saveToFile && !(existsSync(o.outputDir!) && statSync(o.outputDir!).isDirectory())) {
+    const chosen = chooseOutputs(o, this.#outputWarn, null, resolved.origins);
+    this.#writesCsv = chosen.csv;
+    this.#outputs = new Outputs(chosen.csv ? [{ name: 'CSV', output: this.#csv }, ...chosen.others] : chosen.others, this.#outputWarn);
+    this.#pending.push(...chosen.warnings);
+    if (chosen.csv && !(existsSync(o.outputDir!) && statSync(o.outputDir!).isDirectory())) {
       throw new ConfigError('output_dir', resolved.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
-    }
-    for (const [flag, what] of [['saveToApi', 'the CodeCarbon API'], ['saveToPrometheus', 'Prometheus'], ['saveToLogfire', 'Logfire'], ['saveToLogger', 'a logger']] as const) {
-      if (o[flag]) this.#pending.push(`${what} output is not supported by this port yet: only CSV is written`);
     }
     const located = this.locate();
     this.#where = new Whereabouts(located.intensity, (m) => this.#warn(m));
@@ -136,6 +149,11 @@ export class EmissionsTracker extends EventTarget {
     return this.#final === null ? null : Number(this.#final.emissions);
   }
 
+  /** Whether this tracker writes the CSV files (output_methods, or save_to_file). */
+  get writesCsv(): boolean {
+    return this.#writesCsv;
+  }
+
   /** Why the last write of the CSV files failed (file, errno, fix), or null when it succeeded. */
   get writeError(): OutputError | null {
     return this.#csv.error;
@@ -155,6 +173,9 @@ export class EmissionsTracker extends EventTarget {
     this.#final = null;
     this.#runId = null; // each run has its own id (and task file): upstream cannot restart at all
     this.#ledger.restart(this.options.taskRecordsKept!);
+    this.#outputs.restart();
+    this.#book.restart();
+    this.#measurements = 0;
     this.#cpu0 = recentCpuTimes();
     const o = this.options;
     let sampler = samplerFor.get(o);
@@ -181,7 +202,7 @@ export class EmissionsTracker extends EventTarget {
     }
     if (this.#pending.length > 0) for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
-    if (this.#measuring) this.#startTimer();
+    if (this.#wantsTimer()) this.#startTimer();
     // The process's lookups, shared and bounded: see Whereabouts.lookUp().
     if (this.#lookup && this.#locating === null) this.#locating = this.#where.lookUp(o, () => this.#startMs !== null);
   }
@@ -217,6 +238,11 @@ export class EmissionsTracker extends EventTarget {
     }
   }
 
+  /** Whether measurements are taken every measure_power_secs: for listeners, live outputs, or live intensities. */
+  #wantsTimer(): boolean {
+    return this.#measuring || (this.#outputs.wantsLive && this.options.apiCallInterval !== -1) || !!this.options.electricitymapsApiToken;
+  }
+
   #startTimer(): void {
     this.#timer ??= setInterval(() => this.#measure(), this.options.measurePowerSecs! * 1000).unref();
   }
@@ -239,15 +265,26 @@ export class EmissionsTracker extends EventTarget {
     return Number(record.emissions);
   }
 
+  /**
+   * Resolves once every output has finished what it was handed so far: uploads delivered, or
+   * given up and said. stop() does not wait for them; a program that ends after stop() does (each
+   * request is bounded by its time-out), and one that calls process.exit() is told what was not sent.
+   */
+  delivered(): Promise<void> {
+    return this.#outputs.delivered();
+  }
+
   /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
   async stop(): Promise<number | null> {
     if (this.#startMs === null) return null;
     const t1 = now();
+    this.#ledger.closeOpen(t1);
     const info = await this.#ready;
     if (info !== null) {
       await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
       await this.#where.refreshLive(this.options);
     }
+    if (this.#startMs !== null && info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept!);
     const tasks = this.#startMs === null || info === null ? null : this.#writeTasks(false);
     const emissions = this.#finish(t1, info !== null);
     await tasks;
@@ -281,6 +318,7 @@ export class EmissionsTracker extends EventTarget {
   finishNow(): void {
     if (this.#startMs === null) return;
     const t1 = now();
+    this.#ledger.closeOpen(t1);
     this.#sampler?.settleSync(t1, exitWaitMs);
     const measured = this.#sampler?.timeline != null;
     if (measured) void this.#writeTasks(true);
@@ -289,13 +327,9 @@ export class EmissionsTracker extends EventTarget {
 
   #finish(t1: number, measured: boolean): number | null {
     if (this.#startMs === null) return null;
-    const open = this.#ledger.openNames();
-    if (open.length > 0) {
-      this.#warn(`${open.length === 1 ? 'a task was' : `${open.length} tasks were`} still open when the run stopped (${open.slice(0, 5)
-        .map((n) => JSON.stringify(n)).join(', ')}${open.length > 5 ? ', …' : ''}): not written; stopTask() each before stop()`);
-    }
     // The final record is the row just written, not a second reading of the timeline.
     this.#final = measured ? this.#write(t1) : null;
+    if (measured) this.#outputs.exit();
     const emissions = this.#final === null ? null : Number(this.#final.emissions);
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     if (this.#sampler !== null) unfollow(this.#sampler, this.#onSamplerMessage);
@@ -327,11 +361,40 @@ export class EmissionsTracker extends EventTarget {
       + '(stopTask() with that name, or give each open task its own name)');
   };
 
-  /** Marks the end of the named task, or of the last one started. */
-  stopTask(name?: string): void {
-    if (!this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept!)) {
-      this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
-    }
+  /**
+   * Marks the end of the named task, or of the last one started. Returns the task's id (a small
+   * integer, no allocation) for taskRecord(), or -1 when no such task is open (said in a warning).
+   */
+  stopTask(name?: string): number {
+    const id = this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept!);
+    if (id < 0) this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
+    return id;
+  }
+
+  /**
+   * The record of a finished task of the current (or last) run, by the id stopTask() returned:
+   * energy per component (kWh), emissions (kg), duration (s), final and resolution, as its row in
+   * the task file, with or without CSV output. Waits for the sample after the task's end. Null for
+   * an unknown id, or a task folded into its name's row (past task_records_kept: see taskRecords()).
+   */
+  async taskRecord(id: number): Promise<TaskRecord | null> {
+    const endMs = this.#ledger.endOf(id);
+    if (Number.isNaN(endMs) || !(await this.#settledTo(endMs))) return null;
+    return this.#ledger.record(id, this.#sampler!.timeline!, this.#context());
+  }
+
+  /** Every finished task's record of the current (or last) run, then one row per folded name. */
+  async taskRecords(): Promise<TaskRecord[]> {
+    if (!(await this.#settledTo(now()))) return [];
+    return this.#ledger.records(this.#sampler!.timeline!, this.#context());
+  }
+
+  /** Waits until the timeline's values at `tMs` are settled (a sample after it); false when nothing was measured. */
+  async #settledTo(tMs: number): Promise<boolean> {
+    if (this.#ready === null || (await this.#ready) === null) return false;
+    const s = this.#sampler!;
+    if (!s.stopped && tMs > s.timeline!.settledMs()) await s.sampleNow(false);
+    return true;
   }
 
   /** Runs `fn` between start() and stop(); its result or error comes back unchanged. */
@@ -360,36 +423,61 @@ export class EmissionsTracker extends EventTarget {
     return this.#startMs !== null && this.#sampler?.timeline ? this.#record(now()) : null;
   }
 
+  /**
+   * Every measure_power_secs while running: the measurement event, the live intensity's new slice,
+   * and every api_call_interval measurements the live outputs (as upstream counts them).
+   */
   #measure(): void {
-    const record = this.current();
-    if (record !== null) this.dispatchEvent(new MeasurementEvent(record));
+    if (this.#startMs === null || !this.#sampler?.timeline) return;
+    const record = this.#record(now(), true);
+    if (this.#measuring) this.dispatchEvent(new MeasurementEvent(record));
+    const interval = this.options.apiCallInterval!;
+    if (interval !== -1 && ++this.#measurements >= interval) {
+      this.#measurements = 0;
+      this.#outputs.liveOut(record);
+    }
+    if (this.options.electricitymapsApiToken) void this.#where.refreshLive(this.options);
   }
 
   #context(t1 = now()): RecordContext {
     return runContext(this.options, { runId: this.runId, intensity: this.intensity, where: this.#where, plan: this.#sampler!.info!.plan,
-      gpuPercent: this.#sampler!.timeline!.utilizationBetween(this.#startMs!, t1), cpu0: this.#cpu0 });
+      gpuPercent: this.#startMs === null ? null : this.#sampler!.timeline!.utilizationBetween(this.#startMs, t1), cpu0: this.#cpu0 });
   }
 
-  #record(t1: number): EmissionsRecord {
+  /** The run's record at t1; `book`: its energy so far is booked at the intensity of now. */
+  #record(t1: number, book = false): EmissionsRecord {
     const t0 = this.#startMs!;
     this.#anchorStart();
     const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
     const energy = labelSources(componentEnergy(this.#sampler!.info!.channels, e.energyUj), !e.final && this.#hasGpuCounters(),
       this.#sampler!.stuck !== null);
-    return buildRecord((t1 - t0) / 1000, energy, this.#context(t1));
-  }
-
-  /** Builds the record at t1, writes its row, and returns it. */
-  #write(t1: number): EmissionsRecord {
-    const record = this.#record(t1);
-    if (this.options.saveToFile) this.#csv.writeRow(record);
+    const record = this.#book.apply(buildRecord((t1 - t0) / 1000, energy, this.#context(t1)));
+    if (book) this.#book.book(Number(record.energy_consumed), Number(record.carbon_intensity_g_co2e_kwh));
     return record;
   }
 
-  /** The task file of this run: at once when the process is exiting (`now`), else in pieces. */
+  /** Builds the record at t1 and hands it to every output (the CSV row first); returns it. */
+  #write(t1: number): EmissionsRecord {
+    const record = this.#record(t1, true);
+    this.#outputs.out(record);
+    return record;
+  }
+
+  /** The task file of this run (at once when the process is exiting: `now`, else in pieces), and taskOut. */
   #writeTasks(now: boolean): Promise<void> {
     const o = this.options;
-    const job = o.saveToFile ? this.#ledger.prepare(this.#sampler!.timeline!, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!) : null;
+    const tl = this.#sampler!.timeline!;
+    this.#outputs.taskOut(() => this.#ledger.records(tl, this.#context()), o.experimentName!);
+    const job = this.#writesCsv ? this.#ledger.prepare(tl, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!) : null;
     return this.#csv.writeTasks(this.runId, job, now);
   }
+
+  /** Output failures, each said once per kind for this tracker and its forks. */
+  readonly #outputWarn: OutputWarn = (kind, message) => {
+    let said = saidFor.get(this.options);
+    if (said === undefined) saidFor.set(this.options, said = new Set());
+    if (said.has(kind)) return;
+    said.add(kind);
+    this.#warn(message);
+  };
 }

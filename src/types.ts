@@ -1,4 +1,6 @@
 // Public option types: CodeCarbon's configuration keys in camelCase.
+import type { LoggingLogger } from './output/logger.js';
+import type { Output } from './output/output.js';
 
 /** Options of EmissionsTracker, OfflineEmissionsTracker and trackEmissions (CodeCarbon's keys in camelCase). */
 export interface TrackerOptions {
@@ -20,7 +22,12 @@ export interface TrackerOptions {
   readonly saveToPrometheus?: boolean;
   readonly saveToLogfire?: boolean;
   readonly prometheusUrl?: string;
+  /** A webhook: the total record is POSTed there at every flush and stop (whatever outputMethods says). */
   readonly emissionsEndpoint?: string | null;
+  /** The logger of the logger output (console, pino, winston…), or `{ logger, level }` (default level info). */
+  readonly loggingLogger?: LoggingLogger | null;
+  /** Your own outputs: objects with any of out(), liveOut(), taskOut(), exit(). */
+  readonly outputHandlers?: readonly Output[];
   readonly gpuIds?: readonly string[] | string | null;
   readonly trackingMode?: 'machine' | 'process';
   readonly logLevel?: 'debug' | 'info' | 'warning' | 'error' | 'critical';

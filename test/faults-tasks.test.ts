@@ -83,17 +83,26 @@ test('startTask() before start() starts the run, as CodeCarbon\'s start_task mea
   assert.notEqual(tracker.finalEmissionsData, null);
 });
 
-test('tasks still open at stop() are named in a warning, not written', async (t) => {
+test('tasks still open at stop() are closed at the stop mark and written, labelled ended_by = stop', async (t) => {
   const { tracker, clock, warnings, taskRows } = scripted(t);
   tracker.start();
   tracker.startTask('done');
   tracker.startTask('left-a');
+  clock.advance(2000);
   tracker.startTask('left-b');
-  clock.advance(5);
+  clock.advance(3000);
   tracker.stopTask('done');
+  clock.advance(1000);
   await tracker.stop();
-  assert.deepEqual(taskRows().map((r) => r['task_name']), ['done']);
-  assert.deepEqual(warnings, ['2 tasks were still open when the run stopped ("left-a", "left-b"): not written; stopTask() each before stop()']);
+  const rows = taskRows();
+  assert.deepEqual(rows.map((r) => [r['task_name'], r['duration'], r['ended_by'], r['final']]),
+    [['done', '5', 'stopTask', 'Y'], ['left-a', '6', 'stop', 'Y'], ['left-b', '4', 'stop', 'Y']]);
+  // left-a spans the whole run: the same energy (10 W × 6 s), to the last digit.
+  const run = tracker.finalEmissionsData!;
+  assert.equal(Number(rows[1]!['cpu_energy']), Number(run.cpu_energy));
+  assert.ok(Math.abs(Number(run.cpu_energy) * 3.6e6 - 60) < 1e-9, `${run.cpu_energy}`);
+  assert.deepEqual(warnings, []);
+  assert.equal(tracker.stopTask('left-a'), -1); // closed: a later stopTask() finds it no more
 });
 
 test('stop() with 40,000 task rows writes them a piece at a time: the event loop turns between pieces', async (t) => {

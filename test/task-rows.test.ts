@@ -17,10 +17,10 @@ const context: RecordContext = {
 const sources = { cpuSource: 'rapl (measured)', gpuSource: 'none', ramSource: 'dimm-model (estimate)' };
 
 test('TaskLines.line equals csvLine of the full record, names quoted and neutralised', () => {
-  const base = { ...buildRecord(0, { cpuUj: 0, gpuUj: 0, ramUj: 0, ...sources }, context), task_name: '', final: '', resolution: '', task_count: 0 };
+  const base = { ...buildRecord(0, { cpuUj: 0, gpuUj: 0, ramUj: 0, ...sources }, context), task_name: '', final: '', resolution: '', task_count: 0, ended_by: '' };
   const lines = new TaskLines(taskColumns, base, context.pue, context.intensity.gCo2ePerKwh, context.wue);
   for (const [name, d, cpu, ram] of [['=cmd,"x"', 0.25, 1234.5, 99], ['plain', 3, 5e9, 7e7]] as const) {
-    const full = { ...buildRecord(d, { cpuUj: cpu, gpuUj: 0, ramUj: ram, ...sources }, context), task_name: name, final: 'Y', resolution: 'sampled', task_count: 1 };
-    assert.equal(lines.line(name, d, cpu, 0, ram, true, 'sampled', 1), csvLine(taskColumns.map((c) => (full as Record<string, string | number>)[c])));
+    const full = { ...buildRecord(d, { cpuUj: cpu, gpuUj: 0, ramUj: ram, ...sources }, context), task_name: name, final: 'Y', resolution: 'sampled', task_count: 1, ended_by: 'stopTask' };
+    assert.equal(lines.line(name, d, cpu, 0, ram, true, 'sampled', 1, 'stopTask'), csvLine(taskColumns.map((c) => (full as Record<string, string | number>)[c])));
   }
 });

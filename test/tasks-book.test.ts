@@ -11,13 +11,13 @@ test('nested, overlapping and unnamed tasks close the right one', () => {
   b.start('outer');
   b.start('inner');
   const u = b.start();
-  assert.equal(b.stop(), true); // the last opened: the unnamed one
+  assert.equal(b.stop(), 0); // the last opened: the unnamed one; ids in the order tasks end
   b.start('overlap');
-  assert.equal(b.stop('inner'), true);
-  assert.equal(b.stop('outer'), true);
-  assert.equal(b.stop('overlap'), true);
-  assert.equal(b.stop('outer'), false);
-  assert.equal(b.stop(), false);
+  assert.equal(b.stop('inner'), 1);
+  assert.equal(b.stop('outer'), 2);
+  assert.equal(b.stop('overlap'), 3);
+  assert.equal(b.stop('outer'), -1);
+  assert.equal(b.stop(), -1);
   assert.deepEqual(spans(b).map((s) => s.name), [u, 'inner', 'outer', 'overlap']);
   for (const s of spans(b)) assert.ok(s.endMs >= s.startMs);
 });
@@ -41,4 +41,31 @@ test('takeAfter leaves tasks that ended after the given time', () => {
   assert.equal(taken.count, 2);
   assert.ok(taken.times[3]! <= cut && taken.times[1]! >= taken.times[0]!);
   assert.equal(b.doneCount, 3);
+});
+
+test('ids survive folding: kept tasks keep theirs, folded ones have none, later ones map past the fold', () => {
+  const b = new TaskBook();
+  const ids: number[] = [];
+  for (let i = 0; i < 10; i++) { b.start(`t${i}`); ids.push(b.stop(`t${i}`)); }
+  assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const cut = b.endOf(5);
+  assert.equal(b.takeAfter(3, cut).count, 3); // ids 3, 4, 5 folded
+  b.start('late');
+  assert.equal(b.stop('late'), 10);
+  assert.deepEqual([0, 2, 3, 5, 6, 9, 10, 11, -1, 1.5].map((id) => b.indexOf(id)), [0, 2, -1, -1, 3, 6, 7, -1, -1, -1]);
+  assert.equal(b.nameOf(b.indexOf(6)), 't6');
+  assert.equal(b.nameOf(b.indexOf(10)), 'late');
+});
+
+test('closeOpen ends every open task at the stop mark, labelled; a later fold keeps the label on the right tasks', () => {
+  const b = new TaskBook();
+  for (let i = 0; i < 4; i++) { b.start(`d${i}`); b.stop(`d${i}`); }
+  b.start('a');
+  b.start('b');
+  b.closeOpen(1e9);
+  assert.deepEqual(b.openNames(), []);
+  assert.deepEqual(spans(b).slice(4).map((s) => [s.name, s.endMs]), [['a', 1e9], ['b', 1e9]]);
+  assert.deepEqual(spans(b).map((_, i) => b.closedByStop(i)), [false, false, false, false, true, true]);
+  b.takeAfter(2, b.endOf(3)); // folds d2, d3
+  assert.deepEqual(spans(b).map((s, i) => [s.name, b.closedByStop(i)]), [['d0', false], ['d1', false], ['a', true], ['b', true]]);
 });

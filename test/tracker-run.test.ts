@@ -173,8 +173,8 @@ test('past taskRecordsKept, settled tasks fold into one row per name: memory sta
   tracker.stopTask('b');
   await tracker.stop();
   const rows = parseCsv(readFileSync(join(dir, `emissions_base_${tracker.runId}.csv`), 'utf8')).slice(1);
-  assert.deepEqual(rows.map((r) => [r[0], r.at(-2), r.at(-1)]),
-    [['a', 'apportioned', '1'], ['a', 'apportioned', '1'], ['a', 'folded', '3'], ['b', 'folded', '1']]);
+  assert.deepEqual(rows.map((r) => [r[0], r.at(-3), r.at(-2), r.at(-1)]),
+    [['a', 'apportioned', '1', 'stopTask'], ['a', 'apportioned', '1', 'stopTask'], ['a', 'folded', '3', 'stopTask'], ['b', 'folded', '1', 'stopTask']]);
 });
 
 test('measurement events arrive every measurePowerSecs while someone listens, each later than the last', async () => {

@@ -7,7 +7,9 @@ export type KeyKind =
   | { readonly type: 'int'; readonly min?: number }
   | { readonly type: 'bool' }
   | { readonly type: 'enum'; readonly values: readonly string[] }
-  | { readonly type: 'list' };
+  | { readonly type: 'list' }
+  /** Objects given in code only (a logger, output handlers): a file or the environment cannot hold one. */
+  | { readonly type: 'object'; readonly expected: string; readonly isValid: (v: unknown) => boolean };
 
 export interface KeySpec {
   /** The INI / environment name (snake_case). */
@@ -22,6 +24,12 @@ const list = { type: 'list' } as const;
 const positive = { type: 'number', min: 0, exclusiveMin: true } as const;
 const nonNegative = { type: 'number', min: 0 } as const;
 const oneOf = (...values: string[]): KeyKind => ({ type: 'enum', values });
+const hasMethod = (v: unknown, ...names: string[]): boolean =>
+  typeof v === 'object' && v !== null && names.some((n) => typeof (v as Record<string, unknown>)[n] === 'function');
+const isLogger = (v: unknown): boolean => hasMethod(v, 'info', 'log')
+  || (typeof v === 'object' && v !== null && hasMethod((v as { logger?: unknown }).logger, 'info', 'log'));
+const outputHooks = ['out', 'liveOut', 'taskOut', 'exit', 'live_out', 'task_out'];
+const areHandlers = (v: unknown): boolean => Array.isArray(v) && v.every((h) => hasMethod(h, ...outputHooks));
 
 /** Upstream's defaults, key by key (CodeCarbon 3.3.0), then this port's own keys. */
 export const keySpecs: readonly KeySpec[] = [
@@ -42,6 +50,8 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'save_to_logfire', kind: bool, default: false },
   { key: 'prometheus_url', kind: str, default: 'localhost:9091' },
   { key: 'emissions_endpoint', kind: str, default: null },
+  { key: 'logging_logger', kind: { type: 'object', expected: 'a logger: an object with info() or log() (console, pino, winston), or { logger, level }', isValid: isLogger }, default: null },
+  { key: 'output_handlers', kind: { type: 'object', expected: 'an array of objects with out(), liveOut(), taskOut() or exit()', isValid: areHandlers }, default: [] },
   { key: 'gpu_ids', kind: list, default: null },
   { key: 'tracking_mode', kind: oneOf('machine', 'process'), default: 'machine' },
   { key: 'log_level', kind: oneOf('debug', 'info', 'warning', 'error', 'critical'), default: 'info' },

@@ -17,12 +17,22 @@ export interface Resolved {
   readonly warnings: readonly string[];
 }
 
+/** A wrong value as a message shows it: objects (a logger, with cycles) by their shape, not their text. */
+function shown(raw: unknown): string {
+  if (typeof raw === 'number') return String(raw);
+  if (Array.isArray(raw) && raw.some((v) => typeof v === 'object' && v !== null)) return `an array of ${raw.length}`;
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    return `an object with ${Object.keys(raw).slice(0, 5).join(', ') || 'no keys'}`;
+  }
+  return typeof raw === 'function' ? 'a function' : JSON.stringify(raw);
+}
+
 /** Reads one value for its key, from text (files, env) or typed (arguments). */
 export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   const name = origin === 'argument' ? camel(spec.key) : spec.key;
   const fail = (expected: string): never => {
     // JSON.stringify would show NaN and Infinity as null.
-    throw new ConfigError(name, origin, `expected ${expected}, got ${typeof raw === 'number' ? String(raw) : JSON.stringify(raw)}`);
+    throw new ConfigError(name, origin, `expected ${expected}, got ${shown(raw)}`);
   };
   if (raw === null) return null;
   const text = typeof raw === 'string' ? raw.trim() : raw;
@@ -35,6 +45,9 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
     case 'enum':
       if (typeof text === 'string' && k.values.includes(text.toLowerCase())) return text.toLowerCase();
       return fail(`one of ${k.values.map((v) => `"${v}"`).join(', ')}`);
+    case 'object':
+      if (origin !== 'argument') throw new ConfigError(name, origin, `must be given in code (${k.expected}): a file or the environment cannot hold it`);
+      return k.isValid(raw) ? raw : fail(k.expected);
     case 'list': {
       const items = typeof text === 'string' ? text.split(',') : Array.isArray(text) ? text.map(String) : fail('a comma-separated list');
       return items.map((s) => s.trim()).filter((s) => s !== '');

@@ -4,6 +4,7 @@ import { columns, type EmissionsRecord } from './record.js';
 import { appendRow, updateRow, writeFailure, type OutputError } from './csv.js';
 import { outputPath, taskFilePath } from './paths.js';
 import { writeTasks, writeTasksNow, type TaskWrite } from '../task-ledger.js';
+import type { Output } from './output.js';
 
 /** Where and how the CSV files are written (the tracker's resolved options). */
 export interface CsvFileOptions {
@@ -13,7 +14,8 @@ export interface CsvFileOptions {
   readonly experimentName: string;
 }
 
-export class CsvFiles {
+/** The CSV output; its task rows are written by writeTasks() from the task book, not from task records. */
+export class CsvFiles implements Output {
   #error: OutputError | null = null;
   #tasksWritten: Promise<void> = Promise.resolve();
 
@@ -22,6 +24,10 @@ export class CsvFiles {
   /** Why the last write failed (file, errno, fix), or null when it succeeded. */
   get error(): OutputError | null {
     return this.#error;
+  }
+
+  out(total: EmissionsRecord): void {
+    this.writeRow(total);
   }
 
   /** Writes the run's row (appended, or this run's row replaced with on_csv_write = update). */

@@ -1,9 +1,10 @@
 // Task rows as CSV lines, fast: the cells shared by every task are formatted once per file.
 import { buildRecord, componentEnergy, energyFields, type RecordContext } from '../emissions/compute.js';
-import { resolutions, type Timeline } from '../sampler/timeline.js';
+import { resolutions, type IntervalBatch } from '../sampler/timeline.js';
+import type { ChannelInfo } from '../sources/source.js';
 import type { TaskBook } from '../tasks.js';
 import { csvCell } from './csv.js';
-import { taskColumns } from './record.js';
+import { taskColumns, type TaskRecord } from './record.js';
 
 const varying = ['duration', 'emissions', 'emissions_rate', 'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy',
   'gpu_energy', 'ram_energy', 'energy_consumed', 'water_consumed'] as const;
@@ -21,7 +22,7 @@ export class TaskLines {
 
   /** One CSV line for a task; energies in µJ per component. */
   line(name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
-    final: boolean, resolution: string, count: number): string {
+    final: boolean, resolution: string, count: number, endedBy: string): string {
     const cells = this.#cells;
     const f = energyFields(durationS, cpuUj, gpuUj, ramUj, this.pue, this.gCo2ePerKwh, this.wue);
     for (const c of varying) cells[this.#at[c]!] = String(f[c]);
@@ -29,29 +30,56 @@ export class TaskLines {
     cells[this.#at['final']!] = final ? 'Y' : 'N';
     cells[this.#at['resolution']!] = resolution;
     cells[this.#at['task_count']!] = String(count);
+    cells[this.#at['ended_by']!] = endedBy;
     return `${cells.join(',')}\n`;
   }
 }
 
-/** CSV lines of finished tasks from … to: one batch read of the timeline, the shared cells formatted once. */
-export function taskLines(book: TaskBook, tl: Timeline, context: RecordContext, from: number, to: number): string[] {
-  const channels = tl.channels;
+/** The energies of tasks `from` on, as measured in one batch: row j of `batch` is task `from + j`. */
+export interface MeasuredTasks {
+  readonly batch: IntervalBatch;
+  readonly from: number;
+}
+
+/** µJ per component (cpu, gpu, ram) of row j of a batch. */
+function sums(channels: readonly ChannelInfo[], e: Float64Array, j: number, out: number[]): number[] {
+  out.fill(0);
   const k = channels.length;
-  const n = to - from;
-  const times = new Float64Array(n * 2);
-  for (let i = from; i < to; i++) { times[2 * (i - from)] = book.startOf(i); times[2 * (i - from) + 1] = book.endOf(i); }
-  const batch = tl.measure(times, n);
-  const base = { ...buildRecord(0, componentEnergy(channels, new Float64Array(k)), context), task_name: '', final: '', resolution: '', task_count: 0 };
-  const lines = new TaskLines(taskColumns, base, context.pue, context.intensity.gCo2ePerKwh, context.wue);
-  const component = channels.map((c) => (c.component === 'cpu' ? 0 : c.component === 'gpu' ? 1 : 2));
+  for (let c = 0; c < k; c++) out[channels[c]!.component === 'cpu' ? 0 : channels[c]!.component === 'gpu' ? 1 : 2]! += e[j * k + c]!;
+  return out;
+}
+
+/** The base record of a run's task rows: the run's context with no energy, and empty task cells. */
+function taskBase(channels: readonly ChannelInfo[], context: RecordContext): Record<string, string | number> {
+  return { ...buildRecord(0, componentEnergy(channels, new Float64Array(channels.length)), context), task_name: '', final: '',
+    resolution: '', task_count: 0, ended_by: '' };
+}
+
+/** CSV lines of finished tasks from … to, from their measured energies; the shared cells formatted once. */
+export function taskLines(book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[], context: RecordContext,
+  from: number, to: number): string[] {
+  const lines = new TaskLines(taskColumns, taskBase(channels, context), context.pue, context.intensity.gCo2ePerKwh, context.wue);
   const out: string[] = [];
-  const sums = [0, 0, 0];
-  const e = batch.energyUj;
-  for (let j = 0; j < n; j++) {
-    sums.fill(0);
-    for (let c = 0; c < k; c++) sums[component[c]!]! += e[j * k + c]!;
-    out.push(lines.line(book.nameOf(from + j), (times[2 * j + 1]! - times[2 * j]!) / 1000, sums[0]!, sums[1]!, sums[2]!,
-      batch.final[j] === 1, resolutions[batch.resolution[j]!]!, 1));
+  const s = [0, 0, 0];
+  const { batch } = m;
+  for (let i = from; i < to; i++) {
+    const j = i - m.from;
+    sums(channels, batch.energyUj, j, s);
+    out.push(lines.line(book.nameOf(i), (book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!,
+      batch.final[j] === 1, resolutions[batch.resolution[j]!]!, 1, book.closedByStop(i) ? 'stop' : 'stopTask'));
   }
   return out;
+}
+
+/** Finished task `i`'s record, as its row in the task file says it. */
+export function taskRecord(book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[], context: RecordContext, i: number): TaskRecord {
+  const j = i - m.from;
+  const s = sums(channels, m.batch.energyUj, j, [0, 0, 0]);
+  const row: Record<string, string | number> = {
+    ...taskBase(channels, context), ...energyFields((book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!, context.pue,
+      context.intensity.gCo2ePerKwh, context.wue),
+    task_name: book.nameOf(i), final: m.batch.final[j] === 1 ? 'Y' : 'N', resolution: resolutions[m.batch.resolution[j]!]!,
+    task_count: 1, ended_by: book.closedByStop(i) ? 'stop' : 'stopTask',
+  };
+  return Object.fromEntries(taskColumns.map((c) => [c, row[c]!])) as TaskRecord;
 }

@@ -1,0 +1,85 @@
+// Which outputs a tracker writes to: output_methods over the save_to_* flags (as upstream), the
+// webhook whenever emissions_endpoint is set, then the user's output_handlers.
+import { ConfigError } from '../errors.js';
+import type { ResolvedOptions } from '../tracker.js';
+import { LoggerOutput, type LoggingLogger } from './logger.js';
+import type { NamedOutput, Output, OutputWarn } from './output.js';
+import { WebhookOutput } from './webhook.js';
+
+/** CodeCarbon 3.3.0's OutputMethod values. */
+export const upstreamMethods = ['csv', 'api', 'logger', 'prometheus', 'logfire', 'boamps'] as const;
+
+/** The ones this port writes. */
+export const supportedMethods = ['csv', 'api', 'logger'] as const;
+
+const supportedText = `${supportedMethods.join(', ')} (and emissions_endpoint for a webhook)`;
+
+/** The output methods asked for: output_methods when given (the flags are then ignored), else the save_to_* flags. */
+export function methodsOf(o: ResolvedOptions): string[] {
+  if (o.outputMethods !== null && o.outputMethods !== undefined) {
+    return ([] as string[]).concat(o.outputMethods).map((m) => m.trim().toLowerCase()).filter((m) => m !== '');
+  }
+  const flags: [boolean | null | undefined, string][] = [[o.saveToFile, 'csv'], [o.saveToApi, 'api'], [o.saveToLogger, 'logger'],
+    [o.saveToPrometheus, 'prometheus'], [o.saveToLogfire, 'logfire']];
+  return flags.filter(([on]) => on === true).map(([, m]) => m);
+}
+
+/** What a tracker writes to: whether CSV is on, the other outputs built, and what to say about the choice. */
+export interface Chosen {
+  readonly csv: boolean;
+  readonly others: readonly NamedOutput[];
+  readonly warnings: readonly string[];
+}
+
+/** A user's handler: camelCase hooks, or upstream's snake_case names (live_out, task_out). */
+function handler(h: Record<string, unknown>): Output {
+  const hook = (camel: string, snake: string): ((...a: unknown[]) => unknown) | undefined => {
+    const f = (h[camel] ?? h[snake]) as ((...a: unknown[]) => unknown) | undefined;
+    return typeof f === 'function' ? (...a: unknown[]) => f.apply(h, a) : undefined;
+  };
+  const [out, liveOut, taskOut, exit] = [hook('out', 'out'), hook('liveOut', 'live_out'), hook('taskOut', 'task_out'), hook('exit', 'exit')];
+  return { ...(out && { out }), ...(liveOut && { liveOut }), ...(taskOut && { taskOut }), ...(exit && { exit }) } as Output;
+}
+
+/**
+ * The outputs for these options. `origins` (when given: a tracker, not a fork) makes a URL that
+ * cannot be parsed a ConfigError naming where it came from.
+ * @throws ConfigError for an emissions_endpoint that is not a URL.
+ */
+export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, api: ((warn: OutputWarn) => Output) | null,
+  origins?: Readonly<Record<string, string>>): Chosen {
+  const methods = methodsOf(o);
+  const warnings: string[] = [];
+  const others: NamedOutput[] = [];
+  for (const m of new Set(methods)) {
+    if (!(upstreamMethods as readonly string[]).includes(m)) {
+      warnings.push(`output method "${m}" does not exist: it is ignored; the supported ones are ${supportedText}`);
+    } else if (!(supportedMethods as readonly string[]).includes(m)) {
+      warnings.push(`the ${m} output is not supported by this port yet: it is ignored; the supported ones are ${supportedText}`);
+    }
+  }
+  if (methods.includes('api')) {
+    if (api !== null) others.push({ name: 'CodeCarbon API', output: api(warn) });
+    else warnings.push(`the api output is not supported by this port yet: it is ignored; the supported ones are csv, logger`);
+  }
+  if (methods.includes('logger')) {
+    if (o.loggingLogger === null || o.loggingLogger === undefined) {
+      warnings.push('the logger output needs logging_logger: pass loggingLogger (console, a pino or winston logger) in code');
+    } else {
+      others.push({ name: 'logger', output: new LoggerOutput(o.loggingLogger as LoggingLogger) });
+    }
+  } else if (o.loggingLogger !== null && o.loggingLogger !== undefined) {
+    warnings.push('loggingLogger is given but the logger output is not on: nothing is logged; add "logger" to outputMethods '
+      + '(or saveToLogger: true)');
+  }
+  if (o.emissionsEndpoint) {
+    try {
+      others.push({ name: 'webhook', output: new WebhookOutput(o.emissionsEndpoint, warn) });
+    } catch {
+      throw new ConfigError('emissions_endpoint', origins?.['emissionsEndpoint'] ?? 'argument',
+        `${JSON.stringify(o.emissionsEndpoint)} is not a URL; give one like http://host:port/path`);
+    }
+  }
+  (o.outputHandlers ?? []).forEach((h, i) => others.push({ name: `outputHandlers[${i}]`, output: handler(h as unknown as Record<string, unknown>) }));
+  return { csv: methods.includes('csv'), others, warnings };
+}
