@@ -6,6 +6,18 @@ export interface Stoppable {
   stop(): Promise<unknown>;
   /** The exit event allows no waiting: write with the samples there are. */
   finishNow(): void;
+  /** Resolves once the outputs have delivered what they were handed (uploads). */
+  delivered?(): Promise<void>;
+}
+
+/** How long a signal's exit waits for uploads after the trackers have stopped. */
+const deliveryWaitMs = 3000;
+
+/** `p`, or nothing after `ms`. */
+function bounded(p: Promise<void> | undefined, ms: number): Promise<void> {
+  if (p === undefined) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((r) => { timer = setTimeout(r, ms); })]).finally(() => clearTimeout(timer));
 }
 
 const active = new Set<Stoppable>();
@@ -20,7 +32,8 @@ function onSignal(signal: NodeJS.Signals): void {
   // The program listens for this signal too, so Node does not end the process: the program
   // decides, and the trackers go on measuring; if it then exits, the exit hook writes the rows.
   if (process.listenerCount(signal) > 1) return;
-  void Promise.allSettled([...active].map((t) => t.stop())).finally(() => {
+  // Uploads of the last records go out before the process ends, for a bounded time.
+  void Promise.allSettled([...active].map((t) => t.stop().then(() => bounded(t.delivered?.(), deliveryWaitMs)))).finally(() => {
     uninstall();
     // The signal's usual outcome follows: the default handler ends the process (exit 130 / 143),
     // unless the program began handling this signal meanwhile.

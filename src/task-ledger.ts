@@ -29,6 +29,11 @@ export class TaskLedger {
   /** The kept tasks' energies measured once when the run stopped (the ring then moves on). */
   #sealed: MeasuredTasks | null = null;
 
+  /** Names already said to be opened twice (said once each). */
+  readonly #duplicates = new Set<string>();
+
+  constructor(readonly warn: (message: string) => void) {}
+
   /** The task book, made by the first task (a tracker per call, the decorator's, has none). */
   get #tasks(): TaskBook {
     this.#book ??= new TaskBook();
@@ -45,12 +50,16 @@ export class TaskLedger {
 
   /**
    * Opens a task and returns its name. A name already open gets `_<uuid4>` appended, as upstream
-   * does, and `onDuplicate` is told (once per name).
+   * does, said once per name.
    */
-  start(name: string | undefined, onDuplicate: (name: string, renamed: string) => void): string {
+  start(name: string | undefined): string {
     if (name !== undefined && this.#book !== null && this.#book.isOpen(name)) {
       const renamed = `${name}_${randomUUID()}`;
-      onDuplicate(name, renamed);
+      if (!this.#duplicates.has(name)) {
+        this.#duplicates.add(name);
+        this.warn(`startTask(${JSON.stringify(name)}): a task of that name is already open; this one is named ${JSON.stringify(renamed)} `
+          + '(stopTask() with that name, or give each open task its own name)');
+      }
       return this.#tasks.start(renamed);
     }
     return this.#tasks.start(name);

@@ -13,16 +13,16 @@ import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { recentCpuTimes, warmPlatform } from './machine.js';
 import type { OutputError } from './output/csv.js';
 import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
-import { Outputs, type OutputWarn } from './output/output.js';
+import type { Outputs } from './output/output.js';
 import type { EmissionsRecord, TaskRecord } from './output/record.js';
-import { chooseOutputs } from './output/select.js';
+import { outputsOf } from './output/select.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { EmissionsBook, labelSources, runContext } from './run-record.js';
+import { EmissionsBook, engineOptionsOf, labelSources, runContext } from './run-record.js';
 import { TaskLedger } from './task-ledger.js';
 import type { TrackerOptions } from './types.js';
 
@@ -38,9 +38,6 @@ const exitWaitMs = 1000;
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
 
-/** The output failures already said, per options object (a tracker and its forks: a decorated function's calls). */
-const saidFor = new WeakMap<object, Set<string>>();
-
 /**
  * Tracks the energy and emissions of the code between start() and stop(). start() and the task
  * brackets are marks (a clock read); the numbers are read off the sampler thread's timeline.
@@ -51,7 +48,7 @@ export class EmissionsTracker extends EventTarget {
   #where: Whereabouts;
   #lookup = false;
   #locating: Promise<void> | null = null;
-  readonly #ledger = new TaskLedger();
+  readonly #ledger = new TaskLedger((m) => this.#warn(m));
   #sampler: Sampler | null = null;
   #ready: Promise<SamplerInfo | null> | null = null;
   #startMs: number | null = null;
@@ -72,30 +69,22 @@ export class EmissionsTracker extends EventTarget {
   constructor(options: TrackerOptions = {}, sources?: ConfigSources) {
     super();
     const template = (sources as { [kTemplate]?: EmissionsTracker } | undefined)?.[kTemplate];
+    // A fork: the template's resolved options and location, without reading anything again.
+    const resolved = template === undefined ? resolveConfig(options as Record<string, unknown>, sources) : null;
+    this.options = template?.options ?? resolved!.values as unknown as ResolvedOptions;
+    this.#pending = [...resolved?.warnings ?? []];
+    const warn = (m: string): void => this.#warn(m);
+    this.#csv = new CsvFiles(this.options as unknown as CsvFileOptions, warn);
+    [this.#outputs, this.#writesCsv] = outputsOf(this.options, this.#csv, warn, resolved?.origins, this.#pending);
     if (template !== undefined) {
-      // A fork: the template's resolved options and location, without reading anything again.
-      this.options = template.options;
-      this.#where = new Whereabouts(template.#where.intensity, (m) => this.#warn(m));
+      this.#where = new Whereabouts(template.#where.intensity, warn);
       this.#lookup = template.#lookup;
-      this.#pending = [];
-      this.#csv = new CsvFiles(this.options as unknown as CsvFileOptions, (m) => this.#warn(m));
-      const chosen = chooseOutputs(this.options, this.#outputWarn, null);
-      this.#writesCsv = chosen.csv;
-      this.#outputs = new Outputs(chosen.csv ? [{ name: 'CSV', output: this.#csv }, ...chosen.others] : chosen.others, this.#outputWarn);
       return;
     }
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
-    const resolved = resolveConfig(options as Record<string, unknown>, sources);
-    this.options = resolved.values as unknown as ResolvedOptions;
-    this.#pending = [...resolved.warnings];
     const o = this.options;
-    this.#csv = new CsvFiles(o as unknown as CsvFileOptions, (m) => this.#warn(m));
-    const chosen = chooseOutputs(o, this.#outputWarn, null, resolved.origins);
-    this.#writesCsv = chosen.csv;
-    this.#outputs = new Outputs(chosen.csv ? [{ name: 'CSV', output: this.#csv }, ...chosen.others] : chosen.others, this.#outputWarn);
-    this.#pending.push(...chosen.warnings);
-    if (chosen.csv && !(existsSync(o.outputDir!) && statSync(o.outputDir!).isDirectory())) {
-      throw new ConfigError('output_dir', resolved.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
+    if (this.#writesCsv && !(existsSync(o.outputDir!) && statSync(o.outputDir!).isDirectory())) {
+      throw new ConfigError('output_dir', resolved!.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
     }
     const located = this.locate();
     this.#where = new Whereabouts(located.intensity, (m) => this.#warn(m));
@@ -180,13 +169,7 @@ export class EmissionsTracker extends EventTarget {
     const o = this.options;
     let sampler = samplerFor.get(o);
     if (sampler === undefined || sampler.stopped) {
-      sampler = sharedSampler({
-        raplDir: o.raplDir!, raplPreferPsys: o.raplPreferPsys!, forceCpuPower: o.forceCpuPower ?? null,
-        forceRamPower: o.forceRamPower ?? null, forceModeCpuLoad: o.forceModeCpuLoad!, trackingMode: o.trackingMode!,
-        samplePeriodMs: o.samplePeriodMs!, nvmlLibrary: o.nvmlLibrary!, gpuCounterPeriodMs: o.gpuCounterPeriodMs!,
-        sourceTimeoutMs: o.sourceTimeoutMs!,
-        gpuIds: o.gpuIds === null || o.gpuIds === undefined ? null : ([] as string[]).concat(o.gpuIds).join(','),
-      });
+      sampler = sharedSampler(engineOptionsOf(o));
       samplerFor.set(o, sampler); // forks share the options object, and so the lookup
     }
     this.#sampler = sampler;
@@ -284,11 +267,10 @@ export class EmissionsTracker extends EventTarget {
       await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
       await this.#where.refreshLive(this.options);
     }
-    if (this.#startMs !== null && info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept!);
-    const tasks = this.#startMs === null || info === null ? null : this.#writeTasks(false);
-    const emissions = this.#finish(t1, info !== null);
-    await tasks;
-    return emissions;
+    if (this.#startMs === null) return null; // discarded meanwhile
+    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept!);
+    await this.#finish(t1, info !== null, false);
+    return this.#final === null ? null : Number(this.#final.emissions);
   }
 
   /**
@@ -307,7 +289,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Ends the run without a record or any output (what it measured is dropped). */
   async discard(): Promise<void> {
-    this.#finish(now(), false);
+    void this.#finish(now(), false, false);
   }
 
   /**
@@ -320,17 +302,20 @@ export class EmissionsTracker extends EventTarget {
     const t1 = now();
     this.#ledger.closeOpen(t1);
     this.#sampler?.settleSync(t1, exitWaitMs);
-    const measured = this.#sampler?.timeline != null;
-    if (measured) void this.#writeTasks(true);
-    this.#finish(t1, measured);
+    void this.#finish(t1, this.#sampler?.timeline != null, true);
   }
 
-  #finish(t1: number, measured: boolean): number | null {
-    if (this.#startMs === null) return null;
+  /**
+   * Ends the run: when `measured`, its final record to every output, then its tasks (the task file
+   * written at once when the process is `exiting`), then exit() on every output, as upstream orders
+   * them. Resolves when the task file is written.
+   */
+  #finish(t1: number, measured: boolean, exiting: boolean): Promise<void> {
+    if (this.#startMs === null) return Promise.resolve();
     // The final record is the row just written, not a second reading of the timeline.
     this.#final = measured ? this.#write(t1) : null;
+    const tasks = measured ? this.#writeTasks(exiting) : Promise.resolve();
     if (measured) this.#outputs.exit();
-    const emissions = this.#final === null ? null : Number(this.#final.emissions);
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     if (this.#sampler !== null) unfollow(this.#sampler, this.#onSamplerMessage);
     if (this.#timer !== null) clearInterval(this.#timer);
@@ -339,7 +324,7 @@ export class EmissionsTracker extends EventTarget {
     this.#anchor = null;
     unregister(this);
     if (this.options.allowMultipleRuns === false) releaseLock();
-    return emissions;
+    return tasks;
   }
 
   /**
@@ -349,17 +334,8 @@ export class EmissionsTracker extends EventTarget {
    */
   startTask(name?: string): string {
     if (this.#startMs === null) this.start();
-    return this.#ledger.start(name, this.#onDuplicate);
+    return this.#ledger.start(name);
   }
-
-  readonly #duplicates = new Set<string>();
-
-  readonly #onDuplicate = (name: string, renamed: string): void => {
-    if (this.#duplicates.has(name)) return;
-    this.#duplicates.add(name);
-    this.#warn(`startTask(${JSON.stringify(name)}): a task of that name is already open; this one is named ${JSON.stringify(renamed)} `
-      + '(stopTask() with that name, or give each open task its own name)');
-  };
 
   /**
    * Marks the end of the named task, or of the last one started. Returns the task's id (a small
@@ -467,17 +443,9 @@ export class EmissionsTracker extends EventTarget {
   #writeTasks(now: boolean): Promise<void> {
     const o = this.options;
     const tl = this.#sampler!.timeline!;
-    this.#outputs.taskOut(() => this.#ledger.records(tl, this.#context()), o.experimentName!);
+    if (!this.#ledger.empty) this.#outputs.taskOut(() => this.#ledger.records(tl, this.#context()), o.experimentName!);
     const job = this.#writesCsv ? this.#ledger.prepare(tl, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!) : null;
     return this.#csv.writeTasks(this.runId, job, now);
   }
 
-  /** Output failures, each said once per kind for this tracker and its forks. */
-  readonly #outputWarn: OutputWarn = (kind, message) => {
-    let said = saidFor.get(this.options);
-    if (said === undefined) saidFor.set(this.options, said = new Set());
-    if (said.has(kind)) return;
-    said.add(kind);
-    this.#warn(message);
-  };
 }

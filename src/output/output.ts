@@ -18,6 +18,12 @@ export interface Output {
   exit?(): void | Promise<void>;
 }
 
+/** A built-in output that can say, as the process exits, what it could not deliver. */
+export interface Abandonable {
+  /** The process is exiting now: say (through the output's warn) what is still undelivered. */
+  abandon(): void;
+}
+
 /** How an output says it failed: `kind` groups failures said once (e.g. `http-503`), `message` names the fix. */
 export type OutputWarn = (kind: string, message: string) => void;
 
@@ -35,7 +41,8 @@ type Handed = Record<(typeof summedFields)[number], number>;
  */
 export class Outputs {
   #handed: Handed | null = null;
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Work handed out and not finished: what each is, for the exit report. */
+  readonly #inFlight = new Map<Promise<void>, { o: NamedOutput; method: string }>();
 
   constructor(readonly list: readonly NamedOutput[], readonly warn: OutputWarn) {}
 
@@ -91,7 +98,19 @@ export class Outputs {
 
   /** Resolves once every output has finished what it was handed so far (uploads delivered or given up). */
   async delivered(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight.keys());
+  }
+
+  /** The process is exiting with work in flight: each output says what it could not deliver. */
+  abandon(): void {
+    const told = new Set<NamedOutput>();
+    for (const { o, method } of this.#inFlight.values()) {
+      if (told.has(o)) continue;
+      told.add(o);
+      const own = (o.output as Partial<Abandonable>).abandon;
+      if (typeof own === 'function') own.call(o.output);
+      else this.warn(`${o.name}:abandoned`, `the ${o.name} output's ${method}() had not finished when the process exited`);
+    }
   }
 
   #call(o: NamedOutput, method: string, f: () => void | Promise<void>): void {
@@ -107,7 +126,24 @@ export class Outputs {
       return failed(e);
     }
     if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
-    const p: Promise<void> = Promise.resolve(result).then(() => undefined, failed).finally(() => this.#inFlight.delete(p));
-    this.#inFlight.add(p);
+    const p: Promise<void> = Promise.resolve(result).then(() => undefined, failed).finally(() => {
+      this.#inFlight.delete(p);
+      if (this.#inFlight.size === 0) undelivered.delete(this);
+    });
+    this.#inFlight.set(p, { o, method });
+    watchExit(this);
   }
+}
+
+/** Outputs with work in flight: at process exit each says what it could not deliver. */
+const undelivered = new Set<Outputs>();
+let exitWatched = false;
+
+function watchExit(outputs: Outputs): void {
+  undelivered.add(outputs);
+  if (exitWatched) return;
+  exitWatched = true;
+  process.on('exit', () => {
+    for (const o of undelivered) o.abandon();
+  });
 }

@@ -3,7 +3,7 @@
 import { ConfigError } from '../errors.js';
 import type { ResolvedOptions } from '../tracker.js';
 import { LoggerOutput, type LoggingLogger } from './logger.js';
-import type { NamedOutput, Output, OutputWarn } from './output.js';
+import { Outputs, type NamedOutput, type Output, type OutputWarn } from './output.js';
 import { WebhookOutput } from './webhook.js';
 
 /** CodeCarbon 3.3.0's OutputMethod values. */
@@ -82,4 +82,27 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, api: ((warn:
   }
   (o.outputHandlers ?? []).forEach((h, i) => others.push({ name: `outputHandlers[${i}]`, output: handler(h as unknown as Record<string, unknown>) }));
   return { csv: methods.includes('csv'), others, warnings };
+}
+
+/** The output failures already said, per options object (a tracker and its forks: a decorated function's calls). */
+const saidFor = new WeakMap<object, Set<string>>();
+
+/**
+ * A tracker's outputs (CSV first when on) and whether CSV is on. Failures are said through `warn`
+ * once per kind for the options object; `pending` (a tracker, not a fork) takes what to say about
+ * the choice itself.
+ * @throws ConfigError for an emissions_endpoint that is not a URL.
+ */
+export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: string) => void,
+  origins?: Readonly<Record<string, string>>, pending?: string[]): [Outputs, boolean] {
+  const once: OutputWarn = (kind, message) => {
+    let said = saidFor.get(o);
+    if (said === undefined) saidFor.set(o, said = new Set());
+    if (said.has(kind)) return;
+    said.add(kind);
+    warn(message);
+  };
+  const chosen = chooseOutputs(o, once, null, origins);
+  pending?.push(...chosen.warnings);
+  return [new Outputs(chosen.csv ? [{ name: 'CSV', output: csv }, ...chosen.others] : chosen.others, once), chosen.csv];
 }

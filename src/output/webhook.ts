@@ -2,7 +2,7 @@
 // every flush and stop, as CodeCarbon's HTTPOutput; 201 expected. Posts go one after the other.
 import { userInfo } from 'node:os';
 import { ask, askFailure } from '../emissions/http.js';
-import type { Output, OutputWarn } from './output.js';
+import type { Abandonable, Output, OutputWarn } from './output.js';
 import type { EmissionsRecord } from './record.js';
 
 /** Upstream's time-out for the webhook. */
@@ -20,9 +20,11 @@ function user(): string {
   }
 }
 
-export class WebhookOutput implements Output {
+export class WebhookOutput implements Output, Abandonable {
   #chain: Promise<void> = Promise.resolve();
   #waiting = 0;
+  /** Posts queued or in flight. */
+  #undelivered = 0;
   #dropped = 0;
 
   constructor(readonly url: string, readonly warn: OutputWarn, readonly timeoutMs = webhookTimeoutMs) {
@@ -39,7 +41,8 @@ export class WebhookOutput implements Output {
       return this.#chain;
     }
     this.#waiting++;
-    this.#chain = this.#chain.then(() => { this.#waiting--; return this.#post(body); });
+    this.#undelivered++;
+    this.#chain = this.#chain.then(() => { this.#waiting--; return this.#post(body); }).finally(() => { this.#undelivered--; });
     return this.#chain;
   }
 
@@ -59,6 +62,12 @@ export class WebhookOutput implements Output {
       this.warn(`webhook-http-${status}`, `the webhook ${this.url} answered HTTP ${status}, not 201 Created: the record `
         + 'may not have been stored; check emissions_endpoint');
     }
+  }
+
+  abandon(): void {
+    if (this.#undelivered === 0) return;
+    this.warn('webhook-abandoned', `the process exited before ${this.#undelivered} record(s) were posted to ${this.url}: `
+      + 'they are in the CSV and the other outputs; await tracker.delivered() before process.exit() to send them');
   }
 
   /** Resolves once every queued post has been answered or has failed. */
