@@ -4,7 +4,7 @@ import type { Output } from './output.js';
 import type { EmissionsRecord } from './record.js';
 
 /** What a logger needs: a method per level (pino, winston, console), or log() alone. */
-export type LoggerLike = { readonly [method: string]: unknown } & ({ info(...args: unknown[]): unknown } | { log(...args: unknown[]): unknown });
+export type LoggerLike = { info(...args: unknown[]): unknown } | { log(...args: unknown[]): unknown };
 
 /** `logging_logger`: the logger, or the logger with the level its records are logged at (default info). */
 export type LoggingLogger = LoggerLike | { readonly logger: LoggerLike; readonly level?: string };
