@@ -1,0 +1,278 @@
+// The hosted CodeCarbon API output: creates the run (POST /runs), then uploads deltas (POST /emissions)
+// one request at a time; what fails is kept and sent with the next upload, what never went is said at exit.
+import { ask, askFailure, type Answer } from '../emissions/http.js';
+import { ConfigError } from '../errors.js';
+import type { Output, OutputWarn } from './output.js';
+import type { EmissionsRecord } from './record.js';
+
+/** Where and as whom to upload: CodeCarbon's api_endpoint, api_key and experiment_id. */
+export interface ApiOutputOptions {
+  /** The API's base URL, e.g. https://api.codecarbon.io (calls go to `<endpoint>/runs`, `<endpoint>/emissions`). */
+  readonly endpoint: string;
+  /** Sent as `x-api-token`; never put in a message. */
+  readonly apiKey: string;
+  readonly experimentId: string;
+  /** Bound on each request, connection to last byte (default 2000, upstream's 2 s). */
+  readonly timeoutMs?: number;
+}
+
+/** What the API has not received: seconds, kWh and kg CO2eq (all 0 when everything was delivered). */
+export interface ApiUnsent {
+  readonly durationS: number;
+  readonly energyKwh: number;
+  readonly emissionsKg: number;
+}
+
+/** The delta fields the API sums over a run, and so must each reach it exactly once. */
+const sentFields = ['duration', 'emissions', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed'] as const;
+type Amounts = Record<(typeof sentFields)[number], number>;
+type Call = 'runs' | 'emissions';
+
+const zero = (): Amounts => ({ duration: 0, emissions: 0, cpu_energy: 0, gpu_energy: 0, ram_energy: 0, energy_consumed: 0 });
+
+/** A record's number: numeric strings converted; '' and anything not finite is 0 (JSON has no NaN). */
+function num(v: string | number | undefined): number {
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/**
+ * Whole seconds in `durationS`. A sum of float deltas can fall a hair short of the whole second the
+ * run reached (9.999999999999998 for 10), which would hold a second back until the next upload.
+ */
+const wholeSeconds = (durationS: number): number => Math.floor(durationS + 1e-9);
+
+/** A coordinate rounded to 1 decimal "for privacy", as upstream; 0 where there is none (an offline tracker). */
+const coordinate = (v: string | number | undefined): number => Number(num(v).toFixed(1));
+
+const percent = (v: string | number | undefined): number => Math.min(100, Math.max(0, num(v)));
+
+const figure = (x: number): string => Number(x.toPrecision(3)).toString();
+
+/** The run's description for POST /runs: the machine from `latest`, the time from the first record. */
+function runBody(first: EmissionsRecord, latest: EmissionsRecord, experimentId: string): object {
+  const r = latest;
+  return {
+    timestamp: String(first.timestamp), experiment_id: experimentId, os: String(r.os),
+    python_version: String(r.python_version), codecarbon_version: String(r.codecarbon_version),
+    cpu_count: num(r.cpu_count), cpu_model: String(r.cpu_model), gpu_count: num(r.gpu_count), gpu_model: String(r.gpu_model),
+    longitude: coordinate(r.longitude), latitude: coordinate(r.latitude), region: String(r.region),
+    provider: String(r.cloud_provider), ram_total_size: num(r.ram_total_size), tracking_mode: String(r.tracking_mode),
+  };
+}
+
+/** One upload for POST /emissions: the amounts sent, with the run-average powers and utilisations of `latest`. */
+function emissionsBody(runId: string, sent: Amounts, latest: EmissionsRecord): object {
+  const r = latest;
+  return {
+    timestamp: String(r.timestamp), run_id: runId, duration: sent.duration, emissions_sum: sent.emissions,
+    emissions_rate: sent.emissions / sent.duration,
+    cpu_power: num(r.cpu_power), gpu_power: num(r.gpu_power), ram_power: num(r.ram_power),
+    cpu_energy: sent.cpu_energy, gpu_energy: sent.gpu_energy, ram_energy: sent.ram_energy, energy_consumed: sent.energy_consumed,
+    cpu_utilization_percent: percent(r.cpu_utilization_percent), gpu_utilization_percent: percent(r.gpu_utilization_percent),
+    ram_utilization_percent: percent(r.ram_utilization_percent), wue: num(r.wue),
+  };
+}
+
+/** The run id in a POST /runs answer, or null. */
+function runIdOf(text: string): string | null {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id !== '' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** How a request that got no usable answer failed, in its warning kind (`runs-timeout`…). */
+function failureKind(e: unknown): string {
+  const err = e as Error & { code?: unknown };
+  if (err.name === 'TimeoutError') return 'timeout';
+  if (err.code === 'ECONNREFUSED') return 'refused';
+  return typeof err.code === 'string' && err.code.startsWith('HPE_') ? 'garbage' : 'network';
+}
+
+/** What to check after an HTTP status other than 201. */
+function statusFix(call: Call, status: number): string {
+  if (status === 401 || status === 403) return 'check api_key (the API refused it)';
+  if (status === 404) return call === 'runs' ? 'check api_endpoint and experiment_id' : 'check api_endpoint';
+  if (status >= 400 && status < 500) return 'check api_endpoint, api_key and experiment_id';
+  return 'the API failed on its side; if this goes on, check api_endpoint';
+}
+
+/**
+ * CodeCarbon's CodeCarbonAPIOutput: every out() and liveOut() adds its delta to what is pending and
+ * uploads it, whole seconds at a time (the API takes no delta under 1 s), at most one request in
+ * flight; a failed upload stays pending and goes with the next. Never throws; its promises never reject.
+ */
+export class ApiOutput implements Output {
+  readonly #options: Required<ApiOutputOptions>;
+  readonly #warn: OutputWarn;
+  readonly #base: string;
+  /** The endpoint as messages show it: without any user:password it may carry. */
+  readonly #shown: string;
+  #pending: Amounts = zero();
+  #inFlight: Amounts | null = null;
+  #first: EmissionsRecord | null = null;
+  #latest: EmissionsRecord | null = null;
+  #runId: string | null = null;
+  #lastFailed = false;
+  #busy: Promise<void> | null = null;
+  #queued: Promise<void> | null = null;
+
+  /** @throws ConfigError when the endpoint is not an http(s) URL or timeoutMs is not a positive number. */
+  constructor(options: ApiOutputOptions, warn: OutputWarn) {
+    const timeoutMs = options.timeoutMs ?? 2000;
+    let url: URL | null = null;
+    try {
+      url = new URL(options.endpoint);
+    } catch { /* said below */ }
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError('api_endpoint', 'the API output options',
+        `expected an http:// or https:// URL such as https://api.codecarbon.io, got ${JSON.stringify(options.endpoint)}`);
+    }
+    if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+      throw new ConfigError('timeoutMs', 'the API output options', `expected a positive number of milliseconds, got ${timeoutMs}`);
+    }
+    this.#options = { ...options, timeoutMs };
+    this.#base = options.endpoint.replace(/\/+$/, '');
+    url.username = '';
+    url.password = '';
+    this.#shown = url.href.replace(/\/+$/, '');
+    this.#warn = warn;
+  }
+
+  /** The run id the API gave (POST /runs), or null until a run has been created. */
+  get runId(): string | null {
+    return this.#runId;
+  }
+
+  /** What has not reached the API: pending amounts and any upload in flight (for a process-exit report). */
+  get unsent(): ApiUnsent {
+    const a = zero();
+    for (const f of sentFields) a[f] = this.#pending[f] + (this.#inFlight?.[f] ?? 0);
+    // A fraction of a second with nothing else is not lost: the API's durations add up to whole seconds.
+    if (!(a.energy_consumed > 0 || a.emissions > 0 || wholeSeconds(a.duration) >= 1)) return { durationS: 0, energyKwh: 0, emissionsKg: 0 };
+    return { durationS: Math.max(0, a.duration), energyKwh: Math.max(0, a.energy_consumed), emissionsKg: Math.max(0, a.emissions) };
+  }
+
+  /** At flush() and stop(): uploads `delta` with what is pending; resolves when that attempt is over. */
+  out(total: EmissionsRecord, delta: EmissionsRecord): Promise<void> {
+    return this.#push(total, delta);
+  }
+
+  /** Every api_call_interval measurements: the same upload as out(). */
+  liveOut(total: EmissionsRecord, delta: EmissionsRecord): Promise<void> {
+    return this.#push(total, delta);
+  }
+
+  /** After the run's last out(): waits for the uploads under way, then says once what never reached the API. */
+  async exit(): Promise<void> {
+    while (this.#busy !== null || this.#queued !== null) await (this.#queued ?? this.#busy);
+    const u = this.unsent;
+    if (u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0) return;
+    const why = this.#lastFailed ? 'its last upload failed (see the warning before)'
+      : 'its last delta was under the 1 s the API takes';
+    this.#warn('unsent', `the CodeCarbon API did not receive the run's last ${figure(u.energyKwh)} kWh `
+      + `(${figure(u.emissionsKg)} kg CO2eq over ${u.durationS.toFixed(1)} s): ${why}; the run's total record `
+      + '(the CSV row, where save_to_file is on) includes them');
+  }
+
+  #push(total: EmissionsRecord, delta: EmissionsRecord): Promise<void> {
+    try {
+      this.#first ??= total;
+      this.#latest = total;
+      for (const f of sentFields) this.#pending[f] += num(delta[f]);
+    } catch (e) {
+      this.#warn('internal', `the CodeCarbon API output could not read a record: ${(e as Error).message}`);
+    }
+    return this.#send();
+  }
+
+  /** Starts an attempt, or, with one in flight, joins the single attempt that follows it. */
+  #send(): Promise<void> {
+    if (this.#busy !== null) {
+      return this.#queued ??= this.#busy.then(() => {
+        this.#queued = null;
+        return this.#send();
+      });
+    }
+    const attempt: Promise<void> = this.#attempt()
+      .catch((e: unknown) => this.#warn('internal', `the CodeCarbon API output failed: ${(e as Error).message}`))
+      .finally(() => { if (this.#busy === attempt) this.#busy = null; });
+    this.#busy = attempt;
+    return attempt;
+  }
+
+  /** Creates the run if need be, then sends what is pending (whole seconds); a failure puts it back. */
+  async #attempt(): Promise<void> {
+    if (this.#latest === null || wholeSeconds(this.#pending.duration) < 1) return;
+    if (this.#runId === null) {
+      this.#runId = await this.#createRun();
+      this.#lastFailed = this.#runId === null;
+      if (this.#runId === null) return;
+    }
+    const sent = zero();
+    for (const f of sentFields) {
+      // A negative remainder (a figure revised down) stays pending, netted out by later deltas.
+      sent[f] = f === 'duration' ? wholeSeconds(this.#pending[f]) : Math.max(0, this.#pending[f]);
+      this.#pending[f] -= sent[f];
+    }
+    this.#inFlight = sent;
+    const res = await this.#request('emissions', emissionsBody(this.#runId, sent, this.#latest), sent);
+    this.#inFlight = null;
+    if (res !== null && res.status !== 201) this.#refused('emissions', res, sent);
+    this.#lastFailed = res?.status !== 201;
+    if (this.#lastFailed) for (const f of sentFields) this.#pending[f] += sent[f];
+  }
+
+  /** POST /runs: the run id the API gave, or null (said) when it created none. */
+  async #createRun(): Promise<string | null> {
+    const res = await this.#request('runs', runBody(this.#first!, this.#latest!, this.#options.experimentId), null);
+    if (res === null) return null;
+    if (res.status !== 201) return this.#refused('runs', res, null);
+    const id = runIdOf(res.text);
+    if (id === null) {
+      this.#failed('runs', 'garbage', `HTTP 201 but no run id in the answer${this.#excerpt(res.text)}`, null, 'check api_endpoint');
+    }
+    return id;
+  }
+
+  /** One POST, its answer; null (said) when none came. */
+  async #request(call: Call, body: object, sent: Amounts | null): Promise<Answer | null> {
+    const { apiKey, timeoutMs } = this.#options;
+    try {
+      return await ask(`${this.#base}/${call}`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'x-api-token': apiKey },
+        signal: AbortSignal.timeout(timeoutMs), body: JSON.stringify(body), holdsProcess: true,
+      });
+    } catch (e) {
+      this.#failed(call, failureKind(e), askFailure(e, timeoutMs), sent, 'check api_endpoint');
+      return null;
+    }
+  }
+
+  /** Says an answer other than 201 (the call failed); null, for #createRun to return. */
+  #refused(call: Call, res: Answer, sent: Amounts | null): null {
+    this.#failed(call, `http-${res.status}`, `HTTP ${res.status}${this.#excerpt(res.text)}`, sent, statusFix(call, res.status));
+    return null;
+  }
+
+  #failed(call: Call, kind: string, what: string, sent: Amounts | null, fix: string): void {
+    const url = `${this.#shown}/${call}`;
+    const head = call === 'runs' ? `the CodeCarbon API did not create the run (POST ${url})`
+      : `the CodeCarbon API did not take the emissions (POST ${url})`;
+    const retry = sent === null ? 'it is tried again at the next upload, and the emissions wait for it'
+      : `the ${figure(sent.energy_consumed)} kWh (${figure(sent.emissions)} kg CO2eq over ${sent.duration} s) are kept `
+        + 'and sent with the next upload';
+    this.#warn(`${call}-${kind}`, `${head}: ${what}; ${retry}; ${fix}`);
+  }
+
+  /** ` (<the start of an answer's body>)` on one line, the API key blotted out should the server echo it; '' for none. */
+  #excerpt(text: string): string {
+    const key = this.#options.apiKey;
+    let s = text.replace(/\s+/g, ' ').trim();
+    if (key !== '') s = s.split(key).join('***');
+    return s === '' ? '' : ` (${s.length > 120 ? `${s.slice(0, 120)}…` : s})`;
+  }
+}
