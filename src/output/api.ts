@@ -2,7 +2,7 @@
 // one request at a time; what fails is kept and sent with the next upload, what never went is said at exit.
 import { ask, askFailure, type Answer } from '../emissions/http.js';
 import { ConfigError } from '../errors.js';
-import type { Output, OutputWarn } from './output.js';
+import type { Abandonable, Output, OutputWarn } from './output.js';
 import type { EmissionsRecord } from './record.js';
 
 /** Where and as whom to upload: CodeCarbon's api_endpoint, api_key and experiment_id. */
@@ -105,7 +105,7 @@ function statusFix(call: Call, status: number): string {
  * uploads it, whole seconds at a time (the API takes no delta under 1 s), at most one request in
  * flight; a failed upload stays pending and goes with the next. Never throws; its promises never reject.
  */
-export class ApiOutput implements Output {
+export class ApiOutput implements Output, Abandonable {
   readonly #options: Required<ApiOutputOptions>;
   readonly #warn: OutputWarn;
   readonly #base: string;
@@ -176,6 +176,15 @@ export class ApiOutput implements Output {
     this.#warn('unsent', `the CodeCarbon API did not receive the run's last ${figure(u.energyKwh)} kWh `
       + `(${figure(u.emissionsKg)} kg CO2eq over ${u.durationS.toFixed(1)} s): ${why}; the run's total record `
       + '(the CSV row, where save_to_file is on) includes them');
+  }
+
+  /** The process is exiting with an upload pending or in flight: says what never reached the API. */
+  abandon(): void {
+    const u = this.unsent;
+    if (u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0) return;
+    this.#warn('abandoned', `the process exited before the CodeCarbon API received the run's last ${figure(u.energyKwh)} kWh `
+      + `(${figure(u.emissionsKg)} kg CO2eq over ${u.durationS.toFixed(1)} s); the run's total record includes them; `
+      + 'await tracker.delivered() before process.exit() to send them');
   }
 
   #push(total: EmissionsRecord, delta: EmissionsRecord): Promise<void> {

@@ -2,6 +2,7 @@
 // webhook whenever emissions_endpoint is set, then the user's output_handlers.
 import { ConfigError } from '../errors.js';
 import type { ResolvedOptions } from '../tracker.js';
+import { ApiOutput } from './api.js';
 import { LoggerOutput, type LoggingLogger } from './logger.js';
 import { Outputs, type NamedOutput, type Output, type OutputWarn } from './output.js';
 import { WebhookOutput } from './webhook.js';
@@ -46,8 +47,7 @@ function handler(h: Record<string, unknown>): Output {
  * cannot be parsed a ConfigError naming where it came from.
  * @throws ConfigError for an emissions_endpoint that is not a URL.
  */
-export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, api: ((warn: OutputWarn) => Output) | null,
-  origins?: Readonly<Record<string, string>>): Chosen {
+export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Readonly<Record<string, string>>): Chosen {
   const methods = methodsOf(o);
   const warnings: string[] = [];
   const others: NamedOutput[] = [];
@@ -59,8 +59,11 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, api: ((warn:
     }
   }
   if (methods.includes('api')) {
-    if (api !== null) others.push({ name: 'CodeCarbon API', output: api(warn) });
-    else warnings.push(`the api output is not supported by this port yet: it is ignored; the supported ones are csv, logger`);
+    try {
+      others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint!, apiKey: o.apiKey!, experimentId: o.experimentId! }, warn) });
+    } catch (e) {
+      throw new ConfigError('api_endpoint', origins?.['apiEndpoint'] ?? 'argument', (e as Error).message.replace(/^.*?: /, ''));
+    }
   }
   if (methods.includes('logger')) {
     if (o.loggingLogger === null || o.loggingLogger === undefined) {
@@ -102,7 +105,7 @@ export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: strin
     said.add(kind);
     warn(message);
   };
-  const chosen = chooseOutputs(o, once, null, origins);
+  const chosen = chooseOutputs(o, once, origins);
   pending?.push(...chosen.warnings);
   return [new Outputs(chosen.csv ? [{ name: 'CSV', output: csv }, ...chosen.others] : chosen.others, once), chosen.csv];
 }

@@ -1,0 +1,79 @@
+// The CodeCarbon API output through a tracker: chosen by output_methods or save_to_api, the run
+// created from the tracker's own record, the server's sums equal to the CSV's after an outage.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCsv } from '../src/output/csv.js';
+import type { TrackerOptions } from '../src/types.js';
+import { created, fakeApi } from './helpers/api.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { fakeTracker } from './helpers/tracker.js';
+
+function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, 10, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, ...options });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  return { tracker, clock, dir, warnings };
+}
+
+const sum = (xs: { body: Record<string, unknown> }[], f: string): number => xs.reduce((s, x) => s + Number(x.body[f]), 0);
+
+test('save_to_api: POST /runs from the offline tracker\'s record (no coordinates: 0), then one /emissions per flush and stop', async (t) => {
+  const api = await fakeApi(t);
+  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, apiKey: 'secret-token', experimentId: 'exp-7' });
+  tracker.start();
+  clock.advance(2500);
+  await tracker.flush();
+  await tracker.delivered(); // else the next upload joins this one's (at most one request in flight)
+  clock.advance(1500);
+  await tracker.stop();
+  await tracker.delivered();
+  assert.deepEqual(api.seen.map((s) => s.path), ['/runs', '/emissions', '/emissions']);
+  const run = api.seen[0]!;
+  assert.equal(run.headers['x-api-token'], 'secret-token');
+  assert.equal(run.body['experiment_id'], 'exp-7');
+  assert.equal(run.body['latitude'], 0);
+  assert.equal(run.body['longitude'], 0);
+  assert.equal(run.body['tracking_mode'], 'machine');
+  const ups = api.seen.slice(1);
+  assert.deepEqual(ups.map((u) => u.body['run_id']), ['run-42', 'run-42']);
+  assert.deepEqual(ups.map((u) => u.body['duration']), [2, 2]); // whole seconds; the half second carried
+  const final = tracker.finalEmissionsData!;
+  assert.ok(Math.abs(sum(ups, 'energy_consumed') - Number(final.energy_consumed)) < 1e-15);
+  assert.ok(Math.abs(sum(ups, 'emissions_sum') - Number(final.emissions)) < 1e-15);
+  assert.deepEqual(warnings, []);
+});
+
+test('the API down for two flushes, then back: the server\'s sums equal the CSV\'s totals; each failure kind said once', async (t) => {
+  let down = true;
+  const api = await fakeApi(t, (s, i) => (down && s.path === '/emissions' ? { status: 503, text: 'maintenance' } : created(s, i)));
+  const { tracker, clock, dir, warnings } = scripted(t, { outputMethods: ['csv', 'api'], apiEndpoint: api.url });
+  tracker.start();
+  for (let i = 0; i < 4; i++) {
+    if (i === 2) down = false;
+    clock.advance(1700);
+    await tracker.flush();
+    await tracker.delivered();
+  }
+  await tracker.stop();
+  await tracker.delivered();
+  const [header, ...rows] = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
+  const last = Object.fromEntries(header!.map((c, i) => [c, rows.at(-1)![i]!]));
+  const taken = api.seen.filter((s) => s.path === '/emissions' && s.status === 201);
+  assert.ok(Math.abs(sum(taken, 'energy_consumed') - Number(last['energy_consumed'])) < 1e-15);
+  assert.ok(Math.abs(sum(taken, 'cpu_energy') - Number(last['cpu_energy'])) < 1e-15);
+  assert.equal(sum(taken, 'duration'), Math.floor(Number(last['duration'])));
+  assert.equal(api.maxActive(), 1);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0]!, /HTTP 503/);
+});
+
+test('an api_endpoint that is not http(s) is a ConfigError naming the key and where it came from', async () => {
+  const { EmissionsTracker } = await import('../src/tracker.js');
+  assert.throws(() => new EmissionsTracker({ countryIsoCode: 'FRA', saveToApi: true, apiEndpoint: 'ftp://x' }, { env: {}, cwd: '/nonexistent', home: '/nonexistent' }),
+    { message: 'api_endpoint (from argument): expected an http:// or https:// URL such as https://api.codecarbon.io, got "ftp://x"' });
+});
