@@ -71,35 +71,36 @@ export function labelSources(energy: ComponentEnergy, provisionalGpu: boolean, s
 export class EmissionsBook {
   #kwh = 0;
   #kg = 0;
+  /** How many figures applied to some energy, and the last of them (g/kWh). */
+  #figures = 0;
   #g = NaN;
-  #slices = 0;
 
   restart(): void {
-    [this.#kwh, this.#kg, this.#g, this.#slices] = [0, 0, NaN, 0];
+    [this.#kwh, this.#kg, this.#figures, this.#g] = [0, 0, 0, NaN];
   }
 
   /** kg CO2eq of a run whose total so far is `kwh`, the part since the last booking at `g` g/kWh. */
   emissionsKg(kwh: number, g: number): number {
-    if (this.#slices <= 1 && (Number.isNaN(this.#g) || this.#g === g)) return (kwh * g) / 1000;
+    if (this.#figures === 0 || (this.#figures === 1 && this.#g === g)) return (kwh * g) / 1000;
     return Math.max(0, this.#kg + ((kwh - this.#kwh) * g) / 1000);
   }
 
   /** Books the run's total so far at the intensity of now. */
   book(kwh: number, g: number): void {
     const kg = this.emissionsKg(kwh, g);
-    if (this.#slices === 0 || g !== this.#g) this.#slices++;
-    [this.#kwh, this.#kg, this.#g] = [kwh, kg, g];
+    if (kwh > this.#kwh && (this.#figures === 0 || g !== this.#g)) [this.#figures, this.#g] = [this.#figures + 1, g];
+    [this.#kwh, this.#kg] = [kwh, kg];
   }
 
   /** The record with its emissions from the slices, saying so when more than one intensity applied. */
   apply(record: EmissionsRecord): EmissionsRecord {
     const g = Number(record.carbon_intensity_g_co2e_kwh);
-    if (this.#slices === 0 || (this.#slices === 1 && g === this.#g)) return record;
+    if (this.#figures === 0 || (this.#figures === 1 && g === this.#g)) return record;
     const kg = this.emissionsKg(Number(record.energy_consumed), g);
     const duration = Number(record.duration);
-    const slices = this.#slices + (g === this.#g ? 0 : 1);
+    const figures = this.#figures + (g === this.#g ? 0 : 1);
     return { ...record, emissions: kg, emissions_rate: duration > 0 ? kg / duration : 0,
       carbon_intensity_source: `${record.carbon_intensity_source} (the figure applied last; earlier energy at the figures of its time, `
-        + `${slices} in all)` };
+        + `${figures} in all)` };
   }
 }

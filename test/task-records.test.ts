@@ -1,0 +1,87 @@
+// Tasks in code: stopTask() returns an id, taskRecord(id) and taskRecords() give the figures the
+// task file has, with or without CSV output, for sampled, apportioned, folded and stop-closed tasks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCsv } from '../src/output/csv.js';
+import { taskColumns } from '../src/output/record.js';
+import type { TrackerOptions } from '../src/types.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { fakeTracker } from './helpers/tracker.js';
+
+/** A tracker on a clock the test drives, over a RAPL package at 10 W; samples only when asked (a 60 s period). */
+function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, 10, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, experimentName: 'x', ...options });
+  return { tracker, clock, dir };
+}
+
+const joules = (kwh: unknown): number => Number(kwh) * 3.6e6;
+
+test('without CSV output: stopTask() returns an id; taskRecord(id) has the task\'s energy, emissions, duration, final and resolution', async (t) => {
+  const { tracker, clock, dir } = scripted(t, { outputMethods: [] });
+  tracker.start();
+  tracker.startTask('short');
+  clock.advance(500);
+  const short = tracker.stopTask();
+  tracker.startTask('long');
+  clock.advance(61_000);
+  const long = tracker.stopTask('long');
+  assert.deepEqual([short, long], [0, 1]);
+  const a = (await tracker.taskRecord(short))!;
+  const b = (await tracker.taskRecord(long))!;
+  assert.deepEqual(Object.keys(a), [...taskColumns]);
+  assert.deepEqual([a.task_name, a.duration, a.final, a.resolution, a.task_count, a.ended_by], ['short', 0.5, 'Y', 'apportioned', 1, 'stopTask']);
+  assert.deepEqual([b.task_name, b.duration, b.final, b.resolution], ['long', 61, 'Y', 'sampled']);
+  assert.ok(Math.abs(joules(a.cpu_energy) - 5) < 1e-9 && Math.abs(joules(b.cpu_energy) - 610) < 1e-9);
+  assert.ok(Math.abs(Number(b.emissions) - Number(b.energy_consumed) * Number(b.carbon_intensity_g_co2e_kwh) / 1000) < 1e-15);
+  assert.equal(await tracker.taskRecord(7), null);
+  assert.equal(await tracker.taskRecord(-1), null);
+  await tracker.stop();
+  assert.equal(existsSync(join(dir, `emissions_x_${tracker.runId}.csv`)), false);
+  // After stop(): the same figures, from the measurement sealed at the stop.
+  assert.deepEqual(await tracker.taskRecord(long), b);
+});
+
+test('taskRecords() equals the task file row for row: kept tasks, folded names (task_count) and tasks closed by stop()', async (t) => {
+  const { tracker, clock, dir } = scripted(t, { taskRecordsKept: 2 });
+  tracker.start();
+  const ids: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    tracker.startTask('a');
+    clock.advance(100);
+    ids.push(tracker.stopTask('a'));
+    await tracker.sampler!.sampleNow(); // settles each: the folds can take them
+  }
+  tracker.startTask('open');
+  clock.advance(300);
+  await tracker.stop();
+  const records = await tracker.taskRecords();
+  const [header, ...rows] = parseCsv(readFileSync(join(dir, `emissions_x_${tracker.runId}.csv`), 'utf8'));
+  assert.deepEqual(header, [...taskColumns]);
+  assert.deepEqual(records.map((r) => taskColumns.map((c) => String(r[c]))).map((r) => r.filter((_, i) => header![i] !== 'timestamp')),
+    rows.map((r) => r.filter((_, i) => header![i] !== 'timestamp')));
+  assert.deepEqual(records.map((r) => [r.task_name, r.resolution, r.task_count, r.ended_by]),
+    [['a', 'apportioned', 1, 'stopTask'], ['a', 'apportioned', 1, 'stopTask'], ['a', 'folded', 3, 'stopTask'], ['open', 'folded', 1, 'stop']]);
+  // Past taskRecordsKept the task closed by stop() folds too, its row still saying so.
+  // A folded task has no record of its own; a kept one does.
+  assert.equal(await tracker.taskRecord(ids[4]!), null);
+  assert.equal((await tracker.taskRecord(ids[1]!))!.task_name, 'a');
+  // Every task's energy is there: 5 × 0.1 s + 0.3 s at 10 W.
+  assert.ok(Math.abs(records.reduce((s, r) => s + joules(r.cpu_energy), 0) - 8) < 1e-9);
+});
+
+test('a record asked for before the sample after the task\'s end waits for it, then is final', async (t) => {
+  const { tracker, clock } = scripted(t);
+  tracker.start();
+  tracker.startTask('t');
+  clock.advance(250);
+  const id = tracker.stopTask();
+  const r = (await tracker.taskRecord(id))!;
+  assert.equal(r.final, 'Y');
+  assert.ok(Math.abs(joules(r.cpu_energy) - 2.5) < 1e-9);
+  await tracker.stop();
+});
