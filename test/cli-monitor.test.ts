@@ -72,3 +72,31 @@ test('without a command: the whole machine until SIGINT, then the row and exit 1
   const r = rows();
   assert.equal(r[1]![r[0]!.indexOf('tracking_mode')], 'machine');
 });
+
+test('monitor --api --api-endpoint URL --experiment-id ID --output-methods csv: the run and its emissions reach the API before exit', async (t) => {
+  const { dir, env, rows } = place();
+  const { fakeApi } = await import('./helpers/api.js');
+  const api = await fakeApi(t);
+  await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--api', '--api-endpoint', api.url,
+    '--experiment-id', 'exp-9', '--api-call-interval', '-1', '--log-level', 'error', '--output-methods', 'csv,api', '--',
+    process.execPath, '-e', 'const t = Date.now(); while (Date.now() - t < 1100);'], { cwd: dir, env: { ...env, CODECARBON_API_KEY: 'k-1' } });
+  assert.deepEqual(api.seen.map((s) => [s.path, s.headers['x-api-token']]), [['/runs', 'k-1'], ['/emissions', 'k-1']]);
+  assert.equal(api.seen[0]!.body['experiment_id'], 'exp-9');
+  const r = rows();
+  assert.ok(Math.abs(Number(api.seen[1]!.body['energy_consumed']) - Number(r[1]![r[0]!.indexOf('energy_consumed')])) < 1e-15);
+});
+
+test('monitor --no-api wins over save_to_api in the environment; --output-methods without csv writes no CSV', async (t) => {
+  const { dir, env } = place();
+  const { fakeApi } = await import('./helpers/api.js');
+  const api = await fakeApi(t);
+  const apiEnv = { ...env, CODECARBON_SAVE_TO_API: 'true', CODECARBON_API_ENDPOINT: api.url };
+  await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--no-api', '--', process.execPath, '-e', ''],
+    { cwd: dir, env: apiEnv });
+  assert.deepEqual(api.seen, []);
+  assert.equal(existsSync(join(dir, 'emissions.csv')), true);
+  const other = place();
+  await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--output-methods', 'logger',
+    '--log-level', 'critical', '--', process.execPath, '-e', ''], { cwd: other.dir, env: other.env });
+  assert.equal(existsSync(join(other.dir, 'emissions.csv')), false);
+});

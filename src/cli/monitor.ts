@@ -14,10 +14,15 @@ const valueFlags: Record<string, keyof TrackerOptions> = {
   '--country-iso-code': 'countryIsoCode', '--region': 'region', '--measure-power-secs': 'measurePowerSecs',
   '--output-dir': 'outputDir', '--output-file': 'outputFile', '--project-name': 'projectName',
   '--cloud-provider': 'cloudProvider', '--cloud-region': 'cloudRegion', '--gpu-ids': 'gpuIds', '--nvml-library': 'nvmlLibrary',
+  '--api-call-interval': 'apiCallInterval', '--log-level': 'logLevel', '--experiment-id': 'experimentId',
+  '--api-endpoint': 'apiEndpoint', '--output-methods': 'outputMethods',
 };
 
+/** Flags without a value, and the option each sets. */
+const switches: Record<string, [keyof TrackerOptions, unknown]> = { '--api': ['saveToApi', true], '--no-api': ['saveToApi', false] };
+
 /** Every option monitor accepts. */
-export const monitorFlags: readonly string[] = ['--offline', ...Object.keys(valueFlags), '-h', '--help'];
+export const monitorFlags: readonly string[] = ['--offline', ...Object.keys(switches), ...Object.keys(valueFlags), '-h', '--help'];
 
 const usageError = (message: string): CodeCarbonError => new CodeCarbonError('ERR_CODECARBON_USAGE', message);
 
@@ -31,6 +36,7 @@ function parse(args: string[]): { offline: boolean; help: boolean; options: Reco
     const key = valueFlags[a];
     if (a === '--offline') offline = true;
     else if (a === '-h' || a === '--help') help = true;
+    else if (switches[a] !== undefined) options[switches[a][0]] = switches[a][1];
     else if (key !== undefined) {
       const v = args[++i];
       if (v === undefined) throw usageError(`${a} needs a value`);
@@ -125,6 +131,7 @@ async function track(tracker: EmissionsTracker, command: string[], spawned: (c: 
   spawned(child);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
   await tracker.stop();
+  await tracker.delivered(); // the last uploads (API, webhook), each bounded by its time-out
   return finish(tracker, command.join(' '), exitCodeOf(code, signal));
 }
 
@@ -143,6 +150,7 @@ async function runMachine(tracker: EmissionsTracker): Promise<number> {
   const signal = await stopped;
   clearInterval(live);
   await tracker.stop();
+  await tracker.delivered();
   // Ctrl-C is how this mode ends: its row not written is the news, so 74 rather than 130.
   return finish(tracker, 'the machine', tracker.writeError === null ? 128 + (constants.signals[signal] ?? 0) : 0, '\n');
 }
