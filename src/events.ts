@@ -1,4 +1,5 @@
 // The events a tracker dispatches, and how a warning nobody listens for is printed.
+import { logLevels } from './config/keys.js';
 import type { EmissionsRecord } from './output/record.js';
 
 /** A problem the tracker met; it goes on measuring. */
@@ -15,9 +16,8 @@ export class MeasurementEvent extends Event {
   }
 }
 
-const levels: Record<string, number> = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 };
-
 /** Prints a warning on stderr as CodeCarbon's logger does, when `logLevel` (default info) lets warnings through. */
-export function printWarning(message: string, o: { readonly logLevel?: string | null; readonly loggerPreamble?: string | null }): void {
-  if ((levels[o.logLevel ?? 'info'] ?? 20) <= levels['warning']!) console.warn(`[codecarbon WARNING] ${o.loggerPreamble ?? ''}${message}`);
+export function printWarning(message: string, o: { readonly logLevel?: string | number | null; readonly loggerPreamble?: string | null }): void {
+  const threshold = typeof o.logLevel === 'number' ? o.logLevel : logLevels[o.logLevel ?? 'info'] ?? 20;
+  if (threshold <= logLevels['warning']!) console.warn(`[codecarbon WARNING] ${o.loggerPreamble ?? ''}${message}`);
 }

@@ -3,7 +3,8 @@ export { CodeCarbonError, ConfigError, SamplerError, SourcePermissionError, Sour
 export { Sampler, SamplerErrorEvent, SamplerWarningEvent, type SamplerInfo } from './sampler/sampler.js';
 export type { Anchor, IntervalEnergy, Resolution, Timeline } from './sampler/timeline.js';
 export { resolveEngineOptions, type EngineOptions } from './sampler/options.js';
-export { planHardware as detectHardware, type HardwarePlan } from './sources/detect.js';
+export type { HardwarePlan } from './sources/detect.js';
+export { detectHardware } from './hardware.js';
 export type { ChannelInfo, Component, SourceName } from './sources/source.js';
 export { intensityFor, type Intensity, type IntensityQuery, type IntensitySource } from './emissions/intensity.js';
 export { EmissionsTracker, type ResolvedOptions } from './tracker.js';

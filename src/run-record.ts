@@ -5,22 +5,10 @@ import type { EmissionsRecord } from './output/record.js';
 import type { Intensity } from './emissions/intensity.js';
 import type { Whereabouts } from './emissions/whereabouts.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
-import type { EngineOptions } from './sampler/options.js';
 import type { HardwarePlan } from './sources/detect.js';
 import { gpuModel } from './sources/gpu.js';
 import type { CpuTimes } from './sources/proc.js';
 import type { ResolvedOptions } from './tracker.js';
-
-/** What the shared sampler is made of, from a tracker's options (trackers with the same share it). */
-export function engineOptionsOf(o: ResolvedOptions): Partial<EngineOptions> {
-  return {
-    raplDir: o.raplDir!, raplPreferPsys: o.raplPreferPsys!, forceCpuPower: o.forceCpuPower ?? null,
-    forceRamPower: o.forceRamPower ?? null, forceModeCpuLoad: o.forceModeCpuLoad!, trackingMode: o.trackingMode!,
-    samplePeriodMs: o.samplePeriodMs!, nvmlLibrary: o.nvmlLibrary!, gpuCounterPeriodMs: o.gpuCounterPeriodMs!,
-    sourceTimeoutMs: o.sourceTimeoutMs!,
-    gpuIds: o.gpuIds === null || o.gpuIds === undefined ? null : ([] as string[]).concat(o.gpuIds).join(','),
-  };
-}
 
 /** The context of a run's record at one moment. */
 export function runContext(o: ResolvedOptions, run: {

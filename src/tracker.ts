@@ -22,7 +22,8 @@ import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { EmissionsBook, engineOptionsOf, labelSources, runContext } from './run-record.js';
+import { EmissionsBook, labelSources, runContext } from './run-record.js';
+import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
 import { TaskLedger } from './task-ledger.js';
 import type { TrackerOptions } from './types.js';
 
@@ -44,6 +45,10 @@ const kTemplate = Symbol('codecarbon.template');
  */
 export class EmissionsTracker extends EventTarget {
   readonly options: ResolvedOptions;
+  /** Where each option's value came from: 'argument', 'environment variable X', a file path, or 'default'. */
+  readonly origins: Readonly<Record<string, string>>;
+  /** The sampling engine's options, a projection of these (the same for every tracker of this configuration). */
+  readonly engineOptions: EngineOptions;
   #runId: string | null = null;
   #where: Whereabouts;
   #lookup = false;
@@ -72,6 +77,8 @@ export class EmissionsTracker extends EventTarget {
     // A fork: the template's resolved options and location, without reading anything again.
     const resolved = template === undefined ? resolveConfig(options as Record<string, unknown>, sources) : null;
     this.options = template?.options ?? resolved!.values as unknown as ResolvedOptions;
+    this.origins = template?.origins ?? resolved!.origins;
+    this.engineOptions = template?.engineOptions ?? engineOptionsFrom(resolved!, sources?.env ?? process.env);
     this.#pending = [...resolved?.warnings ?? []];
     const warn = (m: string): void => this.#warn(m);
     this.#csv = new CsvFiles(this.options as unknown as CsvFileOptions, warn);
@@ -169,7 +176,7 @@ export class EmissionsTracker extends EventTarget {
     const o = this.options;
     let sampler = samplerFor.get(o);
     if (sampler === undefined || sampler.stopped) {
-      sampler = sharedSampler(engineOptionsOf(o));
+      sampler = sharedSampler(this.engineOptions);
       samplerFor.set(o, sampler); // forks share the options object, and so the lookup
     }
     this.#sampler = sampler;

@@ -30,7 +30,8 @@ export interface TrackerOptions {
   readonly outputHandlers?: readonly Output[];
   readonly gpuIds?: readonly string[] | string | null;
   readonly trackingMode?: 'machine' | 'process';
-  readonly logLevel?: 'debug' | 'info' | 'warning' | 'error' | 'critical';
+  /** Python logging's levels, as CodeCarbon takes them: a name in any case (warn, fatal, notset too) or a number. */
+  readonly logLevel?: 'debug' | 'info' | 'warning' | 'warn' | 'error' | 'critical' | 'fatal' | 'notset' | (string & {}) | number;
   readonly loggerPreamble?: string;
   readonly onCsvWrite?: 'append' | 'update';
   readonly forceCpuPower?: number | null;

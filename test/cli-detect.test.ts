@@ -46,7 +46,7 @@ test('usage errors exit 2 and say what was wrong', async () => {
   });
   await assert.rejects(run(process.execPath, [cli, 'detect'], { env: { ...process.env, CODECARBON_TRACKING_MODE: 'thread' } }),
     (e: { code: number; stderr: string }) => {
-      assert.equal(e.stderr, 'codecarbon: tracking_mode (from environment variable CODECARBON_TRACKING_MODE): expected "machine" or "process", got "thread"\n');
+      assert.equal(e.stderr, 'codecarbon: tracking_mode (from environment variable CODECARBON_TRACKING_MODE): expected one of "machine", "process", got "thread"\n');
       return e.code === 2;
     });
 });

@@ -76,5 +76,5 @@ test('gpu_ids that match no GPU: measuring does not start, and the warning lists
   tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
   tracker.start();
   assert.equal(await tracker.stop(), null);
-  assert.match(warnings.join('\n'), /measuring could not start: .*gpu_ids \(from arguments, CODECARBON_GPU_IDS or a config file\): "5" matches no GPU; GPUs found: 0 NVIDIA H200/);
+  assert.match(warnings.join('\n'), /measuring could not start: .*gpu_ids \(from argument\): "5" matches no GPU; GPUs found: 0 NVIDIA H200/);
 });

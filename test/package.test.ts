@@ -14,11 +14,11 @@ test('require("codecarbon") works and starts no thread, opens no file', async ()
     console.log(JSON.stringify({ keys: Object.keys(m).sort(), threads: after - before }));`;
   const { stdout, stderr } = await run(process.execPath, ['-e', script]);
   const out = JSON.parse(stdout) as { keys: string[]; threads: number };
-  assert.deepEqual(out.keys, ['CodeCarbonError', 'ConfigError', 'EmissionsTracker', 'MeasurementEvent', 'OfflineEmissionsTracker',
-    'OutputError', 'Sampler', 'SamplerError', 'SamplerErrorEvent', 'SamplerWarningEvent', 'SourcePermissionError',
-    'SourceUnavailableError', 'TrackerWarningEvent', 'columns', 'detectCloud', 'detectHardware', 'equivalentConstants', 'equivalents', 'equivalentsOfEnergy',
-    'intensityFor', 'resolveEngineOptions',
-    'taskColumns', 'trackEmissions', 'upstreamColumns']);
+  assert.deepEqual(out.keys, ['ApiOutput', 'CodeCarbonError', 'ConfigError', 'EmissionsTracker', 'LoggerOutput', 'MeasurementEvent',
+    'OfflineEmissionsTracker', 'OutputError', 'Sampler', 'SamplerError', 'SamplerErrorEvent', 'SamplerWarningEvent', 'SourcePermissionError',
+    'SourceUnavailableError', 'TrackerWarningEvent', 'WebhookOutput', 'columns', 'deltaRecord', 'detectCloud', 'detectHardware',
+    'equivalentConstants', 'equivalents', 'equivalentsOfEnergy', 'intensityFor', 'resolveEngineOptions', 'supportedMethods',
+    'taskColumns', 'trackEmissions', 'upstreamColumns', 'upstreamMethods']);
   assert.equal(out.threads, 0);
   assert.doesNotMatch(stderr, /Error/);
 });

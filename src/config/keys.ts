@@ -2,12 +2,14 @@
 
 /** How a key's text is read. */
 export type KeyKind =
-  | { readonly type: 'string' }
+  | { readonly type: 'string'; readonly nonEmpty?: boolean }
   | { readonly type: 'number'; readonly min?: number; readonly exclusiveMin?: boolean }
   | { readonly type: 'int'; readonly min?: number }
   | { readonly type: 'bool' }
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'list' }
+  /** Python logging levels as CodeCarbon takes them: a name in any case (warn, fatal, notset too) or a number. */
+  | { readonly type: 'level' }
   /** Objects given in code only (a logger, output handlers): a file or the environment cannot hold one. */
   | { readonly type: 'object'; readonly expected: string; readonly isValid: (v: unknown) => boolean };
 
@@ -16,11 +18,19 @@ export interface KeySpec {
   readonly key: string;
   readonly kind: KeyKind;
   readonly default: unknown;
+  /** Read by the sampling engine (its options are a projection of these keys). */
+  readonly engine?: true;
+  /** Accepted, as upstream has it, but changes nothing in this port: why, said once when it is set. */
+  readonly noEffect?: string;
+  /** A secret: shown masked. */
+  readonly secret?: true;
 }
 
 const str = { type: 'string' } as const;
 const bool = { type: 'bool' } as const;
 const list = { type: 'list' } as const;
+/** A path: text that is not empty. */
+const path = { type: 'string', nonEmpty: true } as const;
 const positive = { type: 'number', min: 0, exclusiveMin: true } as const;
 const nonNegative = { type: 'number', min: 0 } as const;
 const oneOf = (...values: string[]): KeyKind => ({ type: 'enum', values });
@@ -39,7 +49,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'measure_power_secs', kind: positive, default: 15 },
   { key: 'api_call_interval', kind: { type: 'int', min: -1 }, default: 8 },
   { key: 'api_endpoint', kind: str, default: 'https://api.codecarbon.io' },
-  { key: 'api_key', kind: str, default: 'api_key' },
+  { key: 'api_key', kind: str, default: 'api_key', secret: true },
   { key: 'output_dir', kind: str, default: '.' },
   { key: 'output_file', kind: str, default: 'emissions.csv' },
   { key: 'output_methods', kind: list, default: null },
@@ -52,21 +62,23 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'emissions_endpoint', kind: str, default: null },
   { key: 'logging_logger', kind: { type: 'object', expected: 'a logger: an object with info() or log() (console, pino, winston), or { logger, level }', isValid: isLogger }, default: null },
   { key: 'output_handlers', kind: { type: 'object', expected: 'an array of objects with out(), liveOut(), taskOut() or exit()', isValid: areHandlers }, default: [] },
-  { key: 'gpu_ids', kind: list, default: null },
-  { key: 'tracking_mode', kind: oneOf('machine', 'process'), default: 'machine' },
-  { key: 'log_level', kind: oneOf('debug', 'info', 'warning', 'error', 'critical'), default: 'info' },
+  { key: 'gpu_ids', kind: list, default: null, engine: true },
+  { key: 'tracking_mode', kind: oneOf('machine', 'process'), default: 'machine', engine: true },
+  { key: 'log_level', kind: { type: 'level' }, default: 'info' },
   { key: 'logger_preamble', kind: str, default: '' },
   { key: 'on_csv_write', kind: oneOf('append', 'update'), default: 'append' },
-  { key: 'force_cpu_power', kind: positive, default: null },
-  { key: 'force_ram_power', kind: positive, default: null },
-  { key: 'force_mode_cpu_load', kind: bool, default: false },
+  { key: 'force_cpu_power', kind: positive, default: null, engine: true },
+  { key: 'force_ram_power', kind: positive, default: null, engine: true },
+  { key: 'force_mode_cpu_load', kind: bool, default: false, engine: true },
   { key: 'pue', kind: positive, default: 1 },
   { key: 'wue', kind: nonNegative, default: 0 },
   { key: 'force_carbon_intensity_g_co2e_kwh', kind: nonNegative, default: null },
-  { key: 'electricitymaps_api_token', kind: str, default: null },
+  { key: 'electricitymaps_api_token', kind: str, default: null, secret: true },
   { key: 'allow_multiple_runs', kind: bool, default: true },
-  { key: 'rapl_include_dram', kind: bool, default: false },
-  { key: 'rapl_prefer_psys', kind: bool, default: false },
+  { key: 'rapl_include_dram', kind: bool, default: false,
+    noEffect: 'RAPL dram domains are always measured here, as RAM (ram_source says rapl), never added to the CPU; '
+      + '`codecarbon detect` lists them' },
+  { key: 'rapl_prefer_psys', kind: bool, default: false, engine: true },
   { key: 'country_iso_code', kind: str, default: null },
   { key: 'region', kind: str, default: null },
   { key: 'cloud_provider', kind: str, default: null },
@@ -75,11 +87,14 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'organization_id', kind: str, default: null },
   { key: 'project_id', kind: str, default: null },
   // This port's own keys.
-  { key: 'rapl_dir', kind: str, default: '/sys/class/powercap' },
-  { key: 'nvml_library', kind: str, default: 'libnvidia-ml.so.1' },
-  { key: 'sample_period_ms', kind: positive, default: 100 },
-  { key: 'gpu_counter_period_ms', kind: positive, default: 1000 },
-  { key: 'source_timeout_ms', kind: positive, default: 2000 },
+  { key: 'rapl_dir', kind: path, default: '/sys/class/powercap', engine: true },
+  { key: 'nvml_library', kind: path, default: 'libnvidia-ml.so.1', engine: true },
+  { key: 'sample_period_ms', kind: positive, default: 100, engine: true },
+  { key: 'gpu_counter_period_ms', kind: positive, default: 1000, engine: true },
+  { key: 'source_timeout_ms', kind: positive, default: 2000, engine: true },
+  { key: 'ring_capacity', kind: { type: 'int', min: 2 }, default: 16384, engine: true },
+  { key: 'proc_dir', kind: path, default: '/proc', engine: true },
+  { key: 'cgroup_dir', kind: path, default: '/sys/fs/cgroup', engine: true },
   { key: 'carbon_intensity_dataset', kind: oneOf('codecarbon', 'ember'), default: 'codecarbon' },
   { key: 'task_records_kept', kind: { type: 'int', min: 0 }, default: 100_000 },
   { key: 'geojs_url', kind: str, default: 'https://get.geojs.io/v1/ip/geo.json' },
@@ -99,3 +114,8 @@ export const camel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c:
 
 export const specByKey: ReadonlyMap<string, KeySpec> = new Map(keySpecs.map((s) => [s.key, s]));
 export const specByOption: ReadonlyMap<string, KeySpec> = new Map(keySpecs.map((s) => [camel(s.key), s]));
+
+/** Python's logging levels by name (CodeCarbon's log_level), aliases included. */
+export const logLevels: Readonly<Record<string, number>> = {
+  notset: 0, debug: 10, info: 20, warn: 30, warning: 30, error: 40, fatal: 50, critical: 50,
+};

@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { closest } from '../emissions/intensity.js';
 import { configText, parseConfigText } from './ini.js';
 import { readBoolean, readNumber } from './values.js';
-import { camel, keyAliases, keySpecs, specByKey, specByOption, type KeySpec } from './keys.js';
+import { camel, keyAliases, keySpecs, logLevels, specByKey, specByOption, type KeySpec } from './keys.js';
 
 /** Every key's value after precedence, camelCased, with where each came from. */
 export interface Resolved {
@@ -39,7 +39,15 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   const k = spec.kind;
   switch (k.type) {
     case 'string':
-      return typeof text === 'string' ? text : fail('a string');
+      if (typeof text === 'string' && (text !== '' || k.nonEmpty !== true)) return text;
+      return fail(k.nonEmpty === true ? 'a non-empty path' : 'a string');
+    case 'level': {
+      // As Python's logging: a known name in any case, or a number (a threshold of its own).
+      if (typeof text === 'string' && text.toLowerCase() in logLevels) return text.toLowerCase();
+      const n = readNumber(text);
+      if (n !== undefined && Number.isInteger(n) && n >= 0) return n;
+      return fail(`a log level: ${Object.keys(logLevels).join(', ')} (any case), or a number such as 30`);
+    }
     case 'bool':
       return readBoolean(text) ?? fail('true or false (also 1/0, yes/no, on/off)');
     case 'enum':
@@ -122,6 +130,12 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
     }
     values[name] = convert(spec, raw, 'argument');
     origins[name] = 'argument';
+  }
+  for (const spec of keySpecs) {
+    const name = camel(spec.key);
+    if (spec.noEffect !== undefined && values[name] !== spec.default) {
+      warnings.push(`${spec.key} = ${String(values[name])} (from ${origins[name]}) changes nothing in this port: ${spec.noEffect}`);
+    }
   }
   return { values: Object.freeze(values), origins: Object.freeze(origins), warnings };
 }

@@ -30,6 +30,8 @@ export interface GpuOptions {
   readonly nvmlLibrary: string;
   /** gpu_ids as given (comma-separated indices, UUIDs, MIG UUIDs or unique UUID prefixes), or null. */
   readonly gpuIds: string | null;
+  /** Where gpu_ids came from, for its error (default: the places it may come from). */
+  readonly gpuIdsOrigin?: string;
   /** CUDA_VISIBLE_DEVICES of the tracked program, or null when unset. */
   readonly cudaVisibleDevices: string | null;
   /** Wanted period of energy counter readings per GPU, in ms. */
@@ -127,7 +129,7 @@ export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; 
   let tracked = found.map((g) => g.index);
   let why = `all ${found.length} GPUs found`;
   if (o.gpuIds !== null && o.gpuIds.trim() !== '') {
-    const sel = selectGpus(found, o.gpuIds.split(','), 'gpu_ids', 'arguments, CODECARBON_GPU_IDS or a config file');
+    const sel = selectGpus(found, o.gpuIds.split(','), 'gpu_ids', o.gpuIdsOrigin ?? 'arguments, CODECARBON_GPU_IDS or a config file');
     tracked = sel.tracked;
     why = `gpu_ids = ${o.gpuIds}`;
     sel.notes.forEach((n, i) => warnings.push({ cause: `gpu-mig:${i}`, message: n }));
