@@ -28,6 +28,8 @@ export class TaskLedger {
   #writing = 0;
   /** The kept tasks' energies measured once when the run stopped (the ring then moves on). */
   #sealed: MeasuredTasks | null = null;
+  /** The run's context when it stopped: its records say what the task file says. */
+  #sealedContext: RecordContext | null = null;
 
   /** Names already said to be opened twice (said once each). */
   readonly #duplicates = new Set<string>();
@@ -44,6 +46,7 @@ export class TaskLedger {
   restart(kept: number): void {
     this.#book = null;
     this.#sealed = null;
+    this.#sealedContext = null;
     this.#folded = new Map();
     this.#foldAt = kept + taskChunk;
   }
@@ -92,8 +95,9 @@ export class TaskLedger {
    * The run has stopped and its end is settled: folds what is past `kept`, then measures the kept
    * tasks once, so that their records stay exact after the ring has moved on.
    */
-  seal(tl: Timeline, kept: number): void {
+  seal(tl: Timeline, kept: number, context: RecordContext): void {
     if (this.#book === null || this.#sealed !== null) return;
+    this.#sealedContext = context;
     if (this.#book.doneCount > kept && this.#writing === 0) this.#fold(tl, kept);
     this.#sealed = this.#measure(tl, 0, this.#book.doneCount);
   }
@@ -117,7 +121,7 @@ export class TaskLedger {
   record(id: number, tl: Timeline, context: RecordContext): TaskRecord | null {
     const i = this.#book?.indexOf(id) ?? -1;
     if (i < 0) return null;
-    return taskRecord(this.#book!, this.#measure(tl, i, i + 1), tl.channels, context, i);
+    return taskRecord(this.#book!, this.#measure(tl, i, i + 1), tl.channels, this.#sealedContext ?? context, i);
   }
 
   /** Every finished task's record, then one per folded name (resolution `folded`, task_count how many). */
@@ -126,6 +130,7 @@ export class TaskLedger {
     if (book === null) return [];
     const n = book.doneCount;
     const m = this.#measure(tl, 0, n);
+    context = this.#sealedContext ?? context;
     const out: TaskRecord[] = [];
     for (let i = 0; i < n; i++) out.push(taskRecord(book, m, tl.channels, context, i));
     for (const [name, agg] of this.#folded) out.push(foldedRecord(name, agg, tl.channels, context));
@@ -183,7 +188,7 @@ export class TaskLedger {
     const book = this.#tasks;
     const count = book.doneCount;
     const folded = [...this.#folded];
-    const ctx = context();
+    const ctx = this.#sealedContext ?? context();
     this.#writing++;
     const measure = (from: number, to: number): MeasuredTasks => this.#measure(tl, from, to);
     const pieces = (function* (): Generator<string[]> {

@@ -275,7 +275,7 @@ export class EmissionsTracker extends EventTarget {
       await this.#where.refreshLive(this.options);
     }
     if (this.#startMs === null) return null; // discarded meanwhile
-    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept!);
+    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept!, this.#context(t1));
     await this.#finish(t1, info !== null, false);
     return this.#final === null ? null : Number(this.#final.emissions);
   }

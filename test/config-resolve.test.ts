@@ -27,7 +27,7 @@ test('precedence: argument > env > ./.codecarbon.config > ~/.codecarbon.config >
   assert.equal(r.values['outputFile'], 'emissions.csv');
   assert.deepEqual([r.origins['projectName'], r.origins['experimentName'], r.origins['outputFile']],
     ['argument', 'environment variable codecarbon_experiment_name', 'default']);
-  assert.equal(r.origins['measurePowerSecs'], join(where.cwd, '.codecarbon.config'));
+  assert.equal(r.origins['measurePowerSecs'], `${join(where.cwd, '.codecarbon.config')}, line 4`);
 });
 
 test('configparser syntax: key: value, comment lines, ; inside values, keys in any case, True', () => {
@@ -45,7 +45,7 @@ test('booleans: true/false/1/0/yes/no/on/off; anything else names file, key, val
   const where = dirs(null, '[codecarbon]\nsave_to_file = local-overwrite\n');
   assert.throws(() => resolveConfig({}, { ...where, env: {} }), {
     name: 'ConfigError',
-    message: `save_to_file (from ${join(where.cwd, '.codecarbon.config')}): expected true or false (also 1/0, yes/no, on/off), got "local-overwrite"`,
+    message: `save_to_file (from ${join(where.cwd, '.codecarbon.config')}, line 2): expected true or false (also 1/0, yes/no, on/off), got "local-overwrite"`,
   });
 });
 
@@ -63,7 +63,7 @@ test('unknown keys: a warning with the closest key from files and env, an error 
   const where = dirs('[codecarbon]\nprojet_name = x\n', null);
   const r = resolveConfig({}, { ...where, env: { CODECARBON_MEASURE_POWER_SEC: '3' } });
   assert.deepEqual(r.warnings, [
-    `unknown configuration key "projet_name" in ${join(where.home, '.codecarbon.config')} is ignored; did you mean "project_name"?`,
+    `unknown configuration key "projet_name" in ${join(where.home, '.codecarbon.config')}, line 2 is ignored; did you mean "project_name"?`,
     'unknown configuration key "measure_power_sec" in environment variable CODECARBON_MEASURE_POWER_SEC is ignored; did you mean "measure_power_secs"?',
   ]);
   assert.throws(() => resolveConfig({ projectNmae: 'x' }, { ...dirs(null, null), env: {} }),

@@ -1,8 +1,9 @@
 // The codecarbon command's dispatcher: `detect` says what this machine can measure, `monitor`
-// tracks a command, `bench` runs a tinybench suite with energy. Each command loads when it runs.
+// tracks a command, `bench` runs a tinybench suite with energy, `config` shows the configuration.
+// Each command loads when it runs.
 import { readFileSync } from 'node:fs';
 import { CodeCarbonError } from '../errors.js';
-import { benchUsage, detectUsage, monitorUsage } from './usage.js';
+import { benchUsage, configUsage, detectUsage, monitorUsage } from './usage.js';
 
 const usage = `Usage: codecarbon <command> [options]
 
@@ -10,6 +11,7 @@ Commands:
 ${detectUsage}
 ${monitorUsage}
 ${benchUsage}
+${configUsage}
 
 Options:
   -h, --help       this text
@@ -28,6 +30,7 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   if (command === 'monitor') return (await import('./monitor.js')).monitor(rest);
   if (command === 'bench') return (await import('./bench.js')).bench(rest);
+  if (command === 'config') return (await import('./config.js')).config(rest);
   if (command !== 'detect') throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown command: ${command}\n\n${usage}`);
   return (await import('./detect.js')).detect(rest);
 }

@@ -33,3 +33,9 @@ export const benchUsage = `  bench FILE [options]
       --offline --country-iso-code CODE [--region R]        location without network
       --cloud-provider P --cloud-region R                   on a cloud: its region's intensity
       -h, --help        this text`;
+
+/** config's usage, as --help and the main usage print it. */
+export const configUsage = `  config [--json] [-h, --help]
+      Every configuration key as a tracker here would resolve it (arguments aside): its value
+      and where it came from (CODECARBON_* variable, ./.codecarbon.config, ~/.codecarbon.config
+      or default). Keys and tokens are masked.`;

@@ -62,16 +62,23 @@ class SeenLines {
     }
     this.#keys.set(id, line);
   }
+
+  /** The line of `key` in section `section`. */
+  lineOf(section: string, key: string): number | undefined {
+    return this.#keys.get(`${section}\n${key}`);
+  }
 }
 
 /**
  * The `[codecarbon]` section of an INI text, keys lower-cased, values as written. Accepts
  * `key: value` lines and `;`/`#` comment lines; a `;` or `#` inside a value is part of it. A file
  * with sections but none named `codecarbon` is ignored with a warning (configparser ignores it silently).
+ * `keyLines`, when given, takes each key's line number.
  * @throws ConfigError naming the file and line of a line that is neither, of a line before any
  * section header, and of a section or a key given twice (configparser's strict mode refuses those).
  */
-export function parseConfigText(text: string, file: string, warn: (message: string) => void = () => {}): Record<string, string> {
+export function parseConfigText(text: string, file: string, warn: (message: string) => void = () => {},
+  keyLines?: Map<string, number>): Record<string, string> {
   const seen = new SeenLines();
   const lines = text.split(/\r?\n/).map((line, i) => {
     const t = line.trim();
@@ -105,5 +112,9 @@ export function parseConfigText(text: string, file: string, warn: (message: stri
   const section = parse(lines.join('\n'))['codecarbon'];
   if (typeof section !== 'object' || section === null) return {};
   // ini turns `true`/`false` into booleans; every value stays text until its key's type reads it.
+  for (const k of Object.keys(section)) {
+    const line = seen.lineOf('codecarbon', k);
+    if (line !== undefined) keyLines?.set(k, line);
+  }
   return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, String(v)]));
 }

@@ -72,15 +72,18 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   }
 }
 
-function readFile(path: string, warnings: string[]): Record<string, string> {
-  if (!existsSync(path)) return {};
+/** A file's keys, each with its origin (`<path>, line N`). */
+function readFile(path: string, warnings: string[]): [string, Record<string, unknown>][] {
+  if (!existsSync(path)) return [];
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new ConfigError('config file', path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? e}); fix its permissions or remove it`);
   }
-  return parseConfigText(configText(bytes, path), path, (m) => warnings.push(m));
+  const lines = new Map<string, number>();
+  const values = parseConfigText(configText(bytes, path), path, (m) => warnings.push(m), lines);
+  return Object.entries(values).map(([k, v]) => [lines.has(k) ? `${path}, line ${lines.get(k)}` : path, { [k]: v }]);
 }
 
 /** Options for where configuration comes from (tests point them at temp dirs). */
@@ -100,8 +103,8 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
   const warnings: string[] = [];
   const home = join(sources.home ?? homedir(), '.codecarbon.config');
   const local = join(sources.cwd ?? process.cwd(), '.codecarbon.config');
-  layers.push([home, readFile(home, warnings)]);
-  if (local !== home) layers.push([local, readFile(local, warnings)]);
+  layers.push(...readFile(home, warnings));
+  if (local !== home) layers.push(...readFile(local, warnings));
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && name.toLowerCase().startsWith('codecarbon_')) {
       layers.push([`environment variable ${name}`, { [name.slice('codecarbon_'.length).toLowerCase()]: value }]);

@@ -1,0 +1,43 @@
+// `codecarbon config [--json]`: every key as a tracker here would resolve it, its value and where
+// it came from, so a user can see why the tracker does what it does. Secrets are masked.
+import { camel, keySpecs } from '../config/keys.js';
+import { resolveConfig } from '../config/resolve.js';
+import { CodeCarbonError } from '../errors.js';
+import { configUsage } from './usage.js';
+
+/** A secret as shown: its last 4 characters when it is long enough to keep them hidden. */
+export function mask(value: string): string {
+  return value.length >= 12 ? `****${value.slice(-4)}` : '****';
+}
+
+/** The resolved configuration, key by key: value (masked when secret) and origin. */
+export function configRows(): { key: string; value: unknown; origin: string }[] {
+  const { values, origins } = resolveConfig({});
+  return keySpecs.filter((s) => s.kind.type !== 'object').map((s) => {
+    const v = values[camel(s.key)];
+    return { key: s.key, value: s.secret === true && typeof v === 'string' && origins[camel(s.key)] !== 'default' ? mask(v) : v ?? null,
+      origin: origins[camel(s.key)] ?? 'default' };
+  });
+}
+
+/** `codecarbon config …`; resolves to the exit status. */
+export async function config(args: string[]): Promise<number> {
+  const bad = args.find((a) => a !== '--json' && a !== '-h' && a !== '--help');
+  if (bad !== undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown option for config: ${bad}\n\nUsage:\n${configUsage}`);
+  if (args.includes('-h') || args.includes('--help')) {
+    console.log(`Usage: codecarbon\n${configUsage}`);
+    return 0;
+  }
+  const { warnings } = resolveConfig({});
+  const rows = configRows();
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ schema: 1, keys: rows, warnings }, null, 2));
+    return 0;
+  }
+  const width = Math.max(...rows.map((r) => r.key.length));
+  const shown = (v: unknown): string => (v === null ? '(none)' : Array.isArray(v) ? v.join(',') : String(v));
+  const valueWidth = Math.min(40, Math.max(...rows.map((r) => shown(r.value).length)));
+  for (const r of rows) console.log(`${r.key.padEnd(width)}  ${shown(r.value).padEnd(valueWidth)}  ${r.origin}`);
+  for (const w of warnings) console.log(`warning: ${w}`);
+  return 0;
+}
