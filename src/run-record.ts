@@ -19,8 +19,8 @@ export function runContext(o: ResolvedOptions, run: {
   const { plan } = run;
   const ram = ramUse();
   return {
-    timestamp: new Date(), projectName: o.projectName!, runId: run.runId, experimentId: o.experimentId!,
-    trackingMode: o.trackingMode!, pue: o.pue!, wue: o.wue!, intensity: run.intensity,
+    timestamp: new Date(), projectName: o.projectName, runId: run.runId, experimentId: o.experimentId,
+    trackingMode: o.trackingMode, pue: o.pue, wue: o.wue, intensity: run.intensity,
     // As upstream: coordinates and the geolocated region only off the cloud.
     region: o.region ?? (cloud === null ? geo?.region : null) ?? '', latitude: cloud === null ? geo?.latitude ?? null : null,
     longitude: cloud === null ? geo?.longitude ?? null : null,

@@ -25,10 +25,9 @@ import type { CpuTimes } from './sources/proc.js';
 import { EmissionsBook, labelSources, runContext } from './run-record.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
 import { TaskLedger } from './task-ledger.js';
-import type { TrackerOptions } from './types.js';
+import type { ResolvedOptions, TrackerOptions } from './types.js';
 
-/** Resolved options: every key has a value. */
-export type ResolvedOptions = { readonly [K in keyof TrackerOptions]-?: Exclude<TrackerOptions[K], undefined> | null };
+export type { ResolvedOptions } from './types.js';
 
 /** The shared sampler of each resolved options object (a tracker and its forks). */
 const samplerFor = new WeakMap<object, Sampler>();
@@ -90,7 +89,7 @@ export class EmissionsTracker extends EventTarget {
     }
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
     const o = this.options;
-    if (this.#writesCsv && !(existsSync(o.outputDir!) && statSync(o.outputDir!).isDirectory())) {
+    if (this.#writesCsv && !(existsSync(o.outputDir) && statSync(o.outputDir).isDirectory())) {
       throw new ConfigError('output_dir', resolved!.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
     }
     const located = this.locate();
@@ -109,7 +108,7 @@ export class EmissionsTracker extends EventTarget {
     const o = this.options;
     if (o.countryIsoCode) resolveCountry(o.countryIsoCode);
     const intensity = intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
-      cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset! });
+      cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset });
     // Nothing given: the online tracker looks its location up in the background once started.
     return { intensity, lookup: !(o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) };
   }
@@ -168,7 +167,7 @@ export class EmissionsTracker extends EventTarget {
     this.#startMs = now();
     this.#final = null;
     this.#runId = null; // each run has its own id (and task file): upstream cannot restart at all
-    this.#ledger.restart(this.options.taskRecordsKept!);
+    this.#ledger.restart(this.options.taskRecordsKept);
     this.#outputs.restart();
     this.#book.restart();
     this.#measurements = 0;
@@ -234,7 +233,7 @@ export class EmissionsTracker extends EventTarget {
   }
 
   #startTimer(): void {
-    this.#timer ??= setInterval(() => this.#measure(), this.options.measurePowerSecs! * 1000).unref();
+    this.#timer ??= setInterval(() => this.#measure(), this.options.measurePowerSecs * 1000).unref();
   }
 
   /** Whether process exit and SIGINT/SIGTERM stop this tracker (the monitor CLI handles them itself). */
@@ -275,7 +274,7 @@ export class EmissionsTracker extends EventTarget {
       await this.#where.refreshLive(this.options);
     }
     if (this.#startMs === null) return null; // discarded meanwhile
-    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept!, this.#context(t1));
+    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, this.#context(t1));
     await this.#finish(t1, info !== null, false);
     return this.#final === null ? null : Number(this.#final.emissions);
   }
@@ -286,7 +285,7 @@ export class EmissionsTracker extends EventTarget {
    * its power-shaped, provisional GPU figure rather than cost a 4 ms reading per GPU each time.
    */
   #wantsExact(t1: number): boolean {
-    return this.#hasGpuCounters() && t1 - this.#startMs! >= this.options.gpuCounterPeriodMs!;
+    return this.#hasGpuCounters() && t1 - this.#startMs! >= this.options.gpuCounterPeriodMs;
   }
 
   /** Whether a GPU's energy counter is measured (its figures after the last reading are provisional). */
@@ -349,7 +348,7 @@ export class EmissionsTracker extends EventTarget {
    * integer, no allocation) for taskRecord(), or -1 when no such task is open (said in a warning).
    */
   stopTask(name?: string): number {
-    const id = this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept!);
+    const id = this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept);
     if (id < 0) this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
     return id;
   }
@@ -414,7 +413,7 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null || !this.#sampler?.timeline) return;
     const record = this.#record(now(), true);
     if (this.#measuring) this.dispatchEvent(new MeasurementEvent(record));
-    const interval = this.options.apiCallInterval!;
+    const interval = this.options.apiCallInterval;
     if (interval !== -1 && ++this.#measurements >= interval) {
       this.#measurements = 0;
       this.#outputs.liveOut(record);
@@ -450,8 +449,8 @@ export class EmissionsTracker extends EventTarget {
   #writeTasks(now: boolean): Promise<void> {
     const o = this.options;
     const tl = this.#sampler!.timeline!;
-    if (!this.#ledger.empty) this.#outputs.taskOut(() => this.#ledger.records(tl, this.#context()), o.experimentName!);
-    const job = this.#writesCsv ? this.#ledger.prepare(tl, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept!) : null;
+    if (!this.#ledger.empty) this.#outputs.taskOut(() => this.#ledger.records(tl, this.#context()), o.experimentName);
+    const job = this.#writesCsv ? this.#ledger.prepare(tl, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept) : null;
     return this.#csv.writeTasks(this.runId, job, now);
   }
 

@@ -1,4 +1,5 @@
 // Public option types: CodeCarbon's configuration keys in camelCase.
+import type { noDefaultOptions } from './config/keys.js';
 import type { LoggingLogger } from './output/logger.js';
 import type { Output } from './output/output.js';
 
@@ -61,6 +62,11 @@ export interface TrackerOptions {
   readonly sourceTimeoutMs?: number;
   /** Sampler period in ms (default 100). */
   readonly samplePeriodMs?: number;
+  /** Samples kept in the sampler's ring (default 16,384). */
+  readonly ringCapacity?: number;
+  /** Where /proc and the cgroup v2 tree are (defaults /proc, /sys/fs/cgroup). */
+  readonly procDir?: string;
+  readonly cgroupDir?: string;
   readonly carbonIntensityDataset?: 'codecarbon' | 'ember';
   /** Task records kept one by one (default 100,000); later ones are folded into one row per name. */
   readonly taskRecordsKept?: number;
@@ -77,3 +83,14 @@ export interface TrackerOptions {
   /** Electricity Maps API base URL (with electricitymapsApiToken). */
   readonly electricitymapsUrl?: string;
 }
+
+/** Options without a default: resolved, they may be null. */
+type NoDefault = (typeof noDefaultOptions)[number];
+
+/** An option's resolved type: lists arrive as arrays. */
+type ResolvedValue<K extends keyof TrackerOptions> = K extends 'outputMethods' | 'gpuIds' ? readonly string[]
+  : Exclude<TrackerOptions[K], undefined | null>;
+
+/** Resolved options: every key has its value (from an argument, the environment, a file or the default); null only where there is no default. */
+export type ResolvedOptions = { readonly [K in Exclude<keyof TrackerOptions, NoDefault>]-?: ResolvedValue<K> }
+  & { readonly [K in NoDefault]-?: ResolvedValue<K> | null };

@@ -88,5 +88,10 @@ test('a key accepted but without effect here (rapl_include_dram) is said once, w
   tracker.start();
   await tracker.stop();
   assert.deepEqual(warnings, [`rapl_include_dram = true (from ${join(dir, '.codecarbon.config')}, line 4) changes nothing in this port: `
-    + 'RAPL dram domains are always measured here, as RAM (ram_source says rapl), never added to the CPU; `codecarbon detect` lists them']);
+    + 'RAPL dram domains are always measured here, as RAM (ram_source says rapl-dram), never added to the CPU; `codecarbon detect` lists them']);
+});
+
+test('the options typed as possibly null are exactly the keys without a default', async () => {
+  const { camel, keySpecs, noDefaultOptions } = await import('../src/config/keys.js');
+  assert.deepEqual(keySpecs.filter((s) => s.default === null).map((s) => camel(s.key)).sort(), [...noDefaultOptions].sort());
 });

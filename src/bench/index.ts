@@ -190,7 +190,7 @@ export class EnergyBench {
     const channels = sampler.info!.channels;
     const period = sampler.info!.periodMs;
     const g = this.tracker.intensity.gCo2ePerKwh;
-    const pue = this.tracker.options.pue!;
+    const pue = this.tracker.options.pue;
     const out: TaskEnergy[] = [];
     for (const [task, m] of this.#marks) {
       if (!(m.t1 >= m.t0)) continue; // never ran, or still running

@@ -94,7 +94,7 @@ function finish(tracker: EmissionsTracker, what: string, code: number, before = 
   const record = tracker.finalEmissionsData;
   const o = tracker.options;
   const failed = tracker.writeError;
-  if (record !== null) console.error(`${before}${report(what, record, tracker.writesCsv ? outputPath(o.outputDir!, o.outputFile!) : null, failed)}`);
+  if (record !== null) console.error(`${before}${report(what, record, tracker.writesCsv ? outputPath(o.outputDir, o.outputFile) : null, failed)}`);
   if (failed === null || code !== 0) return code;
   console.error(`codecarbon: exit status ${exitIoError} (EX_IOERR): ${what} ran, but its row could not be written`);
   return exitIoError;

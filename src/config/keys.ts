@@ -76,7 +76,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'electricitymaps_api_token', kind: str, default: null, secret: true },
   { key: 'allow_multiple_runs', kind: bool, default: true },
   { key: 'rapl_include_dram', kind: bool, default: false,
-    noEffect: 'RAPL dram domains are always measured here, as RAM (ram_source says rapl), never added to the CPU; '
+    noEffect: 'RAPL dram domains are always measured here, as RAM (ram_source says rapl-dram), never added to the CPU; '
       + '`codecarbon detect` lists them' },
   { key: 'rapl_prefer_psys', kind: bool, default: false, engine: true },
   { key: 'country_iso_code', kind: str, default: null },
@@ -119,3 +119,8 @@ export const specByOption: ReadonlyMap<string, KeySpec> = new Map(keySpecs.map((
 export const logLevels: Readonly<Record<string, number>> = {
   notset: 0, debug: 10, info: 20, warn: 30, warning: 30, error: 40, fatal: 50, critical: 50,
 };
+
+/** The options whose default is none (null once resolved); the key table's null defaults, checked by a test. */
+export const noDefaultOptions = ['outputMethods', 'emissionsEndpoint', 'loggingLogger', 'gpuIds', 'forceCpuPower', 'forceRamPower',
+  'forceCarbonIntensityGCo2eKwh', 'electricitymapsApiToken', 'countryIsoCode', 'region', 'cloudProvider', 'cloudRegion',
+  'country2letterIsoCode', 'organizationId', 'projectId', 'locationCacheFile'] as const;

@@ -46,11 +46,11 @@ export class Whereabouts {
    * time-out, once per process), having said, once per process, that no location was found.
    */
   lookUp(o: ResolvedOptions, running: () => boolean): Promise<void> {
-    this.#dataset = o.carbonIntensityDataset!;
-    this.#timeoutMs = o.locationTimeoutMs!;
-    this.#geo = geolocate({ geojsUrl: o.geojsUrl!, ipinfoUrl: o.ipinfoUrl!, timeoutMs: o.locationTimeoutMs!,
+    this.#dataset = o.carbonIntensityDataset;
+    this.#timeoutMs = o.locationTimeoutMs;
+    this.#geo = geolocate({ geojsUrl: o.geojsUrl, ipinfoUrl: o.ipinfoUrl, timeoutMs: o.locationTimeoutMs,
       cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined });
-    this.#cloud = o.cloudMetadataUrl ? detectCloudOnce({ baseUrl: o.cloudMetadataUrl, timeoutMs: o.cloudMetadataTimeoutMs! }) : null;
+    this.#cloud = o.cloudMetadataUrl ? detectCloudOnce({ baseUrl: o.cloudMetadataUrl, timeoutMs: o.cloudMetadataTimeoutMs }) : null;
     const geo = this.#geo;
     return Promise.all([geo.waited, this.#cloud?.waited]).then(() => {
       if (running()) this.#tell(geo); // not if stopped or discarded meanwhile
@@ -111,8 +111,8 @@ export class Whereabouts {
     if (!o.electricitymapsApiToken || base.source === 'forced' || base.source === 'cloud-region') return;
     const geo = this.geo;
     const zone = base.countryIsoCode === null ? null : countryTable().countries[base.countryIsoCode]?.iso2 ?? null;
-    const answer = await sharedLiveIntensity({ baseUrl: o.electricitymapsUrl!, token: o.electricitymapsApiToken,
-      latitude: geo?.latitude, longitude: geo?.longitude, zone, timeoutMs: o.locationTimeoutMs! }, o.measurePowerSecs! * 1000);
+    const answer = await sharedLiveIntensity({ baseUrl: o.electricitymapsUrl, token: o.electricitymapsApiToken,
+      latitude: geo?.latitude, longitude: geo?.longitude, zone, timeoutMs: o.locationTimeoutMs }, o.measurePowerSecs * 1000);
     if (answer.gCo2ePerKwh !== null) {
       const where = geo?.latitude != null ? `at ${geo.latitude},${geo.longitude}` : `zone ${zone}`;
       this.#live = { gCo2ePerKwh: answer.gCo2ePerKwh, detail: `Electricity Maps, latest, ${where}` };

@@ -60,7 +60,7 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Re
   }
   if (methods.includes('api')) {
     try {
-      others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint!, apiKey: o.apiKey!, experimentId: o.experimentId! }, warn) });
+      others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint, apiKey: o.apiKey, experimentId: o.experimentId }, warn) });
     } catch (e) {
       throw new ConfigError('api_endpoint', origins?.['apiEndpoint'] ?? 'argument', (e as Error).message.replace(/^.*?: /, ''));
     }
