@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { parseCsv } from '../src/output/csv.js';
 import { foldedNameCap, otherNames, writeChunk } from '../src/task-ledger.js';
 import type { TrackerOptions } from '../src/types.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
-import { fakeTracker } from './helpers/tracker.js';
+import { scriptedTracker } from './helpers/scripted.js';
 
 /** The rows of a CSV file as objects keyed by its header. */
 function rowsOf(path: string): Record<string, string>[] {
@@ -16,16 +15,11 @@ function rowsOf(path: string): Record<string, string>[] {
   return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
 }
 
-/** A tracker on a clock the test drives, over a RAPL package at 10 W; its warnings collected. */
+/** A scripted tracker (test/helpers/scripted.ts) with experiment name x, and its task file's rows. */
 function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
-  const clock = new ScriptedClock(1000);
-  const hw = new ScriptedRapl(1, 10, undefined, clock);
-  t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, experimentName: 'x', ...options });
-  const warnings: string[] = [];
-  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  const taskRows = (): Record<string, string>[] => rowsOf(join(dir, `emissions_x_${tracker.runId}.csv`));
-  return { tracker, clock, hw, warnings, taskRows };
+  const s = scriptedTracker(t, { experimentName: 'x', ...options });
+  const taskRows = (): Record<string, string>[] => rowsOf(join(s.dir, `emissions_x_${s.tracker.runId}.csv`));
+  return { ...s, taskRows };
 }
 
 test('150,000 distinct task names in a hot loop: 1,000 folded by name, the rest in one (other names) row; every task counted, energy conserved', async (t) => {

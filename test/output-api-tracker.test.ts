@@ -5,20 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsv } from '../src/output/csv.js';
-import type { TrackerOptions } from '../src/types.js';
 import { created, fakeApi } from './helpers/api.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
-import { fakeTracker } from './helpers/tracker.js';
+import { scriptedTracker } from './helpers/scripted.js';
 
-function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
-  const clock = new ScriptedClock(1000);
-  const hw = new ScriptedRapl(1, 10, undefined, clock);
-  t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, ...options });
-  const warnings: string[] = [];
-  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  return { tracker, clock, dir, warnings };
-}
+const scripted = scriptedTracker;
 
 const sum = (xs: { body: Record<string, unknown> }[], f: string): number => xs.reduce((s, x) => s + Number(x.body[f]), 0);
 

@@ -7,20 +7,9 @@ import { join } from 'node:path';
 import { ConfigError } from '../src/errors.js';
 import type { Output } from '../src/output/output.js';
 import type { EmissionsRecord, TaskRecord } from '../src/output/record.js';
-import type { TrackerOptions } from '../src/types.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
-import { fakeTracker } from './helpers/tracker.js';
+import { scriptedTracker } from './helpers/scripted.js';
 
-/** A tracker on a clock the test drives, over a RAPL package at 10 W (RAM negligible); its warnings collected. */
-function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
-  const clock = new ScriptedClock(1000);
-  const hw = new ScriptedRapl(1, 10, undefined, clock);
-  t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, ...options });
-  const warnings: string[] = [];
-  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  return { tracker, clock, dir, warnings };
-}
+const scripted = scriptedTracker;
 
 /** A handler that keeps every call, in order. */
 function recorder() {

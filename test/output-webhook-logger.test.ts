@@ -4,20 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { userInfo } from 'node:os';
 import { columns } from '../src/output/record.js';
-import type { TrackerOptions } from '../src/types.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { scriptedTracker } from './helpers/scripted.js';
 import { garbageServer, httpServer, silentServer } from './helpers/servers.js';
-import { fakeTracker } from './helpers/tracker.js';
 
-function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
-  const clock = new ScriptedClock(1000);
-  const hw = new ScriptedRapl(1, 10, undefined, clock);
-  t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, ...options });
-  const warnings: string[] = [];
-  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  return { tracker, clock, dir, warnings };
-}
+const scripted = scriptedTracker;
 
 /** A webhook receiver that answers `status` and keeps each request's headers and JSON body. */
 async function receiver(t: import('node:test').TestContext, status = 201) {

@@ -7,16 +7,11 @@ import { join } from 'node:path';
 import { parseCsv } from '../src/output/csv.js';
 import { taskColumns } from '../src/output/record.js';
 import type { TrackerOptions } from '../src/types.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
-import { fakeTracker } from './helpers/tracker.js';
+import { scriptedTracker } from './helpers/scripted.js';
 
-/** A tracker on a clock the test drives, over a RAPL package at 10 W; samples only when asked (a 60 s period). */
+/** A scripted tracker (test/helpers/scripted.ts) with experiment name x. */
 function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
-  const clock = new ScriptedClock(1000);
-  const hw = new ScriptedRapl(1, 10, undefined, clock);
-  t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, experimentName: 'x', ...options });
-  return { tracker, clock, dir };
+  return scriptedTracker(t, { experimentName: 'x', ...options });
 }
 
 const joules = (kwh: unknown): number => Number(kwh) * 3.6e6;

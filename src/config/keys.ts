@@ -26,6 +26,12 @@ export interface KeySpec {
   readonly secret?: true;
 }
 
+/** Where Linux exposes powercap (RAPL) zones. */
+export const defaultRaplDir = '/sys/class/powercap';
+
+/** NVML's library, as the NVIDIA driver installs it. */
+export const defaultNvmlLibrary = 'libnvidia-ml.so.1';
+
 const str = { type: 'string' } as const;
 const bool = { type: 'bool' } as const;
 const list = { type: 'list' } as const;
@@ -87,8 +93,8 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'organization_id', kind: str, default: null },
   { key: 'project_id', kind: str, default: null },
   // This port's own keys.
-  { key: 'rapl_dir', kind: path, default: '/sys/class/powercap', engine: true },
-  { key: 'nvml_library', kind: path, default: 'libnvidia-ml.so.1', engine: true },
+  { key: 'rapl_dir', kind: path, default: defaultRaplDir, engine: true },
+  { key: 'nvml_library', kind: path, default: defaultNvmlLibrary, engine: true },
   { key: 'sample_period_ms', kind: positive, default: 100, engine: true },
   { key: 'gpu_counter_period_ms', kind: positive, default: 1000, engine: true },
   { key: 'source_timeout_ms', kind: positive, default: 2000, engine: true },

@@ -2,6 +2,7 @@
 // that samples power at every tick and the exact energy counter at a slower, staggered cadence.
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { defaultNvmlLibrary } from '../config/keys.js';
 import { ConfigError } from '../errors.js';
 import { NVML_GPU_IS_LOST, NVML_NOT_SUPPORTED, Nvml, type NvmlDevice } from './nvml.js';
 import type { ChannelInfo, EnergySource, ReadingSink, Warn } from './source.js';
@@ -38,7 +39,7 @@ export interface GpuOptions {
   readonly gpuCounterPeriodMs: number;
 }
 
-export const defaultNvmlLibrary = 'libnvidia-ml.so.1';
+export { defaultNvmlLibrary };
 
 /** Where an NVIDIA driver shows itself, on a host and in a container given GPUs. */
 const driverMarks = ['/dev/nvidiactl', '/proc/driver/nvidia/version'];

@@ -2,10 +2,11 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MarkReading } from './mark.js';
+import { defaultRaplDir } from '../config/keys.js';
 import { KeptFile, readSmall, type ChannelInfo, type EnergySource, type ReadingSink, type Warn } from './source.js';
 
-/** The powercap root CodeCarbon reads by default; its virtual twin is scanned with it. */
-export const defaultRaplDir = '/sys/class/powercap';
+export { defaultRaplDir };
+/** The default root's virtual twin, scanned with it. */
 const virtualRaplDir = '/sys/devices/virtual/powercap';
 
 /**

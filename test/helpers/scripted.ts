@@ -6,6 +6,7 @@ import type { SamplerInternals } from '../../src/sampler/protocol.js';
 import { setSamplerInternals } from '../../src/sampler/shared.js';
 import { counterUj, energyUj, nvmlClock, writeCounter, type ScriptedZone } from '../fixtures/scripted.hook.js';
 import { FakeRapl } from './sysfs.js';
+import { fakeTracker } from './tracker.js';
 
 const maxChanges = 4096;
 
@@ -125,4 +126,18 @@ export class ScriptedRapl {
   cleanup(): void {
     this.rapl.cleanup();
   }
+}
+
+/**
+ * An offline tracker (France) on a clock the test drives, over one RAPL package at 10 W (RAM
+ * negligible), sampling only when asked (a 60 s period); its warnings collected.
+ */
+export function scriptedTracker(t: import('node:test').TestContext, options: import('../../src/types.js').TrackerOptions = {}) {
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, 10, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, ...options });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  return { tracker, clock, hw, dir, warnings };
 }
