@@ -1,28 +1,25 @@
-// EmissionsTracker: start/stop/flush as marks on the shared timeline, tasks, records and CSV output.
+// EmissionsTracker: start/stop/flush as marks on the shared timeline, tasks and their records; what
+// becomes of each record is RunOutput's (run-output.ts).
 import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { now } from './clock.js';
 import { resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
-import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { recentCpuTimes, warmPlatform } from './machine.js';
 import type { OutputError } from './output/csv.js';
-import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
-import type { Outputs } from './output/output.js';
 import type { EmissionsRecord, TaskRecord } from './output/record.js';
-import { outputsOf } from './output/select.js';
+import { hasGpuCounters, RunOutput, type RunState } from './run-output.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
-import { EmissionsBook, labelSources, runContext } from './run-record.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
 import { TaskLedger } from './task-ledger.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
@@ -61,11 +58,7 @@ export class EmissionsTracker extends EventTarget {
   #timer: NodeJS.Timeout | null = null;
   #measuring = false;
   #final: EmissionsRecord | null = null;
-  readonly #csv: CsvFiles;
-  readonly #outputs: Outputs;
-  readonly #writesCsv: boolean;
-  readonly #book = new EmissionsBook();
-  #measurements = 0;
+  readonly #out: RunOutput;
   readonly #pending: string[];
   readonly #onSamplerMessage = (message: string): void => this.#warn(message);
 
@@ -80,21 +73,16 @@ export class EmissionsTracker extends EventTarget {
     this.engineOptions = template?.engineOptions ?? engineOptionsFrom(resolved!, sources?.env ?? process.env);
     this.#pending = [...resolved?.warnings ?? []];
     const warn = (m: string): void => this.#warn(m);
-    this.#csv = new CsvFiles(this.options as unknown as CsvFileOptions, warn);
-    [this.#outputs, this.#writesCsv] = outputsOf(this.options, this.#csv, warn, resolved?.origins, this.#pending);
-    if (template !== undefined) {
-      this.#where = new Whereabouts(template.#where.intensity, warn);
-      this.#lookup = template.#lookup;
-      return;
-    }
+    const located = template === undefined ? this.locate() : null;
+    this.#where = new Whereabouts(template === undefined ? located!.intensity : template.#where.intensity, warn);
+    this.#lookup = template === undefined ? located!.lookup === true : template.#lookup;
+    this.#out = new RunOutput(this.options, this.#where, warn, resolved?.origins, this.#pending);
+    if (template !== undefined) return;
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
     const o = this.options;
-    if (this.#writesCsv && !(existsSync(o.outputDir) && statSync(o.outputDir).isDirectory())) {
+    if (this.#out.writesCsv && !(existsSync(o.outputDir) && statSync(o.outputDir).isDirectory())) {
       throw new ConfigError('output_dir', resolved!.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
     }
-    const located = this.locate();
-    this.#where = new Whereabouts(located.intensity, (m) => this.#warn(m));
-    this.#lookup = located.lookup === true;
   }
 
   /** A new, unstarted tracker with these resolved options and location, and its own run id. */
@@ -146,12 +134,12 @@ export class EmissionsTracker extends EventTarget {
 
   /** Whether this tracker writes the CSV files (output_methods, or save_to_file). */
   get writesCsv(): boolean {
-    return this.#writesCsv;
+    return this.#out.writesCsv;
   }
 
   /** Why the last write of the CSV files failed (file, errno, fix), or null when it succeeded. */
   get writeError(): OutputError | null {
-    return this.#csv.error;
+    return this.#out.csv.error;
   }
 
   /** Starts tracking: a mark, and the shared sampler on first use. Synchronous. */
@@ -168,9 +156,7 @@ export class EmissionsTracker extends EventTarget {
     this.#final = null;
     this.#runId = null; // each run has its own id (and task file): upstream cannot restart at all
     this.#ledger.restart(this.options.taskRecordsKept);
-    this.#outputs.restart();
-    this.#book.restart();
-    this.#measurements = 0;
+    this.#out.restart();
     this.#cpu0 = recentCpuTimes();
     const o = this.options;
     let sampler = samplerFor.get(o);
@@ -191,7 +177,7 @@ export class EmissionsTracker extends EventTarget {
     }
     if (this.#pending.length > 0) for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));
     if (this.handlesExit()) register(this);
-    if (this.#wantsTimer()) this.#startTimer();
+    if (this.#out.wantsTimer(this.#measuring)) this.#startTimer();
     // The process's lookups, shared and bounded: see Whereabouts.lookUp().
     if (this.#lookup && this.#locating === null) this.#locating = this.#where.lookUp(o, () => this.#startMs !== null);
   }
@@ -227,11 +213,6 @@ export class EmissionsTracker extends EventTarget {
     }
   }
 
-  /** Whether measurements are taken every measure_power_secs: for listeners, live outputs, or live intensities. */
-  #wantsTimer(): boolean {
-    return this.#measuring || (this.#outputs.wantsLive && this.options.apiCallInterval !== -1) || !!this.options.electricitymapsApiToken;
-  }
-
   #startTimer(): void {
     this.#timer ??= setInterval(() => this.#measure(), this.options.measurePowerSecs * 1000).unref();
   }
@@ -250,7 +231,7 @@ export class EmissionsTracker extends EventTarget {
     await this.#where.refreshLive(this.options);
     if (this.#startMs === null) return null;
     const record = this.#write(t1);
-    await this.#writeTasks(false);
+    await this.#out.writeTasks(this.#run(), this.#ledger, false, t1);
     return Number(record.emissions);
   }
 
@@ -260,7 +241,7 @@ export class EmissionsTracker extends EventTarget {
    * request is bounded by its time-out), and one that calls process.exit() is told what was not sent.
    */
   delivered(): Promise<void> {
-    return this.#outputs.delivered();
+    return this.#out.outputs.delivered();
   }
 
   /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
@@ -274,7 +255,7 @@ export class EmissionsTracker extends EventTarget {
       await this.#where.refreshLive(this.options);
     }
     if (this.#startMs === null) return null; // discarded meanwhile
-    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, this.#context(t1));
+    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, this.#out.context(this.#run(), t1));
     await this.#finish(t1, info !== null, false);
     return this.#final === null ? null : Number(this.#final.emissions);
   }
@@ -285,12 +266,7 @@ export class EmissionsTracker extends EventTarget {
    * its power-shaped, provisional GPU figure rather than cost a 4 ms reading per GPU each time.
    */
   #wantsExact(t1: number): boolean {
-    return this.#hasGpuCounters() && t1 - this.#startMs! >= this.options.gpuCounterPeriodMs;
-  }
-
-  /** Whether a GPU's energy counter is measured (its figures after the last reading are provisional). */
-  #hasGpuCounters(): boolean {
-    return this.#sampler!.info!.channels.some((c) => c.counter !== undefined);
+    return hasGpuCounters(this.#sampler!) && t1 - this.#startMs! >= this.options.gpuCounterPeriodMs;
   }
 
   /** Ends the run without a record or any output (what it measured is dropped). */
@@ -320,8 +296,8 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return Promise.resolve();
     // The final record is the row just written, not a second reading of the timeline.
     this.#final = measured ? this.#write(t1) : null;
-    const tasks = measured ? this.#writeTasks(exiting) : Promise.resolve();
-    if (measured) this.#outputs.exit();
+    const tasks = measured ? this.#out.writeTasks(this.#run(), this.#ledger, exiting, t1) : Promise.resolve();
+    if (measured) this.#out.outputs.exit();
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     if (this.#sampler !== null) unfollow(this.#sampler, this.#onSamplerMessage);
     if (this.#timer !== null) clearInterval(this.#timer);
@@ -362,13 +338,13 @@ export class EmissionsTracker extends EventTarget {
   async taskRecord(id: number): Promise<TaskRecord | null> {
     const endMs = this.#ledger.endOf(id);
     if (Number.isNaN(endMs) || !(await this.#settledTo(endMs))) return null;
-    return this.#ledger.record(id, this.#sampler!.timeline!, this.#context());
+    return this.#ledger.record(id, this.#sampler!.timeline!, this.#out.context(this.#run(), now()));
   }
 
   /** Every finished task's record of the current (or last) run, then one row per folded name. */
   async taskRecords(): Promise<TaskRecord[]> {
     if (!(await this.#settledTo(now()))) return [];
-    return this.#ledger.records(this.#sampler!.timeline!, this.#context());
+    return this.#ledger.records(this.#sampler!.timeline!, this.#out.context(this.#run(), now()));
   }
 
   /** Waits until the timeline's values at `tMs` are settled (a sample after it); false when nothing was measured. */
@@ -402,56 +378,23 @@ export class EmissionsTracker extends EventTarget {
 
   /** The record so far, from the samples there are (nothing written); null before the first sample. */
   current(): EmissionsRecord | null {
-    return this.#startMs !== null && this.#sampler?.timeline ? this.#record(now()) : null;
+    return this.#startMs === null || !this.#sampler?.timeline ? null : this.#out.record(this.#run(), now());
   }
 
-  /**
-   * Every measure_power_secs while running: the measurement event, the live intensity's new slice,
-   * and every api_call_interval measurements the live outputs (as upstream counts them).
-   */
+  /** Every measure_power_secs while running: a measurement (see RunOutput.measure()), and its event for listeners. */
   #measure(): void {
     if (this.#startMs === null || !this.#sampler?.timeline) return;
-    const record = this.#record(now(), true);
-    if (this.#measuring) this.dispatchEvent(new MeasurementEvent(record));
-    const interval = this.options.apiCallInterval;
-    if (interval !== -1 && ++this.#measurements >= interval) {
-      this.#measurements = 0;
-      this.#outputs.liveOut(record);
-    }
-    if (this.options.electricitymapsApiToken) void this.#where.refreshLive(this.options);
+    this.#out.measure(this.#run(), now(), (record) => { if (this.#measuring) this.dispatchEvent(new MeasurementEvent(record)); });
   }
 
-  #context(t1 = now()): RecordContext {
-    return runContext(this.options, { runId: this.runId, intensity: this.intensity, where: this.#where, plan: this.#sampler!.info!.plan,
-      gpuPercent: this.#startMs === null ? null : this.#sampler!.timeline!.utilizationBetween(this.#startMs, t1), cpu0: this.#cpu0 });
-  }
-
-  /** The run's record at t1; `book`: its energy so far is booked at the intensity of now. */
-  #record(t1: number, book = false): EmissionsRecord {
-    const t0 = this.#startMs!;
+  /** The current run, as its records read it (a started sampler), its start anchored first. */
+  #run(): RunState {
     this.#anchorStart();
-    const e = this.#sampler!.timeline!.energyBetween(t0, t1, this.#anchor ?? undefined);
-    const energy = labelSources(componentEnergy(this.#sampler!.info!.channels, e.energyUj), !e.final && this.#hasGpuCounters(),
-      this.#sampler!.stuck !== null);
-    const record = this.#book.apply(buildRecord((t1 - t0) / 1000, energy, this.#context(t1)));
-    if (book) this.#book.book(Number(record.energy_consumed), Number(record.carbon_intensity_g_co2e_kwh));
-    return record;
+    return { sampler: this.#sampler!, startMs: this.#startMs, anchor: this.#anchor, cpu0: this.#cpu0, runId: this.runId };
   }
 
   /** Builds the record at t1 and hands it to every output (the CSV row first); returns it. */
   #write(t1: number): EmissionsRecord {
-    const record = this.#record(t1, true);
-    this.#outputs.out(record);
-    return record;
+    return this.#out.write(this.#run(), t1);
   }
-
-  /** The task file of this run (at once when the process is exiting: `now`, else in pieces), and taskOut. */
-  #writeTasks(now: boolean): Promise<void> {
-    const o = this.options;
-    const tl = this.#sampler!.timeline!;
-    if (!this.#ledger.empty) this.#outputs.taskOut(() => this.#ledger.records(tl, this.#context()), o.experimentName);
-    const job = this.#writesCsv ? this.#ledger.prepare(tl, this.#sampler!.info!.channels, () => this.#context(), o.taskRecordsKept) : null;
-    return this.#csv.writeTasks(this.runId, job, now);
-  }
-
 }

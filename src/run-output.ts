@@ -1,0 +1,108 @@
+// A run's records and where they go: each record built once off the timeline, its energy booked at
+// the intensity of its moment, handed to every output; live records, the task file and taskOut.
+import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
+import type { Whereabouts } from './emissions/whereabouts.js';
+import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
+import type { Outputs } from './output/output.js';
+import type { EmissionsRecord } from './output/record.js';
+import { outputsOf } from './output/select.js';
+import { EmissionsBook, labelSources, runContext } from './run-record.js';
+import type { Sampler } from './sampler/sampler.js';
+import type { Anchor } from './sampler/timeline.js';
+import type { CpuTimes } from './sources/proc.js';
+import type { TaskLedger } from './task-ledger.js';
+import type { ResolvedOptions } from './types.js';
+
+/** The run a record is of: a started sampler (its timeline and info exist), its start mark and anchor. */
+export interface RunState {
+  readonly sampler: Sampler;
+  /** Null once the run has stopped (records of its tasks then). */
+  readonly startMs: number | null;
+  readonly anchor: Anchor | null;
+  readonly cpu0: CpuTimes | null;
+  readonly runId: string;
+}
+
+export class RunOutput {
+  readonly csv: CsvFiles;
+  readonly outputs: Outputs;
+  readonly writesCsv: boolean;
+  readonly #book = new EmissionsBook();
+  #measurements = 0;
+
+  /**
+   * `origins` and `pending` for a tracker, not a fork: the choice of outputs is checked against
+   * where each option came from, and what to say about it goes to `pending`.
+   * @throws ConfigError for an endpoint that is not a URL.
+   */
+  constructor(readonly options: ResolvedOptions, readonly where: Whereabouts, warn: (message: string) => void,
+    origins?: Readonly<Record<string, string>>, pending?: string[]) {
+    this.csv = new CsvFiles(options as unknown as CsvFileOptions, warn);
+    [this.outputs, this.writesCsv] = outputsOf(options, this.csv, warn, origins, pending);
+  }
+
+  /** A new run: deltas, emissions slices and the count of measurements start again. */
+  restart(): void {
+    this.outputs.restart();
+    this.#book.restart();
+    this.#measurements = 0;
+  }
+
+  /** Whether measurements are taken every measure_power_secs: for listeners, live outputs, or live intensities. */
+  wantsTimer(listened: boolean): boolean {
+    return listened || (this.outputs.wantsLive && this.options.apiCallInterval !== -1) || !!this.options.electricitymapsApiToken;
+  }
+
+  context(run: RunState, t1: number): RecordContext {
+    const tl = run.sampler.timeline!;
+    return runContext(this.options, { runId: run.runId, intensity: this.where.intensity, where: this.where, plan: run.sampler.info!.plan,
+      gpuPercent: run.startMs === null ? null : tl.utilizationBetween(run.startMs, t1), cpu0: run.cpu0 });
+  }
+
+  /** The run's record at t1; `book`: its energy so far is booked at the intensity of now. */
+  record(run: RunState, t1: number, book = false): EmissionsRecord {
+    const t0 = run.startMs!;
+    const e = run.sampler.timeline!.energyBetween(t0, t1, run.anchor ?? undefined);
+    const energy = labelSources(componentEnergy(run.sampler.info!.channels, e.energyUj), !e.final && hasGpuCounters(run.sampler),
+      run.sampler.stuck !== null);
+    const record = this.#book.apply(buildRecord((t1 - t0) / 1000, energy, this.context(run, t1)));
+    if (book) this.#book.book(Number(record.energy_consumed), Number(record.carbon_intensity_g_co2e_kwh));
+    return record;
+  }
+
+  /** Builds the record at t1 and hands it to every output (the CSV row first); returns it. */
+  write(run: RunState, t1: number): EmissionsRecord {
+    const record = this.record(run, t1, true);
+    this.outputs.out(record);
+    return record;
+  }
+
+  /**
+   * A measurement (every measure_power_secs): the record booked at the intensity of now, handed to
+   * `measured`, and every api_call_interval measurements to the live outputs, as upstream counts them.
+   */
+  measure(run: RunState, t1: number, measured: (record: EmissionsRecord) => void): void {
+    const record = this.record(run, t1, true);
+    measured(record); // the measurement event, then the live outputs, as upstream orders them
+    const interval = this.options.apiCallInterval;
+    if (interval !== -1 && ++this.#measurements >= interval) {
+      this.#measurements = 0;
+      this.outputs.liveOut(record);
+    }
+    if (this.options.electricitymapsApiToken) void this.where.refreshLive(this.options);
+  }
+
+  /** The run's task file (at once when the process is exiting, else in pieces), and taskOut. */
+  writeTasks(run: RunState, ledger: TaskLedger, exiting: boolean, t1: number): Promise<void> {
+    const o = this.options;
+    const tl = run.sampler.timeline!;
+    if (!ledger.empty) this.outputs.taskOut(() => ledger.records(tl, this.context(run, t1)), o.experimentName);
+    const job = this.writesCsv ? ledger.prepare(tl, run.sampler.info!.channels, () => this.context(run, t1), o.taskRecordsKept) : null;
+    return this.csv.writeTasks(run.runId, job, exiting);
+  }
+}
+
+/** Whether a GPU's energy counter is measured (its figures after the last reading are provisional). */
+export function hasGpuCounters(sampler: Sampler): boolean {
+  return sampler.info!.channels.some((c) => c.counter !== undefined);
+}
