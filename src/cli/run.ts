@@ -1,8 +1,9 @@
 // The codecarbon command's dispatcher: `detect` says what this machine can measure, `monitor`
-// tracks a command, `bench` runs a tinybench suite with energy. Each command loads when it runs.
+// tracks a command, `bench` runs a tinybench suite with energy, `board` and `report` show emissions
+// files. Each command loads when it runs.
 import { readFileSync } from 'node:fs';
 import { CodeCarbonError } from '../errors.js';
-import { benchUsage, detectUsage, monitorUsage } from './usage.js';
+import { benchUsage, boardUsage, detectUsage, monitorUsage, reportUsage } from './usage.js';
 
 const usage = `Usage: codecarbon <command> [options]
 
@@ -10,6 +11,8 @@ Commands:
 ${detectUsage}
 ${monitorUsage}
 ${benchUsage}
+${boardUsage}
+${reportUsage}
 
 Options:
   -h, --help       this text
@@ -28,6 +31,8 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   if (command === 'monitor') return (await import('./monitor.js')).monitor(rest);
   if (command === 'bench') return (await import('./bench.js')).bench(rest);
+  if (command === 'board') return (await import('./board.js')).board(rest);
+  if (command === 'report') return (await import('./board.js')).report(rest);
   if (command !== 'detect') throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown command: ${command}\n\n${usage}`);
   return (await import('./detect.js')).detect(rest);
 }

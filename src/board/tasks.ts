@@ -1,0 +1,62 @@
+// A run's tasks for the page: sums over every task row, and the top rows by energy (a task file may hold 100,000).
+import type { BoardFile } from './files.js';
+import { num, text } from './rows.js';
+
+/** How many task rows the page lists; the rest are summed in one line. */
+export const topTasksShown = 25;
+
+/** One task row as the page lists it. */
+export interface TaskView {
+  readonly name: string;
+  readonly joules: number;
+  readonly gCo2e: number;
+  readonly durationS: number;
+  /** Tasks the row sums (folded rows); 1 for a task of its own. */
+  readonly taskCount: number;
+  /** False for a provisional row (final = N): a GPU's energy after its last counter reading. */
+  readonly final: boolean;
+  readonly resolution: string;
+  readonly endedBy: string;
+  readonly line: number;
+}
+
+/** The tasks of one run. */
+export interface TasksView {
+  readonly file: string;
+  readonly rows: number;
+  readonly tasks: number;
+  readonly provisional: number;
+  readonly joules: number;
+  readonly gCo2e: number;
+  readonly top: readonly TaskView[];
+}
+
+/** The tasks of `runId` in `taskFiles` (null when none has its rows). */
+export function tasksView(taskFiles: readonly BoardFile[], runId: string): TasksView | null {
+  const all: TaskView[] = [];
+  let file = '';
+  for (const f of taskFiles) {
+    if (f.kind !== 'tasks') continue;
+    for (const r of f.table.rows) {
+      if (r.cells['run_id'] !== runId) continue;
+      file = f.path;
+      const count = r.cells['task_count'];
+      all.push({ name: text(r, 'task_name'), joules: num(r, 'energy_consumed') * 3.6e6, gCo2e: num(r, 'emissions') * 1000,
+        durationS: num(r, 'duration'), taskCount: count === undefined || count === '' ? 1 : Number(count),
+        final: text(r, 'final') !== 'N', resolution: text(r, 'resolution'), endedBy: text(r, 'ended_by'), line: r.line });
+    }
+  }
+  if (all.length === 0) return null;
+  let joules = 0;
+  let gCo2e = 0;
+  let tasks = 0;
+  let provisional = 0;
+  for (const t of all) {
+    joules += t.joules;
+    gCo2e += t.gCo2e;
+    tasks += t.taskCount;
+    if (!t.final) provisional++;
+  }
+  const top = all.sort((a, b) => b.joules - a.joules).slice(0, topTasksShown);
+  return { file, rows: all.length, tasks, provisional, joules, gCo2e, top };
+}
