@@ -118,7 +118,8 @@ test('report: a self-contained file whose figures are the CSVs\', every view dra
   assert.match(tasks, /1\s+load-model\s+1\.48 kJ\s+169 mg/);
   assert.match(tasks, /request\s+5\.4 J\s+.+\s+4000\s+1\.35 mJ, 0\.154 µg\s+final\s+folded/);
   assert.match(tasks, /gpu-upload.+provisional\s+extrapolated\s+stop/);
-  assert.equal((await figure(page, 'task-count')).value, 4004);
+  assert.match(tasks, /6\s+<img src=x onerror=alert\(1\)><\/script>\s+360 mJ/, 'a task name is shown as text, never as markup');
+  assert.equal((await figure(page, 'task-count')).value, 4005);
   assert.ok(await canvasInked(page, 'tasks'));
   await page.screenshot({ path: join(shots, 'tasks.png'), fullPage: true });
   if (process.env['BOARD_DOCS_PNG']) {
