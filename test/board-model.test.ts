@@ -8,7 +8,7 @@ import { cloudView } from '../src/board/compare.js';
 import { readBoardFile, readBoardFiles } from '../src/board/files.js';
 import { buildModel } from '../src/board/model.js';
 import { renderPage } from '../src/board/page.js';
-import { readTable, emissionsRequired } from '../src/board/rows.js';
+import { emissionsRequired, readTable, text as cellText } from '../src/board/rows.js';
 import { BoardState } from '../src/board/server.js';
 import { equivalents } from '../src/emissions/equivalents.js';
 import { regionTable } from '../src/emissions/data.js';
@@ -27,7 +27,7 @@ test('rows keep their line numbers across quoted line breaks; bad rows are skipp
   const text = `${header}\n2025-01-01T00:00:00,"two\nlines",r1,1,0.1,0.2\n\n2025-01-01T00:00:01,p,r2,1,-3,0.2\n2025-01-01T00:00:02,p,r3,1\n${header}\n`
     + '2025-01-01T00:00:03,p,,1,0.1,0.2\n2025-01-01T00:00:04,p,r4,1,1e-05,2.5e-05\n';
   const t = readTable(text, emissionsRequired)!;
-  assert.deepEqual(t.rows.map((r) => [r.line, r.cells['run_id']]), [[2, 'r1'], [9, 'r4']]);
+  assert.deepEqual(t.rows.map((r) => [r.line, cellText(r, 'run_id')]), [[2, 'r1'], [9, 'r4']]);
   assert.deepEqual(t.skipped, [
     { line: 5, reason: 'emissions is not a number >= 0: "-3"' },
     { line: 6, reason: '4 fields where the header has 6' },

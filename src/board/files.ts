@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { EnergyBenchReport } from '../bench/index.js';
-import { emissionsRequired, readTable, tasksRequired, type CsvTable, type SkippedRow } from './rows.js';
+import { emissionsRequired, readTable, tasksRequired, text, type CsvTable, type SkippedRow } from './rows.js';
 
 /** One file as read: what it is, what was kept, what was skipped, or why it could not be used. */
 export type BoardFile =
@@ -87,7 +87,7 @@ export function readBoardFiles(paths: readonly string[]): BoardFile[] {
   const seen = new Set(paths);
   for (const f of [...files]) {
     if (f.kind !== 'emissions') continue;
-    const runIds = new Set(f.table.rows.map((r) => r.cells['run_id']!));
+    const runIds = new Set(f.table.rows.map((r) => text(r, 'run_id')));
     for (const t of taskFilesBeside(f.path, runIds)) {
       if (!seen.has(t)) { seen.add(t); files.push(readBoardFile(t)); }
     }

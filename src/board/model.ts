@@ -2,7 +2,7 @@
 import { equivalents, type Equivalents } from '../emissions/equivalents.js';
 import { fileStatus, type BoardFile, type FileStatus } from './files.js';
 import { benchView, cloudView, worldView, type BenchView, type CloudView, type WorldView } from './compare.js';
-import { num, text, type CsvRow } from './rows.js';
+import { cell, num, text, type CsvRow } from './rows.js';
 import { tasksView, type TasksView } from './tasks.js';
 
 /** One component's energy in a run and how it was obtained. */
@@ -72,7 +72,7 @@ function component(last: CsvRow, c: 'cpu' | 'gpu' | 'ram', isPort: boolean): Com
 }
 
 function intensity(last: CsvRow): IntensityView {
-  const g = last.cells['carbon_intensity_g_co2e_kwh'];
+  const g = cell(last, 'carbon_intensity_g_co2e_kwh');
   if (g !== undefined && g.trim() !== '') {
     return { gCo2ePerKwh: Number(g), source: text(last, 'carbon_intensity_source'), dataset: text(last, 'carbon_intensity_dataset'),
       year: text(last, 'carbon_intensity_year'), derived: false };
@@ -90,7 +90,7 @@ export function epochS(timestamp: string): number {
 
 function runView(rows: readonly CsvRow[], file: string, tasks: TasksView | null): RunView {
   const last = rows[rows.length - 1]!;
-  const isPort = last.cells['cpu_source'] !== undefined;
+  const isPort = cell(last, 'cpu_source') !== undefined;
   const region = text(last, 'region');
   const country = text(last, 'country_name');
   const onCloud = text(last, 'on_cloud') === 'Y' && text(last, 'cloud_provider') !== '' && text(last, 'cloud_region') !== '';

@@ -1,6 +1,6 @@
 // A run's tasks for the page: sums over every task row, and the top rows by energy (a task file may hold 100,000).
 import type { BoardFile } from './files.js';
-import { num, text } from './rows.js';
+import { cell, num, text } from './rows.js';
 
 /** How many task rows the page lists; the rest are summed in one line. */
 export const topTasksShown = 25;
@@ -38,9 +38,9 @@ export function tasksView(taskFiles: readonly BoardFile[], runId: string): Tasks
   for (const f of taskFiles) {
     if (f.kind !== 'tasks') continue;
     for (const r of f.table.rows) {
-      if (r.cells['run_id'] !== runId) continue;
+      if (cell(r, 'run_id') !== runId) continue;
       file = f.path;
-      const count = r.cells['task_count'];
+      const count = cell(r, 'task_count');
       all.push({ name: text(r, 'task_name'), joules: num(r, 'energy_consumed') * 3.6e6, gCo2e: num(r, 'emissions') * 1000,
         durationS: num(r, 'duration'), taskCount: count === undefined || count === '' ? 1 : Number(count),
         final: text(r, 'final') !== 'N', resolution: text(r, 'resolution'), endedBy: text(r, 'ended_by'), line: r.line });
