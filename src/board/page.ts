@@ -54,12 +54,12 @@ th, td { border: 1px solid #dde3dd; padding: 3px 8px; text-align: left; vertical
 .pickers { display: flex; gap: 16px; margin: 8px 0; }
 `;
 
-/** The whole page for `model`; `live` pages (the board) poll data.json, reports do not. */
+/** The whole page for `model`; `live` pages (the board) poll data.json, reports may not fetch anything. */
 export function renderPage(model: BoardModel): string {
   const a = loadAssets();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src ${model.live ? "'self'" : "'none'"}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Carbon footprint — codecarbon</title>
 <style>${a.uplotCss}</style><style>${styles}</style>
