@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cloudView } from '../src/board/compare.js';
+import { cloudView, regionalView } from '../src/board/compare.js';
 import { readBoardFile, readBoardFiles } from '../src/board/files.js';
 import { buildModel } from '../src/board/model.js';
 import { renderPage } from '../src/board/page.js';
@@ -89,6 +89,17 @@ test('cloud regions: CodeCarbon\'s recommendation sentence, or "already running"
     + `Reducing the current emissions by ${(worst.gCo2ePerKwh - best.gCo2ePerKwh).toFixed(1)} kg.`);
   assert.equal(cloudView({ provider: 'gcp', region: best.region }, 1).recommendation, `Already running on Google Cloud's least emissions region ${best.region}.`);
   assert.ok(cloudView({ provider: 'aws', region: 'eu-north-1' }, 1).regions.length > 10, 'AWS regions are compared by where they are');
+});
+
+test('regions: US states and Canadian provinces compared as CodeCarbon\'s carbonboard does; none elsewhere', () => {
+  const us = regionalView('USA', 2)!;
+  const states = Object.entries(regionTable().usStates).filter(([n]) => n !== 'usa');
+  assert.equal(us.regions.length, states.length);
+  const cleanest = states.sort((a, b) => a[1].gCo2ePerKwh - b[1].gCo2ePerKwh)[0]!;
+  assert.deepEqual(us.regions[0], { name: cleanest[0], code: cleanest[1].code, gCo2ePerKwh: cleanest[1].gCo2ePerKwh,
+    kg: (2 * cleanest[1].gCo2ePerKwh) / 1000, year: 2016 });
+  assert.equal(regionalView('CAN', 1)!.regions.length, 13);
+  assert.equal(regionalView('FRA', 1), null);
 });
 
 test('the page is self-contained: nothing to fetch, and file contents cannot close its scripts', () => {

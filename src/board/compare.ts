@@ -18,6 +18,13 @@ export interface CloudView {
   readonly recommendation: string;
 }
 
+/** A country's regions (US states, Canadian provinces) with what the same energy would emit in each. */
+export interface RegionalView {
+  readonly country: string;
+  readonly energyKwh: number;
+  readonly regions: readonly { readonly name: string; readonly code: string; readonly gCo2ePerKwh: number; readonly kg: number; readonly year: number | null }[];
+}
+
 /** One benchmark task's figures per operation. */
 export interface BenchTaskView {
   readonly name: string;
@@ -50,6 +57,21 @@ export function worldView(): WorldView {
     countries: Object.entries(t.countries).filter(([iso3]) => iso3 !== 'ATA')
       .map(([iso3, c]) => ({ iso3, name: c.name, gCo2ePerKwh: intensityFor({ countryIsoCode: iso3 }).gCo2ePerKwh, year: c.year })),
   };
+}
+
+/**
+ * CodeCarbon's regional comparison, for the two countries whose regions it has figures for: US
+ * states (EPA eGRID 2016) and Canadian provinces (2023 mix); null for any other country.
+ */
+export function regionalView(iso3: string, energyKwh: number): RegionalView | null {
+  const { usStates, canadaProvincesMix2023 } = regionTable();
+  const names = iso3 === 'USA' ? Object.keys(usStates).filter((n) => n !== 'usa') : iso3 === 'CAN' ? Object.keys(canadaProvincesMix2023) : null;
+  if (names === null) return null;
+  const regions = names.map((name) => {
+    const i = intensityFor({ countryIsoCode: iso3, region: name });
+    return { name, code: usStates[name]?.code ?? name, gCo2ePerKwh: i.gCo2ePerKwh, kg: (energyKwh * i.gCo2ePerKwh) / 1000, year: i.year };
+  }).sort((a, b) => a.kg - b.kg || a.name.localeCompare(b.name));
+  return { country: iso3 === 'USA' ? 'the United States' : 'Canada', energyKwh, regions };
 }
 
 /** Kilograms with one decimal, as CodeCarbon's sentence has them, or grams when that would read 0.0 kg. */

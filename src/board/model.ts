@@ -1,7 +1,7 @@
 // What the page shows, computed once from the files: totals, projects, runs, tasks, benchmarks, comparisons.
 import { equivalents, type Equivalents } from '../emissions/equivalents.js';
 import { fileStatus, type BoardFile, type FileStatus } from './files.js';
-import { benchView, cloudView, worldView, type BenchView, type CloudView, type WorldView } from './compare.js';
+import { benchView, cloudView, regionalView, worldView, type BenchView, type CloudView, type RegionalView, type WorldView } from './compare.js';
 import { cell, num, text, type CsvRow } from './rows.js';
 import { tasksView, type TasksView } from './tasks.js';
 
@@ -51,6 +51,8 @@ export interface ProjectView {
   readonly runs: readonly RunView[];
   readonly equivalents: Equivalents;
   readonly cloud: CloudView | null;
+  /** Its energy in each US state or Canadian province, when its last run was in one of those countries. */
+  readonly regional: RegionalView | null;
 }
 
 /** Everything the page renders. */
@@ -138,7 +140,8 @@ export function buildModel(files: readonly BoardFile[], version: string, live: b
     const emissionsKg = sum(views, (r) => r.emissionsKg);
     const last = views[views.length - 1]!;
     projects.push({ name, energyKwh, emissionsKg, durationS: sum(views, (r) => r.durationS), runs: views,
-      equivalents: equivalents(emissionsKg), cloud: last.cloud === null ? null : cloudView(last.cloud, energyKwh) });
+      equivalents: equivalents(emissionsKg), cloud: last.cloud === null ? null : cloudView(last.cloud, energyKwh),
+      regional: regionalView(last.countryIsoCode.toUpperCase(), energyKwh) });
   }
   return {
     version, generatedAt: new Date().toISOString(), live, files: files.map(fileStatus),

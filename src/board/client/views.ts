@@ -116,15 +116,26 @@ function worldView(m: BoardModel, p: ProjectView | undefined, shapes: WorldShape
     h('figure', { class: 'chart' }, map, h('figcaption', {}, 'Grid carbon intensity per country (Our World in Data via CodeCarbon); hover a country for its figures.')),
     table('Lowest, this project\'s and highest', ['Country', 'ISO', 'Intensity', 'Year', 'Same energy'], [...new Set(pick)].map(line), { 'data-testid': 'elsewhere' }),
     h('details', {}, h('summary', {}, `All ${sorted.length} countries`), table('Every country', ['Country', 'ISO', 'Intensity', 'Year', 'Same energy'], sorted.map(line))));
+  const regional = p?.regional ? regionalBlock(p.regional) : null;
+  if (regional) el.append(regional.el);
   const c = p?.cloud;
-  if (!c) return { el, draw: () => {} };
+  if (!c) return { el, draw: () => regional?.draw() };
   const alt = table(`${c.provider} regions`, ['Region', 'Intensity', 'Same energy', 'Where the figure comes from'],
     c.regions.map((r) => [r.region + (r.region === c.region ? ' (this run)' : ''), fmtNumber(r.gCo2ePerKwh, 'gCO2e/kWh'), fmtMass(r.kg), r.detail]));
   // The 12 least-emitting regions and this run's: 40 bars would leave their names unreadable; the table has all.
   const shown = c.regions.filter((r, n) => n < 12 || r.region === c.region);
   const chart = chartBox('cloud', `The project's ${fmtEnergy(c.energyKwh)} in the 12 least-emitting ${c.provider} regions and this run's, least first.`, alt);
   el.append(h('h3', {}, `Cloud regions of ${c.provider}`), h('p', { class: 'recommendation', 'data-testid': 'recommendation' }, c.recommendation), chart.box);
-  return { el, draw: () => barChart(chart.plot, shown.map((r) => r.region), shown.map((r) => r.kg), fmtMass, '#00838f') };
+  return { el, draw: () => { regional?.draw(); barChart(chart.plot, shown.map((r) => r.region), shown.map((r) => r.kg), fmtMass, '#00838f'); } };
+}
+
+/** The project's energy in each US state or Canadian province (CodeCarbon's regional comparison). */
+function regionalBlock(g: NonNullable<ProjectView['regional']>): View {
+  const alt = table(`Regions of ${g.country}`, ['Region', 'Intensity', 'Year', 'Same energy'],
+    g.regions.map((r) => [r.name, fmtNumber(r.gCo2ePerKwh, 'gCO2e/kWh'), r.year ?? '', fmtMass(r.kg)]), { 'data-testid': 'regional' });
+  const chart = chartBox('regional', `The project's ${fmtEnergy(g.energyKwh)} in each region of ${g.country}, least first.`, alt);
+  return { el: h('div', {}, h('h3', {}, `Emissions across regions of ${g.country}`), chart.box),
+    draw: () => barChart(chart.plot, g.regions.map((r) => r.code), g.regions.map((r) => r.kg), fmtMass, '#ef6c00') };
 }
 
 /** Every file read: its format, rows kept, lines skipped with why, or why it could not be used. */
