@@ -14,7 +14,7 @@ const chromium = '/usr/bin/chromium';
 const runId = '11111111-2222-4333-8444-555555555555';
 
 /** An emissions file with one run, and its task file of `rows` rows beside it. */
-export function files(dir: string, rows: number): string {
+function files(dir: string, rows: number): string {
   const base: Record<string, string | number> = Object.fromEntries(columns.map((c) => [c, '']));
   Object.assign(base, { timestamp: '2025-01-01T12:00:00+00:00', project_name: 'bench', run_id: runId, duration: 3600, emissions: 0.05,
     energy_consumed: 0.12, cpu_energy: 0.1, gpu_energy: 0, ram_energy: 0.02, country_iso_code: 'FRA', country_name: 'France',
@@ -33,6 +33,27 @@ export function files(dir: string, rows: number): string {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Chromium's time to render `out` up to its tasks chart, median of 5 fresh pages; null without Chromium. */
+async function renderMs(out: string): Promise<number | null> {
+  if (!existsSync(chromium)) {
+    console.log(`board bench: no Chromium at ${chromium} (Debian package chromium): render time not measured`);
+    return null;
+  }
+  const { chromium: launcher } = await import('playwright-core');
+  const browser = await launcher.launch({ executablePath: chromium, args: ['--no-sandbox'] });
+  const renders: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const t0 = performance.now();
+    await page.goto(`${pathToFileURL(out).href}#tasks`);
+    await page.waitForSelector('[data-chart="tasks"] canvas');
+    renders.push(performance.now() - t0);
+    await page.close();
+  }
+  await browser.close();
+  return median(renders);
+}
+
 /** The figures: page written (median of 3), page rendered in Chromium up to its tasks view drawn (median of 5). */
 export async function boardReport(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-bench-board-'));
@@ -47,29 +68,15 @@ export async function boardReport(): Promise<Figure[]> {
     }
     const figures: Figure[] = [
       { name: 'report: write the page for a 100,000-row task file', value: median(writes), unit: 'ms',
-        method: 'median of 3: read and parse emissions.csv and the 100,000-row task file beside it (20 MB), build the model, write the HTML' },
+        method: 'median of 3: read and parse emissions.csv and the 100,000-row task file beside it (22 MB), build the model, write the HTML' },
       { name: 'report: size of that page', value: statSync(out).size / 1024, unit: 'KiB',
         method: 'the page holds the top 25 task rows and the sums, not every row; uPlot and the map inlined' },
     ];
-    if (!existsSync(chromium)) {
-      console.log(`board bench: no Chromium at ${chromium} (Debian package chromium): render time not measured`);
-      return figures;
-    }
-    const { chromium: launcher } = await import('playwright-core');
-    const browser = await launcher.launch({ executablePath: chromium, args: ['--no-sandbox'] });
-    const renders: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-      const t0 = performance.now();
-      await page.goto(`${pathToFileURL(out).href}#tasks`);
-      await page.waitForSelector('[data-chart="tasks"] canvas');
-      renders.push(performance.now() - t0);
-      await page.close();
-    }
-    await browser.close();
-    figures.push({ name: 'report: 100,000-row task file rendered in headless Chromium', value: median(renders), unit: 'ms', goal: '< 3000 ms',
+    const render = await renderMs(out);
+    if (render === null) return figures;
+    figures.push({ name: 'report: 100,000-row task file rendered in headless Chromium', value: render, unit: 'ms', goal: '< 3000 ms',
       method: 'median of 5 fresh pages: goto(file://…/report.html#tasks) until the tasks chart\'s canvas exists (Debian chromium, playwright-core)' });
-    figures.push({ name: 'report: written and rendered, 100,000-row task file', value: median(writes) + median(renders), unit: 'ms', goal: '< 3000 ms',
+    figures.push({ name: 'report: written and rendered, 100,000-row task file', value: median(writes) + render, unit: 'ms', goal: '< 3000 ms',
       method: 'the two medians above added' });
     return figures;
   } finally {

@@ -32,7 +32,9 @@ export async function board(args: string[]): Promise<number> {
     return 0;
   }
   const port = Number(values['--port'] ?? '8050');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port expects an integer 0…65535 (0: any free port), got ${JSON.stringify(values['--port'])}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw usageError(`--port expects an integer 0…65535 (0: any free port), got ${JSON.stringify(values['--port'])}`);
+  }
   const { startBoard } = await import('../board/server.js');
   let server;
   try {

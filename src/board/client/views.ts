@@ -12,7 +12,8 @@ function overviewView(m: BoardModel): View {
     figure('Duration', fmtDuration(t.durationS), t.durationS, 'total-duration'), figure('Runs', String(t.runs), t.runs, 'total-runs'),
     figure('Projects', String(t.projects), t.projects, 'total-projects'));
   if (m.projects.length === 0) {
-    return { el: h('div', {}, cards, h('p', { class: 'empty', 'data-testid': 'empty' }, 'No runs yet: the files hold no emissions rows (see Files).')), draw: () => {} };
+    const empty = h('p', { class: 'empty', 'data-testid': 'empty' }, 'No runs yet: the files hold no emissions rows (see Files).');
+    return { el: h('div', {}, cards, empty), draw: () => {} };
   }
   const rows = m.projects.map((p) => [p.name, p.runs.length, fmtEnergy(p.energyKwh), fmtMass(p.emissionsKg), fmtDuration(p.durationS),
     `${fmtNumber(p.equivalents.carKm, 'km')} by car`]);
@@ -75,9 +76,11 @@ function tasksView(r: RunView): View {
   const list = table(`Top ${t.top.length} task rows by energy${rest > 0 ? ` (${rest} more rows not listed)` : ''}`,
     ['#', 'Task', 'Energy', 'CO2eq', 'Duration', 'Tasks', 'Per task', 'Final', 'Resolution', 'Ended by'], rows, { 'data-testid': 'tasks' });
   const top10 = t.top.slice(0, 10);
-  const chart = chartBox('tasks', `Energy of the ${top10.length} most energy-hungry task rows, largest first: ${top10.map((x) => `${x.name} ${fmtJoules(x.joules)}`).join(', ')}.`, h('p', {}, 'See the table below.'));
+  const listed = top10.map((x) => `${x.name} ${fmtJoules(x.joules)}`).join(', ');
+  const chart = chartBox('tasks', `Energy of the ${top10.length} most energy-hungry task rows, largest first: ${listed}.`, h('p', {}, 'See the table below.'));
   const el = h('div', {}, h('p', { class: 'where' }, t.file),
-    h('div', { class: 'cards' }, figure('Task rows', String(t.rows), t.rows, 'task-rows'), figure('Tasks (folded rows counted)', String(t.tasks), t.tasks, 'task-count'),
+    h('div', { class: 'cards' }, figure('Task rows', String(t.rows), t.rows, 'task-rows'),
+      figure('Tasks (folded rows counted)', String(t.tasks), t.tasks, 'task-count'),
       figure('Energy', fmtJoules(t.joules), t.joules, 'task-energy'), figure('CO2eq', fmtMass(t.gCo2e / 1000), t.gCo2e, 'task-emissions'),
       figure('Provisional rows', String(t.provisional), t.provisional, 'task-provisional')),
     chart.box, list);
@@ -86,17 +89,22 @@ function tasksView(r: RunView): View {
 
 /** Each harness report: J/op and gCO2e/op per task, dynamic energy with the baseline's spread. */
 function benchView(m: BoardModel): View {
-  if (m.bench.length === 0) return { el: h('p', { class: 'empty' }, 'No benchmark report given (codecarbon bench --json > report.json, then pass report.json).'), draw: () => {} };
+  if (m.bench.length === 0) {
+    return { el: h('p', { class: 'empty' }, 'No benchmark report given (codecarbon bench --json > report.json, then pass report.json).'), draw: () => {} };
+  }
   const draws: (() => void)[] = [];
   const el = h('div', {}, ...m.bench.map((b, k) => {
     const rows = b.tasks.map((t) => [t.name, t.runs, fmtJoules(t.joulesPerOp),
       t.dynamicJoulesPerOp === null ? '—' : `${fmtJoules(t.dynamicJoulesPerOp)} ± ${fmtJoules(t.spreadJoulesPerOp ?? 0)}`,
       fmtMass(t.gCo2ePerOp / 1000), t.sources, t.notes]);
     const tbl = table('Energy per operation', ['Task', 'Ops', 'J/op', 'Dynamic J/op ± spread', 'CO2eq/op', 'Sources', 'Notes'], rows, { 'data-testid': `bench-${k}` });
-    const chart = chartBox(`bench-${k}`, `Energy per operation of each task: ${b.tasks.map((t) => `${t.name} ${fmtJoules(t.joulesPerOp)}`).join(', ')}.`, h('p', {}, 'See the table below.'));
+    const listed = b.tasks.map((t) => `${t.name} ${fmtJoules(t.joulesPerOp)}`).join(', ');
+    const chart = chartBox(`bench-${k}`, `Energy per operation of each task: ${listed}.`, h('p', {}, 'See the table below.'));
     draws.push(() => barChart(chart.plot, b.tasks.map((t) => t.name), b.tasks.map((t) => t.joulesPerOp), fmtJoules, '#6a1b9a'));
-    const base = b.baseline === null ? 'no baseline measured' : `baseline ${fmtNumber(b.baseline.watts, 'W')} ± ${fmtNumber(b.baseline.spreadWatts, 'W')} over ${b.baseline.slices} slices`;
-    return h('section', {}, h('h3', {}, b.file), h('p', {}, `Intensity ${fmtNumber(b.intensity.gCo2ePerKwh, 'gCO2e/kWh')}: ${b.intensity.detail}; ${base}.`), chart.box, tbl);
+    const bl = b.baseline;
+    const base = bl === null ? 'no baseline measured' : `baseline ${fmtNumber(bl.watts, 'W')} ± ${fmtNumber(bl.spreadWatts, 'W')} over ${bl.slices} slices`;
+    const about = `Intensity ${fmtNumber(b.intensity.gCo2ePerKwh, 'gCO2e/kWh')}: ${b.intensity.detail}; ${base}.`;
+    return h('section', {}, h('h3', {}, b.file), h('p', {}, about), chart.box, tbl);
   }));
   return { el, draw: () => draws.forEach((d) => d()) };
 }
@@ -107,7 +115,10 @@ function worldView(m: BoardModel, p: ProjectView | undefined, shapes: WorldShape
   const here = p?.runs[p.runs.length - 1]?.countryIsoCode ?? '';
   const byIso = new Map(m.world.countries.map((c) => [c.iso3, c]));
   const map = worldMap(shapes, new Map(m.world.countries.map((c) => [c.iso3, c.gCo2ePerKwh])),
-    (iso) => { const c = byIso.get(iso); return c ? `${c.name}: ${fmtNumber(c.gCo2ePerKwh, 'gCO2e/kWh')} (${c.year}); ${fmtMass(kwh * kgPerKwh(c.gCo2ePerKwh))} for ${fmtEnergy(kwh)}` : ''; }, here);
+    (iso) => {
+      const c = byIso.get(iso);
+      return c ? `${c.name}: ${fmtNumber(c.gCo2ePerKwh, 'gCO2e/kWh')} (${c.year}); ${fmtMass(kwh * kgPerKwh(c.gCo2ePerKwh))} for ${fmtEnergy(kwh)}` : '';
+    }, here);
   const sorted = [...m.world.countries].sort((a, b) => a.gCo2ePerKwh - b.gCo2ePerKwh);
   const line = (c: { iso3: string; name: string; gCo2ePerKwh: number; year: number }): Child[] =>
     [c.name + (c.iso3 === here ? ' (this project)' : ''), c.iso3, fmtNumber(c.gCo2ePerKwh, 'gCO2e/kWh'), c.year, fmtMass(kwh * kgPerKwh(c.gCo2ePerKwh))];
@@ -115,7 +126,8 @@ function worldView(m: BoardModel, p: ProjectView | undefined, shapes: WorldShape
   const el = h('div', {}, h('p', {}, p ? `What project ${p.name}'s ${fmtEnergy(kwh)} would emit in each country.` : 'No project: intensities only.'),
     h('figure', { class: 'chart' }, map, h('figcaption', {}, 'Grid carbon intensity per country (Our World in Data via CodeCarbon); hover a country for its figures.')),
     table('Lowest, this project\'s and highest', ['Country', 'ISO', 'Intensity', 'Year', 'Same energy'], [...new Set(pick)].map(line), { 'data-testid': 'elsewhere' }),
-    h('details', {}, h('summary', {}, `All ${sorted.length} countries`), table('Every country', ['Country', 'ISO', 'Intensity', 'Year', 'Same energy'], sorted.map(line))));
+    h('details', {}, h('summary', {}, `All ${sorted.length} countries`),
+      table('Every country', ['Country', 'ISO', 'Intensity', 'Year', 'Same energy'], sorted.map(line))));
   const regional = p?.regional ? regionalBlock(p.regional) : null;
   if (regional) el.append(regional.el);
   const c = p?.cloud;
