@@ -9,10 +9,13 @@ import { readBoardFile, readBoardFiles } from '../src/board/files.js';
 import { buildModel } from '../src/board/model.js';
 import { renderPage } from '../src/board/page.js';
 import { emissionsRequired, readTable, text as cellText } from '../src/board/rows.js';
+import { parseCsv } from '../src/output/csv.js';
 import { BoardState } from '../src/board/server.js';
 import { equivalents } from '../src/emissions/equivalents.js';
 import { regionTable } from '../src/emissions/data.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
 import { tempDir } from './helpers/sysfs.js';
+import { fakeTracker } from './helpers/tracker.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/board/', import.meta.url));
 
@@ -53,6 +56,32 @@ test('files: CodeCarbon 3.3.0\'s 38 columns, this port\'s 45, the task file foun
   writeFileSync(join(dir, 'other.json'), '{"a":1}');
   assert.deepEqual(readBoardFile(join(dir, 'other.json')), { path: join(dir, 'other.json'), kind: 'unusable',
     problem: 'JSON without "tasks" and "intensity": not a codecarbon bench --json report' });
+});
+
+test('files this port\'s tracker wrote: the run and its task file (found beside) read whole, figures as written', async (t) => {
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, 10, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, experimentName: 'x', projectName: 'real' });
+  tracker.start();
+  for (const name of ['a', 'b', 'a']) {
+    tracker.startTask(name);
+    clock.advance(2000);
+    tracker.stopTask(name);
+  }
+  await tracker.stop();
+  const files = readBoardFiles([join(dir, 'emissions.csv')]);
+  assert.deepEqual(files.map((f) => [f.path.slice(dir.length + 1), f.kind, 'table' in f ? f.table.skipped : null]),
+    [['emissions.csv', 'emissions', []], [`emissions_x_${tracker.runId}.csv`, 'tasks', []]]);
+  const m = buildModel(files, 'v', false);
+  const [header, row] = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
+  const csv = Object.fromEntries(header!.map((h, i) => [h, row![i]!]));
+  const run = m.projects[0]!.runs[0]!;
+  assert.deepEqual([m.projects[0]!.name, run.runId, run.energyKwh, run.emissionsKg, run.components.cpu.source, run.intensity.gCo2ePerKwh, run.intensity.derived],
+    ['real', tracker.runId, Number(csv['energy_consumed']), Number(csv['emissions']), csv['cpu_source'], Number(csv['carbon_intensity_g_co2e_kwh']), false]);
+  assert.deepEqual([run.tasks!.rows, run.tasks!.tasks, run.tasks!.provisional], [3, 3, 0]);
+  // 3 tasks of 2 s with the CPU at 10 W (RAM forced to 1 µW adds 6 µJ).
+  assert.ok(Math.abs(run.tasks!.joules - 3 * 2 * 10) < 1e-4, `${run.tasks!.joules} J`);
 });
 
 test('model: a run is its last row (rows are cumulative), totals sum runs, tasks sum folded counts, provisional rows counted', () => {
