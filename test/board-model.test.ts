@@ -28,7 +28,7 @@ function place(): string {
 test('rows keep their line numbers across quoted line breaks; bad rows are skipped with theirs', () => {
   const header = 'timestamp,project_name,run_id,duration,emissions,energy_consumed';
   const text = `${header}\n2025-01-01T00:00:00,"two\nlines",r1,1,0.1,0.2\n\n2025-01-01T00:00:01,p,r2,1,-3,0.2\n2025-01-01T00:00:02,p,r3,1\n${header}\n`
-    + '2025-01-01T00:00:03,p,,1,0.1,0.2\n2025-01-01T00:00:04,p,r4,1,1e-05,2.5e-05\n';
+    + '2025-01-01T00:00:03,p,,1,0.1,0.2\n2025-01-01T00:00:04,p,r4,1,1e-05,2.5e-05\nyesterday,p,r5,1,0.1,0.2\n';
   const t = readTable(text, emissionsRequired)!;
   assert.deepEqual(t.rows.map((r) => [r.line, cellText(r, 'run_id')]), [[2, 'r1'], [9, 'r4']]);
   assert.deepEqual(t.skipped, [
@@ -36,6 +36,7 @@ test('rows keep their line numbers across quoted line breaks; bad rows are skipp
     { line: 6, reason: '4 fields where the header has 6' },
     { line: 7, reason: 'a repeated header line' },
     { line: 8, reason: 'run_id is empty' },
+    { line: 10, reason: 'timestamp is not a date: "yesterday"' },
   ]);
   assert.equal(readTable('date,amount\n1,2\n', emissionsRequired), null);
 });
@@ -56,6 +57,9 @@ test('files: CodeCarbon 3.3.0\'s 38 columns, this port\'s 45, the task file foun
   writeFileSync(join(dir, 'other.json'), '{"a":1}');
   assert.deepEqual(readBoardFile(join(dir, 'other.json')), { path: join(dir, 'other.json'), kind: 'unusable',
     problem: 'JSON without "tasks" and "intensity": not a codecarbon bench --json report' });
+  writeFileSync(join(dir, 'half.json'), '{"tasks":[{"name":"x","joulesPerOp":1}],"intensity":{}}');
+  assert.equal((readBoardFile(join(dir, 'half.json')) as { problem: string }).problem,
+    'tasks[0] lacks name, joulesPerOp, gCo2ePerOp or cpu/gpu/ram: not a codecarbon bench --json report');
 });
 
 test('files this port\'s tracker wrote: the run and its task file (found beside) read whole, figures as written', async (t) => {

@@ -1,7 +1,7 @@
 // Which files the board reads: the emissions CSVs named, the task files beside them, harness reports; each read and classified.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { EnergyBenchReport } from '../bench/index.js';
+import type { EnergyBenchReport, TaskEnergy } from '../bench/index.js';
 import { emissionsRequired, readTable, tasksRequired, text, type CsvTable, type SkippedRow } from './rows.js';
 
 /** One file as read: what it is, what was kept, what was skipped, or why it could not be used. */
@@ -40,6 +40,9 @@ function readBench(path: string, text: string): BoardFile {
   if (d === null || typeof d !== 'object' || !Array.isArray(d.tasks) || typeof d.intensity !== 'object') {
     return { path, kind: 'unusable', problem: 'JSON without "tasks" and "intensity": not a codecarbon bench --json report' };
   }
+  const bad = d.tasks.findIndex((t: Partial<TaskEnergy>) => typeof t?.name !== 'string' || typeof t.joulesPerOp !== 'number'
+    || typeof t.gCo2ePerOp !== 'number' || typeof t.cpu?.source !== 'string' || typeof t.gpu?.source !== 'string' || typeof t.ram?.source !== 'string');
+  if (bad !== -1) return { path, kind: 'unusable', problem: `tasks[${bad}] lacks name, joulesPerOp, gCo2ePerOp or cpu/gpu/ram: not a codecarbon bench --json report` };
   return { path, kind: 'bench', report: d as EnergyBenchReport };
 }
 

@@ -33,6 +33,10 @@ function rowProblem(fields: readonly string[], header: readonly string[], at: Re
   if (fields.length === header.length && fields.every((f, i) => f === header[i])) return 'a repeated header line';
   if (fields.length !== header.length) return `${fields.length} fields where the header has ${header.length}`;
   if (fields[at['run_id']!]!.trim() === '') return 'run_id is empty';
+  const ts = at['timestamp'];
+  if (required.includes('timestamp') && ts !== undefined && !Number.isFinite(Date.parse(fields[ts]!))) {
+    return `timestamp is not a date: ${JSON.stringify(fields[ts]!.slice(0, 40))}`;
+  }
   for (const c of numeric) {
     const i = at[c];
     if (i === undefined) continue;
