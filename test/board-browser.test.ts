@@ -100,6 +100,11 @@ test('report: a self-contained file whose figures are the CSVs\', every view dra
   const best = (await page.locator('[data-chart="cloud"] ~ details tbody tr td').first().textContent())!;
   assert.match(sentence, new RegExp(`^Had this been run in ${best} region, then the emitted carbon would have been .+\\. Reducing the current emissions by .+\\.$`));
   assert.ok(await canvasInked(page, 'cloud'), 'the cloud regions chart is drawn');
+  const fra = page.locator('svg.map path[data-iso3="FRA"]');
+  const byIntensity = await fra.getAttribute('fill');
+  await page.selectOption('#map-layer', 'nuclear');
+  assert.notEqual(await page.locator('svg.map path[data-iso3="FRA"]').getAttribute('fill'), byIntensity, 'the map recoloured by nuclear share');
+  assert.match((await page.locator('svg.map path[data-iso3="FRA"] title').textContent())!, /nuclear 65\.3 % of generation/);
 
   await show(page, 'bench');
   assert.match(await page.locator('[data-testid="bench-0"]').innerText(), /JSON\.parse 1 KB\s+120000\s+205 µJ\s+101 µJ ± 4\.1 µJ/);

@@ -6,8 +6,15 @@ import { intensityFor } from '../emissions/intensity.js';
 /** Every country's intensity, for the map and the comparison table. */
 export interface WorldView {
   readonly worldAverageGCo2ePerKwh: number;
-  readonly countries: readonly { readonly iso3: string; readonly name: string; readonly gCo2ePerKwh: number; readonly year: number }[];
+  readonly countries: readonly {
+    readonly iso3: string; readonly name: string; readonly gCo2ePerKwh: number; readonly year: number;
+    /** Share of the country's generation per source, % (CodeCarbon's energy-mix map); null without a total. */
+    readonly mixPercent: Readonly<Record<(typeof mixSources)[number], number>> | null;
+  }[];
 }
+
+/** The sources CodeCarbon's energy-mix map offers. */
+export const mixSources = ['fossil', 'hydroelectricity', 'nuclear', 'solar', 'wind'] as const;
 
 /** A provider's regions with what the project's energy would have emitted in each, and CodeCarbon's sentence. */
 export interface CloudView {
@@ -55,7 +62,11 @@ export function worldView(): WorldView {
   return {
     worldAverageGCo2ePerKwh: t.worldAverageGCo2ePerKwh,
     countries: Object.entries(t.countries).filter(([iso3]) => iso3 !== 'ATA')
-      .map(([iso3, c]) => ({ iso3, name: c.name, gCo2ePerKwh: intensityFor({ countryIsoCode: iso3 }).gCo2ePerKwh, year: c.year })),
+      .map(([iso3, c]) => {
+        const total = c.mixTWh['total'] ?? 0;
+        const mixPercent = total > 0 ? Object.fromEntries(mixSources.map((k) => [k, ((c.mixTWh[k] ?? 0) / total) * 100])) as Record<(typeof mixSources)[number], number> : null;
+        return { iso3, name: c.name, gCo2ePerKwh: intensityFor({ countryIsoCode: iso3 }).gCo2ePerKwh, year: c.year, mixPercent };
+      }),
   };
 }
 

@@ -90,18 +90,19 @@ function intensityColor(g: number | undefined): string {
 
 interface WorldShapes { width: number; height: number; countries: Record<string, { name: string; d: string }> }
 
-/** The world map: each country coloured by its intensity, titled with it and with `label(iso3)`. */
-function worldMap(shapes: WorldShapes, intensity: Map<string, number>, label: (iso3: string) => string, here: string): SVGSVGElement {
+/** The world map: each country filled with `colors`' colour (grey when none), titled with `label(iso3)`. */
+function worldMap(shapes: WorldShapes, colors: Map<string, string>, label: (iso3: string) => string, here: string): SVGSVGElement {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${shapes.width} ${shapes.height}`);
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', 'World map of grid carbon intensity per country, gCO2e/kWh: green is low, red is high; the table below lists every country.');
+  svg.setAttribute('aria-label', 'World map of grid carbon intensity (or a source\'s share of generation) per country: '
+    + 'green is low-carbon, red is not; the tables below list every country\'s intensity.');
   svg.setAttribute('class', 'map');
   for (const [iso3, c] of Object.entries(shapes.countries)) {
     const p = document.createElementNS(ns, 'path');
     p.setAttribute('d', c.d);
-    p.setAttribute('fill', intensityColor(intensity.get(iso3)));
+    p.setAttribute('fill', colors.get(iso3) ?? intensityColor(undefined));
     p.setAttribute('data-iso3', iso3);
     if (iso3 === here) p.setAttribute('class', 'here');
     const title = document.createElementNS(ns, 'title');

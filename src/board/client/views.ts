@@ -114,17 +114,22 @@ function worldView(m: BoardModel, p: ProjectView | undefined, shapes: WorldShape
   const kwh = p?.energyKwh ?? 0;
   const here = p?.runs[p.runs.length - 1]?.countryIsoCode ?? '';
   const byIso = new Map(m.world.countries.map((c) => [c.iso3, c]));
-  const map = worldMap(shapes, new Map(m.world.countries.map((c) => [c.iso3, c.gCo2ePerKwh])),
-    (iso) => {
-      const c = byIso.get(iso);
-      return c ? `${c.name}: ${fmtNumber(c.gCo2ePerKwh, 'gCO2e/kWh')} (${c.year}); ${fmtMass(kwh * kgPerKwh(c.gCo2ePerKwh))} for ${fmtEnergy(kwh)}` : '';
-    }, here);
+  const drawMap = (layer: string): SVGSVGElement => worldMap(shapes, layerColors(m, layer), (iso) => {
+    const c = byIso.get(iso);
+    const share = layer === 'intensity' || !c?.mixPercent ? '' : `; ${layer} ${fmtNumber(c.mixPercent[layer as keyof typeof c.mixPercent], '%')} of generation`;
+    return c ? `${c.name}: ${fmtNumber(c.gCo2ePerKwh, 'gCO2e/kWh')} (${c.year}); ${fmtMass(kwh * kgPerKwh(c.gCo2ePerKwh))} for ${fmtEnergy(kwh)}${share}` : '';
+  }, here);
+  let map = drawMap('intensity');
+  const layers = ['intensity', 'fossil', 'hydroelectricity', 'nuclear', 'solar', 'wind'];
+  const layerPicker = picker('Colour by', 'map-layer', layers, 'intensity', (v) => { const next = drawMap(v); map.replaceWith(next); map = next; });
   const sorted = [...m.world.countries].sort((a, b) => a.gCo2ePerKwh - b.gCo2ePerKwh);
   const line = (c: { iso3: string; name: string; gCo2ePerKwh: number; year: number }): Child[] =>
     [c.name + (c.iso3 === here ? ' (this project)' : ''), c.iso3, fmtNumber(c.gCo2ePerKwh, 'gCO2e/kWh'), c.year, fmtMass(kwh * kgPerKwh(c.gCo2ePerKwh))];
   const pick = [...sorted.slice(0, 5), ...sorted.filter((c) => c.iso3 === here), ...sorted.slice(-5)];
   const el = h('div', {}, h('p', {}, p ? `What project ${p.name}'s ${fmtEnergy(kwh)} would emit in each country.` : 'No project: intensities only.'),
-    h('figure', { class: 'chart' }, map, h('figcaption', {}, 'Grid carbon intensity per country (Our World in Data via CodeCarbon); hover a country for its figures.')),
+    layerPicker,
+    h('figure', { class: 'chart' }, map, h('figcaption', {}, 'Grid carbon intensity per country, or a source\'s share of its generation '
+      + '(Our World in Data via CodeCarbon): green is low-carbon, red is not; hover a country for its figures.')),
     table('Lowest, this project\'s and highest', ['Country', 'ISO', 'Intensity', 'Year', 'Same energy'], [...new Set(pick)].map(line), { 'data-testid': 'elsewhere' }),
     h('details', {}, h('summary', {}, `All ${sorted.length} countries`),
       table('Every country', ['Country', 'ISO', 'Intensity', 'Year', 'Same energy'], sorted.map(line))));
@@ -148,6 +153,15 @@ function regionalBlock(g: NonNullable<ProjectView['regional']>): View {
   const chart = chartBox('regional', `The project's ${fmtEnergy(g.energyKwh)} in each region of ${g.country}, least first.`, alt);
   return { el: h('div', {}, h('h3', {}, `Emissions across regions of ${g.country}`), chart.box),
     draw: () => barChart(chart.plot, g.regions.map((r) => r.code), g.regions.map((r) => r.kg), fmtMass, '#ef6c00') };
+}
+
+/** Colours of the map's countries: by intensity, or by a source's share (fossil: more is redder; the others: more is greener). */
+function layerColors(m: BoardModel, layer: string): Map<string, string> {
+  return new Map(m.world.countries.map((c) => {
+    if (layer === 'intensity') return [c.iso3, intensityColor(c.gCo2ePerKwh)];
+    const p = c.mixPercent?.[layer as keyof NonNullable<typeof c.mixPercent>];
+    return [c.iso3, intensityColor(p === undefined ? undefined : (layer === 'fossil' ? p : 100 - p) * 8)];
+  }));
 }
 
 /** Every file read: its format, rows kept, lines skipped with why, or why it could not be used. */
