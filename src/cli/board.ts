@@ -43,6 +43,11 @@ export async function board(args: string[]): Promise<number> {
     throw usageError((e as Error).message);
   }
   console.log(`codecarbon board: ${server.url} (${boardPaths(files).join(', ')}; task files beside them; Ctrl-C to stop)`);
+  const host = values['--host'] ?? '127.0.0.1';
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    console.error(`codecarbon board: listening on ${host}: anyone who can reach this address can read these files' figures; `
+      + 'use --host 127.0.0.1 to keep them on this machine');
+  }
   await new Promise<void>((done) => {
     const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); done(); };
     process.on('SIGINT', stop);
