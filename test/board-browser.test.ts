@@ -133,6 +133,14 @@ test('report: a self-contained file whose figures are the CSVs\', every view dra
     await page.screenshot({ path: process.env['BOARD_DOCS_PNG'], type: 'png' });
   }
 
+  // A report of an empty file says so, with zero totals.
+  const empty = join(dir, 'empty.html');
+  assert.equal(await runCli(['report', join(dir, 'empty.csv'), '-o', empty]), 0);
+  await page.goto(pathToFileURL(empty).href);
+  await page.waitForSelector('body[data-ready]');
+  assert.equal(await page.locator('[data-testid="empty"]').innerText(), 'No runs yet: the files hold no emissions rows (see Files).');
+  assert.equal((await figure(page, 'total-energy')).text, '0 Wh');
+
   assert.deepEqual(w.errors, []);
   assert.deepEqual(outside(w.requests), []);
   t.diagnostic(`screenshots in ${shots}`);
