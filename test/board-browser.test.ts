@@ -125,6 +125,7 @@ test('report: a self-contained file whose figures are the CSVs\', every view dra
   assert.match(tasks, /gpu-upload.+provisional\s+extrapolated\s+stop/);
   assert.match(tasks, /6\s+<img src=x onerror=alert\(1\)><\/script>\s+360 mJ/, 'a task name is shown as text, never as markup');
   assert.equal((await figure(page, 'task-count')).value, 4005);
+  assert.match(await page.locator('[data-testid="task-names"]').innerText(), /request\s+1\s+4000\s+5\.4 J\s+617 µg\s+1\.35 mJ/);
   assert.ok(await canvasInked(page, 'tasks'));
   await page.screenshot({ path: join(shots, 'tasks.png'), fullPage: true });
   if (process.env['BOARD_DOCS_PNG']) {

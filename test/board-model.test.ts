@@ -84,6 +84,7 @@ test('files this port\'s tracker wrote: the run and its task file (found beside)
   assert.deepEqual([m.projects[0]!.name, run.runId, run.energyKwh, run.emissionsKg, run.components.cpu.source, run.intensity.gCo2ePerKwh, run.intensity.derived],
     ['real', tracker.runId, Number(csv['energy_consumed']), Number(csv['emissions']), csv['cpu_source'], Number(csv['carbon_intensity_g_co2e_kwh']), false]);
   assert.deepEqual([run.tasks!.rows, run.tasks!.tasks, run.tasks!.provisional], [3, 3, 0]);
+  assert.deepEqual(run.tasks!.byName.map((n) => [n.name, n.rows, n.tasks]), [['a', 2, 2], ['b', 1, 1]]);
   // 3 tasks of 2 s with the CPU at 10 W (RAM forced to 1 µW adds 6 µJ).
   assert.ok(Math.abs(run.tasks!.joules - 3 * 2 * 10) < 1e-4, `${run.tasks!.joules} J`);
 });

@@ -29,6 +29,8 @@ export interface TasksView {
   readonly joules: number;
   readonly gCo2e: number;
   readonly top: readonly TaskView[];
+  /** Rows summed by task name, the names with the most energy first (at most topTasksShown). */
+  readonly byName: readonly { readonly name: string; readonly rows: number; readonly tasks: number; readonly joules: number; readonly gCo2e: number }[];
 }
 
 /** The tasks of `runId` in `taskFiles` (null when none has its rows). */
@@ -57,6 +59,16 @@ export function tasksView(taskFiles: readonly BoardFile[], runId: string): Tasks
     tasks += t.taskCount;
     if (!t.final) provisional++;
   }
+  const names = new Map<string, { name: string; rows: number; tasks: number; joules: number; gCo2e: number }>();
+  for (const t of all) {
+    const n = names.get(t.name) ?? { name: t.name, rows: 0, tasks: 0, joules: 0, gCo2e: 0 };
+    names.set(t.name, n);
+    n.rows++;
+    n.tasks += t.taskCount;
+    n.joules += t.joules;
+    n.gCo2e += t.gCo2e;
+  }
+  const byName = [...names.values()].sort((a, b) => b.joules - a.joules).slice(0, topTasksShown);
   const top = all.sort((a, b) => b.joules - a.joules).slice(0, topTasksShown);
-  return { file, rows: all.length, tasks, provisional, joules, gCo2e, top };
+  return { file, rows: all.length, tasks, provisional, joules, gCo2e, top, byName };
 }

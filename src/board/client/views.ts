@@ -83,7 +83,8 @@ function tasksView(r: RunView): View {
       figure('Tasks (folded rows counted)', String(t.tasks), t.tasks, 'task-count'),
       figure('Energy', fmtJoules(t.joules), t.joules, 'task-energy'), figure('CO2eq', fmtMass(t.gCo2e / 1000), t.gCo2e, 'task-emissions'),
       figure('Provisional rows', String(t.provisional), t.provisional, 'task-provisional')),
-    chart.box, list);
+    chart.box, list, table(`Top ${t.byName.length} task names by energy (every row of a name summed)`, ['Task', 'Rows', 'Tasks', 'Energy', 'CO2eq', 'Per task'],
+      t.byName.map((n) => [n.name, n.rows, n.tasks, fmtJoules(n.joules), fmtMass(n.gCo2e / 1000), fmtJoules(n.joules / n.tasks)]), { 'data-testid': 'task-names' }));
   return { el, draw: () => barChart(chart.plot, top10.map((_, n) => `#${n + 1}`), top10.map((x) => x.joules), fmtJoules, '#1565c0') };
 }
 
