@@ -1,5 +1,5 @@
 // Which files the board reads: the emissions CSVs named, the task files beside them, harness reports; each read and classified.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { EnergyBenchReport, TaskEnergy } from '../bench/index.js';
 import { emissionsRequired, readTable, tasksRequired, text, type CsvTable, type SkippedRow } from './rows.js';
@@ -102,7 +102,7 @@ export function readBoardFiles(paths: readonly string[]): BoardFile[] {
 export function filesSignature(paths: readonly string[]): string {
   const parts: string[] = [];
   for (const p of paths) {
-    const s = existsSync(p) ? statSync(p, { throwIfNoEntry: false }) : undefined;
+    const s = statSync(p, { throwIfNoEntry: false });
     parts.push(`${p}:${s?.size ?? -1}:${s?.mtimeMs ?? -1}`);
   }
   for (const dir of new Set(paths.map((p) => dirname(p)))) {

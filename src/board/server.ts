@@ -37,8 +37,10 @@ export class BoardState {
     const signature = filesSignature(seen);
     if (this.#model === undefined || signature !== this.#signature) {
       this.#files = readBoardFiles(this.paths);
-      // The signature of what was just read, task files found this time included.
-      this.#signature = filesSignature([...new Set([...this.paths, ...this.#files.map((f) => f.path)])]);
+      const read = [...new Set([...this.paths, ...this.#files.map((f) => f.path)])];
+      // The signature taken before reading: a file written while it was read is read again next time.
+      // Only a task file found this time needs one taken after, to be in it at all.
+      this.#signature = read.join('\n') === seen.join('\n') ? signature : filesSignature(read);
       const version = createHash('sha256').update(this.#signature).digest('hex').slice(0, 16);
       this.#model = buildModel(this.#files, version, this.live);
     }
