@@ -92,6 +92,9 @@ test('report: a self-contained file whose figures are the CSVs\', every view dra
   near((await figure(page, 'run-intensity')).value, (Number(gcp['emissions']) * 1000) / Number(gcp['energy_consumed']), 'derived intensity');
   assert.match(await page.locator('[data-testid="components"]').innerText(), /GPU\s+41\.3 Wh\s+248 W\s+not recorded/);
   assert.ok(await canvasInked(page, 'components') && await canvasInked(page, 'run-series'), 'the run\'s charts are drawn');
+  // Every chart says what it shows, and keeps its data as a table (here, or the components table above it).
+  assert.equal(await page.locator('[data-chart][role="img"][aria-label]').count(), await page.locator('[data-chart]').count());
+  assert.equal(await page.locator('figure.chart:has([data-chart]) details').count(), await page.locator('[data-chart]').count());
   await page.screenshot({ path: join(shots, 'run.png'), fullPage: true });
 
   await show(page, 'world');
