@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { readCpuInfo } from '../src/sources/cpu-info.js';
+import { boardReport } from './board.js';
 import { coldStart, markPair, samplerCpu, tickCost } from './engine.js';
 import { gpuSamplerCpu, gpuTickCost, reconcileCost } from './gpu.js';
 import { hotLoop } from './hotloop.js';
@@ -24,7 +25,7 @@ export interface Figure {
 const machine = { cpu: readCpuInfo('/proc').model ?? cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 const figures: (Figure & { machine: typeof machine; date: string })[] = [];
 for (const bench of [markPair, tickCost, gpuTickCost, integratorVsReference, interpolateVsReference, reconcileCost, coldStart, samplerCpu, gpuSamplerCpu,
-  intensityLookup, trackerCosts, firstStart, distinctNames, hotLoop, idleCost]) {
+  intensityLookup, trackerCosts, firstStart, distinctNames, hotLoop, idleCost, boardReport]) {
   const got = await bench();
   for (const f of got) console.log(`${f.name.padEnd(58)} ${String(+f.value.toPrecision(4)).padStart(10)} ${f.unit}`);
   const date = new Date().toISOString();

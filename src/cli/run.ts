@@ -1,9 +1,9 @@
 // The codecarbon command's dispatcher: `detect` says what this machine can measure, `monitor`
-// tracks a command, `bench` runs a tinybench suite with energy, `config` shows the configuration.
-// Each command loads when it runs.
+// tracks a command, `bench` runs a tinybench suite with energy, `config` shows the configuration,
+// `board` and `report` show emissions files. Each command loads when it runs.
 import { readFileSync } from 'node:fs';
 import { CodeCarbonError } from '../errors.js';
-import { benchUsage, configUsage, detectUsage, monitorUsage } from './usage.js';
+import { benchUsage, boardUsage, configUsage, detectUsage, monitorUsage, reportUsage } from './usage.js';
 
 const usage = `Usage: codecarbon <command> [options]
 
@@ -12,6 +12,8 @@ ${detectUsage}
 ${monitorUsage}
 ${benchUsage}
 ${configUsage}
+${boardUsage}
+${reportUsage}
 
 Options:
   -h, --help       this text
@@ -31,6 +33,8 @@ async function dispatch(argv: string[]): Promise<number> {
   if (command === 'monitor') return (await import('./monitor.js')).monitor(rest);
   if (command === 'bench') return (await import('./bench.js')).bench(rest);
   if (command === 'config') return (await import('./config.js')).config(rest);
+  if (command === 'board') return (await import('./board.js')).board(rest);
+  if (command === 'report') return (await import('./board.js')).report(rest);
   if (command !== 'detect') throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown command: ${command}\n\n${usage}`);
   return (await import('./detect.js')).detect(rest);
 }

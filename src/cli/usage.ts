@@ -39,3 +39,13 @@ export const configUsage = `  config [--json] [-h, --help]
       Every configuration key as a tracker here would resolve it (arguments aside): its value
       and where it came from (CODECARBON_* variable, ./.codecarbon.config, ~/.codecarbon.config
       or default). Keys and tokens are masked.`;
+/** board's usage, as --help and the main usage print it. */
+export const boardUsage = `  board [FILES…] [--port 8050] [--host 127.0.0.1]
+      A local dashboard of emissions files (default ./emissions.csv), the task files beside them
+      (emissions_<experiment>_<run_id>.csv) and bench --json reports; it reads them again when they change.
+      --port N (0: any free port)   --host ADDRESS (127.0.0.1: this machine only)   -h, --help`;
+
+/** report's usage, as --help and the main usage print it. */
+export const reportUsage = `  report [FILES…] [-o report.html]
+      The board's views as one self-contained HTML file (no network needed to open it).
+      -o, --output FILE   where to write it (default report.html)   -h, --help`;

@@ -1,0 +1,79 @@
+// `codecarbon board` serves a dashboard of emissions files; `codecarbon report` writes the same views as one HTML file.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { boardPaths } from '../board/files.js';
+import { CodeCarbonError } from '../errors.js';
+import { boardUsage, reportUsage } from './usage.js';
+
+const usageError = (message: string): CodeCarbonError => new CodeCarbonError('ERR_CODECARBON_USAGE', message);
+
+interface Parsed { files: string[]; values: Record<string, string>; help: boolean }
+
+function parse(args: string[], command: string, valueFlags: readonly string[], usage: string): Parsed {
+  const parsed: Parsed = { files: [], values: {}, help: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-h' || a === '--help') parsed.help = true;
+    else if (valueFlags.includes(a)) {
+      const v = args[++i];
+      if (v === undefined) throw usageError(`${a} needs a value`);
+      parsed.values[a] = v;
+    } else if (a.startsWith('-') && a !== '-') throw usageError(`unknown argument for ${command}: ${a}\n\nUsage:\n${usage}`);
+    else parsed.files.push(a);
+  }
+  return parsed;
+}
+
+/** `codecarbon board [FILES…] [--port 8050] [--host 127.0.0.1]`: serves until Ctrl-C; resolves to the exit code. */
+export async function board(args: string[]): Promise<number> {
+  const { files, values, help } = parse(args, 'board', ['--port', '--host'], boardUsage);
+  if (help) {
+    console.log(`Usage: codecarbon\n${boardUsage}`);
+    return 0;
+  }
+  const port = Number(values['--port'] ?? '8050');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw usageError(`--port expects an integer 0…65535 (0: any free port), got ${JSON.stringify(values['--port'])}`);
+  }
+  const { startBoard } = await import('../board/server.js');
+  let server;
+  try {
+    server = await startBoard(boardPaths(files), { port, host: values['--host'] ?? '127.0.0.1' });
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
+  console.log(`codecarbon board: ${server.url} (${boardPaths(files).join(', ')}; task files beside them; Ctrl-C to stop)`);
+  const host = values['--host'] ?? '127.0.0.1';
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
+    console.error(`codecarbon board: listening on ${host}: anyone who can reach this address can read these files' figures; `
+      + 'use --host 127.0.0.1 to keep them on this machine');
+  }
+  await new Promise<void>((done) => {
+    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); done(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+/** `codecarbon report [FILES…] [-o report.html]`: writes the self-contained page; resolves to the exit code. */
+export async function report(args: string[]): Promise<number> {
+  const { files, values, help } = parse(args, 'report', ['-o', '--output'], reportUsage);
+  if (help) {
+    console.log(`Usage: codecarbon\n${reportUsage}`);
+    return 0;
+  }
+  const out = resolve(values['-o'] ?? values['--output'] ?? 'report.html');
+  const [{ BoardState }, { renderPage }] = await Promise.all([import('../board/server.js'), import('../board/page.js')]);
+  const model = new BoardState(boardPaths(files), false).model();
+  try {
+    writeFileSync(out, renderPage(model));
+  } catch (e) {
+    throw new CodeCarbonError('ERR_CODECARBON_USAGE', `report: could not write ${out} (${(e as NodeJS.ErrnoException).code ?? String(e)}): choose another -o`);
+  }
+  const problems = model.files.filter((f) => f.problem !== null || f.skipped.length > 0).length;
+  console.log(`codecarbon report: ${out} (${model.totals.runs} runs, ${model.projects.length} projects from ${model.files.length} files`
+    + `${problems > 0 ? `; ${problems} with skipped lines or problems, listed under Files` : ''})`);
+  return 0;
+}

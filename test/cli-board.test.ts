@@ -1,0 +1,70 @@
+// `codecarbon board` and `codecarbon report` on the command line: usage, errors, the served endpoints, Ctrl-C.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cliHere } from './helpers/cli.js';
+import { tempDir } from './helpers/sysfs.js';
+
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const fixtures = fileURLToPath(new URL('./fixtures/board/', import.meta.url));
+
+test('usage: both commands are listed, and their own --help', async () => {
+  const main = await cliHere(['--help']);
+  assert.match(main.stdout, /\n {2}board \[FILES…\] \[--port 8050\] \[--host 127\.0\.0\.1\]\n/);
+  assert.match(main.stdout, /\n {2}report \[FILES…\] \[-o report\.html\]\n/);
+  assert.match((await cliHere(['report', '--help'])).stdout, /self-contained HTML file/);
+  assert.match((await cliHere(['board', '-h'])).stdout, /reads them again when they change/);
+});
+
+test('usage errors name the argument and the fix', async () => {
+  assert.deepEqual(await cliHere(['board', '--port', '80000']), { code: 2, stdout: '',
+    stderr: 'codecarbon: --port expects an integer 0…65535 (0: any free port), got "80000"\n' });
+  const unknown = await cliHere(['report', '--out', 'x.html']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^codecarbon: unknown argument for report: --out\n\nUsage:\n {2}report/);
+  assert.deepEqual(await cliHere(['report', '-o']), { code: 2, stdout: '', stderr: 'codecarbon: -o needs a value\n' });
+});
+
+test('report writes the page and says what it read; a taken port is refused with the fix', async () => {
+  const dir = tempDir('cc-board-cli-');
+  copyFileSync(join(fixtures, 'codecarbon-3.3.0.csv'), join(dir, 'emissions.csv'));
+  const out = join(dir, 'r.html');
+  const r = await cliHere(['report', join(dir, 'emissions.csv'), '-o', out]);
+  assert.deepEqual(r, { code: 0, stderr: '',
+    stdout: `codecarbon report: ${out} (2 runs, 1 projects from 1 files; 1 with skipped lines or problems, listed under Files)\n` });
+  assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
+  const blocker = createServer().listen(0, '127.0.0.1');
+  await once(blocker, 'listening');
+  const port = (blocker.address() as { port: number }).port;
+  const taken = await cliHere(['board', join(dir, 'emissions.csv'), '--port', String(port)]);
+  blocker.close();
+  assert.deepEqual(taken, { code: 2, stdout: '',
+    stderr: `codecarbon: board: cannot listen on 127.0.0.1:${port} (EADDRINUSE): the port is taken: choose another with --port\n` });
+});
+
+test('board serves the page and data.json (204 when unchanged), refuses other methods, and stops on SIGINT', async () => {
+  const dir = tempDir('cc-board-serve-');
+  copyFileSync(join(fixtures, 'emissions.csv'), join(dir, 'emissions.csv'));
+  const child = spawn(process.execPath, [cli, 'board', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+  while (!/http:\S+/.test(stdout)) await once(child.stdout, 'data');
+  const url = /http:\S+/.exec(stdout)![0];
+  assert.match(stdout, /^codecarbon board: http:\/\/127\.0\.0\.1:\d+\/ \(.*emissions\.csv; task files beside them; Ctrl-C to stop\)\n$/);
+  const page = await fetch(url);
+  assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+  const model = (await (await fetch(`${url}data.json`)).json()) as { version: string; totals: { runs: number } };
+  assert.equal(model.totals.runs, 2);
+  assert.equal((await fetch(`${url}data.json?v=${model.version}`)).status, 204);
+  assert.equal((await fetch(`${url}x`)).status, 404);
+  assert.equal((await fetch(url, { method: 'POST' })).status, 405);
+  child.kill('SIGINT');
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 0);
+  assert.ok(!existsSync(join(dir, 'report.html')));
+});
