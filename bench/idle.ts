@@ -8,7 +8,7 @@ import type { Figure } from './run.js';
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./idle-child.js', import.meta.url));
 
-export async function idleCost(windowMs = 60_000, settleMs = 5_000): Promise<Figure[]> {
+export async function idleCost(windowMs = 60_000, settleMs = 15_000): Promise<Figure[]> {
   const once = async (mode: string): Promise<{ cpuMs: number; windowMs: number }> =>
     JSON.parse((await run(process.execPath, [child, mode, String(settleMs), String(windowMs)])).stdout) as { cpuMs: number; windowMs: number };
   const [tracker, bare] = await Promise.all([once('tracker'), once('bare')]);
