@@ -75,7 +75,7 @@ export class EmissionsTracker extends EventTarget {
     this.#pending = [...resolved?.warnings ?? []];
     const warn = (m: string): void => this.#warn(m);
     this.#csv = new CsvFiles(this.options as unknown as CsvFileOptions, warn);
-    [this.#outputs, this.#writesCsv] = outputsOf(this.options, this.#csv, warn, resolved?.origins, this.#pending);
+    [this.#outputs, this.#writesCsv] = outputsOf(this.options, this.#csv, warn, resolved?.origins, this.#pending, () => this.current());
     if (template !== undefined) {
       this.#where = new Whereabouts(template.#where.intensity, warn);
       this.#lookup = template.#lookup;
@@ -316,6 +316,7 @@ export class EmissionsTracker extends EventTarget {
     this.#final = measured ? this.#write(t1) : null;
     const tasks = measured ? this.#writeTasks(exiting) : Promise.resolve();
     if (measured) this.#outputs.exit();
+    this.#outputs.ended();
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     if (this.#sampler !== null) unfollow(this.#sampler, this.#onSamplerMessage);
     if (this.#timer !== null) clearInterval(this.#timer);

@@ -89,6 +89,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'electricitymaps_url', kind: str, default: 'https://api.electricitymaps.com' },
   { key: 'cloud_metadata_url', kind: str, default: 'http://169.254.169.254' },
   { key: 'cloud_metadata_timeout_ms', kind: positive, default: 1000 },
+  { key: 'prometheus_listen_address', kind: str, default: null },
 ];
 
 /** Old names still read, as upstream reads them. */
