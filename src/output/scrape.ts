@@ -22,13 +22,13 @@ export interface ListenAddress {
 export function parseListenAddress(text: string, origin = 'argument'): ListenAddress | null {
   const s = text.trim();
   if (s === '') return null;
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*))?:?(\d{1,5})$/.exec(s);
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s/]+))?:)?(\d{1,5})$/.exec(s);
   const port = m === null ? NaN : Number(m[3]);
-  if (m === null || !(port <= 65535) || (m[2] === undefined && m[1] === undefined && s.includes(':') && !s.startsWith(':'))) {
+  if (m === null || !(port <= 65535)) {
     throw new ConfigError('prometheus_listen_address', origin,
       `expected host:port (e.g. 127.0.0.1:9464, or 0.0.0.0:9464 to be scraped from other machines) or a port, got ${JSON.stringify(text)}`);
   }
-  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
 }
 
 /** One tracker's run as the endpoint reads it: its record so far (null when not measuring) and its power window. */
