@@ -32,6 +32,14 @@ function instrumentsOf(meter: Meter): Instruments {
   return i;
 }
 
+/** A run being observed: where its callback is, and its final record once it has ended. */
+interface Observing {
+  readonly meter: Meter;
+  readonly callback: BatchObservableCallback;
+  readonly all: readonly Observable[];
+  final: EmissionsRecord | null;
+}
+
 /**
  * Observes the run's record at every collection of the application's MeterProvider (no sampling:
  * the timeline as it stands), from start() to the run's end. Attributes: codecarbon.project,
@@ -41,7 +49,8 @@ export class OtelOutput implements Output {
   readonly #read: () => EmissionsRecord | null;
   readonly #experimentName: string;
   readonly #warn: OutputWarn;
-  #observing: { meter: Meter; callback: BatchObservableCallback; all: readonly Observable[] } | null = null;
+  #observing: Observing | null = null;
+  #latest: EmissionsRecord | null = null;
 
   constructor(read: () => EmissionsRecord | null, experimentName: string, warn: OutputWarn) {
     this.#read = read;
@@ -60,29 +69,46 @@ export class OtelOutput implements Output {
     const meter = api.metrics.getMeter('codecarbon');
     const i = instrumentsOf(meter);
     const window = new PowerWindow();
+    this.#latest = null;
     const callback: BatchObservableCallback = (observer) => {
-      const record = this.#read();
+      const record = run.final ?? this.#read();
+      if (run.final !== null) setImmediate(() => remove(run));
       if (record === null) return;
       const f = window.apply(figuresOf(record, this.#experimentName), num(record.pue));
-      const run = { 'codecarbon.project': f.project, 'codecarbon.experiment': f.experiment, 'codecarbon.run_id': f.runId };
+      const labels = { 'codecarbon.project': f.project, 'codecarbon.experiment': f.experiment, 'codecarbon.run_id': f.runId };
       for (const p of f.parts) {
-        const at = { ...run, 'codecarbon.component': p.component, 'codecarbon.source': p.source };
+        const at = { ...labels, 'codecarbon.component': p.component, 'codecarbon.source': p.source };
         observer.observe(i.energy, p.energyJ, at);
         observer.observe(i.power, p.powerW, at);
       }
-      observer.observe(i.emissions, f.emissionsG, run);
-      observer.observe(i.water, f.waterL, run);
-      observer.observe(i.intensity, f.intensityGPerKwh, { ...run, 'codecarbon.intensity.source': f.intensitySource,
+      observer.observe(i.emissions, f.emissionsG, labels);
+      observer.observe(i.water, f.waterL, labels);
+      observer.observe(i.intensity, f.intensityGPerKwh, { ...labels, 'codecarbon.intensity.source': f.intensitySource,
         'codecarbon.intensity.dataset': f.intensityDataset });
     };
+    const run: Observing = { meter, callback, all: i.all, final: null };
     meter.addBatchObservableCallback(callback, i.all as Observable[]);
-    this.#observing = { meter, callback, all: i.all };
+    this.#observing = run;
   }
 
-  /** The run has ended: no longer observed (its last figures went out with the collection before). */
-  runEnd(): void {
-    const o = this.#observing;
-    this.#observing = null;
-    o?.meter.removeBatchObservableCallback(o.callback, o.all as Observable[]);
+  /** Keeps the last record handed out: the run's final figures, observed once more after it ends. */
+  out(total: EmissionsRecord): void {
+    this.#latest = total;
   }
+
+  /**
+   * The run has ended: its final record (stop()'s) goes out with the next collection, then the run
+   * is no longer observed; a discarded run's callback goes at once.
+   */
+  runEnd(): void {
+    const run = this.#observing;
+    this.#observing = null;
+    if (run === null) return;
+    run.final = this.#latest;
+    if (run.final === null) remove(run);
+  }
+}
+
+function remove(run: Observing): void {
+  run.meter.removeBatchObservableCallback(run.callback, run.all as Observable[]);
 }
