@@ -69,19 +69,21 @@ async function startServer(t: TestContext, bin: string, args: string[], port: nu
 }
 
 /** Prometheus scraping `targets` (host:port) as job `job` every `intervalMs`, storage in a temp dir. */
-export async function startPrometheus(t: TestContext, job: string, targets: readonly string[], intervalMs = 200): Promise<RunningServer> {
+export async function startPrometheus(t: TestContext, job: string, targets: readonly string[], intervalMs = 200,
+  honorLabels = false): Promise<RunningServer> {
   const dir = tempDir('cc-prom-');
   const port = await freePort();
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, scrapeConfig(job, targets, intervalMs));
+  writeFileSync(config, scrapeConfig(job, targets, intervalMs, honorLabels));
   return startServer(t, prometheusBin, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], port);
 }
 
-/** The scrape config the fleet guide shows, with a test's interval and targets. */
-export function scrapeConfig(job: string, targets: readonly string[], intervalMs: number): string {
+/** The scrape config the fleet guide shows, with a test's interval and targets (honor_labels for a Pushgateway). */
+export function scrapeConfig(job: string, targets: readonly string[], intervalMs: number, honorLabels = false): string {
   return `global:\n  scrape_interval: ${intervalMs}ms\n  scrape_timeout: ${intervalMs}ms\nscrape_configs:\n`
-    + `  - job_name: ${job}\n    static_configs:\n      - targets: [${targets.map((x) => `'${x}'`).join(', ')}]\n`;
+    + `  - job_name: ${job}\n${honorLabels ? '    honor_labels: true\n' : ''}    static_configs:\n`
+    + `      - targets: [${targets.map((x) => `'${x}'`).join(', ')}]\n`;
 }
 
 /** A Pushgateway (no persistence) on a free port. */
