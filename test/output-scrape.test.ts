@@ -2,7 +2,9 @@
 // units, read at scrape time; bad requests answered with an HTTP error; a taken port a warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { parseListenAddress, scrapeAddress } from '../src/output/scrape.js';
 import type { TrackerOptions } from '../src/types.js';
 import { parseExposition } from './helpers/prometheus.js';
@@ -135,4 +137,29 @@ test('a taken port: one warning naming the key and the fix; tracking goes on and
   assert.equal(Number(lastRow(dir)['duration']), 1);
   assert.deepEqual(warnings, [`prometheus_listen_address ${taken}: the scrape endpoint could not listen: EADDRINUSE (the port is taken); `
     + 'tracking goes on without it; choose another address or port, or stop what listens there']);
+});
+
+test('a library\'s endpoint does not keep a finished program alive, even with a scraper\'s connection open', async () => {
+  const { spawn } = await import('node:child_process');
+  const { FakeRapl, tempDir } = await import('./helpers/sysfs.js');
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-unref-');
+  const src = new URL('../src/', import.meta.url).href;
+  const script = `import { OfflineEmissionsTracker } from '${src}offline.js';
+    import { scrapeAddress } from '${src}output/scrape.js';
+    const t = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: ${JSON.stringify(dir)}, raplDir: ${JSON.stringify(rapl.root)},
+      prometheusListenAddress: '127.0.0.1:0', logLevel: 'error' });
+    t.start();
+    console.log(await scrapeAddress('127.0.0.1:0'));
+    process.stdin.once('data', () => process.stdin.destroy());`; // its work ends when the test says so
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const address = await new Promise<string>((r) => child.stdout.once('data', (c: Buffer) => r(c.toString().trim())));
+  const { request } = await import('node:http');
+  const agent = new (await import('node:http')).Agent({ keepAlive: true });
+  await new Promise<void>((resolve, reject) => request(`http://${address}/metrics`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject).end());
+  child.stdin.write('done\n');
+  assert.equal(await exited, 0);
+  agent.destroy();
+  assert.match(readFileSync(join(dir, 'emissions.csv'), 'utf8'), /\n.*FRA/);
 });
