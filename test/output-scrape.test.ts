@@ -163,3 +163,11 @@ test('a library\'s endpoint does not keep a finished program alive, even with a 
   agent.destroy();
   assert.match(readFileSync(join(dir, 'emissions.csv'), 'utf8'), /\n.*FRA/);
 });
+
+test('a prometheus_listen_address that cannot be used is a ConfigError at construction, naming where it came from', async () => {
+  const { EmissionsTracker } = await import('../src/tracker.js');
+  assert.throws(() => new EmissionsTracker({ countryIsoCode: 'FRA', saveToFile: false },
+    { env: { CODECARBON_PROMETHEUS_LISTEN_ADDRESS: 'localhost:http' }, cwd: '/nonexistent', home: '/nonexistent' }), {
+    message: 'prometheus_listen_address (from environment variable CODECARBON_PROMETHEUS_LISTEN_ADDRESS): expected host:port '
+      + '(e.g. 127.0.0.1:9464, or 0.0.0.0:9464 to be scraped from other machines) or a port, got "localhost:http"' });
+});
