@@ -74,3 +74,39 @@ test('otel: energy (J), emissions (g), water (L), power (W) and intensity (g/(kW
   close(get('codecarbon.emissions', 'g'), Number(final['emissions']) * 1000);
   assert.deepEqual(warnings, []);
 });
+
+test('otel without @opentelemetry/api installed: one warning naming the package; the run and its CSV go on', async () => {
+  const { cpSync, mkdirSync, readdirSync, symlinkSync, readFileSync } = await import('node:fs');
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const { tempDir, FakeRapl } = await import('./helpers/sysfs.js');
+  // A copy of the package whose node_modules has everything but @opentelemetry (prom-client, which
+  // depends on it, resolves it from its own real path: only this package's lookup is tested).
+  const repo = fileURLToPath(new URL('../../', import.meta.url));
+  const root = tempDir('cc-no-otel-');
+  cpSync(join(repo, 'dist/src'), join(root, 'dist/src'), { recursive: true });
+  cpSync(join(repo, 'package.json'), join(root, 'package.json'));
+  for (const d of ['build', 'data']) symlinkSync(join(repo, d), join(root, d));
+  mkdirSync(join(root, 'node_modules'));
+  for (const m of readdirSync(join(repo, 'node_modules'))) {
+    if (m !== '@opentelemetry' && !m.startsWith('.')) symlinkSync(join(repo, 'node_modules', m), join(root, 'node_modules', m));
+  }
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const out = tempDir('cc-no-otel-out-');
+  const script = `import { OfflineEmissionsTracker } from ${JSON.stringify(join(root, 'dist/src/offline.js'))};
+    const t = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: ${JSON.stringify(out)}, raplDir: ${JSON.stringify(rapl.root)},
+      outputMethods: ['csv', 'otel'] }, { env: {}, cwd: ${JSON.stringify(out)}, home: ${JSON.stringify(out)} });
+    const said = [];
+    t.addEventListener('warning', (e) => said.push(e.message));
+    t.start();
+    await t.stop();
+    t.start();
+    await t.stop();
+    console.log(JSON.stringify(said));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: out });
+  assert.deepEqual(JSON.parse(stdout), ['the otel output needs the package @opentelemetry/api, which is not installed: nothing is exported; '
+    + 'install it (npm install @opentelemetry/api) with the SDK your application registers']);
+  assert.equal(readFileSync(join(out, 'emissions.csv'), 'utf8').trim().split('\n').length, 3);
+});
