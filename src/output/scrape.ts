@@ -120,11 +120,15 @@ class Endpoint {
     // connection to it (Prometheus keeps its connections open) are unreferenced.
     this.#server.on('connection', (s) => s.unref());
     this.bound = new Promise((resolve) => {
-      this.#server.once('error', (e: Error & { code?: string }) => {
+      // Kept for the server's life: an 'error' without a listener would throw in the tracked process.
+      this.#server.on('error', (e: Error & { code?: string }) => {
+        if (this.#server.listening) {
+          return warn(`server-${e.code ?? e.name}`, `prometheus_listen_address ${key}: the scrape endpoint failed: ${e.message}`);
+        }
         warn(`listen-${e.code ?? e.name}`, `prometheus_listen_address ${key}: the scrape endpoint could not listen: ${e.code ?? e.message}`
           + `${e.code === 'EADDRINUSE' ? ' (the port is taken)' : ''}; tracking goes on without it; choose another address or port, `
           + 'or stop what listens there');
-        endpoints.delete(key);
+        if (endpoints.get(key) === this) endpoints.delete(key);
         resolve(null);
       });
       this.#server.listen(at.port, at.host, () => {
