@@ -5,6 +5,7 @@ import type { EmissionsRecord } from './record.js';
 /** The components a record measures, as metric labels name them. */
 export const components = ['cpu', 'gpu', 'ram'] as const;
 
+/** A component label: cpu, gpu or ram. */
 export type Component = (typeof components)[number];
 
 /** One component's figures: energy so far (J, PUE applied, as the CSV), power (W, PUE not applied), and how it was measured. */
