@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { parseListenAddress, scrapeAddress } from '../src/output/scrape.js';
+import { parseListenAddress, render, scrapeAddress } from '../src/output/scrape.js';
 import type { TrackerOptions } from '../src/types.js';
 import { parseExposition } from './helpers/prometheus.js';
 import { lastRow } from './helpers/rows.js';
@@ -170,4 +170,11 @@ test('a prometheus_listen_address that cannot be used is a ConfigError at constr
     { env: { CODECARBON_PROMETHEUS_LISTEN_ADDRESS: 'localhost:http' }, cwd: '/nonexistent', home: '/nonexistent' }), {
     message: 'prometheus_listen_address (from environment variable CODECARBON_PROMETHEUS_LISTEN_ADDRESS): expected host:port '
       + '(e.g. 127.0.0.1:9464, or 0.0.0.0:9464 to be scraped from other machines) or a port, got "localhost:http"' });
+});
+
+test('the text format escapes label values (backslash, quote, newline) as Prometheus reads them', () => {
+  const text = render([{ name: 'codecarbon_run_info', type: 'gauge', help: 'The run', samples: [[{ project: 'a "b" \\ c\nd', run_id: 'r' }, 1]] }]);
+  assert.equal(text, '# HELP codecarbon_run_info The run\n# TYPE codecarbon_run_info gauge\n'
+    + 'codecarbon_run_info{project="a \\"b\\" \\\\ c\\nd",run_id="r"} 1\n');
+  assert.deepEqual(parseExposition(text)[0]!.labels, { project: 'a "b" \\ c\nd', run_id: 'r' });
 });

@@ -23,6 +23,9 @@ export const fleetQueries = {
 
 const missing = missingServers();
 
+/** A project name with the characters the text format must escape. */
+const shop = 'shop "eu" \\ west';
+
 function scripted(t: import('node:test').TestContext, options: TrackerOptions) {
   const clock = new ScriptedClock(1000);
   const hw = new ScriptedRapl(1, 10, undefined, clock);
@@ -42,7 +45,7 @@ async function newestSampleS(prom: RunningServer, selector: string): Promise<num
 }
 
 test('Prometheus scrapes the endpoint of a tracked process: its query API gives the CSV\'s energy and emissions (within 1 %)', { skip: missing ?? false }, async (t) => {
-  const { tracker, clock, dir, warnings } = scripted(t, { prometheusListenAddress: '127.0.0.1:0', projectName: 'shop', experimentName: 'nightly' });
+  const { tracker, clock, dir, warnings } = scripted(t, { prometheusListenAddress: '127.0.0.1:0', projectName: shop, experimentName: 'nightly' });
   tracker.start();
   await tracker.ready();
   const address = (await scrapeAddress('127.0.0.1:0'))!;
@@ -63,7 +66,7 @@ test('Prometheus scrapes the endpoint of a tracked process: its query API gives 
   // The guide's queries, at the newest sample (no extrapolation past it).
   const atS = await newestSampleS(prom, cpu);
   const [perProject] = await query(prom, fleetQueries.energyKwhPerHourPerProject, atS);
-  assert.equal(perProject!.metric['project'], 'shop');
+  assert.equal(perProject!.metric['project'], shop);
   assert.ok(within1Percent(perProject!.value, Number(row['energy_consumed'])), `${perProject!.value} kWh vs ${row['energy_consumed']}`);
   const [perJob] = await query(prom, fleetQueries.emissionsGramsPerJob, atS);
   assert.equal(perJob!.metric['job'], 'codecarbon');
