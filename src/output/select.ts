@@ -123,8 +123,8 @@ const saidFor = new WeakMap<object, Set<string>>();
 /**
  * A tracker's outputs (CSV first when on) and whether CSV is on. Failures are said through `warn`
  * once per kind for the options object; `pending` (a tracker, not a fork) takes what to say about
- * the choice itself.
- * @throws ConfigError for an emissions_endpoint that is not a URL.
+ * the choice itself; `current` reads the run's record so far (for the scrape endpoint and otel).
+ * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used.
  */
 export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: string) => void,
   origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => EmissionsRecord | null): [Outputs, boolean] {
