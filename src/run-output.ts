@@ -32,13 +32,14 @@ export class RunOutput {
 
   /**
    * `origins` and `pending` for a tracker, not a fork: the choice of outputs is checked against
-   * where each option came from, and what to say about it goes to `pending`.
+   * where each option came from, and what to say about it goes to `pending`. `current`: the run's
+   * record so far, read by outputs that serve figures on demand (the scrape endpoint).
    * @throws ConfigError for an endpoint that is not a URL.
    */
   constructor(readonly options: ResolvedOptions, readonly where: Whereabouts, warn: (message: string) => void,
-    origins?: Readonly<Record<string, string>>, pending?: string[]) {
+    origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => EmissionsRecord | null) {
     this.csv = new CsvFiles(options as unknown as CsvFileOptions, warn);
-    [this.outputs, this.writesCsv] = outputsOf(options, this.csv, warn, origins, pending);
+    [this.outputs, this.writesCsv] = outputsOf(options, this.csv, warn, origins, pending, current);
   }
 
   /** A new run: deltas, emissions slices and the count of measurements start again. */

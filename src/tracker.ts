@@ -76,7 +76,7 @@ export class EmissionsTracker extends EventTarget {
     const located = template === undefined ? this.locate() : null;
     this.#where = new Whereabouts(template === undefined ? located!.intensity : template.#where.intensity, warn);
     this.#lookup = template === undefined ? located!.lookup === true : template.#lookup;
-    this.#out = new RunOutput(this.options, this.#where, warn, resolved?.origins, this.#pending);
+    this.#out = new RunOutput(this.options, this.#where, warn, resolved?.origins, this.#pending, () => this.current());
     if (template !== undefined) return;
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
     const o = this.options;
@@ -299,6 +299,7 @@ export class EmissionsTracker extends EventTarget {
     this.#final = measured ? this.#write(t1) : null;
     const tasks = measured ? this.#out.writeTasks(this.#run(), this.#ledger, exiting, t1) : Promise.resolve();
     if (measured) this.#out.outputs.exit();
+    this.#out.outputs.ended();
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
     if (this.#sampler !== null) unfollow(this.#sampler, this.#onSamplerMessage);
     if (this.#timer !== null) clearInterval(this.#timer);

@@ -22,7 +22,13 @@ export interface TrackerOptions {
   readonly saveToLogger?: boolean;
   readonly saveToPrometheus?: boolean;
   readonly saveToLogfire?: boolean;
+  /** The Pushgateway of the prometheus output: host:port or an http(s) URL (default localhost:9091). */
   readonly prometheusUrl?: string;
+  /**
+   * A scrape endpoint in this process (GET /metrics, Prometheus text format): `host:port`, or a
+   * port on 127.0.0.1; null or "" for none (default). Served while a run is going on, whatever outputMethods says.
+   */
+  readonly prometheusListenAddress?: string | null;
   /** A webhook: the total record is POSTed there at every flush and stop (whatever outputMethods says). */
   readonly emissionsEndpoint?: string | null;
   /** The logger of the logger output (console, pino, winston…), or `{ logger, level }` (default level info). */

@@ -67,14 +67,14 @@ test('output_methods without csv writes no CSV; a handler still gets every recor
 });
 
 test('output_methods wins over the save_to_* flags; unknown and not-yet-supported names get one warning each naming the supported ones', async (t) => {
-  const { tracker, clock, dir, warnings } = scripted(t, { outputMethods: 'csv, Prometheus ,carrier-pigeon', saveToFile: false, saveToApi: true });
+  const { tracker, clock, dir, warnings } = scripted(t, { outputMethods: 'csv, Logfire ,carrier-pigeon', saveToFile: false, saveToApi: true });
   tracker.start();
   clock.advance(1000);
   await tracker.stop();
   assert.equal(readFileSync(join(dir, 'emissions.csv'), 'utf8').split('\n').length, 3);
   assert.deepEqual(warnings, [
-    'the prometheus output is not supported by this port yet: it is ignored; the supported ones are csv, api, logger (and emissions_endpoint for a webhook)',
-    'output method "carrier-pigeon" does not exist: it is ignored; the supported ones are csv, api, logger (and emissions_endpoint for a webhook)',
+    'the logfire output is not supported by this port yet: it is ignored; the supported ones are csv, api, logger, prometheus, otel (and emissions_endpoint for a webhook, prometheus_listen_address for a scrape endpoint)',
+    'output method "carrier-pigeon" does not exist: it is ignored; the supported ones are csv, api, logger, prometheus, otel (and emissions_endpoint for a webhook, prometheus_listen_address for a scrape endpoint)',
   ]);
 });
 

@@ -15,7 +15,7 @@ const valueFlags: Record<string, keyof TrackerOptions> = {
   '--output-dir': 'outputDir', '--output-file': 'outputFile', '--project-name': 'projectName',
   '--cloud-provider': 'cloudProvider', '--cloud-region': 'cloudRegion', '--gpu-ids': 'gpuIds', '--nvml-library': 'nvmlLibrary',
   '--api-call-interval': 'apiCallInterval', '--log-level': 'logLevel', '--experiment-id': 'experimentId',
-  '--api-endpoint': 'apiEndpoint', '--output-methods': 'outputMethods',
+  '--api-endpoint': 'apiEndpoint', '--output-methods': 'outputMethods', '--prometheus-listen-address': 'prometheusListenAddress',
 };
 
 /** Flags without a value, and the option each sets. */

@@ -17,8 +17,9 @@ export const monitorUsage = `  monitor [options] [-- command [args…]]
       --cloud-provider P --cloud-region R              on a cloud: its region's intensity
       --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME
       --gpu-ids 0,1|GPU-…  --nvml-library PATH  --log-level debug|info|warning|error|critical
-      --output-methods csv,api,logger  --api / --no-api  --api-endpoint URL  --api-call-interval N
-      --experiment-id ID  -h, --help          (CODECARBON_API_KEY or api_key in .codecarbon.config for the API)
+      --output-methods csv,api,logger,prometheus,otel  --api / --no-api  --api-endpoint URL
+      --api-call-interval N  --experiment-id ID  -h, --help  (CODECARBON_API_KEY or api_key for the API)
+      --prometheus-listen-address ADDR  serve /metrics at ADDR (host:port, or a port on 127.0.0.1) for the run
       Exit status: the command's own (127 not found, 126 not runnable; 128+N after signal N);
       ${exitIoError} (EX_IOERR) when it succeeded (or, without a command, on Ctrl-C) but its row
       could not be written; 2 for a usage error.`;

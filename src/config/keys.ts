@@ -111,6 +111,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'electricitymaps_url', kind: str, default: 'https://api.electricitymaps.com' },
   { key: 'cloud_metadata_url', kind: str, default: 'http://169.254.169.254' },
   { key: 'cloud_metadata_timeout_ms', kind: positive, default: 1000 },
+  { key: 'prometheus_listen_address', kind: str, default: null },
 ];
 
 /** Old names still read, as upstream reads them. */
@@ -130,4 +131,4 @@ export const logLevels: Readonly<Record<string, number>> = {
 /** The options whose default is none (null once resolved); the key table's null defaults, checked by a test. */
 export const noDefaultOptions = ['outputMethods', 'emissionsEndpoint', 'loggingLogger', 'gpuIds', 'forceCpuPower', 'forceRamPower',
   'forceCarbonIntensityGCo2eKwh', 'electricitymapsApiToken', 'countryIsoCode', 'region', 'cloudProvider', 'cloudRegion',
-  'country2letterIsoCode', 'organizationId', 'projectId', 'locationCacheFile'] as const;
+  'country2letterIsoCode', 'organizationId', 'projectId', 'locationCacheFile', 'prometheusListenAddress'] as const;

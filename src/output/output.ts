@@ -16,6 +16,10 @@ export interface Output {
   taskOut?(tasks: readonly TaskRecord[], experimentName: string): void | Promise<void>;
   /** Once, after the run's last out(). */
   exit?(): void | Promise<void>;
+  /** This port's: a run starts (start()); for outputs that serve figures while it runs (a scrape endpoint). */
+  runStart?(): void;
+  /** This port's: the run has ended, with a record or without (discard()), after exit(). */
+  runEnd?(): void;
 }
 
 /** A built-in output that can say, as the process exits, what it could not deliver. */
@@ -56,9 +60,15 @@ export class Outputs {
     return this.list.some((o) => typeof o.output.taskOut === 'function');
   }
 
-  /** A new run: deltas count from zero again. */
+  /** A new run: deltas count from zero again, and runStart() on the outputs that have it. */
   restart(): void {
     this.#handed = null;
+    for (const o of this.list) if (o.output.runStart) this.#call(o, 'runStart', () => o.output.runStart!());
+  }
+
+  /** The run has ended (with or without a record): runEnd() on the outputs that have it. */
+  ended(): void {
+    for (const o of this.list) if (o.output.runEnd) this.#call(o, 'runEnd', () => o.output.runEnd!());
   }
 
   /** The delta of `total` since the last record handed out, which `total` now is. */

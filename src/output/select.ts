@@ -1,19 +1,25 @@
 // Which outputs a tracker writes to: output_methods over the save_to_* flags (as upstream), the
-// webhook whenever emissions_endpoint is set, then the user's output_handlers.
+// webhook whenever emissions_endpoint is set, the scrape endpoint whenever prometheus_listen_address
+// is, then the user's output_handlers.
 import { ConfigError } from '../errors.js';
 import type { ResolvedOptions } from '../tracker.js';
 import { ApiOutput } from './api.js';
 import { LoggerOutput, type LoggingLogger } from './logger.js';
+import { OtelOutput } from './otel.js';
 import { Outputs, type NamedOutput, type Output, type OutputWarn } from './output.js';
+import { PushgatewayOutput } from './pushgateway.js';
+import type { EmissionsRecord } from './record.js';
+import { ScrapeOutput } from './scrape.js';
 import { WebhookOutput } from './webhook.js';
 
-/** CodeCarbon 3.3.0's OutputMethod values. */
-export const upstreamMethods = ['csv', 'api', 'logger', 'prometheus', 'logfire', 'boamps'] as const;
+/** CodeCarbon 3.3.0's OutputMethod values, then this port's own. */
+export const upstreamMethods = ['csv', 'api', 'logger', 'prometheus', 'logfire', 'boamps', 'otel'] as const;
 
 /** The ones this port writes. */
-export const supportedMethods = ['csv', 'api', 'logger'] as const;
+export const supportedMethods = ['csv', 'api', 'logger', 'prometheus', 'otel'] as const;
 
-const supportedText = `${supportedMethods.join(', ')} (and emissions_endpoint for a webhook)`;
+const supportedText = `${supportedMethods.join(', ')} (and emissions_endpoint for a webhook, prometheus_listen_address `
+  + 'for a scrape endpoint)';
 
 /** The output methods asked for: output_methods when given (the flags are then ignored), else the save_to_* flags. */
 export function methodsOf(o: ResolvedOptions): string[] {
@@ -44,10 +50,12 @@ function handler(h: Record<string, unknown>): Output {
 
 /**
  * The outputs for these options. `origins` (when given: a tracker, not a fork) makes a URL that
- * cannot be parsed a ConfigError naming where it came from.
- * @throws ConfigError for an emissions_endpoint that is not a URL.
+ * cannot be parsed a ConfigError naming where it came from. `current` reads the run's record so
+ * far, for the outputs that serve figures while it runs (scrape endpoint, OpenTelemetry).
+ * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used.
  */
-export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Readonly<Record<string, string>>): Chosen {
+export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Readonly<Record<string, string>>,
+  current: () => EmissionsRecord | null = () => null): Chosen {
   const methods = methodsOf(o);
   const warnings: string[] = [];
   const others: NamedOutput[] = [];
@@ -83,8 +91,30 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Re
         `${JSON.stringify(o.emissionsEndpoint)} is not a URL; give one like http://host:port/path`);
     }
   }
+  others.push(...metricOutputs(o, methods, warn, current, origins));
   (o.outputHandlers ?? []).forEach((h, i) => others.push({ name: `outputHandlers[${i}]`, output: handler(h as unknown as Record<string, unknown>) }));
   return { csv: methods.includes('csv'), others, warnings };
+}
+
+/** The Pushgateway (prometheus), OpenTelemetry (otel) and scrape endpoint (prometheus_listen_address) outputs asked for. */
+function metricOutputs(o: ResolvedOptions, methods: readonly string[], warn: OutputWarn, current: () => EmissionsRecord | null,
+  origins?: Readonly<Record<string, string>>): NamedOutput[] {
+  const list: NamedOutput[] = [];
+  const [project, experiment] = [o.projectName!, o.experimentName!];
+  if (methods.includes('prometheus')) {
+    try {
+      list.push({ name: 'Pushgateway', output: new PushgatewayOutput({ url: o.prometheusUrl!, projectName: project, experimentName: experiment,
+        username: process.env['PROMETHEUS_USERNAME'], password: process.env['PROMETHEUS_PASSWORD'] }, warn) });
+    } catch (e) {
+      throw new ConfigError('prometheus_url', origins?.['prometheusUrl'] ?? 'argument', (e as Error).message.replace(/^.*?: /, ''));
+    }
+  }
+  if (methods.includes('otel')) list.push({ name: 'OpenTelemetry', output: new OtelOutput(current, experiment, warn) });
+  if (o.prometheusListenAddress) {
+    const origin = origins?.['prometheusListenAddress'] ?? 'argument';
+    list.push({ name: 'scrape endpoint', output: new ScrapeOutput(o.prometheusListenAddress, current, experiment, warn, origin) });
+  }
+  return list;
 }
 
 /** The output failures already said, per options object (a tracker and its forks: a decorated function's calls). */
@@ -93,11 +123,11 @@ const saidFor = new WeakMap<object, Set<string>>();
 /**
  * A tracker's outputs (CSV first when on) and whether CSV is on. Failures are said through `warn`
  * once per kind for the options object; `pending` (a tracker, not a fork) takes what to say about
- * the choice itself.
- * @throws ConfigError for an emissions_endpoint that is not a URL.
+ * the choice itself; `current` reads the run's record so far (for the scrape endpoint and otel).
+ * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used.
  */
 export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: string) => void,
-  origins?: Readonly<Record<string, string>>, pending?: string[]): [Outputs, boolean] {
+  origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => EmissionsRecord | null): [Outputs, boolean] {
   const once: OutputWarn = (kind, message) => {
     let said = saidFor.get(o);
     if (said === undefined) saidFor.set(o, said = new Set());
@@ -105,7 +135,7 @@ export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: strin
     said.add(kind);
     warn(message);
   };
-  const chosen = chooseOutputs(o, once, origins);
+  const chosen = chooseOutputs(o, once, origins, current);
   pending?.push(...chosen.warnings);
   return [new Outputs(chosen.csv ? [{ name: 'CSV', output: csv }, ...chosen.others] : chosen.others, once), chosen.csv];
 }

@@ -1,0 +1,247 @@
+// The scrape endpoint (prometheus_listen_address): an HTTP server in the tracking process serving
+// /metrics in the Prometheus text format, figures read off the running trackers at scrape time.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { now } from '../clock.js';
+import { ConfigError } from '../errors.js';
+import { figuresOf, num, PowerWindow, type RunFigures } from './figures.js';
+import { nodeHttp } from './optional.js';
+import type { Output, OutputWarn } from './output.js';
+import type { EmissionsRecord } from './record.js';
+
+/** Where to listen: host (IPv6 without brackets) and port (0: any free port). */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * prometheus_listen_address: `host:port`, `[v6]:port`, or a bare `port` / `:port` on 127.0.0.1
+ * (loopback unless a host is named). Null for '' (off).
+ * @throws ConfigError when the text is none of these.
+ */
+export function parseListenAddress(text: string, origin = 'argument'): ListenAddress | null {
+  const s = text.trim();
+  if (s === '') return null;
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s/]+))?:)?(\d{1,5})$/.exec(s);
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port <= 65535)) {
+    throw new ConfigError('prometheus_listen_address', origin,
+      `expected host:port (e.g. 127.0.0.1:9464, or 0.0.0.0:9464 to be scraped from other machines) or a port, got ${JSON.stringify(text)}`);
+  }
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+}
+
+/** One tracker's run as the endpoint reads it: its record so far (null when not measuring) and its power window. */
+interface Reader {
+  readonly read: () => EmissionsRecord | null;
+  readonly experimentName: string;
+  readonly window: PowerWindow;
+}
+
+/** A metric family of the text format: its samples as [labels, value]. */
+interface Family {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge';
+  readonly help: string;
+  readonly samples: [Record<string, string>, number][];
+}
+
+/** The text format's content type (Prometheus's 0.0.4). */
+export const contentType = 'text/plain; version=0.0.4; charset=utf-8';
+
+const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/**
+ * The text format, written here rather than through prom-client's registry: a registry render
+ * cost several hundred µs a scrape (measured), most of the 2 %-of-a-core budget at 50 scrapes a second.
+ */
+export function render(families: readonly Family[]): string {
+  let text = '';
+  for (const f of families) {
+    text += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
+    for (const [labels, value] of f.samples) {
+      let l = '';
+      for (const k in labels) l += `${l === '' ? '' : ','}${k}="${escapeLabel(labels[k]!)}"`;
+      text += `${f.name}{${l}} ${value}\n`;
+    }
+  }
+  return text;
+}
+
+/** The families of the runs read for this scrape: counters in base units, gauges, and an info metric per run. */
+function families(runs: readonly [RunFigures, EmissionsRecord][]): Family[] {
+  const fam = (name: string, type: Family['type'], help: string): Family => ({ name, type, help, samples: [] });
+  const energy = fam('codecarbon_energy_joules_total', 'counter', 'Energy used since the run started, per component (J, PUE applied, as the CSV)');
+  const emissions = fam('codecarbon_emissions_grams_total', 'counter', 'Emissions since the run started (g CO2eq)');
+  const water = fam('codecarbon_water_litres_total', 'counter', 'Water consumed since the run started (L, from wue)');
+  const power = fam('codecarbon_power_watts', 'gauge', 'Mean power since the previous scrape at least 1 s earlier (the run\'s mean at the first), per component (W)');
+  const intensity = fam('codecarbon_carbon_intensity_grams_per_kwh', 'gauge', 'Carbon intensity in use (g CO2eq/kWh)');
+  const duration = fam('codecarbon_run_duration_seconds', 'gauge', 'Time since the run started (s)');
+  const info = fam('codecarbon_run_info', 'gauge', 'The run and where it runs (always 1)');
+  for (const [f, r] of runs) {
+    const run = { project: f.project, experiment: f.experiment, run_id: f.runId };
+    for (const p of f.parts) {
+      energy.samples.push([{ ...run, component: p.component, source: p.source }, p.energyJ]);
+      power.samples.push([{ ...run, component: p.component, source: p.source }, p.powerW]);
+    }
+    emissions.samples.push([run, f.emissionsG]);
+    water.samples.push([run, f.waterL]);
+    intensity.samples.push([{ ...run, source: f.intensitySource, dataset: f.intensityDataset }, f.intensityGPerKwh]);
+    duration.samples.push([run, f.durationS]);
+    info.samples.push([{ ...run, experiment_id: f.experimentId, tracking_mode: String(r.tracking_mode), codecarbon_version: String(r.codecarbon_version),
+      os: String(r.os), cpu_model: String(r.cpu_model), gpu_model: String(r.gpu_model), country_iso_code: String(r.country_iso_code),
+      region: String(r.region), cloud_provider: String(r.cloud_provider), cloud_region: String(r.cloud_region) }, 1]);
+  }
+  return [energy, emissions, water, power, intensity, duration, info];
+}
+
+/**
+ * Scrapes closer together share a reading: a record read cold costs some 400 µs (a /proc/stat read
+ * among them), so aggressive scrapers cost the process at most ten readings a second; the default
+ * sampler moves the timeline once per 100 ms anyway.
+ */
+const minReadGapMs = 100;
+
+/**
+ * One listening server, shared by every run of the process that names the same address (a
+ * tracker and its forks: a decorated function's calls), closed when the last of them ends.
+ */
+class Endpoint {
+  readonly #readers = new Set<Reader>();
+  /** The last rendering and when (the timeline's clock); dropped when a run joins or leaves. */
+  #last: { atMs: number; text: string } | null = null;
+  readonly #server: Server;
+  #closed = false;
+  readonly bound: Promise<string | null>;
+
+  constructor(readonly key: string, at: ListenAddress, warn: OutputWarn) {
+    this.#server = nodeHttp().createServer((req, res) => this.#answer(req, res, warn));
+    // A library's endpoint must not keep a finished program alive: the server and every
+    // connection to it (Prometheus keeps its connections open) are unreferenced.
+    this.#server.on('connection', (s) => s.unref());
+    this.bound = new Promise((resolve) => {
+      // Kept for the server's life: an 'error' without a listener would throw in the tracked process.
+      this.#server.on('error', (e: Error & { code?: string }) => {
+        if (this.#server.listening) {
+          return warn(`server-${e.code ?? e.name}`, `prometheus_listen_address ${key}: the scrape endpoint failed: ${e.message}`);
+        }
+        warn(`listen-${e.code ?? e.name}`, `prometheus_listen_address ${key}: the scrape endpoint could not listen: ${e.code ?? e.message}`
+          + `${e.code === 'EADDRINUSE' ? ' (the port is taken)' : ''}; tracking goes on without it; choose another address or port, `
+          + 'or stop what listens there');
+        if (endpoints.get(key) === this) endpoints.delete(key);
+        resolve(null);
+      });
+      this.#server.listen(at.port, at.host, () => {
+        if (this.#closed) this.#server.close();
+        const a = this.#server.address() as { address: string; port: number };
+        resolve(`${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`);
+      });
+    });
+    this.#server.unref();
+  }
+
+  /** Serves `r`'s run from now on. */
+  add(r: Reader): void {
+    this.#readers.add(r);
+    this.#last = null;
+  }
+
+  /** Stops serving `r`'s run; whether any run is left. */
+  remove(r: Reader): boolean {
+    this.#readers.delete(r);
+    this.#last = null;
+    return this.#readers.size > 0;
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#server.listening) this.#server.close();
+    this.#server.closeAllConnections();
+  }
+
+  #answer(req: IncomingMessage, res: ServerResponse, warn: OutputWarn): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics') return void plain(res, 404, 'not found: the metrics are at /metrics\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return void plain(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
+    let text: string;
+    try {
+      text = this.#scrape();
+    } catch (e) {
+      warn('scrape', `prometheus_listen_address ${this.key}: a scrape failed: ${(e as Error).message}; the next one tries again`);
+      return void plain(res, 500, 'the metrics could not be read; see the tracked process\'s warnings\n');
+    }
+    res.writeHead(200, { 'content-type': contentType });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  }
+
+  /**
+   * Reads every run once (no sampling: the timeline as it stands) and renders the text format. A
+   * scrape less than minReadGapMs after the last reading gets that reading's text.
+   */
+  #scrape(): string {
+    const t = now();
+    if (this.#last !== null && t >= this.#last.atMs && t - this.#last.atMs < minReadGapMs) return this.#last.text;
+    const runs: [RunFigures, EmissionsRecord][] = [];
+    for (const r of this.#readers) {
+      const record = r.read();
+      if (record !== null) runs.push([r.window.apply(figuresOf(record, r.experimentName), num(record.pue)), record]);
+    }
+    this.#last = { atMs: t, text: render(families(runs)) };
+    return this.#last.text;
+  }
+
+}
+
+function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+/** The process's endpoints, by the address as configured. */
+const endpoints = new Map<string, Endpoint>();
+
+/** The address an endpoint listens on (`host:port`, the port chosen when configured as 0), or null when it could not listen or none is open. */
+export function scrapeAddress(listenAddress: string): Promise<string | null> {
+  return endpoints.get(listenAddress.trim())?.bound ?? Promise.resolve(null);
+}
+
+/**
+ * The scrape endpoint as a tracker's output: its run is served from start() to the run's end
+ * (runEnd()); the server listens while at least one run of the process is served there.
+ */
+export class ScrapeOutput implements Output {
+  readonly #read: () => EmissionsRecord | null;
+  readonly #experimentName: string;
+  #reader: Reader | null = null;
+  readonly #key: string;
+  readonly #at: ListenAddress;
+  readonly #warn: OutputWarn;
+
+  /** @throws ConfigError for an address that is not host:port or a port. */
+  constructor(listenAddress: string, read: () => EmissionsRecord | null, experimentName: string, warn: OutputWarn, origin?: string) {
+    this.#at = parseListenAddress(listenAddress, origin)!;
+    this.#key = listenAddress.trim();
+    this.#read = read;
+    this.#experimentName = experimentName;
+    this.#warn = warn;
+  }
+
+  /** A run starts: served from now on (the server opened if it is the process's first here). */
+  runStart(): void {
+    let e = endpoints.get(this.#key);
+    if (e === undefined) endpoints.set(this.#key, e = new Endpoint(this.#key, this.#at, this.#warn));
+    if (this.#reader !== null) e.remove(this.#reader);
+    this.#reader = { read: this.#read, experimentName: this.#experimentName, window: new PowerWindow() };
+    e.add(this.#reader);
+  }
+
+  /** The run has ended: no longer served (the server closed if it was the last run here). */
+  runEnd(): void {
+    const e = endpoints.get(this.#key);
+    const reader = this.#reader;
+    this.#reader = null;
+    if (e === undefined || reader === null || e.remove(reader)) return;
+    endpoints.delete(this.#key);
+    e.close();
+  }
+}

@@ -1,0 +1,128 @@
+// The Pushgateway output against a local HTTP server: upstream's job name, metrics and basic auth,
+// every label filled, one push in flight with the counter adding up, a gateway down said once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { gatewayUrl, jobName, pushLabels } from '../src/output/pushgateway.js';
+import type { TrackerOptions } from '../src/types.js';
+import { parseExposition } from './helpers/prometheus.js';
+import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { fakeTracker, noService } from './helpers/tracker.js';
+import { lastRow } from './helpers/rows.js';
+
+function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, 10, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 2, samplePeriodMs: 60_000, ...options });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  return { tracker, clock, dir, warnings };
+}
+
+interface Seen { method: string; path: string; auth: string | undefined; body: string }
+
+/** A gateway stand-in: records each request; `hold` (when set) delays every answer until it resolves. */
+async function gateway(t: import('node:test').TestContext) {
+  const seen: Seen[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const state: { hold: Promise<void> | null } = { hold: null };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    maxActive = Math.max(maxActive, active);
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', async () => {
+      seen.push({ method: req.method!, path: req.url!, auth: req.headers.authorization, body });
+      await state.hold;
+      active--;
+      res.writeHead(req.method === 'PUT' ? 200 : 202);
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  return { url: `127.0.0.1:${(server.address() as { port: number }).port}`, seen, state, maxActive: () => maxActive };
+}
+
+test('job name as upstream: <project>_<experiment>, characters outside [A-Za-z0-9_-] made _; prometheus_url host:port or a URL', () => {
+  assert.equal(jobName('codecarbon', 'base'), 'codecarbon_base');
+  assert.equal(jobName('my proj/ä', 'exp.1-b'), 'my_proj___exp_1-b');
+  assert.equal(gatewayUrl('localhost:9091').href, 'http://localhost:9091/');
+  assert.equal(gatewayUrl('https://gw.example/prefix').href, 'https://gw.example/prefix');
+  assert.throws(() => gatewayUrl('ftp://x'), { message: 'prometheus_url (from the Pushgateway output options): expected host:port or an '
+    + 'http(s) URL such as localhost:9091, got "ftp://x"' });
+});
+
+test('pushes: PUT per flush and stop with upstream\'s gauges (delta) and counter (sum), all 14 labels, basic auth; DELETE at exit', async (t) => {
+  const gw = await gateway(t);
+  process.env['PROMETHEUS_USERNAME'] = 'ops';
+  process.env['PROMETHEUS_PASSWORD'] = 's3cret';
+  t.after(() => { delete process.env['PROMETHEUS_USERNAME']; delete process.env['PROMETHEUS_PASSWORD']; });
+  const { tracker, clock, dir, warnings } = scripted(t, { outputMethods: ['csv', 'prometheus'], prometheusUrl: gw.url,
+    projectName: 'my proj', experimentName: 'exp.1' });
+  tracker.start();
+  clock.advance(3000);
+  await tracker.flush();
+  await tracker.delivered();
+  const first = lastRow(dir);
+  clock.advance(2000);
+  await tracker.stop();
+  await tracker.delivered();
+  assert.deepEqual(gw.seen.map((s) => `${s.method} ${s.path}`), ['PUT /metrics/job/my_proj_exp_1', 'PUT /metrics/job/my_proj_exp_1',
+    'DELETE /metrics/job/my_proj_exp_1']);
+  assert.ok(gw.seen.every((s) => s.auth === `Basic ${Buffer.from('ops:s3cret').toString('base64')}`));
+  const last = lastRow(dir);
+  const pushed = parseExposition(gw.seen[1]!.body);
+  const one = (name: string): { labels: Record<string, string>; value: number } => {
+    const s = pushed.filter((x) => x.name === name);
+    assert.equal(s.length, 1, name);
+    return s[0]!;
+  };
+  const counter = one('codecarbon_energy_total');
+  assert.ok(Math.abs(counter.value - Number(last['energy_consumed'])) < 1e-15);
+  assert.deepEqual(Object.keys(counter.labels).sort(), [...pushLabels].sort());
+  for (const l of pushLabels) assert.equal(counter.labels[l], last[l], l);
+  assert.equal(counter.labels['country_iso_code'], 'FRA');
+  assert.ok(Math.abs(one('codecarbon_cpu_energy').value - (Number(last['cpu_energy']) - Number(first['cpu_energy']))) < 1e-15);
+  assert.ok(Math.abs(one('codecarbon_duration').value - 2) < 1e-9);
+  assert.ok(Math.abs(one('codecarbon_cpu_power').value - 10) < 1e-9);
+  for (const g of ['emissions', 'emissions_rate', 'gpu_power', 'ram_power', 'gpu_energy', 'ram_energy', 'energy_consumed']) one(`codecarbon_${g}`);
+  assert.deepEqual(warnings, []);
+});
+
+test('a slow gateway: one push in flight, the ones made meanwhile fold into one, and the counter still adds up', async (t) => {
+  const gw = await gateway(t);
+  let release!: () => void;
+  gw.state.hold = new Promise((r) => { release = r; });
+  const { tracker, clock, dir } = scripted(t, { outputMethods: ['csv', 'prometheus'], prometheusUrl: gw.url });
+  tracker.start();
+  for (let i = 0; i < 4; i++) {
+    clock.advance(1000);
+    await tracker.flush();
+  }
+  release();
+  await tracker.delivered();
+  const puts = gw.seen.filter((s) => s.method === 'PUT');
+  assert.equal(puts.length, 2);
+  assert.equal(gw.maxActive(), 1);
+  const counter = parseExposition(puts[1]!.body).find((s) => s.name === 'codecarbon_energy_total')!;
+  assert.ok(Math.abs(counter.value - Number(lastRow(dir)['energy_consumed'])) < 1e-15);
+  await tracker.stop();
+  await tracker.delivered();
+});
+
+test('a gateway that is down: one warning per kind naming prometheus_url and the fix; the run goes on', async (t) => {
+  const { tracker, clock, warnings } = scripted(t, { outputMethods: ['csv', 'prometheus'], prometheusUrl: noService });
+  tracker.start();
+  for (let i = 0; i < 3; i++) {
+    clock.advance(1000);
+    await tracker.flush();
+    await tracker.delivered();
+  }
+  assert.ok((await tracker.stop())! > 0);
+  await tracker.delivered();
+  assert.deepEqual(warnings, ['the Pushgateway did not take the push (PUT http://127.0.0.1:1/metrics/job/codecarbon_base): ECONNREFUSED; '
+    + 'the next push carries the figures so far (its counter includes this one\'s energy); check prometheus_url, and that the Pushgateway runs there']);
+});
