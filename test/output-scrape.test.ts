@@ -9,17 +9,12 @@ import { parseListenAddress, render, scrapeAddress } from '../src/output/scrape.
 import type { TrackerOptions } from '../src/types.js';
 import { parseExposition } from './helpers/prometheus.js';
 import { lastRow } from './helpers/rows.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
+import { ScriptedClock, ScriptedRapl, scriptedTracker } from './helpers/scripted.js';
 import { fakeTracker } from './helpers/tracker.js';
 
+/** A scripted tracker (test/helpers/scripted.ts) with a 2 W RAM. */
 function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
-  const clock = new ScriptedClock(1000);
-  const hw = new ScriptedRapl(1, 10, undefined, clock);
-  t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 2, samplePeriodMs: 60_000, ...options });
-  const warnings: string[] = [];
-  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  return { tracker, clock, dir, warnings };
+  return scriptedTracker(t, { forceRamPower: 2, ...options });
 }
 
 /** Sends `raw` on a new connection and resolves to the whole answer. */

@@ -9,8 +9,7 @@ import { stableSource } from '../src/output/figures.js';
 import type { TrackerOptions } from '../src/types.js';
 import { missingServers, parseExposition, query, startPrometheus, startPushgateway, until, type RunningServer } from './helpers/prometheus.js';
 import { lastRow } from './helpers/rows.js';
-import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
-import { fakeTracker } from './helpers/tracker.js';
+import { scriptedTracker } from './helpers/scripted.js';
 
 /** The queries docs/fleet.md shows, as run here (`$run` a run id). */
 export const fleetQueries = {
@@ -26,14 +25,9 @@ const missing = missingServers();
 /** A project name with the characters the text format must escape. */
 const shop = 'shop "eu" \\ west';
 
-function scripted(t: import('node:test').TestContext, options: TrackerOptions) {
-  const clock = new ScriptedClock(1000);
-  const hw = new ScriptedRapl(1, 10, undefined, clock);
-  t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 2, samplePeriodMs: 60_000, ...options });
-  const warnings: string[] = [];
-  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  return { tracker, clock, dir, warnings };
+/** A scripted tracker (test/helpers/scripted.ts) with a 2 W RAM. */
+function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {
+  return scriptedTracker(t, { forceRamPower: 2, ...options });
 }
 
 const within1Percent = (a: number, b: number): boolean => Math.abs(a - b) <= 0.01 * Math.abs(b);
