@@ -107,3 +107,12 @@ export class RunOutput {
 export function hasGpuCounters(sampler: Sampler): boolean {
   return sampler.info!.channels.some((c) => c.counter !== undefined);
 }
+
+/**
+ * Whether to read the GPUs' energy counters for a record at t1: for runs of at least one counter
+ * period, whose totals then equal the counters; a shorter run (a decorated call in a loop) keeps
+ * its power-shaped, provisional GPU figure rather than cost a 4 ms reading per GPU each time.
+ */
+export function wantsExact(sampler: Sampler, startMs: number, t1: number, counterPeriodMs: number): boolean {
+  return hasGpuCounters(sampler) && t1 - startMs >= counterPeriodMs;
+}

@@ -13,7 +13,7 @@ import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { recentCpuTimes, warmPlatform } from './machine.js';
 import type { OutputError } from './output/csv.js';
 import type { EmissionsRecord, TaskRecord } from './output/record.js';
-import { hasGpuCounters, RunOutput, type RunState } from './run-output.js';
+import { RunOutput, wantsExact, type RunState } from './run-output.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
 import { preloadPiscina } from './sampler/pool.js';
@@ -228,7 +228,7 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return null;
     const t1 = now();
     if ((await this.#ready) === null) return null;
-    await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
+    await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating]);
     await this.#where.refreshLive(this.options);
     if (this.#startMs === null) return null;
     const record = this.#write(t1);
@@ -252,22 +252,13 @@ export class EmissionsTracker extends EventTarget {
     this.#ledger.closeOpen(t1);
     const info = await this.#ready;
     if (info !== null) {
-      await Promise.all([this.#sampler!.sampleNow(this.#wantsExact(t1)), this.#locating]);
+      await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating]);
       await this.#where.refreshLive(this.options);
     }
     if (this.#startMs === null) return null; // discarded meanwhile
     if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, this.#out.context(this.#run(), t1));
     await this.#finish(t1, info !== null, false);
     return this.#final === null ? null : Number(this.#final.emissions);
-  }
-
-  /**
-   * Whether to read the GPUs' energy counters for this record: for runs of at least one counter
-   * period, whose totals then equal the counters; a shorter run (a decorated call in a loop) keeps
-   * its power-shaped, provisional GPU figure rather than cost a 4 ms reading per GPU each time.
-   */
-  #wantsExact(t1: number): boolean {
-    return hasGpuCounters(this.#sampler!) && t1 - this.#startMs! >= this.options.gpuCounterPeriodMs;
   }
 
   /** Ends the run without a record or any output (what it measured is dropped). */
