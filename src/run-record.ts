@@ -64,7 +64,10 @@ export class EmissionsBook {
   #g = NaN;
 
   restart(): void {
-    [this.#kwh, this.#kg, this.#figures, this.#g] = [0, 0, 0, NaN];
+    this.#kwh = 0;
+    this.#kg = 0;
+    this.#figures = 0;
+    this.#g = Number.NaN;
   }
 
   /** kg CO2eq of a run whose total so far is `kwh`, the part since the last booking at `g` g/kWh. */

@@ -135,7 +135,15 @@ export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: strin
     said.add(kind);
     warn(message);
   };
+  // A decorated function forks a tracker per call: when the options choose no output but the CSV
+  // (the usual case), the choice is made once for them all.
+  const plain = plainFor.get(o);
+  if (plain !== undefined && origins === undefined) return [new Outputs(plain ? [{ name: 'CSV', output: csv }] : [], once), plain];
   const chosen = chooseOutputs(o, once, origins, current);
+  if (chosen.others.length === 0) plainFor.set(o, chosen.csv);
   pending?.push(...chosen.warnings);
   return [new Outputs(chosen.csv ? [{ name: 'CSV', output: csv }, ...chosen.others] : chosen.others, once), chosen.csv];
 }
+
+/** Options that choose no output but (perhaps) the CSV: whether the CSV is on. */
+const plainFor = new WeakMap<object, boolean>();
