@@ -48,16 +48,22 @@ export class Outputs {
   /** Work handed out and not finished: what each is, for the exit report. */
   readonly #inFlight = new Map<Promise<void>, { o: NamedOutput; method: string }>();
 
-  constructor(readonly list: readonly NamedOutput[], readonly warn: OutputWarn) {}
+  readonly #wantsLive: boolean;
+  readonly #wantsTasks: boolean;
+
+  constructor(readonly list: readonly NamedOutput[], readonly warn: OutputWarn) {
+    this.#wantsLive = list.some((o) => typeof o.output.liveOut === 'function');
+    this.#wantsTasks = list.some((o) => typeof o.output.taskOut === 'function');
+  }
 
   /** Whether any output takes live records (the tracker then runs its measurement timer). */
   get wantsLive(): boolean {
-    return this.list.some((o) => typeof o.output.liveOut === 'function');
+    return this.#wantsLive;
   }
 
   /** Whether any output takes task records (they are built only then). */
   get wantsTasks(): boolean {
-    return this.list.some((o) => typeof o.output.taskOut === 'function');
+    return this.#wantsTasks;
   }
 
   /** A new run: deltas count from zero again, and runStart() on the outputs that have it. */
