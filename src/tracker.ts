@@ -165,7 +165,6 @@ export class EmissionsTracker extends EventTarget {
       samplerFor.set(o, sampler); // forks share the options object, and so the lookup
     }
     this.#sampler = sampler;
-    sampler.touch();
     follow(sampler, this.#onSamplerMessage);
     if (!sampler.started) {
       // The first start: the sampler reads the counters here and its thread starts in this call;
@@ -309,7 +308,6 @@ export class EmissionsTracker extends EventTarget {
    */
   startTask(name?: string): string {
     if (this.#startMs === null) this.start();
-    this.#sampler?.touch();
     return this.#ledger.start(name);
   }
 
@@ -318,7 +316,6 @@ export class EmissionsTracker extends EventTarget {
    * integer, no allocation) for taskRecord(), or -1 when no such task is open (said in a warning).
    */
   stopTask(name?: string): number {
-    this.#sampler?.touch();
     const id = this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept);
     if (id < 0) this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
     return id;

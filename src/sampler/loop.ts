@@ -43,38 +43,6 @@ export function safePeriodMs(channels: readonly ChannelInfo[], wantedMs: number)
   return Math.max(1, ms);
 }
 
-/**
- * The sampling rate: the full rate while marks are being made (or the sampler is woken), and once
- * none has come for a while, a period that doubles at each tick up to the idle period, so that a
- * tracker left running costs little. The idle period never exceeds what the counters allow (see
- * safePeriodMs()): a counter never wraps unseen at the slow rate.
- */
-export class SampleRate {
-  #periodMs: number;
-  #lastActiveMs: number;
-
-  /** `idleAfterMs`: how long without marks before the rate slows. */
-  constructor(readonly fastMs: number, readonly idleMs: number, readonly idleAfterMs: number, nowMs: number) {
-    this.#periodMs = fastMs;
-    this.#lastActiveMs = nowMs;
-  }
-
-  get periodMs(): number {
-    return this.#periodMs;
-  }
-
-  /** After a tick at `nowMs`: `active` when marks were made (or a wake came) since the tick before. Returns the period. */
-  next(active: boolean, nowMs: number): number {
-    if (active) {
-      this.#lastActiveMs = nowMs;
-      this.#periodMs = this.fastMs;
-    } else if (nowMs - this.#lastActiveMs >= this.idleAfterMs) {
-      this.#periodMs = Math.min(this.idleMs, this.#periodMs * 2);
-    }
-    return this.#periodMs;
-  }
-}
-
 /** One sampler: its sources, its integrator and the ring it writes. */
 export class SamplerLoop {
   readonly #ring: RingWriter;
@@ -94,15 +62,9 @@ export class SamplerLoop {
   #lastTickMs = Number.NaN;
   readonly layout: RowLayout;
 
-  readonly #rate: SampleRate;
-
-  /** `periodMs`: the full rate's period; `idlePeriodMs`: the longest, while no mark is made (default: the full rate's). */
-  constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined; phase?: PhaseWriter;
-      idlePeriodMs?: number },
+  constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined; phase?: PhaseWriter },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
     readonly periodMs: number, readonly warn: (cause: string, message: string) => void) {
-    const idleMs = Math.max(periodMs, config.idlePeriodMs ?? periodMs);
-    this.#rate = new SampleRate(periodMs, idleMs, Math.max(1000, 10 * periodMs), performance.now());
     const k = channels.length;
     this.layout = rowLayout(channels);
     // Integrator channels: one per channel, then one energy counter per hybrid channel.
@@ -117,8 +79,8 @@ export class SamplerLoop {
     this.#utilOf = new Map(this.layout.utilization.map(({ ch }, j) => [ch, this.#util[j]!]));
     this.#ring = new RingWriter({ capacity: config.capacity, channels: this.layout.columns, anchors: config.anchors });
     this.#row = new Float64Array(this.layout.columns);
-    // A channel silent for 10 periods (at least 2 s, and 3 idle periods) is stale: a period or two is a skipped reading.
-    this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs, 3 * idleMs), this.#ring, this.layout.unmeasured, warn);
+    // A channel silent for 10 periods (at least 2 s) is stale: a period or two is a skipped reading.
+    this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs), this.#ring, this.layout.unmeasured, warn);
     const it = this.#integrator;
     const byChannel = new Map(this.#hybrids.map((h) => [h.ch, h]));
     this.#sink = {
@@ -286,9 +248,7 @@ export class SamplerLoop {
    */
   async run(port: { postMessage(m: SamplerEvent): void; close(): void }, ready: () => void = () => {}): Promise<void> {
     const control = this.#ring.control;
-    let period = this.#rate.periodMs;
-    let next = performance.now() + period;
-    this.#ring.setPeriodMs(period);
+    let next = performance.now() + this.periodMs;
     try {
       let seen = Atomics.load(control, kWake);
       ready();
@@ -305,15 +265,11 @@ export class SamplerLoop {
         // Read before the tick: a wake that lands during the tick then ends the next wait at once.
         seen = Atomics.load(control, kWake);
         this.tick(Atomics.exchange(control, kExact, 0) === 1, seen);
-        const t = performance.now();
-        const nextPeriod = this.#rate.next(this.#ring.takeActive() || !scheduled, t);
-        if (nextPeriod !== period) this.#ring.setPeriodMs(nextPeriod);
-        if (scheduled || nextPeriod < period) {
-          // Back to the full rate at once when marks come; otherwise the schedule goes on.
-          next = nextPeriod < period ? t + nextPeriod : next + nextPeriod;
-          if (next <= t) next = t + nextPeriod; // fell behind (a suspended process): start afresh
+        if (scheduled) {
+          next += this.periodMs;
+          const t = performance.now();
+          if (next <= t) next = t + this.periodMs; // fell behind (a suspended process): start afresh
         }
-        period = nextPeriod;
       }
       this.tick(true, Atomics.load(control, kWake)); // a last, exact sample, so that every mark made before the stop settles
       // Sources are closed (NVML shut down) before the main thread hears of the stop and ends the thread.

@@ -58,8 +58,6 @@ export class Sampler extends EventTarget {
   #info: SamplerInfo | null = null;
   #failure: SamplerError | null = null;
   #timeline: Timeline | null = null;
-  /** The timeline's ring once the thread has started: marks touch it (see touch()). */
-  #ring: RingReader | null = null;
   #sources: readonly string[] = [];
   #stopped = false;
   #stuck: string | null = null;
@@ -109,20 +107,6 @@ export class Sampler extends EventTarget {
   get timeline(): Timeline | null {
     this.#receive();
     return this.#timeline;
-  }
-
-  /** Marks are being made: the sampler keeps its full rate (a store to shared memory; nothing before the thread has started). */
-  touch(): void {
-    this.#ring?.touch();
-  }
-
-  /** Holds the full rate until release(): for a benchmark harness, whose marks are seconds apart. */
-  holdFullRate(): void {
-    this.#ring?.hold(1);
-  }
-
-  releaseFullRate(): void {
-    this.#ring?.hold(-1);
   }
 
   /**
@@ -218,8 +202,7 @@ export class Sampler extends EventTarget {
       this.#failure = new SamplerError(`the sampler thread failed to start: ${r.message}`);
       return;
     }
-    this.#ring = new RingReader(r.buffer, r.shape);
-    this.#timeline = new Timeline(this.#ring, r.channels, r.periodMs, r.originMs);
+    this.#timeline = new Timeline(new RingReader(r.buffer, r.shape), r.channels, r.periodMs, r.originMs);
     this.#sources = r.sources;
     this.#info = { channels: r.channels, plan: r.plan, periodMs: r.periodMs };
   }

@@ -49,8 +49,7 @@ async function boot(data: BootData): Promise<void> {
       warn('period-shortened', `sample period shortened from ${o.samplePeriodMs} ms to ${periodMs.toFixed(0)} ms `
         + 'so that no counter can wrap twice between two readings.');
     }
-    const idlePeriodMs = safePeriodMs(channels, o.idleSamplePeriodMs);
-    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase, idlePeriodMs },
+    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase },
       now, sources, channels, periodMs, warn);
     loop.prime(data.mark);
     loop.writer.setState(kStateRunning);
