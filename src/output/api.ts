@@ -14,6 +14,8 @@ export interface ApiOutputOptions {
   readonly experimentId: string;
   /** Bound on each request, connection to last byte (default 2000, upstream's 2 s). */
   readonly timeoutMs?: number;
+  /** Where the endpoint came from, for its error (a tracker passes api_endpoint's origin). */
+  readonly endpointOrigin?: string;
 }
 
 /** What the API has not received: seconds, kWh and kg CO2eq (all 0 when everything was delivered). */
@@ -106,7 +108,7 @@ function statusFix(call: Call, status: number): string {
  * flight; a failed upload stays pending and goes with the next. Never throws; its promises never reject.
  */
 export class ApiOutput implements Output, Abandonable {
-  readonly #options: Required<ApiOutputOptions>;
+  readonly #options: Required<Omit<ApiOutputOptions, 'endpointOrigin'>>;
   readonly #warn: OutputWarn;
   readonly #base: string;
   /** The endpoint as messages show it: without any user:password it may carry. */
@@ -128,7 +130,7 @@ export class ApiOutput implements Output, Abandonable {
       url = new URL(options.endpoint);
     } catch { /* said below */ }
     if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      throw new ConfigError('api_endpoint', 'the API output options',
+      throw new ConfigError('api_endpoint', options.endpointOrigin ?? 'the API output options',
         `expected an http:// or https:// URL such as https://api.codecarbon.io, got ${JSON.stringify(options.endpoint)}`);
     }
     if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {

@@ -67,11 +67,8 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Re
     }
   }
   if (methods.includes('api')) {
-    try {
-      others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint, apiKey: o.apiKey, experimentId: o.experimentId }, warn) });
-    } catch (e) {
-      throw new ConfigError('api_endpoint', origins?.['apiEndpoint'] ?? 'argument', (e as Error).message.replace(/^.*?: /, ''));
-    }
+    others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint, apiKey: o.apiKey, experimentId: o.experimentId,
+      endpointOrigin: origins?.['apiEndpoint'] ?? 'argument' }, warn) });
   }
   if (methods.includes('logger')) {
     if (o.loggingLogger === null || o.loggingLogger === undefined) {
