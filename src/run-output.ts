@@ -97,8 +97,11 @@ export class RunOutput {
   writeTasks(run: RunState, ledger: TaskLedger, exiting: boolean, t1: number): Promise<void> {
     const o = this.options;
     const tl = run.sampler.timeline!;
-    if (!ledger.empty) this.outputs.taskOut(() => ledger.records(tl, this.context(run, t1)), o.experimentName);
-    const job = this.writesCsv ? ledger.prepare(tl, run.sampler.info!.channels, () => this.context(run, t1), o.taskRecordsKept) : null;
+    // One context for both (it reads /proc), and none when the run's tasks were sealed with theirs.
+    let ctx: RecordContext | null = null;
+    const context = (): RecordContext => (ctx ??= this.context(run, t1));
+    if (!ledger.empty) this.outputs.taskOut(() => ledger.records(tl, context), o.experimentName);
+    const job = this.writesCsv ? ledger.prepare(tl, run.sampler.info!.channels, context, o.taskRecordsKept) : null;
     return this.csv.writeTasks(run.runId, job, exiting);
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { CsvFile, csvLine } from './output/csv.js';
 import { taskColumns, type TaskRecord } from './output/record.js';
-import { taskLines, taskRecord, type MeasuredTasks } from './output/task-rows.js';
+import { taskBase, taskLines, taskRecord, type MeasuredTasks } from './output/task-rows.js';
 import type { Timeline } from './sampler/timeline.js';
 import type { ChannelInfo } from './sources/source.js';
 import { TaskBook, type TaskAggregate } from './tasks.js';
@@ -95,9 +95,9 @@ export class TaskLedger {
    * The run has stopped and its end is settled: folds what is past `kept`, then measures the kept
    * tasks once, so that their records stay exact after the ring has moved on.
    */
-  seal(tl: Timeline, kept: number, context: RecordContext): void {
+  seal(tl: Timeline, kept: number, context: () => RecordContext): void {
     if (this.#book === null || this.#sealed !== null) return;
-    this.#sealedContext = context;
+    this.#sealedContext = context();
     if (this.#book.doneCount > kept && this.#writing === 0) this.#fold(tl, kept);
     this.#sealed = this.#measure(tl, 0, this.#book.doneCount);
   }
@@ -118,22 +118,23 @@ export class TaskLedger {
   }
 
   /** The record of the task with this id; null when there is none or it has been folded into its name's row. */
-  record(id: number, tl: Timeline, context: RecordContext): TaskRecord | null {
+  record(id: number, tl: Timeline, context: () => RecordContext): TaskRecord | null {
     const i = this.#book?.indexOf(id) ?? -1;
     if (i < 0) return null;
-    return taskRecord(this.#book!, this.#measure(tl, i, i + 1), tl.channels, this.#sealedContext ?? context, i);
+    return taskRecord(this.#book!, this.#measure(tl, i, i + 1), tl.channels, this.#sealedContext ?? context(), i);
   }
 
   /** Every finished task's record, then one per folded name (resolution `folded`, task_count how many). */
-  records(tl: Timeline, context: RecordContext): TaskRecord[] {
+  records(tl: Timeline, context: () => RecordContext): TaskRecord[] {
     const book = this.#book;
     if (book === null) return [];
     const n = book.doneCount;
     const m = this.#measure(tl, 0, n);
-    context = this.#sealedContext ?? context;
+    const ctx = this.#sealedContext ?? context();
+    const base = taskBase(tl.channels, ctx);
     const out: TaskRecord[] = [];
-    for (let i = 0; i < n; i++) out.push(taskRecord(book, m, tl.channels, context, i));
-    for (const [name, agg] of this.#folded) out.push(foldedRecord(name, agg, tl.channels, context));
+    for (let i = 0; i < n; i++) out.push(taskRecord(book, m, tl.channels, ctx, i, base));
+    for (const [name, agg] of this.#folded) out.push(foldedRecord(name, agg, tl.channels, ctx));
     return out;
   }
 

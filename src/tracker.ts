@@ -255,7 +255,7 @@ export class EmissionsTracker extends EventTarget {
       await this.#where.refreshLive(this.options);
     }
     if (this.#startMs === null) return null; // discarded meanwhile
-    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, this.#out.context(this.#run(), t1));
+    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, () => this.#out.context(this.#run(), t1));
     await this.#finish(t1, info !== null, false);
     return this.#final === null ? null : Number(this.#final.emissions);
   }
@@ -330,13 +330,13 @@ export class EmissionsTracker extends EventTarget {
   async taskRecord(id: number): Promise<TaskRecord | null> {
     const endMs = this.#ledger.endOf(id);
     if (Number.isNaN(endMs) || !(await this.#settledTo(endMs))) return null;
-    return this.#ledger.record(id, this.#sampler!.timeline!, this.#out.context(this.#run(), now()));
+    return this.#ledger.record(id, this.#sampler!.timeline!, () => this.#out.context(this.#run(), now()));
   }
 
   /** Every finished task's record of the current (or last) run, then one row per folded name. */
   async taskRecords(): Promise<TaskRecord[]> {
     if (!(await this.#settledTo(now()))) return [];
-    return this.#ledger.records(this.#sampler!.timeline!, this.#out.context(this.#run(), now()));
+    return this.#ledger.records(this.#sampler!.timeline!, () => this.#out.context(this.#run(), now()));
   }
 
   /** Waits until the timeline's values at `tMs` are settled (a sample after it); false when nothing was measured. */

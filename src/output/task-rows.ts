@@ -50,7 +50,7 @@ function sums(channels: readonly ChannelInfo[], e: Float64Array, j: number, out:
 }
 
 /** The base record of a run's task rows: the run's context with no energy, and empty task cells. */
-function taskBase(channels: readonly ChannelInfo[], context: RecordContext): Record<string, string | number> {
+export function taskBase(channels: readonly ChannelInfo[], context: RecordContext): Record<string, string | number> {
   return { ...buildRecord(0, componentEnergy(channels, new Float64Array(channels.length)), context), task_name: '', final: '',
     resolution: '', task_count: 0, ended_by: '' };
 }
@@ -71,12 +71,16 @@ export function taskLines(book: TaskBook, m: MeasuredTasks, channels: readonly C
   return out;
 }
 
-/** Finished task `i`'s record, as its row in the task file says it. */
-export function taskRecord(book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[], context: RecordContext, i: number): TaskRecord {
+/**
+ * Finished task `i`'s record, as its row in the task file says it. `base`: the run's cells shared by
+ * every task (taskBase()), made once when many records are built.
+ */
+export function taskRecord(book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[], context: RecordContext, i: number,
+  base: Readonly<Record<string, string | number>> = taskBase(channels, context)): TaskRecord {
   const j = i - m.from;
   const s = sums(channels, m.batch.energyUj, j, [0, 0, 0]);
   const row: Record<string, string | number> = {
-    ...taskBase(channels, context), ...energyFields((book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!, context.pue,
+    ...base, ...energyFields((book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!, context.pue,
       context.intensity.gCo2ePerKwh, context.wue),
     task_name: book.nameOf(i), final: m.batch.final[j] === 1 ? 'Y' : 'N', resolution: resolutions[m.batch.resolution[j]!]!,
     task_count: 1, ended_by: book.closedByStop(i) ? 'stop' : 'stopTask',
