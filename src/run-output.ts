@@ -10,6 +10,7 @@ import { EmissionsBook, labelSources, runContext } from './run-record.js';
 import type { Sampler } from './sampler/sampler.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
+import type { Component } from './sources/source.js';
 import type { TaskLedger } from './task-ledger.js';
 import type { ResolvedOptions } from './types.js';
 
@@ -65,7 +66,7 @@ export class RunOutput {
     const t0 = run.startMs!;
     const e = run.sampler.timeline!.energyBetween(t0, t1, run.anchor ?? undefined);
     const energy = labelSources(componentEnergy(run.sampler.info!.channels, e.energyUj), !e.final && hasGpuCounters(run.sampler),
-      run.sampler.stuck !== null);
+      run.sampler.stuck !== null, stoppedComponents(run.sampler, t1));
     const record = this.#book.apply(buildRecord((t1 - t0) / 1000, energy, this.context(run, t1)));
     if (book) this.#book.book(Number(record.energy_consumed), Number(record.carbon_intensity_g_co2e_kwh));
     return record;
@@ -118,4 +119,11 @@ export function hasGpuCounters(sampler: Sampler): boolean {
  */
 export function wantsExact(sampler: Sampler, startMs: number, t1: number, counterPeriodMs: number): boolean {
   return hasGpuCounters(sampler) && t1 - startMs >= counterPeriodMs;
+}
+
+/** Components with a source given up (its reads stopped answering) before `t1`. */
+function stoppedComponents(sampler: Sampler, t1: number): Component[] {
+  const given = sampler.givenUp;
+  if (given.length === 0) return [];
+  return given.filter((g) => g.atMs < t1).flatMap((g) => g.channels.map((c) => c.component));
 }

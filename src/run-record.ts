@@ -6,6 +6,7 @@ import type { Intensity } from './emissions/intensity.js';
 import type { Whereabouts } from './emissions/whereabouts.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
 import type { HardwarePlan } from './sources/detect.js';
+import type { Component } from './sources/source.js';
 import { gpuModel } from './sources/gpu.js';
 import type { CpuTimes } from './sources/proc.js';
 import type { ResolvedOptions } from './tracker.js';
@@ -39,14 +40,21 @@ export function runContext(o: ResolvedOptions, run: {
 /**
  * The components' sources as rows say them: a GPU figure after its last energy counter reading is
  * power-integrated until the next one (provisional); past a stuck sampler's last sample nothing
- * was measured (incomplete, every component).
+ * was measured (incomplete, every component); a component in `stopped` had a source given up (its
+ * reads stopped answering) before the row's end: incomplete, that one only.
  */
-export function labelSources(energy: ComponentEnergy, provisionalGpu: boolean, stuck: boolean): ComponentEnergy {
+export function labelSources(energy: ComponentEnergy, provisionalGpu: boolean, stuck: boolean,
+  stopped: readonly Component[] = []): ComponentEnergy {
   let { cpuSource, gpuSource, ramSource } = energy;
   if (provisionalGpu) gpuSource = `${gpuSource}, provisional (power since the last counter reading)`;
   if (stuck) {
     const note = ', incomplete (the sampler thread stopped answering)';
     [cpuSource, gpuSource, ramSource] = [cpuSource + note, gpuSource + note, ramSource + note];
+  } else if (stopped.length > 0) {
+    const note = ', incomplete (its reads stopped answering; energy after that is not measured)';
+    if (stopped.includes('cpu')) cpuSource += note;
+    if (stopped.includes('gpu')) gpuSource += note;
+    if (stopped.includes('ram')) ramSource += note;
   }
   return { ...energy, cpuSource, gpuSource, ramSource };
 }

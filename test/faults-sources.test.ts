@@ -23,11 +23,11 @@ function rowsOf(path: string): Record<string, string>[] {
 }
 
 /** A child process whose tracker's GPU stops answering; killed after 60 s (a hang fails, it does not stall the suite). */
-function stuckChild(mode: string, hang: string) {
+function stuckChild(mode: string, hang: string, env: Record<string, string> = {}) {
   const dir = tempDir();
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
   const child = spawn(process.execPath, [fixture, mode, dir, rapl.root, fakeNvmlLibrary()],
-    { env: { PATH: process.env['PATH'], HOME: dir, FAKE_NVML_COUNT: '1', FAKE_NVML_HANG: hang }, stdio: ['ignore', 'pipe', 'pipe'] });
+    { env: { PATH: process.env['PATH'], HOME: dir, FAKE_NVML_COUNT: '1', FAKE_NVML_HANG: hang, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -37,20 +37,48 @@ function stuckChild(mode: string, hang: string) {
     child.stdout.on('data', look);
     look();
   });
-  return { dir, child, exited, printed, out: () => stdout };
+  return { dir, rapl, child, exited, printed, out: () => stdout };
 }
 
-test('a GPU read that never returns: the sampler is taken as stuck and named; process.exit() still writes the row and exits', async () => {
-  const c = stuckChild('exit', 'power:3');
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('a GPU read that never returns: the GPU is given up and named, the CPU goes on being measured; process.exit() still writes the row and exits', async () => {
+  const c = stuckChild('exit', 'power:3', { AFTER_STUCK: 'go' });
+  await c.printed('stuck\n');
+  // The successor thread reads the RAPL counter from here: 10 J in steps of 1 J (well under the zone's plausible power).
+  for (let j = 1; j <= 10; j++) {
+    c.rapl.write('intel-rapl:0', j * 1_000_000);
+    await sleep(20);
+  }
+  c.child.stdin.end('go\n');
   assert.deepEqual(await c.exited, [3, null], c.out());
-  assert.match(c.out(), /warning: the sampler thread has been reading GPU 0 NVIDIA H200 \(GPU-5f1c[^)]*\): energy counter \(exact\) spread over power samples for more than 0\.3 s \(source_timeout_ms\): a driver that does not answer\? Measuring stops here/);
-  assert.match(c.out(), /^stuck$/m);
+  assert.match(c.out(), /warning: the sampler thread has been reading GPU 0 NVIDIA H200 \(GPU-5f1c[^)]*\): energy counter \(exact\) spread over power samples for more than 0\.3 s \(source_timeout_ms\): a driver that does not answer\? GPU measuring stops at its last reading .*the other components go on, read by a new sampler thread/);
+  assert.match(c.out(), /^stuck\nflushed after$/m);
   const rows = rowsOf(join(c.dir, 'emissions.csv'));
   assert.equal(rows.length, countFlushes(c.out()) + 1); // each flush, then the exit's row, once
-  const row = rows.at(-1);
-  assert.equal(row!['gpu_count'], '1');
-  assert.match(row!['gpu_source']!, /incomplete \(the sampler thread stopped answering\)/);
-  for (const col of ['cpu_energy', 'gpu_energy', 'ram_energy', 'duration']) assert.ok(Number(row![col]) >= 0 && Number.isFinite(Number(row![col])));
+  const row = rows.at(-1)!;
+  assert.equal(row['gpu_count'], '1');
+  assert.match(row['gpu_source']!, /incomplete \(its reads stopped answering; energy after that is not measured\)/);
+  assert.doesNotMatch(row['cpu_source']!, /incomplete/);
+  assert.ok(Math.abs(Number(row['cpu_energy']) * 3.6e6 - 10) < 1e-6, `cpu_energy ${row['cpu_energy']} kWh, expected 10 J`);
+  for (const col of ['cpu_energy', 'gpu_energy', 'ram_energy', 'duration']) assert.ok(Number(row[col]) >= 0 && Number.isFinite(Number(row[col])));
+});
+
+test('a GPU read that returns only after it was given up: the old thread never writes the timeline again', async () => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const proc = new FakeProc();
+  const r = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('./fixtures/slow-read.js', import.meta.url)),
+    rapl.root, proc.root, fakeNvmlLibrary()], { timeout: 60_000,
+    env: { PATH: process.env['PATH'], FAKE_NVML_COUNT: '1', FAKE_NVML_HANG: 'power:3', FAKE_NVML_HANG_MS: '1200' } });
+  const got = JSON.parse(r.stdout) as { events: string[]; published: number[]; times: number[]; state: number; hangReturned: boolean;
+    givenUp: { index: number; components: string[] }[] };
+  assert.equal(got.hangReturned, true, r.stdout);
+  assert.deepEqual(got.givenUp, [{ index: 2, components: ['gpu'] }]);
+  assert.deepEqual(got.events.filter((e) => e.startsWith('error')), []);
+  assert.ok(got.events.includes('warning given-up:2'), got.events.join('\n'));
+  for (let i = 1; i < got.published.length; i++) assert.ok(got.published[i]! > got.published[i - 1]!, `published went ${got.published.join(', ')}`);
+  for (let i = 1; i < got.times.length; i++) assert.ok(got.times[i]! > got.times[i - 1]!, `sample times ${got.times.join(', ')}`);
+  assert.equal(got.state, 2); // stopped cleanly by the successor, not crashed
 });
 
 test('stuck, then stop() and the event loop empties: stop() resolves, the row is written once, the process ends', async () => {

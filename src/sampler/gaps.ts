@@ -63,6 +63,16 @@ export class ChannelGaps {
     if (!(sinceMs >= this.#lostSinceMs)) this.#lostSinceMs = sinceMs;
   }
 
+  /**
+   * A successor of a stuck sampler thread goes on from a published sample at `lastMs` whose
+   * cumulative unmeasured time was `unmeasuredMs`: the span until its first sample is unmeasured.
+   */
+  resume(unmeasuredMs: number, lastMs: number): void {
+    this.#unmeasuredMs = unmeasuredMs;
+    this.#previousMs = Number.NaN;
+    this.lose(lastMs);
+  }
+
   /** The channel will not read again (a lost GPU): its energy stays as measured, later time is unmeasured. */
   retire(channel: number): void {
     this.#state[channel] = kRetired;

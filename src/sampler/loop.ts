@@ -5,9 +5,9 @@ import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.j
 import { createIntegrator, type ChannelHealth, type ChannelSpec, type EnergyIntegrator } from '../wasm/integrator.js';
 import { ChannelGaps } from './gaps.js';
 import { rowLayout, type HybridLayout, type RowLayout } from './layout.js';
-import { phaseIdle, phaseRead, type PhaseWriter } from './phase.js';
+import { AbandonedError, phaseIdle, phaseRead, type PhaseWriter } from './phase.js';
 import type { SamplerEvent, SamplerInternals } from './protocol.js';
-import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter } from './ring.js';
+import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter, type RingShape } from './ring.js';
 import { RingWindow } from './window.js';
 
 /**
@@ -60,9 +60,18 @@ export class SamplerLoop {
   readonly #utilOf: Map<number, { readonly col: number; percent: number; total: number }>;
   readonly #gaps: ChannelGaps;
   #lastTickMs = Number.NaN;
+  /**
+   * Per channel, the cumulative µJ this thread's integrator starts from: 0, or for a successor of a
+   * stuck thread the last published values (its integrator starts afresh). `#based`: totals plus base.
+   */
+  readonly #base: Float64Array;
+  readonly #based: Float64Array;
+  #resumed = false;
   readonly layout: RowLayout;
 
-  constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined; phase?: PhaseWriter },
+  constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined; phase?: PhaseWriter;
+    /** An existing ring to go on writing (a successor's), with the shape it was made with. */
+    ring?: { buffer: SharedArrayBuffer; shape: RingShape } },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
     readonly periodMs: number, readonly warn: (cause: string, message: string) => void) {
     const k = channels.length;
@@ -77,7 +86,13 @@ export class SamplerLoop {
     this.#seen = this.#integrated.map(() => ({ rejected: 0, lastError: null, longGaps: 0 }));
     this.#util = this.layout.utilization.map(({ col }) => ({ col, percent: Number.NaN, total: 0 }));
     this.#utilOf = new Map(this.layout.utilization.map(({ ch }, j) => [ch, this.#util[j]!]));
-    this.#ring = new RingWriter({ capacity: config.capacity, channels: this.layout.columns, anchors: config.anchors });
+    const shape = { capacity: config.capacity, channels: this.layout.columns, anchors: config.anchors };
+    if (config.ring !== undefined && JSON.stringify(config.ring.shape) !== JSON.stringify(shape)) {
+      throw new Error(`the timeline to go on writing has shape ${JSON.stringify(config.ring.shape)}, these channels need ${JSON.stringify(shape)}`);
+    }
+    this.#ring = new RingWriter(shape, config.ring?.buffer);
+    this.#base = new Float64Array(k);
+    this.#based = new Float64Array(this.#integrated.length);
     this.#row = new Float64Array(this.layout.columns);
     // A channel silent for 10 periods (at least 2 s) is stale: a period or two is a skipped reading.
     this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs), this.#ring, this.layout.unmeasured, warn);
@@ -124,6 +139,35 @@ export class SamplerLoop {
   }
 
   /**
+   * For a successor of a thread given up while stuck in a read, instead of prime(): every value goes
+   * on from the ring's last published sample, the channels of `retired` stop there (their source is
+   * not read again), and the time from that sample to this thread's first is unmeasured (nothing
+   * read it), so rows overlapping it say so rather than count it as zero energy.
+   */
+  resume(retired: readonly number[]): void {
+    const ring = this.#ring;
+    const last = ring.published() - 1;
+    const row = new Float64Array(this.layout.stride);
+    if (last < 0 || !ring.read(last, row)) throw new Error('the timeline to go on writing has no readable last sample');
+    const col = (c: number): number => row[1 + c]!;
+    for (let c = 0; c < this.channels.length; c++) this.#base[c] = col(c);
+    for (const h of this.#hybrids) {
+      [h.c, h.pa, h.tA] = [col(h.cols.c), col(h.cols.pa), col(h.cols.ta)];
+      // Its counter's first reading here goes on from the last exact total (the span between is unmeasured).
+      h.hasBase = !Number.isNaN(h.tA);
+      h.base = h.c;
+    }
+    for (const u of this.#util) u.total = col(u.col);
+    this.#gaps.resume(col(this.layout.unmeasured), row[0]!);
+    for (const ch of retired) {
+      const h = this.#hybrids.find((x) => x.ch === ch);
+      if (h !== undefined) h.retired = true;
+      this.#gaps.retire(ch);
+    }
+    this.#resumed = true;
+  }
+
+  /**
    * One sample of every source; `exact` also reads the slow counters (the first tick always does).
    * `served`: the wake count read before this tick, published with it.
    */
@@ -150,9 +194,12 @@ export class SamplerLoop {
   #integrate(tMs: number, served?: number): void {
     this.#integrator.step(tMs);
     this.#reportHealth();
-    const totals = this.#integrator.totalsUj;
+    const raw = this.#integrator.totalsUj;
+    const totals = this.#based;
+    const base = this.#base;
     const row = this.#row;
-    for (let c = 0; c < this.channels.length; c++) row[c] = totals[c]!;
+    for (let c = 0; c < this.channels.length; c++) row[c] = totals[c] = base[c]! + raw[c]!;
+    for (let c = this.channels.length; c < totals.length; c++) totals[c] = raw[c]!;
     for (const h of this.#hybrids) this.#settleCounter(h, tMs, totals);
     for (const u of this.#util) {
       // Each reading holds until the next: the interval just ended counts at the newest one.
@@ -166,7 +213,7 @@ export class SamplerLoop {
     row[this.layout.settled] = settled;
     row[this.layout.unmeasured] = this.#gaps.unmeasuredMs;
     this.#ring.publish(tMs, row, served);
-    this.#ring.setMeasuredFrom(this.#gaps.measuredFromMs());
+    if (!this.#resumed) this.#ring.setMeasuredFrom(this.#gaps.measuredFromMs());
     this.#ring.settleAnchors(settled, (t, out) => { this.#window.valueAt(t, out); });
   }
 
@@ -277,6 +324,8 @@ export class SamplerLoop {
       this.#ring.setState(kStateStopped);
       port.postMessage({ type: 'stopped' } satisfies SamplerEvent);
     } catch (e) {
+      // Given up while stuck in a read: a successor writes the ring now; touch nothing, say nothing.
+      if (e instanceof AbandonedError) return;
       this.#closeSources();
       this.#ring.setState(kStateCrashed);
       const err = e instanceof Error ? e : new Error(String(e));

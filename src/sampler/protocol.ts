@@ -42,6 +42,25 @@ export interface BootData {
   readonly channel: string;
   readonly anchors: number;
   readonly internals?: SamplerInternals;
+  /** For a successor of a thread given up while stuck in a read: the timeline to go on writing. */
+  readonly resume?: ResumeData;
+}
+
+/**
+ * What a successor thread needs to go on where a stuck one stopped: the ring (its last published
+ * sample holds every cumulative value), the channels and plan it was made for (no discovery, no
+ * NVML call for a source given up), and which sources stay silent from now on.
+ */
+export interface ResumeData {
+  readonly buffer: SharedArrayBuffer;
+  readonly shape: RingShape;
+  readonly channels: readonly ChannelInfo[];
+  readonly plan: HardwarePlan;
+  readonly periodMs: number;
+  /** Channels of each source, in source order. */
+  readonly sourceChannels: readonly number[];
+  /** Sources given up (stuck in a read): never opened again; their channels stop at their last reading. */
+  readonly givenUp: readonly number[];
 }
 
 /** What the sampler thread posts once its first samples are published. */
@@ -57,6 +76,8 @@ export interface StartResult {
   readonly originMs: number;
   /** What each source reads, in the order of the phase codes (phase.ts): a stuck read is named with it. */
   readonly sources: readonly string[];
+  /** Channels of each source, in source order. */
+  readonly sourceChannels: readonly number[];
 }
 
 /** What the sampler thread posts when it could not start. */

@@ -184,10 +184,14 @@ export class RingWriter extends RingReader {
   #count = 0;
   readonly #scratch = new Float64Array(this.shape.channels);
 
-  /** A new ring, or (tests) a writer over one another thread created. */
+  /**
+   * A new ring, or a writer over one another thread created (a successor of a stuck sampler
+   * thread, or a test's), going on after its last published sample.
+   */
   constructor(shape: RingShape, buffer?: SharedArrayBuffer) {
     super(buffer ?? new SharedArrayBuffer(RingViews.bytes(shape)), shape);
     if (buffer === undefined) this.setMeasuredFrom(Number.NaN);
+    else this.#count = this.published();
   }
 
   /** Publishes one sample: its time and every channel's cumulative µJ; `served`: the wake count read before it was taken. */

@@ -10,9 +10,9 @@ import { avoidProcessReport } from '../machine.js';
 import { readMark } from '../sources/mark.js';
 import type { ChannelInfo } from '../sources/source.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
-import { describePhase, phaseIdle, readPhase } from './phase.js';
+import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
 import { loadPiscina, type Pool } from './pool.js';
-import type { BootData, SamplerEvent, SamplerInternals, StartFailure, StartResult } from './protocol.js';
+import type { BootData, ResumeData, SamplerEvent, SamplerInternals, StartFailure, StartResult } from './protocol.js';
 import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
 
@@ -28,6 +28,17 @@ export class SamplerWarningEvent extends Event {
   constructor(readonly cause: string, readonly message: string) {
     super('warning');
   }
+}
+
+/** A source given up because one of its reads never returned: its channels stopped at `atMs`. */
+export interface GivenUpSource {
+  /** The source's place among the sampler's sources. */
+  readonly index: number;
+  /** What the source reads (its channels' details). */
+  readonly source: string;
+  readonly channels: readonly ChannelInfo[];
+  /** Time of the last sample its channels were read in (the timeline's base, ms). */
+  readonly atMs: number;
 }
 
 /** The sampler thread failed; what it measured before stays readable. */
@@ -59,6 +70,10 @@ export class Sampler extends EventTarget {
   #failure: SamplerError | null = null;
   #timeline: Timeline | null = null;
   #sources: readonly string[] = [];
+  #sourceChannels: readonly number[] = [];
+  #boot: BootData | null = null;
+  #givenUp: GivenUpSource[] = [];
+  #watchdog: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
   #stuck: string | null = null;
 
@@ -91,6 +106,14 @@ export class Sampler extends EventTarget {
    */
   get stuck(): string | null {
     return this.#stuck;
+  }
+
+  /**
+   * Sources given up because a read of theirs never returned (a wedged driver): their channels
+   * stopped there, and a successor thread went on reading the others into the same timeline.
+   */
+  get givenUp(): readonly GivenUpSource[] {
+    return this.#givenUp;
   }
 
   /** True once start() has been called (the thread exists, or failed to boot). */
@@ -147,6 +170,12 @@ export class Sampler extends EventTarget {
     this.#events = events;
     const boot: BootData = { options: this.options, clock: clockPair(), mark, header: header.buffer as SharedArrayBuffer,
       channel, anchors: anchorCount, ...(this.#internals === undefined ? {} : { internals: threadInternals(this.#internals) }) };
+    this.#boot = boot;
+    this.#pool = this.#newPool(boot);
+  }
+
+  /** A private pool of one thread that boots from `boot` as soon as its module loads. */
+  #newPool(boot: BootData): Pool {
     const Piscina = loadPiscina();
     const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
@@ -157,8 +186,8 @@ export class Sampler extends EventTarget {
       atomics: 'disabled',
       workerData: { codecarbon: boot },
     });
-    this.#pool = pool;
     pool.on('error', (e: unknown) => this.#fail(e instanceof Error ? e.message : String(e), e));
+    return pool;
   }
 
   /** Resolves once the thread has posted its start result (waiting on the boot word, not on a message). */
@@ -175,7 +204,13 @@ export class Sampler extends EventTarget {
     } finally {
       clearInterval(keepAlive);
     }
-    return this.#settleStart();
+    const info = await this.#settleStart();
+    if (!this.#stopped) {
+      // Between waits nobody would notice a read that never returns: looked at twice per time-out.
+      this.#watchdog = setInterval(() => this.#checkStuck(), this.options.sourceTimeoutMs / 2);
+      this.#watchdog.unref();
+    }
+    return info;
   }
 
   /** The start result once received, or the failure as a SamplerError. */
@@ -204,6 +239,7 @@ export class Sampler extends EventTarget {
     }
     this.#timeline = new Timeline(new RingReader(r.buffer, r.shape), r.channels, r.periodMs, r.originMs);
     this.#sources = r.sources;
+    this.#sourceChannels = r.sourceChannels;
     this.#info = { channels: r.channels, plan: r.plan, periodMs: r.periodMs };
   }
 
@@ -241,25 +277,70 @@ export class Sampler extends EventTarget {
   }
 
   /**
-   * Whether the sampler thread has been in one read (or in discovery) longer than sourceTimeoutMs.
-   * The first time it is: an error event naming the read, the pool let go (a thread stuck in a
-   * native call cannot be terminated), and the process's exit made to end it anyway.
+   * Whether the sampler thread has been in one read (or in discovery) longer than sourceTimeoutMs and
+   * measuring has stopped. The first time a read has: the thread is given up (a thread stuck in a
+   * native call cannot be terminated; it is let go, and the process's exit made to end it anyway).
+   * A read of a source: that source's channels stop there, with a warning naming it, and a successor
+   * thread goes on reading the others into the same timeline (false: measuring goes on). Stuck in
+   * discovery, or no successor possible: an error event, and measuring stops (true).
    */
   #checkStuck(): boolean {
     if (this.#stuck !== null) return true;
     if (this.#header === null) return false;
-    const { code, sinceMs } = readPhase(this.#header.buffer as SharedArrayBuffer);
-    if (code === phaseIdle || !(performance.now() - sinceMs > this.options.sourceTimeoutMs)) return false;
-    this.#stuck = `the sampler thread has been ${describePhase(code, this.#sources)} for more than `
-      + `${this.options.sourceTimeoutMs / 1000} s (source_timeout_ms): a driver that does not answer?`;
-    this.dispatchEvent(new SamplerErrorEvent(new SamplerError(`${this.#stuck} Measuring stops here; what was measured until then `
-      + 'is kept and rows after it say so; restart the process, and check the hardware\'s driver (nvidia-smi for NVIDIA GPUs)')));
+    const header = this.#header.buffer as SharedArrayBuffer;
+    const { code, sinceMs } = readPhase(header);
+    if (code === phaseIdle || code === phaseAbandoned || !(performance.now() - sinceMs > this.options.sourceTimeoutMs)) return false;
+    if (!abandonPhase(header, code)) return false; // it came back just now: slow, not stuck
     endStuckThreadsAtExit();
     avoidProcessReport();
     // Let go, not destroyed: a thread in a native call cannot be terminated, and a pending
     // termination would keep the process alive. The thread and its port are unreferenced.
     this.#pool = null;
+    const what = `the sampler thread has been ${describePhase(code, this.#sources)} for more than `
+      + `${this.options.sourceTimeoutMs / 1000} s (source_timeout_ms): a driver that does not answer?`;
+    if (code >= phaseRead && this.#succeed(code - phaseRead, what)) return false;
+    this.#stuck = what;
+    this.#stopWatchdog();
+    this.dispatchEvent(new SamplerErrorEvent(new SamplerError(`${this.#stuck} Measuring stops here; what was measured until then `
+      + 'is kept and rows after it say so; restart the process, and check the hardware\'s driver (nvidia-smi for NVIDIA GPUs)')));
     return true;
+  }
+
+  /**
+   * Gives source `i` up and starts a successor thread that goes on writing the timeline without it.
+   * False when there is nothing to go on with (no timeline yet, or the thread could not be made).
+   */
+  #succeed(i: number, what: string): boolean {
+    const timeline = this.#timeline;
+    const boot = this.#boot;
+    if (timeline === null || boot === null || this.#givenUp.length >= this.#sourceChannels.length) return false;
+    const info = this.#info!;
+    const offset = this.#sourceChannels.slice(0, i).reduce((a, b) => a + b, 0);
+    const channels = info.channels.slice(offset, offset + (this.#sourceChannels[i] ?? 0));
+    const ring = timeline.ring;
+    const published = ring.published();
+    const atMs = published > 0 ? ring.timeOf(published - 1) : this.#originMs;
+    this.#givenUp.push({ index: i, source: this.#sources[i] ?? `source ${i}`, channels, atMs });
+    const header = new Int32Array(new SharedArrayBuffer(kBootInts * 4));
+    const resume: ResumeData = { buffer: ring.buffer as SharedArrayBuffer, shape: ring.shape, channels: info.channels, plan: info.plan,
+      periodMs: info.periodMs, sourceChannels: this.#sourceChannels, givenUp: this.#givenUp.map((g) => g.index) };
+    try {
+      this.#pool = this.#newPool({ ...boot, header: header.buffer as SharedArrayBuffer, resume });
+    } catch {
+      return false;
+    }
+    this.#header = header;
+    const components = [...new Set(channels.map((c) => c.component.toUpperCase()))].join(' and ');
+    this.dispatchEvent(new SamplerWarningEvent(`given-up:${i}`, `${what} ${components} measuring stops at its last reading `
+      + `(what it measured until then is kept; rows after it say "incomplete" and count its time as unmeasured); `
+      + 'the other components go on, read by a new sampler thread. Restart the process to measure it again, and check '
+      + 'the hardware\'s driver (nvidia-smi for NVIDIA GPUs).'));
+    return true;
+  }
+
+  #stopWatchdog(): void {
+    if (this.#watchdog !== null) clearInterval(this.#watchdog);
+    this.#watchdog = null;
   }
 
   #onEvent(m: SamplerEvent): void {
@@ -288,6 +369,7 @@ export class Sampler extends EventTarget {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stopWatchdog();
     if (this.#starting === null) return;
     try {
       await this.#starting;

@@ -3,11 +3,14 @@
 // posts the ring, and leaves the sampling loop running.
 import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { alignedClock, scriptedClock } from '../clock.js';
-import { openSources, planHardware } from '../sources/detect.js';
+import { openSources, planHardware, type HardwarePlan } from '../sources/detect.js';
+import { planGpus } from '../sources/gpu.js';
+import type { ChannelInfo, EnergySource, Warn } from '../sources/source.js';
 import { SamplerLoop, safePeriodMs } from './loop.js';
-import type { BootData, SamplerEvent, StartFailure, StartResult } from './protocol.js';
-import { PhaseWriter, phaseDiscover, phaseNvml } from './phase.js';
-import { kBootFailed, kBootOwner, kBootStarted, kBootState, kStateRunning } from './ring.js';
+import type { EngineOptions } from './options.js';
+import type { BootData, ResumeData, SamplerEvent, StartFailure, StartResult } from './protocol.js';
+import { AbandonedError, PhaseWriter, phaseDiscover, phaseNvml } from './phase.js';
+import { kBootFailed, kBootOwner, kBootStarted, kBootState, kPublished, kState, kStateCrashed, kStateRunning, RingReader } from './ring.js';
 
 /** A test's fake hardware on the sampler's clock: `(tMs, data) => void`, run before each reading. */
 async function loadTickHook(url: string): Promise<(tMs: number, data: unknown) => void> {
@@ -18,11 +21,12 @@ async function boot(data: BootData): Promise<void> {
   const header = new Int32Array(data.header);
   // piscina replaces a thread that died: the replacement must not start a second sampler.
   if (Atomics.compareExchange(header, kBootOwner, 0, 1) !== 0) return;
-  const results = new BroadcastChannel(`${data.channel}:result`);
+  const resume = data.resume;
+  const results = resume === undefined ? new BroadcastChannel(`${data.channel}:result`) : null;
   const events = new BroadcastChannel(`${data.channel}:events`);
   const post = (m: StartResult | StartFailure, state: number): void => {
-    results.postMessage(m);
-    results.close();
+    results?.postMessage(m);
+    results?.close();
     Atomics.store(header, kBootState, state);
     Atomics.notify(header, kBootState);
   };
@@ -40,29 +44,95 @@ async function boot(data: BootData): Promise<void> {
       warned.add(cause);
       events.postMessage({ type: 'warning', cause, message } satisfies SamplerEvent);
     };
-    phase.set(phaseDiscover);
-    const plan = planHardware(o, true, () => phase.set(phaseNvml));
-    const sources = openSources(o, plan, warn);
-    const channels = sources.flatMap((s) => s.channels);
-    const periodMs = safePeriodMs(channels, o.samplePeriodMs);
-    if (periodMs < o.samplePeriodMs) {
-      warn('period-shortened', `sample period shortened from ${o.samplePeriodMs} ms to ${periodMs.toFixed(0)} ms `
-        + 'so that no counter can wrap twice between two readings.');
+    const { plan, sources, channels, periodMs } = resume === undefined ? discover(o, phase, warn) : reopen(o, resume, phase, warn);
+    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase,
+      ...(resume === undefined ? {} : { ring: { buffer: resume.buffer, shape: resume.shape } }) }, now, sources, channels, periodMs, warn);
+    if (resume === undefined) {
+      loop.prime(data.mark);
+      loop.writer.setState(kStateRunning);
+    } else {
+      loop.resume(retiredChannels(resume));
     }
-    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase },
-      now, sources, channels, periodMs, warn);
-    loop.prime(data.mark);
-    loop.writer.setState(kStateRunning);
     // Posted before the first tick (a source that blocks there is then named by the main thread),
     // once the loop has read the wake word (a wake right after the post is not missed).
     running = loop.run(events, () => post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
-      originMs: data.mark.tMs, sources: sources.map((x) => x.channels.map((c) => c.detail).join('; ')) }, kBootStarted));
+      originMs: data.mark.tMs, sources: sources.map((x) => x.channels.map((c) => c.detail).join('; ')),
+      sourceChannels: sources.map((x) => x.channels.length) }, kBootStarted));
   } catch (e) {
-    post({ ok: false, message: e instanceof Error ? e.message : String(e) }, kBootFailed);
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof AbandonedError) {
+      // given up while stuck in discovery: the main thread has said so already
+    } else if (resume === undefined) {
+      post({ ok: false, message }, kBootFailed);
+    } else {
+      // A successor that cannot go on: the timeline ends at the stuck thread's last sample.
+      events.postMessage({ type: 'error', message } satisfies SamplerEvent);
+      const { control } = new RingReader(resume.buffer, resume.shape);
+      Atomics.store(control, kState, kStateCrashed);
+      Atomics.notify(control, kPublished);
+      post({ ok: false, message }, kBootFailed);
+    }
     events.close();
     return;
   }
   await running;
+}
+
+interface Opened {
+  readonly plan: HardwarePlan;
+  readonly sources: EnergySource[];
+  readonly channels: readonly ChannelInfo[];
+  readonly periodMs: number;
+}
+
+/** The first thread: discovers the hardware and opens what it chose. */
+function discover(o: EngineOptions, phase: PhaseWriter, warn: Warn): Opened {
+  phase.set(phaseDiscover);
+  const plan = planHardware(o, true, () => phase.set(phaseNvml));
+  plan.warnings.forEach((w) => warn(w.cause, w.message));
+  const sources = openSources(o, plan, warn);
+  const channels = sources.flatMap((s) => s.channels);
+  const periodMs = safePeriodMs(channels, o.samplePeriodMs);
+  if (periodMs < o.samplePeriodMs) {
+    warn('period-shortened', `sample period shortened from ${o.samplePeriodMs} ms to ${periodMs.toFixed(0)} ms `
+      + 'so that no counter can wrap twice between two readings.');
+  }
+  return { plan, sources, channels, periodMs };
+}
+
+/**
+ * A successor: the first thread's plan and channels, its sources opened again but those given up,
+ * which stay silent stand-ins (their hardware is not touched: a driver that never answered once is
+ * not asked again). NVML is loaded again only when its GPUs are still read.
+ */
+function reopen(o: EngineOptions, r: ResumeData, phase: PhaseWriter, warn: Warn): Opened {
+  const offsets = r.sourceChannels.map((_, i) => r.sourceChannels.slice(0, i).reduce((a, b) => a + b, 0));
+  const gpuSource = r.plan.gpus.tracked.length > 0 ? r.sourceChannels.length - 1 : -1;
+  if (gpuSource >= 0 && !r.givenUp.includes(gpuSource)) {
+    phase.set(phaseNvml);
+    planGpus(o);
+  }
+  const sources = openSources(o, r.plan, warn, (i) => (r.givenUp.includes(i)
+    ? new SilentSource(r.channels.slice(offsets[i], offsets[i]! + r.sourceChannels[i]!)) : null));
+  return { plan: r.plan, sources, channels: r.channels, periodMs: r.periodMs };
+}
+
+/** The channels of the sources given up. */
+function retiredChannels(r: ResumeData): number[] {
+  const out: number[] = [];
+  let offset = 0;
+  r.sourceChannels.forEach((n, i) => {
+    if (r.givenUp.includes(i)) for (let c = 0; c < n; c++) out.push(offset + c);
+    offset += n;
+  });
+  return out;
+}
+
+/** A source given up: keeps its channels' places in the row, reads nothing. */
+class SilentSource implements EnergySource {
+  constructor(readonly channels: readonly ChannelInfo[]) {}
+  read(): void {}
+  close(): void {}
 }
 
 const data = (workerData as { codecarbon?: BootData } | null | undefined)?.codecarbon;

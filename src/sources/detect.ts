@@ -93,30 +93,34 @@ export function planHardware(o: EngineOptions, keepGpus = false, beforeGpus?: ()
   };
 }
 
-/** Opens the chosen sources: CPU first, then RAM, then GPUs (after planHardware(o, true) in this thread). */
-export function openSources(o: EngineOptions, plan: HardwarePlan, warn: Warn): EnergySource[] {
-  plan.warnings.forEach((w) => warn(w.cause, w.message));
-  const sources: EnergySource[] = [];
+/**
+ * Opens the chosen sources: CPU first, then RAM, then GPUs (after planHardware(o, true) in this thread).
+ * `standIn(i)`, when given and not null for source i, takes that source's place unopened: a successor
+ * of a sampler thread stuck in its read does not touch that hardware again.
+ */
+export function openSources(o: EngineOptions, plan: HardwarePlan, warn: Warn,
+  standIn: (i: number) => EnergySource | null = () => null): EnergySource[] {
+  const opens: (() => EnergySource)[] = [];
   const cpuRapl = plan.cpu.measured;
   const ramRapl = plan.ram.source === 'rapl-dram';
   if (cpuRapl || ramRapl) {
-    sources.push(openRapl({ ...plan.rapl, cpu: cpuRapl ? plan.rapl.cpu : [] }, warn, ramRapl));
+    opens.push(() => openRapl({ ...plan.rapl, cpu: cpuRapl ? plan.rapl.cpu : [] }, warn, ramRapl));
   }
   if (!cpuRapl) {
-    sources.push(openCpuEstimate({ tdp: plan.tdp, mode: o.trackingMode, procDir: o.procDir, pid: o.pid,
+    opens.push(() => openCpuEstimate({ tdp: plan.tdp, mode: o.trackingMode, procDir: o.procDir, pid: o.pid,
       usableCpus: plan.usableCpus, warn }));
   }
   if (plan.ram.source === 'ram-forced') {
-    sources.push(new ConstantSource({ id: 'ram-forced', component: 'ram', source: 'ram-forced', measured: false,
+    opens.push(() => new ConstantSource({ id: 'ram-forced', component: 'ram', source: 'ram-forced', measured: false,
       detail: `constant ${o.forceRamPower} W from force_ram_power` }, o.forceRamPower!));
   } else if (plan.ram.source === 'ram-process') {
-    sources.push(openProcessRam(o.procDir, o.pid, plan.arm, warn));
+    opens.push(() => openProcessRam(o.procDir, o.pid, plan.arm, warn));
   } else if (plan.ram.source === 'dimm-model') {
     const watts = dimmModelW(plan.ramModelBytes / gib, plan.arm);
-    sources.push(new ConstantSource({ id: 'dimm-model', component: 'ram', source: 'dimm-model', measured: false,
+    opens.push(() => new ConstantSource({ id: 'dimm-model', component: 'ram', source: 'dimm-model', measured: false,
       detail: `estimate: ${plan.ram.reason}` }, watts));
   }
-  if (plan.gpus.tracked.length > 0) sources.push(new GpuSource(plan.gpus, o, warn));
+  if (plan.gpus.tracked.length > 0) opens.push(() => new GpuSource(plan.gpus, o, warn));
   else closeSession(); // GPUs found but none selected: NVML is not needed any more
-  return sources;
+  return opens.map((open, i) => standIn(i) ?? open());
 }
