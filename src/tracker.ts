@@ -165,6 +165,7 @@ export class EmissionsTracker extends EventTarget {
       samplerFor.set(o, sampler); // forks share the options object, and so the lookup
     }
     this.#sampler = sampler;
+    sampler.touch();
     follow(sampler, this.#onSamplerMessage);
     if (!sampler.started) {
       // The first start: the sampler reads the counters here and its thread starts in this call;

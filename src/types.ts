@@ -66,8 +66,10 @@ export interface TrackerOptions {
   readonly gpuCounterPeriodMs?: number;
   /** How long one hardware read may take before the sampler is taken as stuck, ms (default 2000). */
   readonly sourceTimeoutMs?: number;
-  /** Sampler period in ms (default 100). */
+  /** Sampler period in ms while marks are made (default 100). */
   readonly samplePeriodMs?: number;
+  /** The longest sampler period while no mark is made, ms (default 2000): an idle tracker costs little. */
+  readonly idleSamplePeriodMs?: number;
   /** Samples kept in the sampler's ring (default 16,384). */
   readonly ringCapacity?: number;
   /** Where /proc and the cgroup v2 tree are (defaults /proc, /sys/fs/cgroup). */

@@ -107,12 +107,16 @@ export class EnergyBench {
   readonly #minPeriods: number;
   #baseline: Baseline | null = null;
   #concurrent = false;
+  #holding: boolean;
   readonly #onAdd = (e: Event): void => this.#watch((e as Event & { task: Task }).task);
   readonly #onStart = (): void => { this.#concurrent = this.#bench.concurrency !== null; };
 
   constructor(bench: Bench, tracker: EmissionsTracker, minPeriods: number) {
     this.#bench = bench;
     this.tracker = tracker;
+    // A benchmark wants the full sampling rate throughout, though its marks are seconds apart.
+    tracker.sampler?.holdFullRate();
+    this.#holding = tracker.sampler !== null;
     this.#minPeriods = minPeriods;
     bench.tasks.forEach((t) => this.#watch(t));
     bench.addEventListener('add', this.#onAdd);
@@ -274,6 +278,8 @@ export class EnergyBench {
   async stop(): Promise<void> {
     this.#bench.removeEventListener('add', this.#onAdd);
     this.#bench.removeEventListener('start', this.#onStart);
+    if (this.#holding) this.tracker.sampler?.releaseFullRate();
+    this.#holding = false;
     await this.tracker.stop();
   }
 }

@@ -96,6 +96,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'rapl_dir', kind: path, default: defaultRaplDir, engine: true },
   { key: 'nvml_library', kind: path, default: defaultNvmlLibrary, engine: true },
   { key: 'sample_period_ms', kind: positive, default: 100, engine: true },
+  { key: 'idle_sample_period_ms', kind: positive, default: 2000, engine: true },
   { key: 'gpu_counter_period_ms', kind: positive, default: 1000, engine: true },
   { key: 'source_timeout_ms', kind: positive, default: 2000, engine: true },
   { key: 'ring_capacity', kind: { type: 'int', min: 2 }, default: 16384, engine: true },

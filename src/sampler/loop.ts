@@ -1,4 +1,5 @@
 // The sampling loop: reads every source at each tick and publishes cumulative energy to the ring.
+import { openSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { MarkReading } from '../sources/mark.js';
 import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.js';
@@ -43,6 +44,110 @@ export function safePeriodMs(channels: readonly ChannelInfo[], wantedMs: number)
   return Math.max(1, ms);
 }
 
+/**
+ * The sampling rate: the full rate while the process is active (busy on a CPU, a tracker starting,
+ * a benchmark harness holding it, someone waking the sampler for a sample), and once it has not
+ * been for a while, a period that doubles at each tick up to the idle period, so that a tracker
+ * left running costs little. The idle period never exceeds what the counters allow (see
+ * safePeriodMs()): a counter never wraps unseen at the slow rate.
+ */
+export class SampleRate {
+  #periodMs: number;
+  #lastActiveMs: number;
+
+  /** `idleAfterMs`: how long without activity before the rate slows. */
+  constructor(readonly fastMs: number, readonly idleMs: number, readonly idleAfterMs: number, nowMs: number) {
+    this.#periodMs = fastMs;
+    this.#lastActiveMs = nowMs;
+  }
+
+  get periodMs(): number {
+    return this.#periodMs;
+  }
+
+  /** After a tick at `nowMs`: `active` when the process was active since the tick before. Returns the period. */
+  next(active: boolean, nowMs: number): number {
+    if (active) {
+      this.#lastActiveMs = nowMs;
+      this.#periodMs = this.fastMs;
+    } else if (nowMs - this.#lastActiveMs >= this.idleAfterMs) {
+      this.#periodMs = Math.min(this.idleMs, this.#periodMs * 2);
+    }
+    return this.#periodMs;
+  }
+}
+
+/** CPU time this process has used, all threads, µs. */
+const processCpuUs = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+const schedstat = Buffer.alloc(64);
+
+/**
+ * CPU time the calling thread has used, µs, from /proc/thread-self/schedstat (ns, kept open and
+ * read again in place: about 5 µs); null where the kernel does not offer it.
+ */
+export function threadCpuClock(): (() => number) | null {
+  let fd: number;
+  try {
+    fd = openSync('/proc/thread-self/schedstat', 'r');
+  } catch {
+    return null;
+  }
+  const read = (): number => {
+    const n = readSync(fd, schedstat, 0, schedstat.length, 0);
+    return Number(schedstat.toString('latin1', 0, n).split(' ', 1)[0]) / 1000;
+  };
+  return Number.isFinite(read()) ? read : null;
+}
+
+/**
+ * Whether the process kept a CPU busy since the last look: more than `share` of one core, the
+ * sampler thread's own time left out (`ownUs`). Marks are made by code that runs, so a process
+ * making them is busy; this tells so without a mark costing a single store (a store per mark,
+ * tried, made a hot loop's tasks several times dearer: it grew the inlined mark past V8's budget).
+ * An idle service that makes a rare mark is sampled slowly, and its short tasks are labelled
+ * apportioned, as they would be at the full rate.
+ */
+export class BusyProbe {
+  #cpuUs: number;
+  #ownUs: number;
+  #atMs: number;
+  #busy = false;
+
+  /**
+   * `windowMs`: the shortest span judged (a few ms of a runtime's own threads, a GC, a timer, would
+   * make a busy span of a short one); looks within it repeat the last verdict.
+   */
+  constructor(readonly share: number, nowMs: number, readonly cpuUs: () => number, readonly ownUs: () => number,
+    readonly windowMs = 250) {
+    this.#cpuUs = cpuUs();
+    this.#ownUs = ownUs();
+    this.#atMs = nowMs;
+  }
+
+  busy(nowMs: number): boolean {
+    const spanMs = nowMs - this.#atMs;
+    if (!(spanMs >= this.windowMs)) return this.#busy;
+    const cpu = this.cpuUs();
+    const own = this.ownUs();
+    const usedMs = (cpu - this.#cpuUs - (own - this.#ownUs)) / 1000;
+    [this.#cpuUs, this.#ownUs, this.#atMs] = [cpu, own, nowMs];
+    this.#busy = usedMs > this.share * spanMs;
+    return this.#busy;
+  }
+}
+
+/** Share of one core above which the process counts as busy, the sampler thread's own time left out. */
+const busyShare = 0.02;
+/**
+ * Without a per-thread clock: the sampler's time is its ticks plus this much per wake (ms), what
+ * a wake of an idle worker costs on a small VM (event loop, timer, futex; measured 0.1–0.25 ms).
+ */
+const ownWakeMs = 0.3;
+
 /** One sampler: its sources, its integrator and the ring it writes. */
 export class SamplerLoop {
   readonly #ring: RingWriter;
@@ -69,11 +174,22 @@ export class SamplerLoop {
   #resumed = false;
   readonly layout: RowLayout;
 
+  readonly #rate: SampleRate;
+  readonly #busy: BusyProbe;
+  /** Without a thread clock: the sampler's own time so far (ticks, and ownWakeMs per wake), µs. */
+  #ownUs = 0;
+  readonly #threadCpu = threadCpuClock();
+
+  /** `periodMs`: the full rate's period; `idlePeriodMs`: the longest, while idle (default: the full rate's). */
   constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined; phase?: PhaseWriter;
+    idlePeriodMs?: number;
     /** An existing ring to go on writing (a successor's), with the shape it was made with. */
     ring?: { buffer: SharedArrayBuffer; shape: RingShape } },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
     readonly periodMs: number, readonly warn: (cause: string, message: string) => void) {
+    const idleMs = Math.max(periodMs, config.idlePeriodMs ?? periodMs);
+    this.#rate = new SampleRate(periodMs, idleMs, Math.max(1000, 10 * periodMs), performance.now());
+    this.#busy = new BusyProbe(busyShare, performance.now(), processCpuUs, this.#threadCpu ?? (() => this.#ownUs));
     const k = channels.length;
     this.layout = rowLayout(channels);
     // Integrator channels: one per channel, then one energy counter per hybrid channel.
@@ -94,8 +210,8 @@ export class SamplerLoop {
     this.#base = new Float64Array(k);
     this.#based = new Float64Array(this.#integrated.length);
     this.#row = new Float64Array(this.layout.columns);
-    // A channel silent for 10 periods (at least 2 s) is stale: a period or two is a skipped reading.
-    this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs), this.#ring, this.layout.unmeasured, warn);
+    // A channel silent for 10 periods (at least 2 s, and 3 idle periods) is stale: a period or two is a skipped reading.
+    this.#gaps = new ChannelGaps(channels, Math.max(2000, 10 * periodMs, 3 * idleMs), this.#ring, this.layout.unmeasured, warn);
     const it = this.#integrator;
     const byChannel = new Map(this.#hybrids.map((h) => [h.ch, h]));
     this.#sink = {
@@ -183,7 +299,7 @@ export class SamplerLoop {
     for (let i = 0; i < this.sources.length; i++) {
       const s = this.sources[i]!;
       phase?.set(phaseRead + i, since); // a read that never returns is named by the main thread
-      s.read(this.#sink, offset, tMs, exact);
+      s.read(this.#sink, offset, tMs, exact, this.#rate.periodMs / this.periodMs);
       offset += s.channels.length;
     }
     phase?.set(phaseIdle, since);
@@ -295,7 +411,9 @@ export class SamplerLoop {
    */
   async run(port: { postMessage(m: SamplerEvent): void; close(): void }, ready: () => void = () => {}): Promise<void> {
     const control = this.#ring.control;
-    let next = performance.now() + this.periodMs;
+    let period = this.#rate.periodMs;
+    let next = performance.now() + period;
+    this.#ring.setPeriodMs(period);
     try {
       let seen = Atomics.load(control, kWake);
       ready();
@@ -311,12 +429,20 @@ export class SamplerLoop {
         }
         // Read before the tick: a wake that lands during the tick then ends the next wait at once.
         seen = Atomics.load(control, kWake);
+        const t0 = performance.now();
         this.tick(Atomics.exchange(control, kExact, 0) === 1, seen);
-        if (scheduled) {
-          next += this.periodMs;
-          const t = performance.now();
-          if (next <= t) next = t + this.periodMs; // fell behind (a suspended process): start afresh
+        const t = performance.now();
+        if (this.#threadCpu === null) this.#ownUs += (t - t0 + ownWakeMs) * 1000;
+        // Evaluated in full every tick: each probe keeps its own window.
+        const busy = this.#busy.busy(t);
+        const nextPeriod = this.#rate.next(this.#ring.takeActive() || busy || !scheduled, t);
+        if (nextPeriod !== period) this.#ring.setPeriodMs(nextPeriod);
+        if (scheduled || nextPeriod < period) {
+          // Back to the full rate at once when marks come; otherwise the schedule goes on.
+          next = nextPeriod < period ? t + nextPeriod : next + nextPeriod;
+          if (next <= t) next = t + nextPeriod; // fell behind (a suspended process): start afresh
         }
+        period = nextPeriod;
       }
       this.tick(true, Atomics.load(control, kWake)); // a last, exact sample, so that every mark made before the stop settles
       // Sources are closed (NVML shut down) before the main thread hears of the stop and ends the thread.

@@ -15,8 +15,10 @@ export interface EngineOptions {
   readonly forceRamPower: number | null;
   readonly forceModeCpuLoad: boolean;
   readonly trackingMode: 'machine' | 'process';
-  /** Sampling period in ms. */
+  /** Sampling period in ms, while marks are made (sample_period_ms). */
   readonly samplePeriodMs: number;
+  /** The longest sampling period while no mark is made, ms (idle_sample_period_ms; shortened so that no counter wraps unseen). */
+  readonly idleSamplePeriodMs: number;
   /** Samples kept in the shared ring (ring_capacity). */
   readonly ringCapacity: number;
   /** Where /proc and the cgroup v2 tree are (proc_dir, cgroup_dir; tests point them at fakes). */

@@ -8,6 +8,13 @@ export const kWake = 0;
 export const kStop = 1;
 /** Main → sampler: 1 asks the next tick to read the slow counters too (exact totals for a stop). */
 export const kExact = 2;
+/**
+ * Main → sampler: set to 1 (a plain store, no wake) by a tracker's start(); the sampler reads and clears it at
+ * each tick. Marks since the last tick keep sampling at the full rate; without any it slows down.
+ */
+export const kActive = 3;
+/** Main → sampler: how many holders want the full rate whatever the process does (an attached benchmark harness). */
+export const kHold = 4;
 /** Sampler → main: number of samples published so far. */
 export const kPublished = 16;
 /** Sampler → main: one of the kState* values. */
@@ -18,6 +25,10 @@ export const kState = 17;
  * this reaches w: no comparison of clocks across threads.
  */
 export const kServed = 18;
+/** Sampler → main: the period in force, ms (the full rate while the process is active, longer while idle). */
+export const kPeriodMs = 19;
+/** Sampler → main: the longest time between two consecutive samples so far, ms (rounded up). */
+export const kMaxSpacingMs = 20;
 /**
  * Sampler → main, f64 (over control ints 24-25): from when every channel that has read has
  * readings. Later than the origin for a source that could not be read at the start mark (a GPU,
@@ -168,6 +179,26 @@ export class RingReader extends RingViews {
     return count;
   }
 
+  /** Says the process is active: the sampler keeps (or goes back to) its full rate. A plain store, no wake. */
+  touch(): void {
+    this.control[kActive] = 1;
+  }
+
+  /** Adds (1) or removes (-1) a holder of the full rate (see kHold). */
+  hold(delta: 1 | -1): void {
+    Atomics.add(this.control, kHold, delta);
+  }
+
+  /** The sampling period in force, ms (0 before the first tick). */
+  periodMs(): number {
+    return Atomics.load(this.control, kPeriodMs);
+  }
+
+  /** The longest time between two consecutive samples so far, ms. */
+  maxSpacingMs(): number {
+    return Atomics.load(this.control, kMaxSpacingMs);
+  }
+
   /** From when every channel that has read has readings (NaN before the sampler's first tick). */
   measuredFromMs(): number {
     return this.controlF64[kMeasuredFromF64]!;
@@ -182,6 +213,7 @@ export class RingReader extends RingViews {
 /** The sampler's side: publishes samples and settles anchors. One writer per ring. */
 export class RingWriter extends RingReader {
   #count = 0;
+  #lastMs = Number.NaN;
   readonly #scratch = new Float64Array(this.shape.channels);
 
   /**
@@ -194,9 +226,22 @@ export class RingWriter extends RingReader {
     else this.#count = this.published();
   }
 
+  /** The period in force, for readers (see kPeriodMs). */
+  setPeriodMs(ms: number): void {
+    Atomics.store(this.control, kPeriodMs, Math.round(ms));
+  }
+
+  /** Whether touch() was called since the last call (see kActive; clears it), or the full rate is held (kHold). */
+  takeActive(): boolean {
+    return Atomics.exchange(this.control, kActive, 0) === 1 || Atomics.load(this.control, kHold) > 0;
+  }
+
   /** Publishes one sample: its time and every channel's cumulative µJ; `served`: the wake count read before it was taken. */
   publish(tMs: number, totalsUj: ArrayLike<number>, served = Atomics.load(this.control, kServed)): void {
     Atomics.store(this.control, kServed, served);
+    const spacing = Math.ceil(tMs - this.#lastMs); // NaN for the first sample
+    if (spacing > Atomics.load(this.control, kMaxSpacingMs)) Atomics.store(this.control, kMaxSpacingMs, spacing);
+    this.#lastMs = tMs;
     const index = this.#count;
     const slot = index % this.shape.capacity;
     const from = slot * this.stride;

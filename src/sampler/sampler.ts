@@ -69,6 +69,8 @@ export class Sampler extends EventTarget {
   #info: SamplerInfo | null = null;
   #failure: SamplerError | null = null;
   #timeline: Timeline | null = null;
+  /** The timeline's ring once the thread has started (see touch()). */
+  #ring: RingReader | null = null;
   #sources: readonly string[] = [];
   #sourceChannels: readonly number[] = [];
   #boot: BootData | null = null;
@@ -130,6 +132,24 @@ export class Sampler extends EventTarget {
   get timeline(): Timeline | null {
     this.#receive();
     return this.#timeline;
+  }
+
+  /**
+   * The process is active (a tracker starts): the sampler goes back to its full rate (a store to
+   * shared memory; nothing before the thread has started). Marks do not call it: a busy process is
+   * seen by the sampler itself (BusyProbe), at no cost to a mark.
+   */
+  touch(): void {
+    this.#ring?.touch();
+  }
+
+  /** Holds the full rate until release(): for a benchmark harness, whose marks are seconds apart. */
+  holdFullRate(): void {
+    this.#ring?.hold(1);
+  }
+
+  releaseFullRate(): void {
+    this.#ring?.hold(-1);
   }
 
   /**
@@ -237,7 +257,8 @@ export class Sampler extends EventTarget {
       this.#failure = new SamplerError(`the sampler thread failed to start: ${r.message}`);
       return;
     }
-    this.#timeline = new Timeline(new RingReader(r.buffer, r.shape), r.channels, r.periodMs, r.originMs);
+    this.#ring = new RingReader(r.buffer, r.shape);
+    this.#timeline = new Timeline(this.#ring, r.channels, r.periodMs, r.originMs);
     this.#sources = r.sources;
     this.#sourceChannels = r.sourceChannels;
     this.#info = { channels: r.channels, plan: r.plan, periodMs: r.periodMs };

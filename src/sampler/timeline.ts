@@ -8,8 +8,8 @@ import { RingWindow } from './window.js';
 /**
  * How an interval's energy was obtained:
  * - `sampled`: it spans at least one sampling period of measured readings;
- * - `apportioned`: it is shorter than a period, so it shares the surrounding samples' energy by
- *   time (an estimate);
+ * - `apportioned`: it is shorter than a period (or than the samples around it, when the sampler
+ *   had slowed down while idle), so it shares the surrounding samples' energy by time (an estimate);
  * - `extrapolated`: a material part of it (more than 1 %) lies before a channel's first reading
  *   (a GPU before its library was loaded) or before the oldest kept sample, and that part's energy
  *   continues the first readings (an estimate);
@@ -131,6 +131,10 @@ export class Timeline {
     const unmeasuredBefore = Math.max(Number.isNaN(measuredFrom) ? this.originMs : measuredFrom, oldest);
     // Unmeasured time is rare (a source that stopped reading): read its column only when there is some.
     const gaps = this.window.unmeasuredAt(this.window.newestMs()) > 0;
+    // Samples further apart than the period (an idle sampler slowed down): an interval shorter than
+    // the samples around it shares their energy, whatever the period says.
+    const maxSpacingMs = this.ring.maxSpacingMs();
+    const varied = maxSpacingMs > 1.5 * this.periodMs;
     for (let i = 0; i < count; i++) {
       const t0 = times[2 * i]!;
       const t1 = times[2 * i + 1]!;
@@ -143,9 +147,21 @@ export class Timeline {
       out.extrapolatedMs[i] = extrapolatedMs;
       out.unmeasuredMs[i] = unmeasuredMs;
       const material = kMaterialShare * durationMs;
-      out.resolution[i] = unmeasuredMs > material ? 3 : extrapolatedMs > material ? 2 : durationMs < this.periodMs ? 1 : 0;
+      const short = durationMs < this.periodMs || (varied && durationMs < maxSpacingMs && durationMs < this.#spacingAround(t0, t1));
+      out.resolution[i] = unmeasuredMs > material ? 3 : extrapolatedMs > material ? 2 : short ? 1 : 0;
     }
     return out;
+  }
+
+  /** The longer of the two spans between samples that hold `t0` and `t1` (0 where a mark has no sample after it yet). */
+  #spacingAround(t0: number, t1: number): number {
+    const newest = this.ring.published() - 1;
+    const oldest = this.ring.oldest();
+    const at = (t: number): number => {
+      const a = this.ring.floorIndex(t, oldest, newest);
+      return a < oldest || a >= newest ? 0 : this.ring.timeOf(a + 1) - this.ring.timeOf(a);
+    };
+    return Math.max(at(t0), at(t1));
   }
 
   /** Energy per channel between two marks (t0 <= t1): measure() for one interval. */

@@ -45,7 +45,8 @@ async function boot(data: BootData): Promise<void> {
       events.postMessage({ type: 'warning', cause, message } satisfies SamplerEvent);
     };
     const { plan, sources, channels, periodMs } = resume === undefined ? discover(o, phase, warn) : reopen(o, resume, phase, warn);
-    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase,
+    const idlePeriodMs = safePeriodMs(channels, o.idleSamplePeriodMs);
+    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase, idlePeriodMs,
       ...(resume === undefined ? {} : { ring: { buffer: resume.buffer, shape: resume.shape } }) }, now, sources, channels, periodMs, warn);
     if (resume === undefined) {
       loop.prime(data.mark);

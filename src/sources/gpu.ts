@@ -230,7 +230,10 @@ export class GpuSource implements EnergySource {
     return Math.max(this.#periodMs, costMs / counterCpuBudget);
   }
 
-  read(sink: ReadingSink, offset: number, tMs: number, exact: boolean): void {
+  read(sink: ReadingSink, offset: number, tMs: number, exact: boolean, slowdown = 1): void {
+    // While the process idles, the sampler's ticks slow down (20 times by default) and so does the
+    // counter's cadence (a reading costs 4 ms of CPU on an H200): the power readings carry the
+    // energy between, and a stop or a flush reads the counter anyway.
     let due: Tracked | null = null;
     let dueBy = 0;
     for (const g of this.#gpus) {
@@ -247,7 +250,7 @@ export class GpuSource implements EnergySource {
         this.#readCounter(g, sink, offset, tMs);
         continue;
       }
-      const over = since - g.nextCounterMs;
+      const over = since - g.nextCounterMs * slowdown;
       // The most overdue GPU only: one tick blocks for one counter reading at most.
       if (over >= 0 && (due === null || over > dueBy)) { due = g; dueBy = over; }
     }

@@ -58,8 +58,9 @@ export interface EnergySource {
   /**
    * Writes this tick's readings for channels `offset …` into `sink`; skips what it cannot read.
    * `exact`: someone waits for exact totals (a stop, a flush): read slow counters now too.
+   * `slowdown`: the sampling period in force over the full rate's (1, or more while the process idles).
    */
-  read(sink: ReadingSink, offset: number, tMs: number, exact: boolean): void;
+  read(sink: ReadingSink, offset: number, tMs: number, exact: boolean, slowdown?: number): void;
   /**
    * The readings at the start mark, taken by the calling thread (`mark`), as this source's first
    * sample. A source without one has its first reading held back to the mark (extrapolated).
