@@ -198,7 +198,7 @@ export class TaskLedger {
         const to = Math.min(count, from + writeChunk);
         yield taskText(lines, book, measure(from, to), channels, from, to);
       }
-      yield folded.map(([name, agg]) => foldedLine(lines, name, agg, channels)).join('');
+      if (folded.length > 0) yield folded.map(([name, agg]) => foldedLine(lines, name, agg, channels)).join('');
     })();
     return { pieces, done: () => { this.#writing--; } };
   }
@@ -226,15 +226,17 @@ export function writeTasksNow(path: string, job: TaskWrite): void {
 
 /**
  * Writes the task file at `path` a piece per turn of the event loop: a run with a hundred thousand
- * tasks does not hold the program up for a second in one go.
+ * tasks does not hold the program up for a second in one go. A file of one piece takes no turn.
  */
 export async function writeTasks(path: string, job: TaskWrite): Promise<void> {
   try {
     const out = new CsvFile(path, taskColumns);
     try {
+      let turn = false;
       for (const piece of job.pieces) {
+        if (turn) await new Promise((r) => setImmediate(r));
         out.writeText(piece);
-        await new Promise((r) => setImmediate(r));
+        turn = true;
       }
     } finally {
       out.close();
