@@ -22,6 +22,7 @@ import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
 import { TaskLedger } from './task-ledger.js';
+import { preloadIntegrator } from './wasm/integrator.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
 
 export type { ResolvedOptions } from './types.js';
@@ -80,6 +81,7 @@ export class EmissionsTracker extends EventTarget {
     if (template !== undefined) return;
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
     void warmPlatform(); // the glibc version for the records' os column, read in the background
+    preloadIntegrator(); // the records' interpolation, compiled in the background
     const o = this.options;
     if (this.#out.writesCsv && !(existsSync(o.outputDir) && statSync(o.outputDir).isDirectory())) {
       throw new ConfigError('output_dir', resolved!.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
