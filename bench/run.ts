@@ -11,7 +11,7 @@ import { idleCost } from './idle.js';
 import { integratorVsReference, interpolateVsReference } from './integrator.js';
 import { intensityLookup } from './intensity.js';
 import { scrapeLoad } from './scrape.js';
-import { distinctNames, firstStart } from './tasks.js';
+import { distinctNames, firstStart, stopAfterTasks } from './tasks.js';
 import { trackerCosts } from './tracker.js';
 
 /** One measured figure and how it was measured. */
@@ -26,7 +26,7 @@ export interface Figure {
 const machine = { cpu: readCpuInfo('/proc').model ?? cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version };
 const figures: (Figure & { machine: typeof machine; date: string })[] = [];
 for (const bench of [markPair, tickCost, gpuTickCost, integratorVsReference, interpolateVsReference, reconcileCost, coldStart, samplerCpu, gpuSamplerCpu,
-  intensityLookup, trackerCosts, firstStart, distinctNames, hotLoop, idleCost, boardReport, () => scrapeLoad()]) {
+  intensityLookup, trackerCosts, firstStart, stopAfterTasks, distinctNames, hotLoop, idleCost, boardReport, () => scrapeLoad()]) {
   const got = await bench();
   for (const f of got) console.log(`${f.name.padEnd(58)} ${String(+f.value.toPrecision(4)).padStart(10)} ${f.unit}`);
   const date = new Date().toISOString();

@@ -30,6 +30,7 @@ export class RunOutput {
   readonly writesCsv: boolean;
   readonly #book = new EmissionsBook();
   #measurements = 0;
+  #context: { readonly t1: number; readonly runId: string; readonly startMs: number | null; readonly ctx: RecordContext } | null = null;
 
   /**
    * `origins` and `pending` for a tracker, not a fork: the choice of outputs is checked against
@@ -55,7 +56,19 @@ export class RunOutput {
     return listened || (this.outputs.wantsLive && this.options.apiCallInterval !== -1) || !!this.options.electricitymapsApiToken;
   }
 
+  /**
+   * The run's context at t1 (it reads /proc). Made once per moment: stop() seals the tasks and writes
+   * the run's record at the same t1, with one context.
+   */
   context(run: RunState, t1: number): RecordContext {
+    const last = this.#context;
+    if (last !== null && last.t1 === t1 && last.runId === run.runId && last.startMs === run.startMs) return last.ctx;
+    const ctx = this.#makeContext(run, t1);
+    this.#context = { t1, runId: run.runId, startMs: run.startMs, ctx };
+    return ctx;
+  }
+
+  #makeContext(run: RunState, t1: number): RecordContext {
     const tl = run.sampler.timeline!;
     return runContext(this.options, { runId: run.runId, intensity: this.where.intensity, where: this.where, plan: run.sampler.info!.plan,
       gpuPercent: run.startMs === null ? null : tl.utilizationBetween(run.startMs, t1), cpu0: run.cpu0 });

@@ -1,9 +1,9 @@
 // A tracker's tasks: the marks (TaskBook), folding past task_records_kept, and the task rows file.
 import { randomUUID } from 'node:crypto';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
-import { CsvFile, csvLine } from './output/csv.js';
+import { CsvFile } from './output/csv.js';
 import { taskColumns, type TaskRecord } from './output/record.js';
-import { taskBase, taskLines, taskRecord, type MeasuredTasks } from './output/task-rows.js';
+import { taskBase, taskLinesFor, taskRecord, taskText, type MeasuredTasks, type TaskLines } from './output/task-rows.js';
 import type { Timeline } from './sampler/timeline.js';
 import type { ChannelInfo } from './sources/source.js';
 import { TaskBook, type TaskAggregate } from './tasks.js';
@@ -192,20 +192,21 @@ export class TaskLedger {
     const ctx = this.#sealedContext ?? context();
     this.#writing++;
     const measure = (from: number, to: number): MeasuredTasks => this.#measure(tl, from, to);
-    const pieces = (function* (): Generator<string[]> {
+    const pieces = (function* (): Generator<string> {
+      const lines = taskLinesFor(channels, ctx);
       for (let from = 0; from < count; from += writeChunk) {
         const to = Math.min(count, from + writeChunk);
-        yield taskLines(book, measure(from, to), channels, ctx, from, to);
+        yield taskText(lines, book, measure(from, to), channels, from, to);
       }
-      yield folded.map(([name, agg]) => foldedLine(name, agg, channels, ctx));
+      if (folded.length > 0) yield folded.map(([name, agg]) => foldedLine(lines, name, agg, channels)).join('');
     })();
     return { pieces, done: () => { this.#writing--; } };
   }
 }
 
-/** A prepared write of the task file: its rows, and what to call when it is over. */
+/** A prepared write of the task file: its rows as pieces of CSV text, and what to call when it is over. */
 export interface TaskWrite {
-  readonly pieces: Iterable<string[]>;
+  readonly pieces: Iterable<string>;
   readonly done: () => void;
 }
 
@@ -214,7 +215,7 @@ export function writeTasksNow(path: string, job: TaskWrite): void {
   try {
     const out = new CsvFile(path, taskColumns);
     try {
-      for (const piece of job.pieces) out.writeLines(piece);
+      for (const piece of job.pieces) out.writeText(piece);
     } finally {
       out.close();
     }
@@ -225,15 +226,17 @@ export function writeTasksNow(path: string, job: TaskWrite): void {
 
 /**
  * Writes the task file at `path` a piece per turn of the event loop: a run with a hundred thousand
- * tasks does not hold the program up for a second in one go.
+ * tasks does not hold the program up for a second in one go. A file of one piece takes no turn.
  */
 export async function writeTasks(path: string, job: TaskWrite): Promise<void> {
   try {
     const out = new CsvFile(path, taskColumns);
     try {
+      let turn = false;
       for (const piece of job.pieces) {
-        out.writeLines(piece);
-        await new Promise((r) => setImmediate(r));
+        if (turn) await new Promise((r) => setImmediate(r));
+        out.writeText(piece);
+        turn = true;
       }
     } finally {
       out.close();
@@ -243,17 +246,23 @@ export async function writeTasks(path: string, job: TaskWrite): Promise<void> {
   }
 }
 
+/** What ended a folded name's tasks: stopTask(), the run's stop, or some of each. */
+function endedBy(agg: TaskAggregate): string {
+  return agg.closedByStop === 0 ? 'stopTask' : agg.closedByStop === agg.count ? 'stop' : 'stopTask, stop';
+}
+
 /** A folded name's record: the sums of its tasks, with their count. */
 function foldedRecord(name: string, agg: TaskAggregate, channels: readonly ChannelInfo[], ctx: RecordContext): TaskRecord {
   const row: Record<string, string | number> = {
     ...buildRecord(agg.durationMs / 1000, componentEnergy(channels, agg.energyUj), ctx),
     task_name: name, final: agg.final ? 'Y' : 'N', resolution: 'folded', task_count: agg.count,
-    ended_by: agg.closedByStop === 0 ? 'stopTask' : agg.closedByStop === agg.count ? 'stop' : 'stopTask, stop',
+    ended_by: endedBy(agg),
   };
   return Object.fromEntries(taskColumns.map((c) => [c, row[c]!])) as TaskRecord;
 }
 
-function foldedLine(name: string, agg: TaskAggregate, channels: readonly ChannelInfo[], ctx: RecordContext): string {
-  const row = foldedRecord(name, agg, channels, ctx);
-  return csvLine(taskColumns.map((c) => row[c]));
+/** A folded name's line: as foldedRecord() says it, formatted as the task rows are. */
+function foldedLine(lines: TaskLines, name: string, agg: TaskAggregate, channels: readonly ChannelInfo[]): string {
+  const e = componentEnergy(channels, agg.energyUj);
+  return lines.line(name, agg.durationMs / 1000, e.cpuUj, e.gpuUj, e.ramUj, agg.final, 'folded', agg.count, endedBy(agg));
 }

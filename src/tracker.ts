@@ -22,6 +22,7 @@ import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
 import { TaskLedger } from './task-ledger.js';
+import { preloadIntegrator } from './wasm/integrator.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
 
 export type { ResolvedOptions } from './types.js';
@@ -79,6 +80,8 @@ export class EmissionsTracker extends EventTarget {
     this.#out = new RunOutput(this.options, this.#where, warn, resolved?.origins, this.#pending, () => this.current());
     if (template !== undefined) return;
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
+    void warmPlatform(); // the glibc version for the records' os column, read in the background
+    preloadIntegrator(); // the records' interpolation, compiled in the background
     const o = this.options;
     if (this.#out.writesCsv && !(existsSync(o.outputDir) && statSync(o.outputDir).isDirectory())) {
       throw new ConfigError('output_dir', resolved!.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
@@ -187,7 +190,6 @@ export class EmissionsTracker extends EventTarget {
   #whenReady(started: Promise<SamplerInfo>): Promise<SamplerInfo | null> {
     return started.then((info) => {
       this.#anchorStart();
-      warmPlatform();
       return info;
     }, (e: unknown) => {
       this.#warn(`measuring could not start: ${e instanceof Error ? e.message : String(e)}`);
@@ -228,7 +230,8 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return null;
     const t1 = now();
     if ((await this.#ready) === null) return null;
-    await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating]);
+    await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating,
+      warmPlatform()]);
     await this.#where.refreshLive(this.options);
     if (this.#startMs === null) return null;
     const record = this.#write(t1);
@@ -252,7 +255,9 @@ export class EmissionsTracker extends EventTarget {
     this.#ledger.closeOpen(t1);
     const info = await this.#ready;
     if (info !== null) {
-      await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating]);
+      // The platform's background read is awaited with the sample: the record must not pay for a report.
+      await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating,
+        warmPlatform()]);
       await this.#where.refreshLive(this.options);
     }
     if (this.#startMs === null) return null; // discarded meanwhile

@@ -6,6 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { stringify } from 'csv-stringify/sync';
+import fc from 'fast-check';
 import { appendRow, backupName, csvLine, updateRow } from '../src/output/csv.js';
 import { columns, upstreamColumns } from '../src/output/record.js';
 import { tempDir } from './helpers/sysfs.js';
@@ -77,4 +79,13 @@ test('four processes appending at once: one header, no row lost or interleaved',
   assert.equal(lines.length, 1 + 4 * 300);
   for (const l of lines.slice(1)) assert.match(l, /^[0-3],\d+,"row, ""quoted"" x{200}"$/);
   for (let id = 0; id < 4; id++) assert.equal(lines.filter((l) => l.startsWith(`${id},`)).length, 300);
+});
+
+test('csvLine writes what csv-stringify (quoted_match /[",\\r\\n]/) writes for the same neutralised cells', () => {
+  const neutral = (v: string): string => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+  const text = fc.string({ unit: fc.constantFrom('a', ',', '"', '\r', '\n', '=', '-', ' ', 'é'), maxLength: 8 });
+  fc.assert(fc.property(fc.array(fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true })), { minLength: 1, maxLength: 6 }), (values) => {
+    const cells = values.map((v) => (typeof v === 'number' ? String(v) : neutral(v)));
+    assert.equal(csvLine(values), stringify([cells], { quoted_match: /[",\r\n]/ }));
+  }));
 });

@@ -24,3 +24,16 @@ test('TaskLines.line equals csvLine of the full record, names quoted and neutral
     assert.equal(lines.line(name, d, cpu, 0, ram, true, 'sampled', 1, 'stopTask'), csvLine(taskColumns.map((c) => (full as Record<string, string | number>)[c])));
   }
 });
+
+test('TaskLines in any column order (own cells first, last, side by side): the same line as csvLine of the record', () => {
+  const base = { ...buildRecord(0, { cpuUj: 0, gpuUj: 0, ramUj: 0, ...sources }, context), task_name: '', final: '', resolution: '', task_count: 0, ended_by: '' };
+  const full: Record<string, string | number> = { ...buildRecord(2, { cpuUj: 7e6, gpuUj: 1e6, ramUj: 3e5, ...sources }, context),
+    task_name: 'a,b', final: 'N', resolution: 'folded', task_count: 12, ended_by: 'stop' };
+  const reversed = [...taskColumns].reverse();
+  const shuffled = [...taskColumns].sort((a, b) => (a.length - b.length) || a.localeCompare(b));
+  for (const header of [taskColumns, reversed, shuffled]) {
+    const lines = new TaskLines(header, base, context.pue, context.intensity.gCo2ePerKwh, context.wue);
+    assert.equal(lines.line('a,b', 2, 7e6, 1e6, 3e5, false, 'folded', 12, 'stop'), csvLine(header.map((c) => full[c])));
+  }
+  assert.throws(() => new TaskLines(['task_name', 'duration'], base, 1, 1, 1), /the header lacks emissions, emissions_rate/);
+});

@@ -80,14 +80,32 @@ export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordCont
   };
 }
 
+/** How each component of a channel list is measured, as rows say it (made once per list). */
+const labelsOf = new WeakMap<readonly ChannelInfo[], { cpu: string; gpu: string; ram: string }>();
+
+function sourceLabels(channels: readonly ChannelInfo[]): { cpu: string; gpu: string; ram: string } {
+  let labels = labelsOf.get(channels);
+  if (labels === undefined) {
+    const how = { cpu: new Set<string>(), gpu: new Set<string>(), ram: new Set<string>() };
+    for (const ch of channels) how[ch.component].add(`${ch.source} (${ch.measured ? 'measured' : 'estimate'})`);
+    const label = (s: Set<string>): string => (s.size === 0 ? 'none' : [...s].join(' + '));
+    labels = { cpu: label(how.cpu), gpu: label(how.gpu), ram: label(how.ram) };
+    labelsOf.set(channels, labels);
+  }
+  return labels;
+}
+
 /** Sums channel energies (µJ, in channel order) per component, and says how each was measured. */
 export function componentEnergy(channels: readonly ChannelInfo[], energyUj: ArrayLike<number>): ComponentEnergy {
-  const sum = { cpu: 0, gpu: 0, ram: 0 };
-  const how = { cpu: new Set<string>(), gpu: new Set<string>(), ram: new Set<string>() };
-  channels.forEach((ch, i) => {
-    sum[ch.component] += energyUj[i]!;
-    how[ch.component].add(`${ch.source} (${ch.measured ? 'measured' : 'estimate'})`);
-  });
-  const label = (s: Set<string>): string => (s.size === 0 ? 'none' : [...s].join(' + '));
-  return { cpuUj: sum.cpu, gpuUj: sum.gpu, ramUj: sum.ram, cpuSource: label(how.cpu), gpuSource: label(how.gpu), ramSource: label(how.ram) };
+  let cpuUj = 0;
+  let gpuUj = 0;
+  let ramUj = 0;
+  for (let i = 0; i < channels.length; i++) {
+    const c = channels[i]!.component;
+    if (c === 'cpu') cpuUj += energyUj[i]!;
+    else if (c === 'gpu') gpuUj += energyUj[i]!;
+    else ramUj += energyUj[i]!;
+  }
+  const labels = sourceLabels(channels);
+  return { cpuUj, gpuUj, ramUj, cpuSource: labels.cpu, gpuSource: labels.gpu, ramSource: labels.ram };
 }

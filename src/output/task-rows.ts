@@ -6,32 +6,60 @@ import type { TaskBook } from '../tasks.js';
 import { csvCell } from './csv.js';
 import { taskColumns, type TaskRecord } from './record.js';
 
-const varying = ['duration', 'emissions', 'emissions_rate', 'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy',
-  'gpu_energy', 'ram_energy', 'energy_consumed', 'water_consumed'] as const;
+/** A task row's own cells, in the order line() takes them; every other cell is the run's, the same in each row. */
+const own = ['task_name', 'duration', 'emissions', 'emissions_rate', 'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy',
+  'gpu_energy', 'ram_energy', 'energy_consumed', 'water_consumed', 'final', 'resolution', 'task_count', 'ended_by'] as const;
 
-/** Formats task rows over one base record (the run's context), changing only each task's own cells. */
+/**
+ * Formats task rows over one base record (the run's context): the run's cells are joined into
+ * fixed text once, and each row fills in only its own cells between them.
+ */
 export class TaskLines {
-  readonly #cells: string[];
-  readonly #at: Record<string, number>;
+  /** The row as parts: fixed text at even places, a task's own cell at each odd place. */
+  readonly #parts: string[];
+  /** Where each of `own` goes in #parts. */
+  readonly #at: Int32Array;
 
   constructor(readonly header: readonly string[], base: Readonly<Record<string, string | number>>,
     readonly pue: number, readonly gCo2ePerKwh: number, readonly wue: number) {
-    this.#cells = header.map((c) => csvCell(base[c]));
-    this.#at = Object.fromEntries(header.map((c, i) => [c, i]));
+    this.#parts = [];
+    this.#at = new Int32Array(own.length).fill(-1);
+    let fixed: string[] = [];
+    header.forEach((c, i) => {
+      const j = (own as readonly string[]).indexOf(c);
+      if (j < 0) return void fixed.push(csvCell(base[c]));
+      this.#parts.push(fixed.join(',') + (i === 0 ? '' : ','));
+      this.#at[j] = this.#parts.length;
+      this.#parts.push('');
+      fixed = i === header.length - 1 ? [] : [''];
+    });
+    this.#parts.push(`${fixed.join(',')}\n`);
+    if (this.#at.includes(-1)) throw new Error(`TaskLines: the header lacks ${own.filter((_, j) => this.#at[j] === -1).join(', ')}`);
   }
 
   /** One CSV line for a task; energies in µJ per component. */
   line(name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
     final: boolean, resolution: string, count: number, endedBy: string): string {
-    const cells = this.#cells;
+    const p = this.#parts;
+    const at = this.#at;
     const f = energyFields(durationS, cpuUj, gpuUj, ramUj, this.pue, this.gCo2ePerKwh, this.wue);
-    for (const c of varying) cells[this.#at[c]!] = String(f[c]);
-    cells[this.#at['task_name']!] = csvCell(name);
-    cells[this.#at['final']!] = final ? 'Y' : 'N';
-    cells[this.#at['resolution']!] = resolution;
-    cells[this.#at['task_count']!] = String(count);
-    cells[this.#at['ended_by']!] = endedBy;
-    return `${cells.join(',')}\n`;
+    p[at[0]!] = csvCell(name);
+    p[at[1]!] = String(f.duration);
+    p[at[2]!] = String(f.emissions);
+    p[at[3]!] = String(f.emissions_rate);
+    p[at[4]!] = String(f.cpu_power);
+    p[at[5]!] = String(f.gpu_power);
+    p[at[6]!] = String(f.ram_power);
+    p[at[7]!] = String(f.cpu_energy);
+    p[at[8]!] = String(f.gpu_energy);
+    p[at[9]!] = String(f.ram_energy);
+    p[at[10]!] = String(f.energy_consumed);
+    p[at[11]!] = String(f.water_consumed);
+    p[at[12]!] = final ? 'Y' : 'N';
+    p[at[13]!] = resolution;
+    p[at[14]!] = String(count);
+    p[at[15]!] = endedBy;
+    return p.join('');
   }
 }
 
@@ -55,10 +83,14 @@ export function taskBase(channels: readonly ChannelInfo[], context: RecordContex
     resolution: '', task_count: 0, ended_by: '' };
 }
 
-/** CSV lines of finished tasks from … to, from their measured energies; the shared cells formatted once. */
-export function taskLines(book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[], context: RecordContext,
-  from: number, to: number): string[] {
-  const lines = new TaskLines(taskColumns, taskBase(channels, context), context.pue, context.intensity.gCo2ePerKwh, context.wue);
+/** The task rows' formatter for a run's context: its shared cells formatted once, for every piece of a write. */
+export function taskLinesFor(channels: readonly ChannelInfo[], context: RecordContext): TaskLines {
+  return new TaskLines(taskColumns, taskBase(channels, context), context.pue, context.intensity.gCo2ePerKwh, context.wue);
+}
+
+/** The CSV text of finished tasks from … to, from their measured energies. */
+export function taskText(lines: TaskLines, book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[],
+  from: number, to: number): string {
   const out: string[] = [];
   const s = [0, 0, 0];
   const { batch } = m;
@@ -68,7 +100,7 @@ export function taskLines(book: TaskBook, m: MeasuredTasks, channels: readonly C
     out.push(lines.line(book.nameOf(i), (book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!,
       batch.final[j] === 1, resolutions[batch.resolution[j]!]!, 1, book.closedByStop(i) ? 'stop' : 'stopTask'));
   }
-  return out;
+  return out.join('');
 }
 
 /**

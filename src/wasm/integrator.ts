@@ -1,5 +1,6 @@
 // The only user of WebAssembly: loads assembly/ once, synchronously, and gives it a typed facade.
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** How a channel's raw readings turn into energy. */
 export type ChannelKind = 'counter' | 'power' | 'mean-power';
@@ -84,12 +85,26 @@ export interface HybridColumns {
 export type WasmBuild = 'release' | 'debug';
 
 const modules = new Map<WasmBuild, WebAssembly.Module>();
+const moduleUrl = (build: WasmBuild): URL => new URL(`../../../build/${build}.wasm`, import.meta.url);
+let compiling: Promise<void> | null = null;
+
+/**
+ * Compiles the release module in the background (read by the thread pool, compiled off this
+ * thread): the first record of a process then does not compile it on its path (about 1 ms of a
+ * first stop(), profiled). A failure is left to the synchronous load, which says it where it matters.
+ */
+export function preloadIntegrator(): void {
+  // WebAssembly.compile(), which the compiler's lib here does not declare.
+  const { compile } = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
+  compiling ??= readFile(moduleUrl('release')).then((bytes) => compile(bytes)).then((mod) => {
+    if (!modules.has('release')) modules.set('release', mod);
+  }, () => {});
+}
 
 function instantiate(build: WasmBuild): IntegratorExports {
   let mod = modules.get(build);
   if (mod === undefined) {
-    const url = new URL(`../../../build/${build}.wasm`, import.meta.url);
-    mod = new WebAssembly.Module(readFileSync(url));
+    mod = new WebAssembly.Module(readFileSync(moduleUrl(build)));
     modules.set(build, mod);
   }
   const abort = (): never => {
