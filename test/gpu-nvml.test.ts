@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { Sampler } from '../src/sampler/sampler.js';
 import { rowLayout, rowOffset } from '../src/sampler/layout.js';
-import { nvidiaDriverPresent, planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
+import { GpuSource, nvidiaDriverPresent, planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
 import { Nvml, NvmlError } from '../src/sources/nvml.js';
 import { fakeGpus, fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
 import { nvmlClock } from './fixtures/scripted.hook.js';
@@ -251,4 +251,26 @@ test('a counter reading that costs 4 ms (as on an H200) is read at most every 80
   assert.ok(reads.length >= 3 && reads.length <= 26, `${reads.length} readings in 20 s`);
   // The first gap can be shorter: the cost is learnt from the first reading (the EMA starts there).
   assert.ok(gaps.slice(1).every((g) => g >= 790), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+});
+
+test('while the process idles (the sampler slowed down), counter readings slow down by the same factor; power is still read every tick', () => {
+  fakeNvmlEnv({ FAKE_NVML_COUNT: '1' });
+  const o = gpuOptions({ gpuIds: '0', gpuCounterPeriodMs: 1000 });
+  const reads = (slowdown: number, tickMs: number): { counters: number; powers: number } => {
+    const plan = planGpus(o);
+    const source = new GpuSource(plan, o, () => {});
+    let counters = 0;
+    let powers = 0;
+    const sink = { setCounter() {}, setPower() { powers++; }, setHybridCounter() { counters++; }, retireHybrid() {}, setUtilization() {}, rebase() {} };
+    // 60 s of ticks at the period in force (the source's cadence follows the times given, not a clock).
+    for (let t = 0; t <= 60_000; t += tickMs) source.read(sink, 0, t, false, slowdown);
+    source.close();
+    return { counters, powers };
+  };
+  const full = reads(1, 100);
+  const idle = reads(20, 2000);
+  assert.equal(full.powers, 601);
+  assert.ok(full.counters >= 55 && full.counters <= 61, `${full.counters} counter readings in 60 s at the full rate`);
+  assert.equal(idle.powers, 31);
+  assert.ok(idle.counters >= 3 && idle.counters <= 4, `${idle.counters} counter readings in 60 s idle (every 20 s)`);
 });
