@@ -49,6 +49,8 @@ export class SamplerErrorEvent extends Event {
 }
 
 const anchorCount = 64;
+/** How often, at least, an idle process looks whether its sampler thread is stuck in a read. */
+const watchdogMs = 15_000;
 let samplerCount = 0;
 
 /**
@@ -226,8 +228,10 @@ export class Sampler extends EventTarget {
     }
     const info = await this.#settleStart();
     if (!this.#stopped) {
-      // Between waits nobody would notice a read that never returns: looked at twice per time-out.
-      this.#watchdog = setInterval(() => this.#checkStuck(), this.options.sourceTimeoutMs / 2);
+      // Between waits nobody would notice a read that never returns: looked at every 15 s (a timer
+      // that wakes an idle process costs it about 1 ms of CPU on a small VM: once a second would
+      // cost an idle tracker more than its sampler does). Waits look every time-out / 4.
+      this.#watchdog = setInterval(() => this.#checkStuck(), Math.max(watchdogMs, this.options.sourceTimeoutMs / 2));
       this.#watchdog.unref();
     }
     return info;
