@@ -50,15 +50,26 @@ interface RunLabels {
   readonly info: Readonly<Record<string, string>>;
 }
 
-/** The labels of a run read as `f` (its figures) and `r` (the fields they came from, for the info metric). */
-function labelsOf(f: RunFigures, r: MetricRecord): RunLabels {
-  const run = { project: f.project, experiment: f.experiment, run_id: f.runId };
+/** Every label value of a run read as `f` (its figures) and `r` (the fields they came from), in labelsOf()'s order. */
+function labelValues(f: RunFigures, r: MetricRecord): string[] {
+  return [f.project, f.experiment, f.runId, ...f.parts.map((p) => p.source), f.intensitySource, f.intensityDataset, f.experimentId,
+    ...infoFields.map((k) => String(r[k]))];
+}
+
+/** The info metric's labels taken from the record as they are. */
+const infoFields = ['tracking_mode', 'codecarbon_version', 'os', 'cpu_model', 'gpu_model', 'country_iso_code', 'region',
+  'cloud_provider', 'cloud_region'] as const;
+
+/** The labels of a run from its labelValues(), components in `f`'s order. */
+function labelsOf(f: RunFigures, values: readonly string[]): RunLabels {
+  const [project, experiment, runId] = values as [string, string, string];
+  const run = { project, experiment, run_id: runId };
+  const n = f.parts.length;
+  const info: Record<string, string> = { ...run, experiment_id: values[5 + n]! };
+  infoFields.forEach((k, i) => { info[k] = values[6 + n + i]!; });
   return {
-    run, parts: f.parts.map((p) => ({ ...run, component: p.component, source: p.source })),
-    intensity: { ...run, source: f.intensitySource, dataset: f.intensityDataset },
-    info: { ...run, experiment_id: f.experimentId, tracking_mode: String(r.tracking_mode), codecarbon_version: String(r.codecarbon_version),
-      os: String(r.os), cpu_model: String(r.cpu_model), gpu_model: String(r.gpu_model), country_iso_code: String(r.country_iso_code),
-      region: String(r.region), cloud_provider: String(r.cloud_provider), cloud_region: String(r.cloud_region) },
+    run, parts: f.parts.map((p, i) => ({ ...run, component: p.component, source: values[3 + i]! })),
+    intensity: { ...run, source: values[3 + n]!, dataset: values[4 + n]! }, info,
   };
 }
 
@@ -104,9 +115,11 @@ class RunLines {
 
   /** Per family, the run's lines up to their values (`name{labels} `), for the run read as `f` and `r`. */
   of(f: RunFigures, r: MetricRecord): readonly (readonly string[])[] {
-    const labels = labelsOf(f, r);
-    const key = JSON.stringify(labels);
+    const values = labelValues(f, r);
+    // Components in a fixed order (figures.ts), so the values alone say whether any label changed.
+    const key = values.join('\u0000');
     if (key === this.#key) return this.#prefixes;
+    const labels = labelsOf(f, values);
     const text = (l: Readonly<Record<string, string>>): string => Object.entries(l).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
     this.#prefixes = families.map((fam) => fam.labels(labels).map((l) => `${fam.name}{${text(l)}} `));
     this.#key = key;
