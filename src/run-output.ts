@@ -1,12 +1,12 @@
 // A run's records and where they go: each record built once off the timeline, its energy booked at
 // the intensity of its moment, handed to every output; live records, the task file and taskOut.
-import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
+import { buildRecord, componentEnergy, metricFields, type ComponentEnergy, type RecordContext } from './emissions/compute.js';
 import type { Whereabouts } from './emissions/whereabouts.js';
 import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
 import type { Outputs } from './output/output.js';
-import type { EmissionsRecord } from './output/record.js';
+import type { EmissionsRecord, MetricRecord } from './output/record.js';
 import { outputsOf } from './output/select.js';
-import { EmissionsBook, labelSources, runContext } from './run-record.js';
+import { EmissionsBook, labelSources, runContext, runSetting } from './run-record.js';
 import type { Sampler } from './sampler/sampler.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
@@ -35,11 +35,11 @@ export class RunOutput {
   /**
    * `origins` and `pending` for a tracker, not a fork: the choice of outputs is checked against
    * where each option came from, and what to say about it goes to `pending`. `current`: the run's
-   * record so far, read by outputs that serve figures on demand (the scrape endpoint).
+   * metric fields so far (metricRecord()), read by outputs that serve figures on demand (the scrape endpoint, otel).
    * @throws ConfigError for an endpoint that is not a URL.
    */
   constructor(readonly options: ResolvedOptions, readonly where: Whereabouts, warn: (message: string) => void,
-    origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => EmissionsRecord | null) {
+    origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => MetricRecord | null) {
     this.csv = new CsvFiles(options as unknown as CsvFileOptions, warn);
     [this.outputs, this.writesCsv] = outputsOf(options, this.csv, warn, origins, pending, current);
   }
@@ -76,13 +76,25 @@ export class RunOutput {
 
   /** The run's record at t1; `book`: its energy so far is booked at the intensity of now. */
   record(run: RunState, t1: number, book = false): EmissionsRecord {
-    const t0 = run.startMs!;
-    const e = run.sampler.timeline!.energyBetween(t0, t1, run.anchor ?? undefined);
-    const energy = labelSources(componentEnergy(run.sampler.info!.channels, e.energyUj), !e.final && hasGpuCounters(run.sampler),
-      run.sampler.stuck !== null, stoppedComponents(run.sampler, t1));
-    const record = this.#book.apply(buildRecord((t1 - t0) / 1000, energy, this.context(run, t1)));
+    const record = this.#book.apply(buildRecord((t1 - run.startMs!) / 1000, this.#energy(run, t1), this.context(run, t1)));
     if (book) this.#book.book(Number(record.energy_consumed), Number(record.carbon_intensity_g_co2e_kwh));
     return record;
+  }
+
+  /**
+   * The metric fields of record(run, t1), nothing booked: what a scrape or a collection reads,
+   * without the utilisation a record reads off /proc (a scrape costs the process no file read).
+   */
+  metricRecord(run: RunState, t1: number): MetricRecord {
+    const setting = runSetting(this.options, { runId: run.runId, intensity: this.where.intensity, where: this.where, plan: run.sampler.info!.plan });
+    return this.#book.apply(metricFields((t1 - run.startMs!) / 1000, this.#energy(run, t1), setting));
+  }
+
+  /** The run's energy per component from its start to t1, its sources labelled as rows say them. */
+  #energy(run: RunState, t1: number): ComponentEnergy {
+    const e = run.sampler.timeline!.energyBetween(run.startMs!, t1, run.anchor ?? undefined);
+    return labelSources(componentEnergy(run.sampler.info!.channels, e.energyUj), !e.final && hasGpuCounters(run.sampler),
+      run.sampler.stuck !== null, stoppedComponents(run.sampler, t1));
   }
 
   /** Builds the record at t1 and hands it to every output (the CSV row first); returns it. */

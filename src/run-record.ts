@@ -1,7 +1,7 @@
 // What a run's record says besides its energy (location, machine, utilisation), and how its
 // components are labelled when part of the figure is provisional or was not measured.
-import type { ComponentEnergy, RecordContext } from './emissions/compute.js';
-import type { EmissionsRecord } from './output/record.js';
+import type { ComponentEnergy, RecordContext, RunSetting } from './emissions/compute.js';
+import type { EmissionsRecord, MetricRecord } from './output/record.js';
 import type { Intensity } from './emissions/intensity.js';
 import type { Whereabouts } from './emissions/whereabouts.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
@@ -11,16 +11,17 @@ import { gpuModel } from './sources/gpu.js';
 import type { CpuTimes } from './sources/proc.js';
 import type { ResolvedOptions } from './tracker.js';
 
-/** The context of a run's record at one moment. */
-export function runContext(o: ResolvedOptions, run: {
+/** The run as its records' setting reads it: its id, the intensity in use, where it runs and on what. */
+interface RunFacts {
   readonly runId: string; readonly intensity: Intensity; readonly where: Whereabouts; readonly plan: HardwarePlan;
-  readonly gpuPercent: number | null; readonly cpu0: CpuTimes | null;
-}): RecordContext {
+}
+
+/** The run's setting as it stands (nothing read off /proc: a scrape's records take only this). */
+export function runSetting(o: ResolvedOptions, run: RunFacts): RunSetting {
   const { geo, cloud } = run.where;
   const { plan } = run;
-  const ram = ramUse();
   return {
-    timestamp: new Date(), projectName: o.projectName, runId: run.runId, experimentId: o.experimentId,
+    projectName: o.projectName, runId: run.runId, experimentId: o.experimentId,
     trackingMode: o.trackingMode, pue: o.pue, wue: o.wue, intensity: run.intensity,
     // As upstream: coordinates and the geolocated region only off the cloud.
     region: o.region ?? (cloud === null ? geo?.region : null) ?? '', latitude: cloud === null ? geo?.latitude ?? null : null,
@@ -30,6 +31,14 @@ export function runContext(o: ResolvedOptions, run: {
       os: platformString(), runtime: runtimeVersion(), version: packageVersion(), cpuCount: plan.cpuInfo.threads,
       cpuModel: plan.cpuInfo.model ?? '', gpuCount: plan.gpus.tracked.length, gpuModel: gpuModel(plan.gpus), ramTotalGiB: plan.memTotalBytes / 1024 ** 3,
     },
+  };
+}
+
+/** The context of a run's record at one moment: its setting, the time, and the machine's utilisation (read off /proc). */
+export function runContext(o: ResolvedOptions, run: RunFacts & { readonly gpuPercent: number | null; readonly cpu0: CpuTimes | null }): RecordContext {
+  const ram = ramUse();
+  return {
+    ...runSetting(o, run), timestamp: new Date(),
     utilisation: {
       cpuPercent: cpuPercentSince(run.cpu0),
       gpuPercent: run.gpuPercent ?? 0, ramPercent: ram.percent, ramUsedGiB: ram.usedGiB,
@@ -91,8 +100,8 @@ export class EmissionsBook {
     [this.#kwh, this.#kg] = [kwh, kg];
   }
 
-  /** The record with its emissions from the slices, saying so when more than one intensity applied. */
-  apply(record: EmissionsRecord): EmissionsRecord {
+  /** The record (or its metric fields) with its emissions from the slices, saying so when more than one intensity applied. */
+  apply<R extends EmissionsRecord | MetricRecord>(record: R): R {
     const g = Number(record.carbon_intensity_g_co2e_kwh);
     if (this.#figures === 0 || (this.#figures === 1 && g === this.#g)) return record;
     const kg = this.emissionsKg(Number(record.energy_consumed), g);

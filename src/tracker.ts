@@ -12,7 +12,7 @@ import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { recentCpuTimes, warmPlatform } from './machine.js';
 import type { OutputError } from './output/csv.js';
-import type { EmissionsRecord, TaskRecord } from './output/record.js';
+import type { EmissionsRecord, MetricRecord, TaskRecord } from './output/record.js';
 import { RunOutput, wantsExact, type RunState } from './run-output.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
@@ -77,7 +77,7 @@ export class EmissionsTracker extends EventTarget {
     const located = template === undefined ? this.locate() : null;
     this.#where = new Whereabouts(template === undefined ? located!.intensity : template.#where.intensity, warn);
     this.#lookup = template === undefined ? located!.lookup === true : template.#lookup;
-    this.#out = new RunOutput(this.options, this.#where, warn, resolved?.origins, this.#pending, () => this.current());
+    this.#out = new RunOutput(this.options, this.#where, warn, resolved?.origins, this.#pending, () => this.#metricRecord());
     if (template !== undefined) return;
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
     void warmPlatform(); // the glibc version for the records' os column, read in the background
@@ -377,6 +377,11 @@ export class EmissionsTracker extends EventTarget {
   /** The record so far, from the samples there are (nothing written); null before the first sample. */
   current(): EmissionsRecord | null {
     return this.#startMs === null || !this.#sampler?.timeline ? null : this.#out.record(this.#run(), now());
+  }
+
+  /** current()'s metric fields, read without /proc (for the scrape endpoint and otel); null when current() is. */
+  #metricRecord(): MetricRecord | null {
+    return this.#startMs === null || !this.#sampler?.timeline ? null : this.#out.metricRecord(this.#run(), now());
   }
 
   /** Every measure_power_secs while running: a measurement (see RunOutput.measure()), and its event for listeners. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { parseListenAddress, render, scrapeAddress } from '../src/output/scrape.js';
+import { parseListenAddress, scrapeAddress } from '../src/output/scrape.js';
 import type { TrackerOptions } from '../src/types.js';
 import { parseExposition } from './helpers/prometheus.js';
 import { lastRow } from './helpers/rows.js';
@@ -167,9 +167,14 @@ test('a prometheus_listen_address that cannot be used is a ConfigError at constr
       + '(e.g. 127.0.0.1:9464, or 0.0.0.0:9464 to be scraped from other machines) or a port, got "localhost:http"' });
 });
 
-test('the text format escapes label values (backslash, quote, newline) as Prometheus reads them', () => {
-  const text = render([{ name: 'codecarbon_run_info', type: 'gauge', help: 'The run', samples: [[{ project: 'a "b" \\ c\nd', run_id: 'r' }, 1]] }]);
-  assert.equal(text, '# HELP codecarbon_run_info The run\n# TYPE codecarbon_run_info gauge\n'
-    + 'codecarbon_run_info{project="a \\"b\\" \\\\ c\\nd",run_id="r"} 1\n');
-  assert.deepEqual(parseExposition(text)[0]!.labels, { project: 'a "b" \\ c\nd', run_id: 'r' });
+test('the text format escapes label values (backslash, quote, newline) as Prometheus reads them', async (t) => {
+  const project = 'a "b" \\ c\nd';
+  const { tracker, clock } = scripted(t, { prometheusListenAddress: '127.0.0.1:0', projectName: project });
+  tracker.start();
+  await tracker.ready();
+  clock.advance(1000);
+  const text = await (await fetch(`http://${(await scrapeAddress('127.0.0.1:0'))!}/metrics`)).text();
+  assert.match(text, /\ncodecarbon_emissions_grams_total\{project="a \\"b\\" \\\\ c\\nd",experiment="[^"]*",run_id="[^"]*"\} /);
+  assert.ok(parseExposition(text).every((s) => s.labels['project'] === project));
+  await tracker.stop();
 });

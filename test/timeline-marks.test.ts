@@ -55,6 +55,28 @@ test('a batch read of many marks equals reading each alone: the window read does
   assert.ok(many[many.length - 2]! > 0);
 });
 
+test('a few marks over many samples read only their neighbours, with the values of the whole span read (before the first, between, after the newest)', async (t) => {
+  const { sampler, advance } = await steppedSampler(t);
+  const w = sampler.timeline!.window;
+  const t0 = w.oldestMs();
+  const between: number[] = [];
+  for (let i = 0; i < 40; i++) { await advance(); if (i % 8 === 3) between.push(sampler.now()); }
+  const marks = [t0 - 250, ...between, sampler.now() + 1000];
+  // As many marks as samples: the whole span is read; two marks alone: only their neighbours.
+  const filler = Array.from({ length: 40 }, (_, i) => t0 + i);
+  const whole = new Float64Array((marks.length + filler.length) * 2);
+  w.valuesAt(Float64Array.from([...marks, ...filler]), whole);
+  const few = new Float64Array(marks.length * 2);
+  assert.equal(w.valuesAt(Float64Array.from(marks), few), 2);
+  assert.deepEqual([...few], [...whole.subarray(0, marks.length * 2)]);
+  for (const [a, b] of [[0, marks.length - 1], [1, 3]] as const) {
+    const two = new Float64Array(4);
+    w.valuesAt(Float64Array.from([marks[a]!, marks[b]!]), two);
+    assert.deepEqual([...two], [...whole.subarray(a * 2, a * 2 + 2), ...whole.subarray(b * 2, b * 2 + 2)]);
+  }
+  assert.ok(few[few.length - 2]! > few[2]!);
+});
+
 test('a mark newer than the last sample is pending until the next sample settles it', async (t) => {
   const { sampler, advance } = await steppedSampler(t);
   const tl = sampler.timeline!;

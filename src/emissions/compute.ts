@@ -1,7 +1,7 @@
 // From energies per component to an emissions record: kWh with PUE, kg CO2eq, water, mean powers.
 import type { ChannelInfo } from '../sources/source.js';
 import type { Intensity } from './intensity.js';
-import { isoLocal, type EmissionsRecord } from '../output/record.js';
+import { isoLocal, type EmissionsRecord, type MetricRecord } from '../output/record.js';
 
 /** µJ per kWh (exact; upstream rounds 1 J to 2.77778e-7 kWh, 0.0002 % off). */
 export const ujPerKwh = 3.6e12;
@@ -16,9 +16,8 @@ export interface ComponentEnergy {
   readonly ramSource: string;
 }
 
-/** Everything a record says that is not energy. */
-export interface RecordContext {
-  readonly timestamp: Date;
+/** What a record says that is neither its energy nor read off the machine at its moment: the run's setting. */
+export interface RunSetting {
   readonly projectName: string;
   readonly runId: string;
   readonly experimentId: string;
@@ -35,13 +34,14 @@ export interface RecordContext {
     readonly os: string; readonly runtime: string; readonly version: string; readonly cpuCount: number;
     readonly cpuModel: string; readonly gpuCount: number; readonly gpuModel: string; readonly ramTotalGiB: number;
   };
+}
+
+/** Everything a record says that is not energy: its run's setting, and the moment's timestamp and utilisation. */
+export interface RecordContext extends RunSetting {
+  readonly timestamp: Date;
   readonly utilisation: { readonly cpuPercent: number; readonly gpuPercent: number; readonly ramPercent: number; readonly ramUsedGiB: number };
 }
 
-/**
- * The record of an interval of `durationS` seconds. Energies are kWh with PUE applied, powers are
- * time-weighted means in W without PUE (as upstream), emissions kg = kWh × g/kWh ÷ 1000.
- */
 /** The fields of a record that depend on its energy, in CSV column names. */
 export type EnergyFields = Pick<EmissionsRecord, 'duration' | 'emissions' | 'emissions_rate' | 'cpu_power' | 'gpu_power'
   | 'ram_power' | 'cpu_energy' | 'gpu_energy' | 'ram_energy' | 'energy_consumed' | 'water_consumed'>;
@@ -61,6 +61,10 @@ export function energyFields(durationS: number, cpuUj: number, gpuUj: number, ra
   };
 }
 
+/**
+ * The record of an interval of `durationS` seconds. Energies are kWh with PUE applied, powers are
+ * time-weighted means in W without PUE (as upstream), emissions kg = kWh × g/kWh ÷ 1000.
+ */
 export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordContext): EmissionsRecord {
   const onCloud = c.cloudProvider !== '' && c.cloudRegion !== '';
   return {
@@ -77,6 +81,23 @@ export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordCont
     cpu_source: e.cpuSource, gpu_source: e.gpuSource, ram_source: e.ramSource,
     carbon_intensity_g_co2e_kwh: c.intensity.gCo2ePerKwh, carbon_intensity_source: `${c.intensity.source}: ${c.intensity.detail}`,
     carbon_intensity_dataset: c.intensity.dataset, carbon_intensity_year: c.intensity.year ?? '',
+  };
+}
+
+/**
+ * The metric fields of the record buildRecord() makes from the same energy and setting, each
+ * computed as there (test/output-scrape-figures.test.ts holds them equal), without a context's
+ * moment: no timestamp, no utilisation read off /proc, so a scrape reads no file.
+ */
+export function metricFields(durationS: number, e: ComponentEnergy, s: RunSetting): MetricRecord {
+  return {
+    project_name: s.projectName, run_id: s.runId, experiment_id: s.experimentId,
+    ...energyFields(durationS, e.cpuUj, e.gpuUj, e.ramUj, s.pue, s.intensity.gCo2ePerKwh, s.wue),
+    country_iso_code: s.intensity.countryIsoCode ?? '', region: s.region.toLowerCase(), cloud_provider: s.cloudProvider,
+    cloud_region: s.cloudRegion, os: s.machine.os, codecarbon_version: s.machine.version, cpu_model: s.machine.cpuModel,
+    gpu_model: s.machine.gpuModel, tracking_mode: s.trackingMode, pue: s.pue, cpu_source: e.cpuSource, gpu_source: e.gpuSource,
+    ram_source: e.ramSource, carbon_intensity_g_co2e_kwh: s.intensity.gCo2ePerKwh,
+    carbon_intensity_source: `${s.intensity.source}: ${s.intensity.detail}`, carbon_intensity_dataset: s.intensity.dataset,
   };
 }
 

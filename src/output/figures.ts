@@ -1,6 +1,6 @@
 // A run's record in the base units of metrics systems (J, g, L, W), with its labels: what the scrape
 // endpoint and the OpenTelemetry output both expose, so that the two say the same figures.
-import type { EmissionsRecord } from './record.js';
+import type { MetricRecord } from './record.js';
 
 /** The components a record measures, as metric labels name them. */
 export const components = ['cpu', 'gpu', 'ram'] as const;
@@ -47,7 +47,7 @@ export function num(v: string | number | undefined): number {
 export const stableSource = (source: string | number): string => String(source).split(', ')[0]!;
 
 /** The figures of `record` (of a run of `experimentName`), powers as the record has them (the run's means). */
-export function figuresOf(record: EmissionsRecord, experimentName: string): RunFigures {
+export function figuresOf(record: MetricRecord, experimentName: string): RunFigures {
   const parts = components.map((c) => ({
     component: c, source: stableSource(record[`${c}_source`]),
     energyJ: num(record[`${c}_energy`]) * joulesPerKwh, powerW: num(record[`${c}_power`]),

@@ -4,7 +4,7 @@ import type { BatchObservableCallback, Meter, Observable, ObservableCounter, Obs
 import { figuresOf, num, PowerWindow } from './figures.js';
 import { otelApi } from './optional.js';
 import type { Output, OutputWarn } from './output.js';
-import type { EmissionsRecord } from './record.js';
+import type { EmissionsRecord, MetricRecord } from './record.js';
 
 /** The instruments, once per meter (every run of the process observes through the same ones). */
 interface Instruments {
@@ -37,7 +37,7 @@ interface Observing {
   readonly meter: Meter;
   readonly callback: BatchObservableCallback;
   readonly all: readonly Observable[];
-  final: EmissionsRecord | null;
+  final: MetricRecord | null;
 }
 
 /**
@@ -46,13 +46,13 @@ interface Observing {
  * codecarbon.experiment, codecarbon.run_id, and per component codecarbon.component and codecarbon.source.
  */
 export class OtelOutput implements Output {
-  readonly #read: () => EmissionsRecord | null;
+  readonly #read: () => MetricRecord | null;
   readonly #experimentName: string;
   readonly #warn: OutputWarn;
   #observing: Observing | null = null;
   #latest: EmissionsRecord | null = null;
 
-  constructor(read: () => EmissionsRecord | null, experimentName: string, warn: OutputWarn) {
+  constructor(read: () => MetricRecord | null, experimentName: string, warn: OutputWarn) {
     this.#read = read;
     this.#experimentName = experimentName;
     this.#warn = warn;

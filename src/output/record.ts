@@ -28,6 +28,20 @@ export type Column = (typeof columns)[number];
 export type EmissionsRecord = { readonly [K in Column]: string | number };
 
 /**
+ * The fields the metrics outputs read (figures.ts, the scrape endpoint's info metric): a record's
+ * figures and labels, not what is read off the machine at the record's moment (timestamp, utilization).
+ */
+export const metricColumns = [
+  'project_name', 'run_id', 'experiment_id', 'duration', 'emissions', 'emissions_rate', 'cpu_power', 'gpu_power', 'ram_power',
+  'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed', 'water_consumed', 'country_iso_code', 'region', 'cloud_provider',
+  'cloud_region', 'os', 'codecarbon_version', 'cpu_model', 'gpu_model', 'tracking_mode', 'pue', 'cpu_source', 'gpu_source',
+  'ram_source', 'carbon_intensity_g_co2e_kwh', 'carbon_intensity_source', 'carbon_intensity_dataset',
+] as const satisfies readonly Column[];
+
+/** A record's metric fields: what a scrape or a collection reads, built without reading the machine (RunOutput.metricRecord()). */
+export type MetricRecord = { readonly [K in (typeof metricColumns)[number]]: string | number };
+
+/**
  * Task rows: task_name, then the record's fields less experiment_id, pue and wue (upstream's
  * TaskEmissionsData), then this port's: whether the figures are final, how the interval was
  * measured (or `folded`), how many tasks the row sums, and what ended it (`stopTask`, or `stop` for

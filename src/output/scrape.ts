@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { figuresOf, num, PowerWindow, type RunFigures } from './figures.js';
 import { nodeHttp } from './optional.js';
 import type { Output, OutputWarn } from './output.js';
-import type { EmissionsRecord } from './record.js';
+import type { MetricRecord } from './record.js';
 
 /** Where to listen: host (IPv6 without brackets) and port (0: any free port). */
 export interface ListenAddress {
@@ -31,74 +31,121 @@ export function parseListenAddress(text: string, origin = 'argument'): ListenAdd
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
 }
 
-/** One tracker's run as the endpoint reads it: its record so far (null when not measuring) and its power window. */
+/** One tracker's run as the endpoint reads it: its metric fields so far (null when not measuring), its power window, its lines. */
 interface Reader {
-  readonly read: () => EmissionsRecord | null;
+  readonly read: () => MetricRecord | null;
   readonly experimentName: string;
   readonly window: PowerWindow;
-}
-
-/** A metric family of the text format: its samples as [labels, value]. */
-interface Family {
-  readonly name: string;
-  readonly type: 'counter' | 'gauge';
-  readonly help: string;
-  readonly samples: [Record<string, string>, number][];
+  readonly lines: RunLines;
 }
 
 /** The text format's content type (Prometheus's 0.0.4). */
 export const contentType = 'text/plain; version=0.0.4; charset=utf-8';
 
+/** What a run's samples are labelled with, per kind of sample: the run, a component, the intensity, the info metric. */
+interface RunLabels {
+  readonly run: Readonly<Record<string, string>>;
+  readonly parts: readonly Readonly<Record<string, string>>[];
+  readonly intensity: Readonly<Record<string, string>>;
+  readonly info: Readonly<Record<string, string>>;
+}
+
+/** Every label value of a run read as `f` (its figures) and `r` (the fields they came from), in labelsOf()'s order. */
+function labelValues(f: RunFigures, r: MetricRecord): string[] {
+  return [f.project, f.experiment, f.runId, ...f.parts.map((p) => p.source), f.intensitySource, f.intensityDataset, f.experimentId,
+    ...infoFields.map((k) => String(r[k]))];
+}
+
+/** The info metric's labels taken from the record as they are. */
+const infoFields = ['tracking_mode', 'codecarbon_version', 'os', 'cpu_model', 'gpu_model', 'country_iso_code', 'region',
+  'cloud_provider', 'cloud_region'] as const;
+
+/** The labels of a run from its labelValues(), components in `f`'s order. */
+function labelsOf(f: RunFigures, values: readonly string[]): RunLabels {
+  const [project, experiment, runId] = values as [string, string, string];
+  const run = { project, experiment, run_id: runId };
+  const n = f.parts.length;
+  const info: Record<string, string> = { ...run, experiment_id: values[5 + n]! };
+  infoFields.forEach((k, i) => { info[k] = values[6 + n + i]!; });
+  return {
+    run, parts: f.parts.map((p, i) => ({ ...run, component: p.component, source: values[3 + i]! })),
+    intensity: { ...run, source: values[3 + n]!, dataset: values[4 + n]! }, info,
+  };
+}
+
+/** A metric family of the text format: its samples of a run as their labels and, in the same order, their values. */
+interface Family {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge';
+  readonly help: string;
+  readonly labels: (l: RunLabels) => readonly Readonly<Record<string, string>>[];
+  readonly values: (f: RunFigures) => readonly number[];
+}
+
+/** The families, in the order of the text: counters in base units, gauges, and an info metric per run. */
+const families: readonly Family[] = [
+  { name: 'codecarbon_energy_joules_total', type: 'counter', help: 'Energy used since the run started, per component (J, PUE applied, as the CSV)',
+    labels: (l) => l.parts, values: (f) => f.parts.map((p) => p.energyJ) },
+  { name: 'codecarbon_emissions_grams_total', type: 'counter', help: 'Emissions since the run started (g CO2eq)',
+    labels: (l) => [l.run], values: (f) => [f.emissionsG] },
+  { name: 'codecarbon_water_litres_total', type: 'counter', help: 'Water consumed since the run started (L, from wue)',
+    labels: (l) => [l.run], values: (f) => [f.waterL] },
+  { name: 'codecarbon_power_watts', type: 'gauge',
+    help: 'Mean power since the previous scrape at least 1 s earlier (the run\'s mean at the first), per component (W)',
+    labels: (l) => l.parts, values: (f) => f.parts.map((p) => p.powerW) },
+  { name: 'codecarbon_carbon_intensity_grams_per_kwh', type: 'gauge', help: 'Carbon intensity in use (g CO2eq/kWh)',
+    labels: (l) => [l.intensity], values: (f) => [f.intensityGPerKwh] },
+  { name: 'codecarbon_run_duration_seconds', type: 'gauge', help: 'Time since the run started (s)',
+    labels: (l) => [l.run], values: (f) => [f.durationS] },
+  { name: 'codecarbon_run_info', type: 'gauge', help: 'The run and where it runs (always 1)',
+    labels: (l) => [l.info], values: () => [1] },
+];
+
+const heads = families.map((f) => `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`);
+
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/**
+ * A run's sample lines up to their values, per family, made again only when a label changes (a
+ * source, the intensity's, where the run is found to be): labels escaped once, not per scrape.
+ */
+class RunLines {
+  #key = '';
+  #prefixes: string[][] = [];
+
+  /** Per family, the run's lines up to their values (`name{labels} `), for the run read as `f` and `r`. */
+  of(f: RunFigures, r: MetricRecord): readonly (readonly string[])[] {
+    const values = labelValues(f, r);
+    // Components in a fixed order (figures.ts), so the values alone say whether any label changed.
+    const key = values.join('\u0000');
+    if (key === this.#key) return this.#prefixes;
+    const labels = labelsOf(f, values);
+    const text = (l: Readonly<Record<string, string>>): string => Object.entries(l).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
+    this.#prefixes = families.map((fam) => fam.labels(labels).map((l) => `${fam.name}{${text(l)}} `));
+    this.#key = key;
+    return this.#prefixes;
+  }
+}
 
 /**
  * The text format, written here rather than through prom-client's registry: a registry render
  * cost several hundred µs a scrape (measured), most of the 2 %-of-a-core budget at 50 scrapes a second.
  */
-export function render(families: readonly Family[]): string {
+function render(runs: readonly [RunFigures, readonly (readonly string[])[]][]): string {
   let text = '';
-  for (const f of families) {
-    text += `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n`;
-    for (const [labels, value] of f.samples) {
-      let l = '';
-      for (const k in labels) l += `${l === '' ? '' : ','}${k}="${escapeLabel(labels[k]!)}"`;
-      text += `${f.name}{${l}} ${value}\n`;
+  families.forEach((fam, i) => {
+    text += heads[i];
+    for (const [f, prefixes] of runs) {
+      const values = fam.values(f);
+      prefixes[i]!.forEach((prefix, j) => { text += `${prefix}${values[j]}\n`; });
     }
-  }
+  });
   return text;
 }
 
-/** The families of the runs read for this scrape: counters in base units, gauges, and an info metric per run. */
-function families(runs: readonly [RunFigures, EmissionsRecord][]): Family[] {
-  const fam = (name: string, type: Family['type'], help: string): Family => ({ name, type, help, samples: [] });
-  const energy = fam('codecarbon_energy_joules_total', 'counter', 'Energy used since the run started, per component (J, PUE applied, as the CSV)');
-  const emissions = fam('codecarbon_emissions_grams_total', 'counter', 'Emissions since the run started (g CO2eq)');
-  const water = fam('codecarbon_water_litres_total', 'counter', 'Water consumed since the run started (L, from wue)');
-  const power = fam('codecarbon_power_watts', 'gauge', 'Mean power since the previous scrape at least 1 s earlier (the run\'s mean at the first), per component (W)');
-  const intensity = fam('codecarbon_carbon_intensity_grams_per_kwh', 'gauge', 'Carbon intensity in use (g CO2eq/kWh)');
-  const duration = fam('codecarbon_run_duration_seconds', 'gauge', 'Time since the run started (s)');
-  const info = fam('codecarbon_run_info', 'gauge', 'The run and where it runs (always 1)');
-  for (const [f, r] of runs) {
-    const run = { project: f.project, experiment: f.experiment, run_id: f.runId };
-    for (const p of f.parts) {
-      energy.samples.push([{ ...run, component: p.component, source: p.source }, p.energyJ]);
-      power.samples.push([{ ...run, component: p.component, source: p.source }, p.powerW]);
-    }
-    emissions.samples.push([run, f.emissionsG]);
-    water.samples.push([run, f.waterL]);
-    intensity.samples.push([{ ...run, source: f.intensitySource, dataset: f.intensityDataset }, f.intensityGPerKwh]);
-    duration.samples.push([run, f.durationS]);
-    info.samples.push([{ ...run, experiment_id: f.experimentId, tracking_mode: String(r.tracking_mode), codecarbon_version: String(r.codecarbon_version),
-      os: String(r.os), cpu_model: String(r.cpu_model), gpu_model: String(r.gpu_model), country_iso_code: String(r.country_iso_code),
-      region: String(r.region), cloud_provider: String(r.cloud_provider), cloud_region: String(r.cloud_region) }, 1]);
-  }
-  return [energy, emissions, water, power, intensity, duration, info];
-}
-
 /**
- * Scrapes closer together share a reading: a record read cold costs some 400 µs (a /proc/stat read
- * among them), so aggressive scrapers cost the process at most ten readings a second; the default
- * sampler moves the timeline once per 100 ms anyway.
+ * Scrapes closer together share a reading (and its text), so aggressive scrapers cost the process
+ * at most ten readings a second; the default sampler moves the timeline once per 100 ms anyway.
  */
 const minReadGapMs = 100;
 
@@ -108,8 +155,8 @@ const minReadGapMs = 100;
  */
 class Endpoint {
   readonly #readers = new Set<Reader>();
-  /** The last rendering and when (the timeline's clock); dropped when a run joins or leaves. */
-  #last: { atMs: number; text: string } | null = null;
+  /** The last rendering, its length in bytes, and when (the timeline's clock); dropped when a run joins or leaves. */
+  #last: { atMs: number; text: string; bytes: string } | null = null;
   readonly #server: Server;
   #closed = false;
   readonly bound: Promise<string | null>;
@@ -163,31 +210,35 @@ class Endpoint {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics') return void plain(res, 404, 'not found: the metrics are at /metrics\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return void plain(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
-    let text: string;
+    let body: { text: string; bytes: string };
     try {
-      text = this.#scrape();
+      body = this.#scrape();
     } catch (e) {
       warn('scrape', `prometheus_listen_address ${this.key}: a scrape failed: ${(e as Error).message}; the next one tries again`);
       return void plain(res, 500, 'the metrics could not be read; see the tracked process\'s warnings\n');
     }
-    res.writeHead(200, { 'content-type': contentType });
-    res.end(req.method === 'HEAD' ? undefined : text);
+    // With its length the answer goes out in one write, headers and body (without it, chunked: four).
+    res.writeHead(200, { 'content-type': contentType, 'content-length': body.bytes });
+    res.end(req.method === 'HEAD' ? undefined : body.text);
   }
 
   /**
    * Reads every run once (no sampling: the timeline as it stands) and renders the text format. A
    * scrape less than minReadGapMs after the last reading gets that reading's text.
    */
-  #scrape(): string {
+  #scrape(): { text: string; bytes: string } {
     const t = now();
-    if (this.#last !== null && t >= this.#last.atMs && t - this.#last.atMs < minReadGapMs) return this.#last.text;
-    const runs: [RunFigures, EmissionsRecord][] = [];
+    if (this.#last !== null && t >= this.#last.atMs && t - this.#last.atMs < minReadGapMs) return this.#last;
+    const runs: [RunFigures, readonly (readonly string[])[]][] = [];
     for (const r of this.#readers) {
       const record = r.read();
-      if (record !== null) runs.push([r.window.apply(figuresOf(record, r.experimentName), num(record.pue)), record]);
+      if (record === null) continue;
+      const f = r.window.apply(figuresOf(record, r.experimentName), num(record.pue));
+      runs.push([f, r.lines.of(f, record)]);
     }
-    this.#last = { atMs: t, text: render(families(runs)) };
-    return this.#last.text;
+    const text = render(runs);
+    this.#last = { atMs: t, text, bytes: String(Buffer.byteLength(text)) };
+    return this.#last;
   }
 
 }
@@ -210,7 +261,7 @@ export function scrapeAddress(listenAddress: string): Promise<string | null> {
  * (runEnd()); the server listens while at least one run of the process is served there.
  */
 export class ScrapeOutput implements Output {
-  readonly #read: () => EmissionsRecord | null;
+  readonly #read: () => MetricRecord | null;
   readonly #experimentName: string;
   #reader: Reader | null = null;
   readonly #key: string;
@@ -218,7 +269,7 @@ export class ScrapeOutput implements Output {
   readonly #warn: OutputWarn;
 
   /** @throws ConfigError for an address that is not host:port or a port. */
-  constructor(listenAddress: string, read: () => EmissionsRecord | null, experimentName: string, warn: OutputWarn, origin?: string) {
+  constructor(listenAddress: string, read: () => MetricRecord | null, experimentName: string, warn: OutputWarn, origin?: string) {
     this.#at = parseListenAddress(listenAddress, origin)!;
     this.#key = listenAddress.trim();
     this.#read = read;
@@ -231,7 +282,7 @@ export class ScrapeOutput implements Output {
     let e = endpoints.get(this.#key);
     if (e === undefined) endpoints.set(this.#key, e = new Endpoint(this.#key, this.#at, this.#warn));
     if (this.#reader !== null) e.remove(this.#reader);
-    this.#reader = { read: this.#read, experimentName: this.#experimentName, window: new PowerWindow() };
+    this.#reader = { read: this.#read, experimentName: this.#experimentName, window: new PowerWindow(), lines: new RunLines() };
     e.add(this.#reader);
   }
 

@@ -8,7 +8,7 @@ import { LoggerOutput, type LoggingLogger } from './logger.js';
 import { OtelOutput } from './otel.js';
 import { Outputs, type NamedOutput, type Output, type OutputWarn } from './output.js';
 import { PushgatewayOutput } from './pushgateway.js';
-import type { EmissionsRecord } from './record.js';
+import type { MetricRecord } from './record.js';
 import { ScrapeOutput } from './scrape.js';
 import { WebhookOutput } from './webhook.js';
 
@@ -55,7 +55,7 @@ function handler(h: Record<string, unknown>): Output {
  * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used.
  */
 export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Readonly<Record<string, string>>,
-  current: () => EmissionsRecord | null = () => null): Chosen {
+  current: () => MetricRecord | null = () => null): Chosen {
   const methods = methodsOf(o);
   const warnings: string[] = [];
   const others: NamedOutput[] = [];
@@ -94,7 +94,7 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Re
 }
 
 /** The Pushgateway (prometheus), OpenTelemetry (otel) and scrape endpoint (prometheus_listen_address) outputs asked for. */
-function metricOutputs(o: ResolvedOptions, methods: readonly string[], warn: OutputWarn, current: () => EmissionsRecord | null,
+function metricOutputs(o: ResolvedOptions, methods: readonly string[], warn: OutputWarn, current: () => MetricRecord | null,
   origins?: Readonly<Record<string, string>>): NamedOutput[] {
   const list: NamedOutput[] = [];
   const [project, experiment] = [o.projectName!, o.experimentName!];
@@ -124,7 +124,7 @@ const saidFor = new WeakMap<object, Set<string>>();
  * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used.
  */
 export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: string) => void,
-  origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => EmissionsRecord | null): [Outputs, boolean] {
+  origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => MetricRecord | null): [Outputs, boolean] {
   const once: OutputWarn = (kind, message) => {
     let said = saidFor.get(o);
     if (said === undefined) saidFor.set(o, said = new Set());

@@ -73,15 +73,34 @@ export class RingWindow {
       let last = Math.min(newest, Math.max(first + 1, this.ring.floorIndex(hi, oldest, newest) + 1));
       // Hybrid channels also need the first counter reading after the last mark.
       if (this.#taOffsets.length > 0) last = this.#nextReadings(last, newest);
-      const n = last - first + 1;
+      const rows = this.#taOffsets.length === 0 && 4 * count < last - first + 1
+        ? this.#around(times, count, first, last, oldest, newest) : null;
+      const n = rows === null ? last - first + 1 : rows.length;
       if (this.#batch.length < n * stride) this.#batch = new Float64Array(n * stride * 2);
       let ok = true;
-      for (let i = 0; i < n && ok; i++) ok = this.ring.read(first + i, this.#batch, i * stride);
+      for (let i = 0; i < n && ok; i++) ok = this.ring.read(rows === null ? first + i : rows[i]!, this.#batch, i * stride);
       if (ok) {
         return interpolate(this.#batch, n, k, times, out,
           { stride, hybrids: this.layout.hybrids, extendHead: first === 0, count });
       }
     }
+  }
+
+  /**
+   * The samples in [first, last] that interpolation reads for these marks, in order: each mark's
+   * floor and the sample after it (interpolate() reads no other), so that a run's energy since its
+   * start reads four samples, not every sample since (up to the whole ring, 16,384 by default).
+   * The values are those of the whole span: a mark's two neighbours are the same in both.
+   */
+  #around(times: Float64Array, count: number, first: number, last: number, oldest: number, newest: number): number[] {
+    const rows: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const a = Math.max(first, this.ring.floorIndex(times[i]!, oldest, newest));
+      rows.push(a);
+      if (a < last) rows.push(a + 1);
+    }
+    rows.sort((x, y) => x - y);
+    return rows.filter((r, i) => i === 0 || r !== rows[i - 1]);
   }
 
   /** valuesAt() for one mark. */
