@@ -9,8 +9,10 @@ import { FakeRapl } from '../test/helpers/sysfs.js';
 
 const floor = process.argv[2] === 'floor';
 const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+// The sampler held at its full rate (10 Hz) in every window: idle, it would slow down in the unscraped
+// windows and the scraped ones would be charged its return to 10 Hz, which is not the scrape's cost.
 const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', raplDir: rapl.root, saveToFile: false, logLevel: 'error',
-  prometheusListenAddress: '127.0.0.1:0' }, { env: {}, cwd: rapl.root, home: rapl.root });
+  prometheusListenAddress: '127.0.0.1:0', idleSamplePeriodMs: 100 }, { env: {}, cwd: rapl.root, home: rapl.root });
 tracker.start();
 await tracker.ready();
 let address = (await scrapeAddress('127.0.0.1:0'))!;

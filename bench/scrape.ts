@@ -78,7 +78,7 @@ export async function scrapeLoad(windowS = 20, ratePerS = 50, pairs = 2): Promis
   const floor = await windows(windowS, ratePerS, pairs, true);
   const cost = (w: Windows): number => mean(w.scraped.map((x) => x.cpuUs)) - mean(w.idle.map((x) => x.cpuUs));
   const costPct = cost(ours);
-  const method = `a child process tracking a fake RAPL package at ${powerW} W (sampler at 10 Hz); its process.cpuUsage() (% of one core) in `
+  const method = `a child process tracking a fake RAPL package at ${powerW} W (sampler held at 10 Hz in every window: idle_sample_period_ms = 100); its process.cpuUsage() (% of one core) in `
     + `${pairs} windows of ${windowS} s scraped ${ratePerS}/s by a local client (one kept-alive connection, as Prometheus) minus `
     + `${pairs} unscraped windows alternating with them; shared 2-core machine with other workers running (load average 4-8): noisy`;
   const each = (w: Mark[], f: (x: Mark) => number): string => w.map((x) => +f(x).toPrecision(4)).join(', ');

@@ -37,7 +37,9 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
   bench.add('sqrt loop', work);
   const energy = await attachEnergy(bench, options(fake.root));
   t.after(() => energy.stop());
+  const w0 = performance.now();
   await bench.run();
+  const wallMs = performance.now() - w0;
   const [r] = await energy.results();
   assert.ok(r !== undefined && r.runs > 100, `${r?.runs} runs`);
   const truthJ = 40 * (r.durationMs / 1000);
@@ -45,7 +47,9 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
   assert.ok(Math.abs(r.cpu.joulesPerOp - truthJ / r.runs) / (truthJ / r.runs) < 0.02);
   assert.equal(r.cpu.source, 'rapl (measured)');
   assert.equal(r.resolution, 'sampled');
-  assert.ok(r.durationMs >= 600 && r.durationMs < 1500, `measured phase ${r.durationMs} ms (warm-up excluded)`);
+  // The measured phase lasts at least the bench's time, and lies within the run after its warm-up
+  // (which lasts at least warmupTime): bounds that hold however slow the machine is.
+  assert.ok(r.durationMs >= 600 && r.durationMs <= wallMs - 100, `measured phase ${r.durationMs} ms of a ${wallMs} ms run (warm-up excluded)`);
   assert.ok(Math.abs(r.watts - 40) < 1, `${r.watts} W`);
   // 56 g/kWh (France): g per op = kWh per op × 56.
   assert.ok(Math.abs(r.gCo2ePerOp - (r.joulesPerOp / 3.6e6) * energy.tracker.intensity.gCo2ePerKwh) < 1e-15);

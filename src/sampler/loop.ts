@@ -141,7 +141,7 @@ export class BusyProbe {
 }
 
 /** Share of one core above which the process counts as busy, the sampler thread's own time left out. */
-const busyShare = 0.02;
+const busyShare = 0.05;
 /**
  * Without a per-thread clock: the sampler's time is its ticks plus this much per wake (ms), what
  * a wake of an idle worker costs on a small VM (event loop, timer, futex; measured 0.1–0.25 ms).
