@@ -5,8 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Bench } from 'tinybench';
 import { attachEnergy } from '../src/bench/index.js';
-import { OfflineEmissionsTracker } from '../src/offline.js';
-import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
+import { benchTracker } from './fixture.js';
 import type { Figure } from './run.js';
 import { median, quantile } from './stats.js';
 
@@ -32,12 +31,7 @@ function calibrate(us: number): () => void {
 
 /** One process's measurement of the hot-loop slowdown (bench/hotloop-child.ts runs it in a fresh process). */
 export async function slowdownOnce(): Promise<{ slowdownPct: number; workloadNs: number; iqrPct: [string, string]; marksPct: number }> {
-  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
-  const dir = tempDir('cc-bench-');
-  const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, logLevel: 'error', saveToFile: false },
-    { env: {}, cwd: dir, home: dir });
-  tracker.start();
-  await tracker.flush();
+  const { tracker, rapl } = await benchTracker({ saveToFile: false });
   // A 10 µs workload in short rounds of 500 iterations, alternating without and with a task per
   // iteration, so that drifts of a shared machine hit both alike; 300,000 tasks in all (folding included).
   const work = calibrate(10);
@@ -95,12 +89,7 @@ export async function slowdownOnce(): Promise<{ slowdownPct: number; workloadNs:
 }
 
 export async function hotLoop(): Promise<Figure[]> {
-  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
-  const dir = tempDir('cc-bench-');
-  const base = { countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, logLevel: 'error' as const, saveToFile: false };
-  const tracker = new OfflineEmissionsTracker(base, { env: {}, cwd: dir, home: dir });
-  tracker.start();
-  await tracker.flush();
+  const { tracker, rapl, options: base } = await benchTracker({ saveToFile: false });
 
   // Task pair quantiles through tinybench (each sample also holds tinybench's own timer reads).
   const b = new Bench({ time: 1000 });

@@ -1,15 +1,9 @@
 // Child entry of the distinct-names benchmark: a hot loop of tasks each of its own name, as JSON on stdout.
 import { performance } from 'node:perf_hooks';
-import { OfflineEmissionsTracker } from '../src/offline.js';
-import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
+import { benchTracker } from './fixture.js';
 
 const n = Number(process.argv[2] ?? 10_000_000);
-const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
-const dir = tempDir('cc-bench-');
-const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, logLevel: 'error' },
-  { env: {}, cwd: dir, home: dir });
-tracker.start();
-await tracker.ready();
+const { tracker } = await benchTracker();
 let peak = 0;
 const t0 = performance.now();
 for (let i = 0; i < n; i++) {

@@ -1,15 +1,9 @@
 // Child entry of the stop() benchmark: one fresh process, its first stop() after 300 finished tasks timed, as JSON on stdout.
 import { performance } from 'node:perf_hooks';
-import { OfflineEmissionsTracker } from '../src/offline.js';
-import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
+import { benchTracker } from './fixture.js';
 
 const tasks = Number(process.argv[2] ?? 300);
-const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
-const dir = tempDir('cc-bench-');
-const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: rapl.root, logLevel: 'error' },
-  { env: {}, cwd: dir, home: dir });
-tracker.start();
-await tracker.ready();
+const { tracker, rapl } = await benchTracker();
 // The sampler's part of stop(): its wait for the sample after the stop mark, timed where stop() calls it.
 const sampler = tracker.sampler!;
 const sampleNow = sampler.sampleNow.bind(sampler);
