@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { Bench } from 'tinybench';
@@ -11,7 +12,7 @@ import { Sampler } from '../src/sampler/sampler.js';
 import { openSources, planHardware } from '../src/sources/detect.js';
 import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
 import type { Figure } from './run.js';
-import { median, perCallNs, quantile } from './stats.js';
+import { median, perCallNs } from './stats.js';
 
 export const fourZones = () => new FakeRapl([
   { id: 'intel-rapl:0', name: 'package-0', energyUj: 1_000_000 },
@@ -74,25 +75,35 @@ export async function tickCost(): Promise<Figure[]> {
 
 const run = promisify(execFile);
 
-/** Time from new Sampler().start() to the first published sample, in a fresh process each time. */
+/**
+ * Time from new Sampler().start() to the first published sample, in fresh processes, with its
+ * anchor in the same rounds: a bare worker thread spawned until its first line is seen here.
+ */
 export async function coldStart(): Promise<Figure[]> {
   const rapl = fourZones();
-  const url = new URL('../src/sampler/sampler.js', import.meta.url).href;
-  const script = `import { Sampler } from ${JSON.stringify(url)};
-    const t0 = performance.now();
-    const s = new Sampler({ raplDir: ${JSON.stringify(rapl.root)} });
-    await s.start();
-    const t1 = performance.now();
-    await s.stop();
-    console.log(JSON.stringify({ ms: t1 - t0 }));`;
-  const ms: number[] = [];
+  const child = fileURLToPath(new URL('./cold-child.js', import.meta.url));
+  const modes = ['bare', 'cold', 'preloaded'] as const;
+  const ms: Record<(typeof modes)[number], number[]> = { bare: [], cold: [], preloaded: [] };
+  // Rounds of one fresh process per variant, the order rotating: the machine's moods fall on all alike.
   for (let i = 0; i < 9; i++) {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script]);
-    ms.push((JSON.parse(stdout) as { ms: number }).ms);
+    for (let j = 0; j < modes.length; j++) {
+      const mode = modes[(i + j) % modes.length]!;
+      const { stdout } = await run(process.execPath, [child, mode, rapl.root], { timeout: 60_000 });
+      ms[mode].push((JSON.parse(stdout) as { ms: number }).ms);
+    }
   }
   rapl.cleanup();
-  return [{ name: 'cold start to first sample (CPU only, 4 RAPL zones)', value: median(ms), unit: 'ms', goal: '≤ 10 ms',
-    method: `median of 9 fresh processes: new Sampler().start() until the first sample is published (thread spawn, module load, discovery, first tick); p90 ${quantile(ms, 0.9).toFixed(1)} ms` }];
+  const bare = median(ms.bare);
+  const list = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
+  const setting = '9 rounds of fresh processes, one per variant, the order rotating';
+  return [
+    { name: 'cold start to first sample (CPU only, 4 RAPL zones)', value: median(ms.cold), unit: 'ms', goal: `≤ 1.25 × the bare worker spawn (${(1.25 * bare).toFixed(0)} ms here)`,
+      method: `median of ${setting}: new Sampler().start() until its start result, seen on the boot word (piscina loaded in the call, thread spawn, module load, discovery, the first sample at the mark published); ${(median(ms.cold) / bare).toFixed(2)} × the anchor; runs ${list(ms.cold)} ms` },
+    { name: 'cold start to first sample, piscina preloaded (as after a tracker\'s construction)', value: median(ms.preloaded), unit: 'ms',
+      method: `median of the same rounds: the same, piscina imported in the background and the event loop turned first (preloadPiscina(), as EmissionsTracker's constructor does); ${(median(ms.preloaded) / bare).toFixed(2)} × the anchor; runs ${list(ms.preloaded)} ms` },
+    { name: 'anchor: bare worker spawn to its first line seen on the main thread', value: bare, unit: 'ms',
+      method: `median of the same rounds: new Worker() of an ES module that only stores 1 to a shared word and notifies, until that word is seen through Atomics.waitAsync, as the sampler's start is; runs ${list(ms.bare)} ms` },
+  ];
 }
 
 function threadCpuNs(): Map<string, number> {

@@ -1,4 +1,5 @@
 // Every configuration key CodeCarbon 3.3.0 reads (plus this port's own), with type and default.
+import { defaultNvmlLibrary, defaultRaplDir } from '../sources/defaults.js';
 
 /** How a key's text is read. */
 export type KeyKind =
@@ -26,11 +27,7 @@ export interface KeySpec {
   readonly secret?: true;
 }
 
-/** Where Linux exposes powercap (RAPL) zones. */
-export const defaultRaplDir = '/sys/class/powercap';
-
-/** NVML's library, as the NVIDIA driver installs it. */
-export const defaultNvmlLibrary = 'libnvidia-ml.so.1';
+export { defaultNvmlLibrary, defaultRaplDir };
 
 const str = { type: 'string' } as const;
 const bool = { type: 'bool' } as const;

@@ -2,7 +2,7 @@
 // that samples power at every tick and the exact energy counter at a slower, staggered cadence.
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { defaultNvmlLibrary } from '../config/keys.js';
+import { defaultNvmlLibrary } from './defaults.js';
 import { ConfigError } from '../errors.js';
 import { NVML_GPU_IS_LOST, NVML_NOT_SUPPORTED, Nvml, type NvmlDevice } from './nvml.js';
 import type { ChannelInfo, EnergySource, ReadingSink, Warn } from './source.js';

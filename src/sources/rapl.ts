@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MarkReading } from './mark.js';
-import { defaultRaplDir } from '../config/keys.js';
+import { defaultRaplDir } from './defaults.js';
 import { KeptFile, readSmall, type ChannelInfo, type EnergySource, type ReadingSink, type Warn } from './source.js';
 
 export { defaultRaplDir };
