@@ -1,6 +1,6 @@
 // A run's records and where they go: each record built once off the timeline, its energy booked at
 // the intensity of its moment, handed to every output; live records, the task file and taskOut.
-import { buildRecord, componentEnergy, metricFields, type ComponentEnergy, type RecordContext } from './emissions/compute.js';
+import { buildRecord, componentEnergy, metricFields, type ComponentEnergy, type RecordContext, type RunSetting } from './emissions/compute.js';
 import type { Whereabouts } from './emissions/whereabouts.js';
 import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
 import type { Outputs } from './output/output.js';
@@ -86,9 +86,22 @@ export class RunOutput {
    * without the utilisation a record reads off /proc (a scrape costs the process no file read).
    */
   metricRecord(run: RunState, t1: number): MetricRecord {
-    const setting = runSetting(this.options, { runId: run.runId, intensity: this.where.intensity, where: this.where, plan: run.sampler.info!.plan });
-    return this.#book.apply(metricFields((t1 - run.startMs!) / 1000, this.#energy(run, t1), setting));
+    return this.#book.apply(metricFields((t1 - run.startMs!) / 1000, this.#energy(run, t1), this.#setting(run)));
   }
+
+  /** The run's setting, made again only when what it is made of changed (a scrape endpoint reads it ten times a second). */
+  #setting(run: RunState): RunSetting {
+    const { intensity, geo, cloud } = this.where;
+    const plan = run.sampler.info!.plan;
+    const last = this.#lastSetting;
+    if (last !== null && last.runId === run.runId && last.intensity === intensity && last.geo === geo && last.cloud === cloud
+      && last.plan === plan) return last.setting;
+    const setting = runSetting(this.options, { runId: run.runId, intensity, where: this.where, plan });
+    this.#lastSetting = { runId: run.runId, intensity, geo, cloud, plan, setting };
+    return setting;
+  }
+
+  #lastSetting: { runId: string; intensity: unknown; geo: unknown; cloud: unknown; plan: unknown; setting: RunSetting } | null = null;
 
   /** The run's energy per component from its start to t1, its sources labelled as rows say them. */
   #energy(run: RunState, t1: number): ComponentEnergy {
