@@ -23,9 +23,9 @@ function rowsOf(path: string): Record<string, string>[] {
 }
 
 /** A child process whose tracker's GPU stops answering; killed after 60 s (a hang fails, it does not stall the suite). */
-function stuckChild(mode: string, hang: string, env: Record<string, string> = {}) {
+function stuckChild(mode: string, hang: string, env: Record<string, string> = {}, maxRangeUj?: null) {
   const dir = tempDir();
-  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0, ...(maxRangeUj === null ? { maxRangeUj } : {}) }]);
   const child = spawn(process.execPath, [fixture, mode, dir, rapl.root, fakeNvmlLibrary()],
     { env: { PATH: process.env['PATH'], HOME: dir, FAKE_NVML_COUNT: '1', FAKE_NVML_HANG: hang, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
@@ -43,7 +43,8 @@ function stuckChild(mode: string, hang: string, env: Record<string, string> = {}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 test('a GPU read that never returns: the GPU is given up and named, the CPU goes on being measured; process.exit() still writes the row and exits', async () => {
-  const c = stuckChild('exit', 'power:3', { AFTER_STUCK: 'go' });
+  // Without max_energy_range_uj: a warning at the source's opening, which the successor (opening it again) must not repeat.
+  const c = stuckChild('exit', 'power:3', { AFTER_STUCK: 'go' }, null);
   await c.printed('stuck\n');
   // The successor thread reads the RAPL counter from here: 10 J in steps of 1 J (well under the zone's plausible power).
   for (let j = 1; j <= 10; j++) {
@@ -54,6 +55,7 @@ test('a GPU read that never returns: the GPU is given up and named, the CPU goes
   assert.deepEqual(await c.exited, [3, null], c.out());
   assert.match(c.out(), /warning: the sampler thread has been reading GPU 0 NVIDIA H200 \(GPU-5f1c[^)]*\): energy counter \(exact\) spread over power samples for more than 0\.3 s \(source_timeout_ms\): a driver that does not answer\? GPU measuring stops at its last reading .*the other components go on, read by a new sampler thread/);
   assert.match(c.out(), /^stuck\nflushed after$/m);
+  assert.equal(c.out().split('\n').filter((l) => l.includes('max_energy_range_uj is missing')).length, 1, c.out());
   const rows = rowsOf(join(c.dir, 'emissions.csv'));
   assert.equal(rows.length, countFlushes(c.out()) + 1); // each flush, then the exit's row, once
   const row = rows.at(-1)!;

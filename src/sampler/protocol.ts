@@ -61,6 +61,8 @@ export interface ResumeData {
   readonly sourceChannels: readonly number[];
   /** Sources given up (stuck in a read): never opened again; their channels stop at their last reading. */
   readonly givenUp: readonly number[];
+  /** Causes of the warnings already given: the successor's reopened sources do not give them again. */
+  readonly warned: readonly string[];
 }
 
 /** What the sampler thread posts once its first samples are published. */

@@ -77,6 +77,8 @@ export class Sampler extends EventTarget {
   #sourceChannels: readonly number[] = [];
   #boot: BootData | null = null;
   #givenUp: GivenUpSource[] = [];
+  /** Causes of the warnings heard from the sampler threads: a successor does not say them again. */
+  readonly #warned = new Set<string>();
   #watchdog: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
   #stuck: string | null = null;
@@ -350,7 +352,7 @@ export class Sampler extends EventTarget {
     this.#givenUp.push({ index: i, source: this.#sources[i] ?? `source ${i}`, channels, atMs });
     const header = new Int32Array(new SharedArrayBuffer(kBootInts * 4));
     const resume: ResumeData = { buffer: ring.buffer as SharedArrayBuffer, shape: ring.shape, channels: info.channels, plan: info.plan,
-      periodMs: info.periodMs, sourceChannels: this.#sourceChannels, givenUp: this.#givenUp.map((g) => g.index) };
+      periodMs: info.periodMs, sourceChannels: this.#sourceChannels, givenUp: this.#givenUp.map((g) => g.index), warned: [...this.#warned] };
     try {
       this.#pool = this.#newPool({ ...boot, header: header.buffer as SharedArrayBuffer, resume });
     } catch {
@@ -371,7 +373,10 @@ export class Sampler extends EventTarget {
   }
 
   #onEvent(m: SamplerEvent): void {
-    if (m.type === 'warning') this.dispatchEvent(new SamplerWarningEvent(m.cause, m.message));
+    if (m.type === 'warning') {
+      this.#warned.add(m.cause);
+      this.dispatchEvent(new SamplerWarningEvent(m.cause, m.message));
+    }
     else if (m.type === 'error') this.#fail(m.message, m.stack);
   }
 

@@ -38,7 +38,7 @@ async function boot(data: BootData): Promise<void> {
     const hookData = data.internals?.tickHookData;
     const now = hook === null ? clock : (): number => { const t = clock(); hook(t, hookData); return t; };
     const phase = new PhaseWriter(data.header, alignedClock(data.clock));
-    const warned = new Set<string>();
+    const warned = new Set<string>(resume?.warned);
     const warn = (cause: string, message: string): void => {
       if (warned.has(cause)) return;
       warned.add(cause);
