@@ -11,7 +11,7 @@ import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { recentCpuTimes, warmPlatform } from './machine.js';
-import type { OutputError } from './output/csv.js';
+import { warmCsv, type OutputError } from './output/csv.js';
 import type { EmissionsRecord, MetricRecord, TaskRecord } from './output/record.js';
 import { RunOutput, wantsExact, type RunState } from './run-output.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
@@ -82,6 +82,7 @@ export class EmissionsTracker extends EventTarget {
     preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
     void warmPlatform(); // the glibc version for the records' os column, read in the background
     preloadIntegrator(); // the records' interpolation, compiled in the background
+    warmCsv(); // the CSV writer's first call, made in the background
     const o = this.options;
     if (this.#out.writesCsv && !(existsSync(o.outputDir) && statSync(o.outputDir).isDirectory())) {
       throw new ConfigError('output_dir', resolved!.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);
