@@ -11,18 +11,17 @@ import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { recentCpuTimes, warmPlatform } from './machine.js';
-import { warmCsv, type OutputError } from './output/csv.js';
+import type { OutputError } from './output/csv.js';
 import type { EmissionsRecord, MetricRecord, TaskRecord } from './output/record.js';
 import { RunOutput, wantsExact, type RunState } from './run-output.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
-import { preloadPiscina } from './sampler/pool.js';
 import { follow, sharedSampler, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
 import { TaskLedger } from './task-ledger.js';
-import { preloadIntegrator } from './wasm/integrator.js';
+import { warmInBackground } from './warm.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
 
 export type { ResolvedOptions } from './types.js';
@@ -79,10 +78,7 @@ export class EmissionsTracker extends EventTarget {
     this.#lookup = template === undefined ? located!.lookup === true : template.#lookup;
     this.#out = new RunOutput(this.options, this.#where, warn, resolved?.origins, this.#pending, () => this.#metricRecord());
     if (template !== undefined) return;
-    preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
-    void warmPlatform(); // the glibc version for the records' os column, read in the background
-    preloadIntegrator(); // the records' interpolation, compiled in the background
-    warmCsv(); // the CSV writer's first call, made in the background
+    warmInBackground();
     const o = this.options;
     if (this.#out.writesCsv && !(existsSync(o.outputDir) && statSync(o.outputDir).isDirectory())) {
       throw new ConfigError('output_dir', resolved!.origins['outputDir']!, `${o.outputDir} is not an existing directory; create it first`);

@@ -4,7 +4,7 @@
 // machine is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BusyProbe, SampleRate, threadCpuClock } from '../src/sampler/loop.js';
+import { BusyProbe, SampleRate, threadCpuClock } from '../src/sampler/rate.js';
 import { Sampler } from '../src/sampler/sampler.js';
 import { ScriptedRapl } from './helpers/scripted.js';
 import { FakeProc } from './helpers/sysfs.js';

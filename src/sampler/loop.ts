@@ -1,5 +1,5 @@
 // The sampling loop: reads every source at each tick and publishes cumulative energy to the ring.
-import { openSync, readSync } from 'node:fs';
+// (The rate rule, BusyProbe and safePeriodMs() live in rate.ts.)
 import { performance } from 'node:perf_hooks';
 import type { MarkReading } from '../sources/mark.js';
 import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.js';
@@ -9,6 +9,7 @@ import { rowLayout, type HybridLayout, type RowLayout } from './layout.js';
 import { AbandonedError, phaseIdle, phaseRead, type PhaseWriter } from './phase.js';
 import type { SamplerEvent, SamplerInternals } from './protocol.js';
 import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter, type RingShape } from './ring.js';
+import { BusyProbe, busyShare, ownWakeMs, processCpuUs, SampleRate, threadCpuClock } from './rate.js';
 import { RingWindow } from './window.js';
 
 /**
@@ -29,124 +30,6 @@ interface Hybrid {
   tA: number;
   rejected: number;
 }
-
-/**
- * Longest period at which no counter can wrap twice between two readings: half the time the
- * fastest-wrapping counter takes to wrap at its max plausible power.
- */
-export function safePeriodMs(channels: readonly ChannelInfo[], wantedMs: number): number {
-  let ms = wantedMs;
-  for (const c of channels) {
-    if (c.kind !== 'counter' || !c.maxRange) continue;
-    const wrapJ = Number(c.maxRange) * (c.scaleUj ?? 1) / 1e6;
-    ms = Math.min(ms, (wrapJ / (2 * c.maxPowerW)) * 1000);
-  }
-  return Math.max(1, ms);
-}
-
-/**
- * The sampling rate: the full rate while the process is active (busy on a CPU, a tracker starting,
- * a benchmark harness holding it, someone waking the sampler for a sample), and once it has not
- * been for a while, a period that doubles at each tick up to the idle period, so that a tracker
- * left running costs little. The idle period never exceeds what the counters allow (see
- * safePeriodMs()): a counter never wraps unseen at the slow rate.
- */
-export class SampleRate {
-  #periodMs: number;
-  #lastActiveMs: number;
-
-  /** `idleAfterMs`: how long without activity before the rate slows. */
-  constructor(readonly fastMs: number, readonly idleMs: number, readonly idleAfterMs: number, nowMs: number) {
-    this.#periodMs = fastMs;
-    this.#lastActiveMs = nowMs;
-  }
-
-  get periodMs(): number {
-    return this.#periodMs;
-  }
-
-  /** After a tick at `nowMs`: `active` when the process was active since the tick before. Returns the period. */
-  next(active: boolean, nowMs: number): number {
-    if (active) {
-      this.#lastActiveMs = nowMs;
-      this.#periodMs = this.fastMs;
-    } else if (nowMs - this.#lastActiveMs >= this.idleAfterMs) {
-      this.#periodMs = Math.min(this.idleMs, this.#periodMs * 2);
-    }
-    return this.#periodMs;
-  }
-}
-
-/** CPU time this process has used, all threads, µs. */
-const processCpuUs = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
-
-const schedstat = Buffer.alloc(64);
-
-/**
- * CPU time the calling thread has used, µs, from /proc/thread-self/schedstat (ns, kept open and
- * read again in place: about 5 µs); null where the kernel does not offer it.
- */
-export function threadCpuClock(): (() => number) | null {
-  let fd: number;
-  try {
-    fd = openSync('/proc/thread-self/schedstat', 'r');
-  } catch {
-    return null;
-  }
-  const read = (): number => {
-    const n = readSync(fd, schedstat, 0, schedstat.length, 0);
-    return Number(schedstat.toString('latin1', 0, n).split(' ', 1)[0]) / 1000;
-  };
-  return Number.isFinite(read()) ? read : null;
-}
-
-/**
- * Whether the process kept a CPU busy since the last look: more than `share` of one core, the
- * sampler thread's own time left out (`ownUs`). Marks are made by code that runs, so a process
- * making them is busy; this tells so without a mark costing a single store (a store per mark,
- * tried, made a hot loop's tasks several times dearer: it grew the inlined mark past V8's budget).
- * An idle service that makes a rare mark is sampled slowly, and its short tasks are labelled
- * apportioned, as they would be at the full rate.
- */
-export class BusyProbe {
-  #cpuUs: number;
-  #ownUs: number;
-  #atMs: number;
-  #busy = false;
-
-  /**
-   * `windowMs`: the shortest span judged (a few ms of a runtime's own threads, a GC, a timer, would
-   * make a busy span of a short one); looks within it repeat the last verdict.
-   */
-  constructor(readonly share: number, nowMs: number, readonly cpuUs: () => number, readonly ownUs: () => number,
-    readonly windowMs = 250) {
-    this.#cpuUs = cpuUs();
-    this.#ownUs = ownUs();
-    this.#atMs = nowMs;
-  }
-
-  busy(nowMs: number): boolean {
-    const spanMs = nowMs - this.#atMs;
-    if (!(spanMs >= this.windowMs)) return this.#busy;
-    const cpu = this.cpuUs();
-    const own = this.ownUs();
-    const usedMs = (cpu - this.#cpuUs - (own - this.#ownUs)) / 1000;
-    [this.#cpuUs, this.#ownUs, this.#atMs] = [cpu, own, nowMs];
-    this.#busy = usedMs > this.share * spanMs;
-    return this.#busy;
-  }
-}
-
-/** Share of one core above which the process counts as busy, the sampler thread's own time left out. */
-const busyShare = 0.05;
-/**
- * Without a per-thread clock: the sampler's time is its ticks plus this much per wake (ms), what
- * a wake of an idle worker costs on a small VM (event loop, timer, futex; measured 0.1–0.25 ms).
- */
-const ownWakeMs = 0.3;
 
 /** One sampler: its sources, its integrator and the ring it writes. */
 export class SamplerLoop {

@@ -27,6 +27,11 @@ export interface SamplerInternals {
   readonly beforeMark?: (atMs: number) => void;
 }
 
+/** The internals the thread gets: everything but the calling thread's own hook (a function cannot be sent). */
+export function threadInternals({ beforeMark: _, ...rest }: SamplerInternals): SamplerInternals {
+  return rest;
+}
+
 /**
  * Everything the sampler thread needs, given to it as workerData when the first start() creates it:
  * it starts sampling as soon as its module loads, with no message from the main thread's event loop.

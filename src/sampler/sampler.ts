@@ -1,6 +1,5 @@
 // Main-thread handle of the sampler thread: a synchronous start at the mark, interval energy, sample-now, stop.
 import { setMaxListeners } from 'node:events';
-import { createRequire } from 'node:module';
 import { BroadcastChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { clockPair, now } from '../clock.js';
@@ -9,43 +8,22 @@ import type { HardwarePlan } from '../sources/detect.js';
 import { avoidProcessReport } from '../machine.js';
 import { readMark } from '../sources/mark.js';
 import type { ChannelInfo } from '../sources/source.js';
+import { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource } from './events.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
 import { loadPiscina, type Pool } from './pool.js';
-import type { BootData, ResumeData, SamplerEvent, SamplerInternals, StartFailure, StartResult } from './protocol.js';
+import { threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
 import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
+import { endStuckThreadsAtExit, waitFor } from './waits.js';
+
+export { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource };
 
 /** What the sampler found and uses, available once it has started. */
 export interface SamplerInfo {
   readonly channels: readonly ChannelInfo[];
   readonly plan: HardwarePlan;
   readonly periodMs: number;
-}
-
-/** A problem a source met while sampling; dispatched once per cause. */
-export class SamplerWarningEvent extends Event {
-  constructor(readonly cause: string, readonly message: string) {
-    super('warning');
-  }
-}
-
-/** A source given up because one of its reads never returned: its channels stopped at `atMs`. */
-export interface GivenUpSource {
-  /** The source's place among the sampler's sources. */
-  readonly index: number;
-  /** What the source reads (its channels' details). */
-  readonly source: string;
-  readonly channels: readonly ChannelInfo[];
-  /** Time of the last sample its channels were read in (the timeline's base, ms). */
-  readonly atMs: number;
-}
-
-/** The sampler thread failed; what it measured before stays readable. */
-export class SamplerErrorEvent extends Event {
-  constructor(readonly error: SamplerError) {
-    super('error');
-  }
 }
 
 const anchorCount = 64;
@@ -414,53 +392,5 @@ export class Sampler extends EventTarget {
     this.#events?.close();
     await this.#pool?.destroy();
     this.#pool = null;
-  }
-}
-
-/** The internals the thread gets: everything but the calling thread's own hook (a function cannot be sent). */
-function threadInternals({ beforeMark: _, ...rest }: SamplerInternals): SamplerInternals {
-  return rest;
-}
-
-/** Waits on the ring's publish counter until `done()`, the sampler has ended, or it is `stuck()` (checked every `checkMs`). */
-async function waitFor(ring: RingReader, done: () => boolean, stuck: () => boolean, checkMs: number): Promise<void> {
-  // A pending Atomics.waitAsync does not keep the process alive; this timer does.
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    for (;;) {
-      const published = ring.published();
-      if (done()) return;
-      const state = ring.state();
-      if (state === kStateStopped || state === kStateCrashed || stuck()) return;
-      const r = Atomics.waitAsync(ring.control, kPublished, published, checkMs);
-      if (r.async) await r.value;
-    }
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
-
-let exitHookInstalled = false;
-
-/**
- * A sampler thread stuck in a native call (a wedged driver) cannot be terminated, and Node waits
- * for every thread before a process ends: the process would never exit. Once one is stuck, the
- * process's exit ends it at once (_exit, after the 'exit' listeners that write the rows), with
- * its exit code.
- */
-function endStuckThreadsAtExit(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Listeners run in the order they were added: the trackers' (which write the last rows) came first.
-  process.on('exit', (code) => hardExit(code));
-}
-
-/** Ends the process now with `code`, without waiting for its threads. */
-function hardExit(code: number): void {
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): { func(s: string): (c: number) => void } };
-    koffi.load(process.platform === 'darwin' ? 'libSystem.dylib' : 'libc.so.6').func('void _exit(int)')(code);
-  } catch {
-    process.kill(process.pid, 'SIGKILL');
   }
 }

@@ -1,0 +1,13 @@
+// What a tracker's construction starts in the background, so that its first start() and stop() do
+// not pay for it on the caller's path (each is also done on demand if still missing then).
+import { warmPlatform } from './machine.js';
+import { warmCsv } from './output/csv.js';
+import { preloadPiscina } from './sampler/pool.js';
+import { preloadIntegrator } from './wasm/integrator.js';
+
+export function warmInBackground(): void {
+  preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
+  void warmPlatform(); // the glibc version for the records' os column, read in the background
+  preloadIntegrator(); // the records' interpolation, compiled in the background
+  warmCsv(); // the CSV writer's first call, made as the event loop turns
+}
