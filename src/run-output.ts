@@ -31,6 +31,7 @@ export class RunOutput {
   readonly #book = new EmissionsBook();
   #measurements = 0;
   #context: { readonly t1: number; readonly runId: string; readonly startMs: number | null; readonly ctx: RecordContext } | null = null;
+  #lastSetting: { runId: string; intensity: unknown; geo: unknown; cloud: unknown; plan: unknown; setting: RunSetting } | null = null;
 
   /**
    * `origins` and `pending` for a tracker, not a fork: the choice of outputs is checked against
@@ -89,7 +90,7 @@ export class RunOutput {
     return this.#book.apply(metricFields((t1 - run.startMs!) / 1000, this.#energy(run, t1), this.#setting(run)));
   }
 
-  /** The run's setting, made again only when what it is made of changed (a scrape endpoint reads it ten times a second). */
+  /** The run's setting, made again only when what it is made of changed (a scrape endpoint reads it up to four times a second). */
   #setting(run: RunState): RunSetting {
     const { intensity, geo, cloud } = this.where;
     const plan = run.sampler.info!.plan;
@@ -100,8 +101,6 @@ export class RunOutput {
     this.#lastSetting = { runId: run.runId, intensity, geo, cloud, plan, setting };
     return setting;
   }
-
-  #lastSetting: { runId: string; intensity: unknown; geo: unknown; cloud: unknown; plan: unknown; setting: RunSetting } | null = null;
 
   /** The run's energy per component from its start to t1, its sources labelled as rows say them. */
   #energy(run: RunState, t1: number): ComponentEnergy {

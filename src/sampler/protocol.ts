@@ -70,6 +70,13 @@ export interface ResumeData {
   readonly warned: readonly string[];
 }
 
+/** The channels of source `i` (from, to: to excluded), given each source's channel count in source order. */
+export function sourceRange(sourceChannels: readonly number[], i: number): [number, number] {
+  let from = 0;
+  for (let j = 0; j < i; j++) from += sourceChannels[j]!;
+  return [from, from + (sourceChannels[i] ?? 0)];
+}
+
 /** What the sampler thread posts once its first samples are published. */
 export interface StartResult {
   readonly ok: true;

@@ -9,8 +9,8 @@ export const kStop = 1;
 /** Main → sampler: 1 asks the next tick to read the slow counters too (exact totals for a stop). */
 export const kExact = 2;
 /**
- * Main → sampler: set to 1 (a plain store, no wake) by a tracker's start(); the sampler reads and clears it at
- * each tick. Marks since the last tick keep sampling at the full rate; without any it slows down.
+ * Main → sampler: set to 1 (a plain store, no wake) by a tracker's start(); the sampler reads and
+ * clears it at each tick, and keeps (or goes back to) its full rate for it. Marks do not set it.
  */
 export const kActive = 3;
 /** Main → sampler: how many holders want the full rate whatever the process does (an attached benchmark harness). */

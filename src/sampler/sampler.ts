@@ -12,7 +12,7 @@ import { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource } from './ev
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
 import { loadPiscina, type Pool } from './pool.js';
-import { threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
+import { sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
 import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
 import { endStuckThreadsAtExit, waitFor } from './waits.js';
@@ -322,20 +322,21 @@ export class Sampler extends EventTarget {
     const boot = this.#boot;
     if (timeline === null || boot === null || this.#givenUp.length >= this.#sourceChannels.length) return false;
     const info = this.#info!;
-    const offset = this.#sourceChannels.slice(0, i).reduce((a, b) => a + b, 0);
-    const channels = info.channels.slice(offset, offset + (this.#sourceChannels[i] ?? 0));
+    const channels = info.channels.slice(...sourceRange(this.#sourceChannels, i));
     const ring = timeline.ring;
     const published = ring.published();
     const atMs = published > 0 ? ring.timeOf(published - 1) : this.#originMs;
-    this.#givenUp.push({ index: i, source: this.#sources[i] ?? `source ${i}`, channels, atMs });
+    const given: GivenUpSource = { index: i, source: this.#sources[i] ?? `source ${i}`, channels, atMs };
     const header = new Int32Array(new SharedArrayBuffer(kBootInts * 4));
     const resume: ResumeData = { buffer: ring.buffer as SharedArrayBuffer, shape: ring.shape, channels: info.channels, plan: info.plan,
-      periodMs: info.periodMs, sourceChannels: this.#sourceChannels, givenUp: this.#givenUp.map((g) => g.index), warned: [...this.#warned] };
+      periodMs: info.periodMs, sourceChannels: this.#sourceChannels, givenUp: [...this.#givenUp.map((g) => g.index), i],
+      warned: [...this.#warned] };
     try {
       this.#pool = this.#newPool({ ...boot, header: header.buffer as SharedArrayBuffer, resume });
     } catch {
-      return false;
+      return false; // no successor: measuring stops, every component labelled so
     }
+    this.#givenUp.push(given);
     this.#header = header;
     const components = [...new Set(channels.map((c) => c.component.toUpperCase()))].join(' and ');
     this.dispatchEvent(new SamplerWarningEvent(`given-up:${i}`, `${what} ${components} measuring stops at its last reading `

@@ -9,7 +9,7 @@ import type { ChannelInfo, EnergySource, Warn } from '../sources/source.js';
 import { SamplerLoop } from './loop.js';
 import { safePeriodMs } from './rate.js';
 import type { EngineOptions } from './options.js';
-import type { BootData, ResumeData, SamplerEvent, StartFailure, StartResult } from './protocol.js';
+import { sourceRange, type BootData, type ResumeData, type SamplerEvent, type StartFailure, type StartResult } from './protocol.js';
 import { AbandonedError, PhaseWriter, phaseDiscover, phaseNvml } from './phase.js';
 import { kBootFailed, kBootOwner, kBootStarted, kBootState, kPublished, kState, kStateCrashed, kStateRunning, RingReader } from './ring.js';
 
@@ -108,26 +108,22 @@ function discover(o: EngineOptions, phase: PhaseWriter, warn: Warn): Opened {
  * not asked again). NVML is loaded again only when its GPUs are still read.
  */
 function reopen(o: EngineOptions, r: ResumeData, phase: PhaseWriter, warn: Warn): Opened {
-  const offsets = r.sourceChannels.map((_, i) => r.sourceChannels.slice(0, i).reduce((a, b) => a + b, 0));
   const gpuSource = r.plan.gpus.tracked.length > 0 ? r.sourceChannels.length - 1 : -1;
   if (gpuSource >= 0 && !r.givenUp.includes(gpuSource)) {
     phase.set(phaseNvml);
     planGpus(o);
   }
   const sources = openSources(o, r.plan, warn, (i) => (r.givenUp.includes(i)
-    ? new SilentSource(r.channels.slice(offsets[i], offsets[i]! + r.sourceChannels[i]!)) : null));
+    ? new SilentSource(r.channels.slice(...sourceRange(r.sourceChannels, i))) : null));
   return { plan: r.plan, sources, channels: r.channels, periodMs: r.periodMs };
 }
 
 /** The channels of the sources given up. */
 function retiredChannels(r: ResumeData): number[] {
-  const out: number[] = [];
-  let offset = 0;
-  r.sourceChannels.forEach((n, i) => {
-    if (r.givenUp.includes(i)) for (let c = 0; c < n; c++) out.push(offset + c);
-    offset += n;
+  return r.givenUp.flatMap((i) => {
+    const [from, to] = sourceRange(r.sourceChannels, i);
+    return Array.from({ length: to - from }, (_, c) => from + c);
   });
-  return out;
 }
 
 /** A source given up: keeps its channels' places in the row, reads nothing. */
