@@ -137,7 +137,9 @@ test('location services that fail at once (HTTP 500, not HTTP): one warning with
   const failing = await failingServer();
   const garbage = await garbageServer();
   cleanup(t, failing, garbage);
-  const options = { countryIsoCode: null, geojsUrl: `${failing.url}/geo`, ipinfoUrl: `${garbage.url}/ipinfo`, cloudMetadataUrl: failing.url };
+  // Failures that come at once: time-outs long enough that a loaded machine never turns them into time-outs.
+  const options = { countryIsoCode: null, geojsUrl: `${failing.url}/geo`, ipinfoUrl: `${garbage.url}/ipinfo`, cloudMetadataUrl: failing.url,
+    locationTimeoutMs: 30_000, cloudMetadataTimeoutMs: 30_000 };
   const first = fakeTracker(options, EmissionsTracker);
   const warnings: string[] = [];
   first.tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));

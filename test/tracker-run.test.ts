@@ -154,7 +154,8 @@ test('an online tracker uses the geolocated country, region and coordinates', as
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/geo`;
-    const { tracker } = fakeTracker({ countryIsoCode: null, geojsUrl: url }, EmissionsTracker);
+    // Of the answer, not the time-out (2 s by default, which a loaded machine can pass).
+    const { tracker } = fakeTracker({ countryIsoCode: null, geojsUrl: url, locationTimeoutMs: 30_000 }, EmissionsTracker);
     tracker.start();
     await tracker.stop();
     const r = tracker.finalEmissionsData!;
