@@ -31,6 +31,9 @@ interface Hybrid {
   rejected: number;
 }
 
+/** A channel's ring column is its index. */
+const sameColumn = (c: number): number => c;
+
 /** One sampler: its sources, its integrator and the ring it writes. */
 export class SamplerLoop {
   readonly #ring: RingWriter;
@@ -42,6 +45,8 @@ export class SamplerLoop {
   readonly #row: Float64Array;
   readonly #sink: ReadingSink;
   readonly #window: RingWindow;
+  /** The ring's values at a time, for settling anchors (made once: a tick makes no closure). */
+  readonly #valueAt = (t: number, out: Float64Array): void => { this.#window.valueAt(t, out); };
   readonly #integrated: readonly ChannelInfo[];
   /** Per channel reporting utilisation: its ring column, its last reading (%) and the cumulative %·ms. */
   readonly #util: { readonly col: number; percent: number; total: number }[];
@@ -206,14 +211,14 @@ export class SamplerLoop {
       row[u.col] = u.total;
     }
     this.#lastTickMs = tMs;
-    let settled = this.#gaps.update(this.#ring.published(), tMs, totals, this.#integrator, (c) => c);
+    let settled = this.#gaps.update(this.#ring.published(), tMs, totals, this.#integrator, sameColumn);
     // A GPU's values after its last counter reading are provisional.
     for (const h of this.#hybrids) if (!h.retired) settled = Number.isNaN(h.tA) ? -Infinity : Math.min(settled, h.tA);
     row[this.layout.settled] = settled;
     row[this.layout.unmeasured] = this.#gaps.unmeasuredMs;
     this.#ring.publish(tMs, row, served);
     if (!this.#resumed) this.#ring.setMeasuredFrom(this.#gaps.measuredFromMs());
-    this.#ring.settleAnchors(settled, (t, out) => { this.#window.valueAt(t, out); });
+    this.#ring.settleAnchors(settled, this.#valueAt);
   }
 
   /**

@@ -60,7 +60,7 @@ const schedstat = Buffer.alloc(64);
 
 /**
  * CPU time the calling thread has used, µs, from /proc/thread-self/schedstat (ns, kept open and
- * read again in place: about 5 µs); null where the kernel does not offer it.
+ * read again in place and parsed without a string: about 5 µs); null where the kernel does not offer it.
  */
 export function threadCpuClock(): (() => number) | null {
   let fd: number;
@@ -71,7 +71,14 @@ export function threadCpuClock(): (() => number) | null {
   }
   const read = (): number => {
     const n = readSync(fd, schedstat, 0, schedstat.length, 0);
-    return Number(schedstat.toString('latin1', 0, n).split(' ', 1)[0]) / 1000;
+    let ns = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const d = schedstat[i]! - 48;
+      if (d < 0 || d > 9) break;
+      ns = ns * 10 + d;
+    }
+    return i > 0 && (i === n || schedstat[i] === 32 || schedstat[i] === 10) ? ns / 1000 : Number.NaN;
   };
   return Number.isFinite(read()) ? read : null;
 }
@@ -107,7 +114,9 @@ export class BusyProbe {
     const cpu = this.cpuUs();
     const own = this.ownUs();
     const usedMs = (cpu - this.#cpuUs - (own - this.#ownUs)) / 1000;
-    [this.#cpuUs, this.#ownUs, this.#atMs] = [cpu, own, nowMs];
+    this.#cpuUs = cpu;
+    this.#ownUs = own;
+    this.#atMs = nowMs;
     this.#busy = usedMs > this.share * spanMs;
     return this.#busy;
   }

@@ -290,7 +290,8 @@ class RaplSource implements EnergySource {
     const check = !(tMs - this.#checkedMs < replacedCheckMs);
     const sinceMs = this.#checkedMs;
     if (check) this.#checkedMs = tMs;
-    this.#files.forEach((file, i) => {
+    for (let i = 0; i < this.#files.length; i++) {
+      const file = this.#files[i]!;
       let value: bigint | string;
       try {
         if (check && file.reopenIfReplaced()) {
@@ -299,19 +300,20 @@ class RaplSource implements EnergySource {
           this.warn(`rapl-replaced:${file.path}:${tMs}`, `${file.path} was replaced (the RAPL driver reloaded?): it is read `
             + 'again from here; the energy since the check before is not measured (rows say resolution "gap").');
         }
-        value = parseCounter(file.text());
+        const got = file.counter();
+        value = typeof got === 'number' ? BigInt(got) : parseCounter(got);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? String(e);
         this.warn(`rapl-read:${file.path}:${code}`, `${file.path} could not be read (${code}): this zone's `
           + 'readings are skipped until it reads again; energy measured so far is kept.');
-        return;
+        continue;
       }
       if (typeof value === 'string') {
         this.warn(`rapl-parse:${file.path}`, `${file.path} held an invalid counter (${value}): reading skipped.`);
-        return;
+        continue;
       }
       sink.setCounter(offset + i, value);
-    });
+    }
   }
 
   prime(sink: ReadingSink, offset: number, mark: MarkReading): void {

@@ -115,6 +115,17 @@ export class KeptFile {
   }
 
   /**
+   * The file as a counter, read without making a string (the sampler reads its counters at every
+   * tick, and a tick should leave no garbage behind): its value when it holds decimal digits below
+   * 10^15 and a newline, as the kernel writes them, else its text for the caller to parse (throws
+   * the fs error, as text() does).
+   */
+  counter(): number | string {
+    const n = readSync(this.#fd, this.#buf, 0, this.#buf.length, 0);
+    return decimalCounter(this.#buf, n) ?? this.#buf.toString('latin1', 0, n);
+  }
+
+  /**
    * Whether the path now names another file than the one kept open (deleted and made again, as a
    * driver reload does): then it is opened again and true is returned. The descriptor of a deleted
    * file goes on reading its last content, so without this the counter would freeze unseen.
@@ -136,4 +147,21 @@ export class KeptFile {
       // already gone with its device: nothing left to release
     }
   }
+}
+
+/** Digits below 10^15 (exact as a double), then only newlines, spaces or tabs; undefined otherwise. */
+function decimalCounter(buf: Buffer, n: number): number | undefined {
+  let v = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  if (i === 0 || i > 15) return undefined;
+  for (; i < n; i++) {
+    const b = buf[i]!;
+    if (b !== 10 && b !== 32 && b !== 9 && b !== 13) return undefined;
+  }
+  return v;
 }
