@@ -51,7 +51,8 @@ export class ChannelGaps {
   /** From when every channel that has read has readings (its first reading's time). */
   measuredFromMs(): number {
     let t = -Infinity;
-    for (const f of this.#firstMs) if (f > t) t = f;
+    const first = this.#firstMs;
+    for (let c = 0; c < first.length; c++) if (first[c]! > t) t = first[c]!;
     return t;
   }
 

@@ -204,8 +204,11 @@ export class SamplerLoop {
     const row = this.#row;
     for (let c = 0; c < this.channels.length; c++) row[c] = totals[c] = base[c]! + raw[c]!;
     for (let c = this.channels.length; c < totals.length; c++) totals[c] = raw[c]!;
-    for (const h of this.#hybrids) this.#settleCounter(h, tMs, totals);
-    for (const u of this.#util) {
+    // Indexed loops, here and below: an iterator per loop and tick is garbage in code run too rarely to be optimized.
+    const hybrids = this.#hybrids;
+    for (let j = 0; j < hybrids.length; j++) this.#settleCounter(hybrids[j]!, tMs, totals);
+    for (let j = 0; j < this.#util.length; j++) {
+      const u = this.#util[j]!;
       // Each reading holds until the next: the interval just ended counts at the newest one.
       if (u.percent >= 0 && this.#lastTickMs < tMs) u.total += u.percent * (tMs - this.#lastTickMs);
       row[u.col] = u.total;
@@ -213,7 +216,10 @@ export class SamplerLoop {
     this.#lastTickMs = tMs;
     let settled = this.#gaps.update(this.#ring.published(), tMs, totals, this.#integrator, sameColumn);
     // A GPU's values after its last counter reading are provisional.
-    for (const h of this.#hybrids) if (!h.retired) settled = Number.isNaN(h.tA) ? -Infinity : Math.min(settled, h.tA);
+    for (let j = 0; j < hybrids.length; j++) {
+      const h = hybrids[j]!;
+      if (!h.retired) settled = Number.isNaN(h.tA) ? -Infinity : Math.min(settled, h.tA);
+    }
     row[this.layout.settled] = settled;
     row[this.layout.unmeasured] = this.#gaps.unmeasuredMs;
     this.#ring.publish(tMs, row, served);
