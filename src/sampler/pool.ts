@@ -6,6 +6,12 @@ import type { Piscina } from 'piscina';
 /** The pool the sampler thread runs in. */
 export type Pool = Piscina;
 
+/**
+ * The sampler thread's module: worker.ts and everything it imports, bundled into one CommonJS file
+ * by scripts/postbuild.mjs (piscina's worker loads it in about 4 ms, the 23 ES modules in about 16).
+ */
+export const workerUrl = new URL('./worker.bundle.cjs', import.meta.url);
+
 let piscina: typeof Piscina | undefined;
 let fetching = false;
 

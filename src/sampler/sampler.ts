@@ -11,7 +11,7 @@ import type { ChannelInfo } from '../sources/source.js';
 import { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource } from './events.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
-import { loadPiscina, type Pool } from './pool.js';
+import { loadPiscina, workerUrl, type Pool } from './pool.js';
 import { sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
 import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
@@ -180,7 +180,7 @@ export class Sampler extends EventTarget {
   #newPool(boot: BootData): Pool {
     const Piscina = loadPiscina();
     const pool = new Piscina({
-      filename: new URL('./worker.js', import.meta.url).href,
+      filename: workerUrl.href,
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: Infinity,
