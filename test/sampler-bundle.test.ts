@@ -1,12 +1,13 @@
-// The sampler thread runs the bundled worker: one self-contained CommonJS file, built with the rest.
+// The sampler's bundles: its thread's modules in one self-contained CommonJS file, and piscina's main-thread side in another.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { workerUrl } from '../src/sampler/pool.js';
+import { loadPiscina, workerUrl } from '../src/sampler/pool.js';
 import { tempDir } from './helpers/sysfs.js';
 
 const run = promisify(execFile);
@@ -33,4 +34,26 @@ test('the bundle loads alone, with no other module of the package beside it', as
   const script = `const m = require(${JSON.stringify(alone)}); console.log(typeof m.default, m.default());`;
   const { stdout } = await run(process.execPath, ['-e', script], { timeout: 15_000 });
   assert.equal(stdout, 'function null\n');
+});
+
+test('the pool class is piscina\'s own, from its main-thread bundle, of the installed version', () => {
+  const installed = createRequire(import.meta.url)('piscina') as { Piscina: { version: string } };
+  const Pool = loadPiscina();
+  assert.notEqual(Pool, installed.Piscina); // the bundle's copy, not the package's files
+  assert.equal(Pool.version, installed.Piscina.version);
+});
+
+test('the piscina bundle refuses to load beside another installed version', async (t) => {
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fake = join(dir, 'node_modules', 'piscina');
+  mkdirSync(join(fake, 'dist'), { recursive: true });
+  writeFileSync(join(fake, 'package.json'), JSON.stringify({ name: 'piscina', version: '4.0.0', main: 'dist/main.js' }));
+  writeFileSync(join(fake, 'dist', 'main.js'), '');
+  const copy = join(dir, 'piscina.bundle.cjs');
+  copyFileSync(fileURLToPath(new URL('./piscina.bundle.cjs', workerUrl)), copy);
+  const script = `try { require(${JSON.stringify(copy)}); } catch (e) { console.log(e.code, e.message); }`;
+  const { stdout } = await run(process.execPath, ['-e', script], { timeout: 15_000 });
+  const bundled = (loadPiscina() as unknown as { version: string }).version;
+  assert.equal(stdout, `ERR_CODECARBON_PISCINA_VERSION piscina 4.0.0 is installed, this bundle holds ${bundled}\n`);
 });

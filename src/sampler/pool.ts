@@ -12,22 +12,39 @@ export type Pool = Piscina;
  */
 export const workerUrl = new URL('./worker.bundle.cjs', import.meta.url);
 
+const require = createRequire(import.meta.url);
 let piscina: typeof Piscina | undefined;
 let fetching = false;
 
 /**
  * piscina's Pool class. A start() must create its thread inside the call, so this is synchronous:
- * the module is required here unless preloadPiscina() has already brought it in (about 17 ms on a
- * slow VM, off the caller's path).
+ * the module is required here unless preloadPiscina() has already brought it in (about 9 ms on a
+ * slow VM, off the caller's path). It comes from piscina.bundle.cjs, piscina's main-thread files
+ * in one (scripts/postbuild.mjs), or from the package when the version installed is not the one bundled.
  */
 export function loadPiscina(): typeof Piscina {
-  piscina ??= (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
+  piscina ??= bundledPiscina() ?? (require('piscina') as { Piscina: typeof Piscina }).Piscina;
   return piscina;
+}
+
+function bundledPiscina(): typeof Piscina | undefined {
+  try {
+    return (require('./piscina.bundle.cjs') as { Piscina: typeof Piscina }).Piscina;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ERR_CODECARBON_PISCINA_VERSION') return undefined;
+    throw e;
+  }
 }
 
 /** Loads piscina in the background (a later turn of the event loop), so that a first start() need not. */
 export function preloadPiscina(): void {
   if (piscina !== undefined || fetching) return;
   fetching = true;
-  import('piscina').then((m) => { piscina ??= m.Piscina; }, () => { fetching = false; });
+  setImmediate(() => {
+    try {
+      loadPiscina();
+    } catch {
+      fetching = false; // said where it matters: by the start() that needs it
+    }
+  });
 }
