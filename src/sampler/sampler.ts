@@ -11,7 +11,7 @@ import type { ChannelInfo } from '../sources/source.js';
 import { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource } from './events.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
-import { loadPiscina, workerUrl, type Pool } from './pool.js';
+import { newPool, type Pool } from './pool.js';
 import { sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
 import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
@@ -178,18 +178,7 @@ export class Sampler extends EventTarget {
 
   /** A private pool of one thread that boots from `boot` as soon as its module loads. */
   #newPool(boot: BootData): Pool {
-    const Piscina = loadPiscina();
-    const pool = new Piscina({
-      filename: workerUrl.href,
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Infinity,
-      // With 'sync', an idle worker blocks in Atomics.wait and the sampling loop stalls.
-      atomics: 'disabled',
-      // No task is timed: two histograms made before the thread is spawned (0.4 ms of a cold start) for nothing.
-      recordTiming: false,
-      workerData: { codecarbon: boot },
-    });
+    const pool = newPool({ codecarbon: boot });
     pool.on('error', (e: unknown) => this.#fail(e instanceof Error ? e.message : String(e), e));
     return pool;
   }
