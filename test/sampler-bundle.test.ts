@@ -2,13 +2,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { loadPiscina, workerUrl } from '../src/sampler/pool.js';
-import { tempDir } from './helpers/sysfs.js';
+import { FakeRapl, tempDir } from './helpers/sysfs.js';
 
 const run = promisify(execFile);
 const bundle = fileURLToPath(workerUrl);
@@ -56,4 +56,18 @@ test('the piscina bundle refuses to load beside another installed version', asyn
   const { stdout } = await run(process.execPath, ['-e', script], { timeout: 15_000 });
   const bundled = (loadPiscina() as unknown as { version: string }).version;
   assert.equal(stdout, `ERR_CODECARBON_PISCINA_VERSION piscina 4.0.0 is installed, this bundle holds ${bundled}\n`);
+});
+
+test('a thread whose module does not load fails the start with why, rather than leave it waiting', async (t) => {
+  // dist/src as tsc alone leaves it (no bundle), under the repository so that its packages resolve.
+  const copy = fileURLToPath(new URL(`../tmp-unbundled-${process.pid}/`, import.meta.url));
+  t.after(() => rmSync(copy, { recursive: true, force: true }));
+  cpSync(fileURLToPath(new URL('../src/', import.meta.url)), join(copy, 'src'), { recursive: true });
+  rmSync(join(copy, 'src', 'sampler', 'worker.bundle.cjs'));
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
+  t.after(() => rapl.cleanup());
+  const script = `const { Sampler } = await import(${JSON.stringify(pathToFileURL(join(copy, 'src', 'sampler', 'sampler.js')).href)});
+    await new Sampler({ raplDir: ${JSON.stringify(rapl.root)} }).start().then(() => console.log('started'), (e) => console.log(e.message));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
+  assert.match(stdout, /^the sampler thread failed to start: Cannot find module '.*\/src\/sampler\/worker\.bundle\.cjs'/);
 });

@@ -13,7 +13,7 @@ import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
 import { newPool, type Pool } from './pool.js';
 import { sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
-import { kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
+import { kBootFailed, kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
 import { endStuckThreadsAtExit, waitFor } from './waits.js';
 
@@ -179,7 +179,14 @@ export class Sampler extends EventTarget {
   /** A private pool of one thread that boots from `boot` as soon as its module loads. */
   #newPool(boot: BootData): Pool {
     const pool = newPool({ codecarbon: boot });
-    pool.on('error', (e: unknown) => this.#fail(e instanceof Error ? e.message : String(e), e));
+    pool.on('error', (e: unknown) => {
+      const message = e instanceof Error ? e.message : String(e);
+      // The first thread died before it booted (its module did not load): the start fails with why, rather than wait for ever.
+      const header = new Int32Array(boot.header);
+      if (boot.resume !== undefined || Atomics.compareExchange(header, kBootState, kBootStarting, kBootFailed) !== kBootStarting) return this.#fail(message, e);
+      this.#failure = new SamplerError(`the sampler thread failed to start: ${message}`, { cause: e });
+      Atomics.notify(header, kBootState);
+    });
     return pool;
   }
 
