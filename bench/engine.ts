@@ -98,9 +98,9 @@ export async function coldStart(): Promise<Figure[]> {
   const setting = '9 rounds of fresh processes, one per variant, the order rotating';
   return [
     { name: 'cold start to first sample (CPU only, 4 RAPL zones)', value: median(ms.cold), unit: 'ms', goal: `≤ 1.25 × the bare worker spawn (${(1.25 * bare).toFixed(0)} ms here)`,
-      method: `median of ${setting}: new Sampler().start() until its start result, seen on the boot word (piscina loaded in the call, thread spawn, module load, discovery, the first sample at the mark published); ${(median(ms.cold) / bare).toFixed(2)} × the anchor; runs ${list(ms.cold)} ms` },
+      method: `median of ${setting}: new Sampler().start() until its start result, seen on the boot word (piscina's main-thread bundle loaded in the call, thread spawn, piscina's worker, the sampler's one-file bundle loaded, discovery, the first sample at the mark published); ${(median(ms.cold) / bare).toFixed(2)} × the anchor; runs ${list(ms.cold)} ms` },
     { name: 'cold start to first sample, piscina preloaded (as after a tracker\'s construction)', value: median(ms.preloaded), unit: 'ms',
-      method: `median of the same rounds: the same, piscina imported in the background and the event loop turned first (preloadPiscina(), as EmissionsTracker's constructor does); ${(median(ms.preloaded) / bare).toFixed(2)} × the anchor; runs ${list(ms.preloaded)} ms` },
+      method: `median of the same rounds: the same, piscina loaded in the background and the event loop turned first (preloadPiscina(), as EmissionsTracker's constructor does); ${(median(ms.preloaded) / bare).toFixed(2)} × the anchor; runs ${list(ms.preloaded)} ms` },
     { name: 'anchor: bare worker spawn to its first line seen on the main thread', value: bare, unit: 'ms',
       method: `median of the same rounds: new Worker() of an ES module that only stores 1 to a shared word and notifies, until that word is seen through Atomics.waitAsync, as the sampler's start is; runs ${list(ms.bare)} ms` },
   ];
