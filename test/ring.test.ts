@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { kPublished, RingReader, RingWriter } from '../src/sampler/ring.js';
+import { kPublished, kServed, RingReader, RingWriter } from '../src/sampler/ring.js';
 
 test('past its capacity the ring keeps the newest samples and refuses overwritten ones', () => {
   const ring = new RingWriter({ capacity: 4, channels: 2, anchors: 1 });
@@ -39,5 +39,34 @@ test('a reader racing a writer thread never accepts a torn or overwritten slot',
   reader.wake(true);
   await worker.terminate();
   assert.ok(accepted > 0);
+  assert.ok(reader.published() > shape.capacity * 100, `writer lapped the ring ${reader.published() / shape.capacity} times`);
+});
+
+test('a wake seen served is a sample published: a reader racing the writer never sees one without the other', async () => {
+  const shape = { capacity: 8, channels: 2, anchors: 1 };
+  const writerSide = new RingWriter(shape);
+  const reader = new RingReader(writerSide.buffer, shape);
+  const worker = new Worker(new URL('./fixtures/ring-writer.worker.js', import.meta.url),
+    { workerData: { buffer: writerSide.buffer, shape, served: true } });
+  while (reader.published() < shape.capacity) {
+    const r = Atomics.waitAsync(reader.control, kPublished, reader.published(), 1000);
+    if (r.async) await r.value;
+  }
+  // Sample i serves wake i + 1: once wake w reads as served, at least w samples are published.
+  // (Served stored before the publish, as it once was, fails here within a few thousand reads.)
+  let checked = 0;
+  try {
+    for (let n = 0; n < 2_000_000; n++) {
+      const w = Atomics.load(reader.control, kServed);
+      if (!reader.hasServed(w)) continue;
+      const published = reader.published();
+      assert.ok(published >= w, `wake ${w} served with ${published} samples published`);
+      checked++;
+    }
+  } finally {
+    reader.wake(true);
+    await worker.terminate();
+  }
+  assert.ok(checked > 0);
   assert.ok(reader.published() > shape.capacity * 100, `writer lapped the ring ${reader.published() / shape.capacity} times`);
 });

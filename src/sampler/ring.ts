@@ -20,9 +20,9 @@ export const kPublished = 16;
 /** Sampler → main: one of the kState* values. */
 export const kState = 17;
 /**
- * Sampler → main: the wake count the sampler had read before it took the sample it is about to
- * publish. A caller that woke it (count w) knows a sample taken after its wake is published once
- * this reaches w: no comparison of clocks across threads.
+ * Sampler → main: the wake count the sampler had read before it took the sample it has just
+ * published (stored after kPublished). A caller that woke it (count w) knows a sample taken after
+ * its wake is published, and readable, once this reaches w: no comparison of clocks across threads.
  */
 export const kServed = 18;
 /** Sampler → main: the period in force, ms (the full rate while the process is active, longer while idle). */
@@ -238,7 +238,6 @@ export class RingWriter extends RingReader {
 
   /** Publishes one sample: its time and every channel's cumulative µJ; `served`: the wake count read before it was taken. */
   publish(tMs: number, totalsUj: ArrayLike<number>, served = Atomics.load(this.control, kServed)): void {
-    Atomics.store(this.control, kServed, served);
     const spacing = Math.ceil(tMs - this.#lastMs); // NaN for the first sample
     if (spacing > Atomics.load(this.control, kMaxSpacingMs)) Atomics.store(this.control, kMaxSpacingMs, spacing);
     this.#lastMs = tMs;
@@ -251,7 +250,10 @@ export class RingWriter extends RingReader {
     Atomics.store(this.seq, slot, index % seqMod);
     this.#count = index + 1;
     Atomics.store(this.control, kPublished, this.#count);
+    // Served only once published: a caller that sees its wake served reads the sample that served it.
+    Atomics.store(this.control, kServed, served);
     Atomics.notify(this.control, kPublished);
+    Atomics.notify(this.control, kServed);
   }
 
   /**
@@ -274,6 +276,7 @@ export class RingWriter extends RingReader {
   setState(state: number): void {
     Atomics.store(this.control, kState, state);
     Atomics.notify(this.control, kPublished);
+    Atomics.notify(this.control, kServed);
   }
 
   /** Settles requested anchors at or before `settledMs` (the newest sample, or an older time while a counter is provisional). */

@@ -13,7 +13,7 @@ import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
 import { newPool, type Pool } from './pool.js';
 import { sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
-import { kBootFailed, kBootInts, kBootStarting, kBootState, kPublished, kStateCrashed, kStateStopped, RingReader } from './ring.js';
+import { kBootFailed, kBootInts, kBootStarting, kBootState, kServed, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
 import { endStuckThreadsAtExit, waitFor } from './waits.js';
 
@@ -264,13 +264,15 @@ export class Sampler extends EventTarget {
     if (ring === undefined) return false;
     const wake = ring.wake(false, false); // taken after now, and so after tMs
     for (;;) {
+      // Any sample taken after the wake serves it, and changes the word waited on.
+      const served = Atomics.load(ring.control, kServed);
       const published = ring.published();
       if (ring.hasServed(wake) || (published > 0 && ring.timeOf(published - 1) >= tMs)) return true;
       const state = ring.state();
       if (state === kStateStopped || state === kStateCrashed) return false;
       const left = deadline - performance.now();
       if (left <= 0 || this.#checkStuck()) return false;
-      Atomics.wait(ring.control, kPublished, published, Math.min(left, this.#checkEveryMs));
+      Atomics.wait(ring.control, kServed, served, Math.min(left, this.#checkEveryMs));
     }
   }
 
@@ -369,7 +371,7 @@ export class Sampler extends EventTarget {
     await this.start();
     const ring = this.#timeline!.ring;
     const wake = ring.wake(false, exact);
-    await waitFor(ring, () => ring.hasServed(wake), () => this.#checkStuck(), this.#checkEveryMs);
+    await waitFor(ring, () => ring.hasServed(wake), () => this.#checkStuck(), this.#checkEveryMs, kServed);
   }
 
   /** Stops the thread cooperatively (it takes a last sample and closes its files), then the pool. */

@@ -3,17 +3,21 @@
 import { createRequire } from 'node:module';
 import { kPublished, kStateCrashed, kStateStopped, type RingReader } from './ring.js';
 
-/** Waits on the ring's publish counter until `done()`, the sampler has ended, or it is `stuck()` (checked every `checkMs`). */
-export async function waitFor(ring: RingReader, done: () => boolean, stuck: () => boolean, checkMs: number): Promise<void> {
+/**
+ * Waits until `done()`, the sampler has ended, or it is `stuck()` (checked every `checkMs`), woken by
+ * changes of control word `word` (the publish counter; kServed for a wait on a wake's sample): the
+ * word is read before `done()` looks, so a change in between ends the wait at once.
+ */
+export async function waitFor(ring: RingReader, done: () => boolean, stuck: () => boolean, checkMs: number, word = kPublished): Promise<void> {
   // A pending Atomics.waitAsync does not keep the process alive; this timer does.
   const keepAlive = setInterval(() => {}, 1000);
   try {
     for (;;) {
-      const published = ring.published();
+      const seen = Atomics.load(ring.control, word);
       if (done()) return;
       const state = ring.state();
       if (state === kStateStopped || state === kStateCrashed || stuck()) return;
-      const r = Atomics.waitAsync(ring.control, kPublished, published, checkMs);
+      const r = Atomics.waitAsync(ring.control, word, seen, checkMs);
       if (r.async) await r.value;
     }
   } finally {
