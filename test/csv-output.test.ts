@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { appendRow, backupName, csvLine, updateRow } from '../src/output/csv.js';
@@ -69,6 +70,16 @@ test('update mode rewrites this run\'s row and leaves the others', () => {
   assert.equal(readFileSync(path, 'utf8'), 'run_id,emissions\nother,1\nmine,3\n');
 });
 
+test('an empty file made by someone else gets the header with the first row', () => {
+  const dir = tempDir();
+  const path = join(dir, 'e.csv');
+  writeFileSync(path, '');
+  appendRow(path, ['run_id', 'emissions'], { run_id: 'a', emissions: 1 });
+  appendRow(path, ['run_id', 'emissions'], { run_id: 'b', emissions: 2 });
+  assert.equal(readFileSync(path, 'utf8'), 'run_id,emissions\na,1\nb,2\n');
+  assert.deepEqual(readdirSync(dir), ['e.csv']); // no file of its own left beside it
+});
+
 test('four processes appending at once: one header, no row lost or interleaved', async () => {
   const dir = tempDir();
   const path = join(dir, 'shared.csv');
@@ -79,6 +90,29 @@ test('four processes appending at once: one header, no row lost or interleaved',
   assert.equal(lines.length, 1 + 4 * 300);
   for (const l of lines.slice(1)) assert.match(l, /^[0-3],\d+,"row, ""quoted"" x{200}"$/);
   for (let id = 0; id < 4; id++) assert.equal(lines.filter((l) => l.startsWith(`${id},`)).length, 300);
+  assert.deepEqual(readdirSync(dir), ['shared.csv']);
+});
+
+test('threads starting the same new file at the same moment: each file has its header first and every row', async () => {
+  // Collisions on the first write of a file, 200 times (a barrier before each): with the header
+  // written into an empty file made first, another thread's row could land before it and be
+  // overwritten by it (seen as 1,200 rows for 1,201 lines under load).
+  const dir = tempDir();
+  const threads = 4;
+  const rounds = 200;
+  const barrier = new SharedArrayBuffer(4);
+  const fixture = new URL('./fixtures/append-race.worker.js', import.meta.url);
+  await Promise.all(Array.from({ length: threads }, (_, id) => new Promise((resolve, reject) => {
+    const w = new Worker(fixture, { workerData: { dir, id, threads, rounds, barrier } });
+    w.once('error', reject);
+    w.once('exit', resolve);
+  })));
+  for (let r = 0; r < rounds; r++) {
+    const lines = readFileSync(join(dir, `round-${r}.csv`), 'utf8').split('\n');
+    assert.equal(lines[0], 'writer,round', `round ${r}: ${JSON.stringify(lines)}`);
+    assert.deepEqual(lines.slice(1, -1).sort(), [0, 1, 2, 3].map((id) => `${id},${r}`), `round ${r}`);
+  }
+  assert.equal(readdirSync(dir).length, rounds); // no file of a thread's own left beside
 });
 
 test('csvLine writes what csv-stringify (quoted_match /[",\\r\\n]/) writes for the same neutralised cells', () => {

@@ -1,5 +1,6 @@
 // CSV output in CodeCarbon's layout: header rules, .bak backups, append or update, one write per row.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { CodeCarbonError } from '../errors.js';
 import { upstreamColumns } from './record.js';
@@ -161,6 +162,27 @@ function lineStart(fd: number, path: string, width: number, warn: CsvWarn): stri
 }
 
 /**
+ * Creates `path` holding `text`, whole or not at all: written to a file of its own beside it, then
+ * linked into place, which fails when the path exists. Of several processes starting the file at
+ * once, one makes it, and no other ever sees it empty (an empty file opened with O_EXCL and then
+ * written was seen so: another process appended its row, which the header's write at offset 0
+ * then overwrote). False when the file exists.
+ */
+function createWith(path: string, text: string): boolean {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
+  writeFileSync(temp, text, { flag: 'wx' });
+  try {
+    linkSync(temp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return false;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/**
  * Appends `row` (keyed by column) to the CSV at `path`. A new or empty file gets the header; a file
  * whose header holds other columns is renamed to a backup first, unless its columns are CodeCarbon's
  * own (then this row is written in that file's columns, so a CodeCarbon file keeps growing). A
@@ -182,24 +204,15 @@ export function appendRow(path: string, header: readonly string[], row: Readonly
     }
   }
   if (fileHeader === null) {
-    try {
-      // Exclusive create: of several processes starting the file at once, one writes the header.
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, csvLine(header) + csvLine(header.map((c) => row[c])));
-      } finally {
-        closeSync(fd);
-      }
-      return backup;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      fileHeader = parseCsv(firstLine(path))[0] ?? [...header];
-    }
+    if (createWith(path, csvLine(header) + csvLine(header.map((c) => row[c])))) return backup;
+    fileHeader = parseCsv(firstLine(path))[0] ?? [...header];
   }
   // One write with O_APPEND: rows from several processes never interleave.
   const fd = openSync(path, 'a+');
   try {
-    writeSync(fd, lineStart(fd, path, fileHeader.length, warn) + csvLine(fileHeader.map((c) => row[c])));
+    // A file that exists but is empty (made by someone else) gets the header first.
+    const start = fstatSync(fd).size === 0 ? csvLine(fileHeader) : lineStart(fd, path, fileHeader.length, warn);
+    writeSync(fd, start + csvLine(fileHeader.map((c) => row[c])));
   } finally {
     closeSync(fd);
   }
