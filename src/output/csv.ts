@@ -166,7 +166,7 @@ function lineStart(fd: number, path: string, width: number, warn: CsvWarn): stri
  * linked into place, which fails when the path exists. Of several processes starting the file at
  * once, one makes it, and no other ever sees it empty (an empty file opened with O_EXCL and then
  * written was seen so: another process appended its row, which the header's write at offset 0
- * then overwrote). False when the file exists.
+ * then overwrote; that remains the way on a file system without hard links). False when the file exists.
  */
 function createWith(path: string, text: string): boolean {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
@@ -175,11 +175,26 @@ function createWith(path: string, text: string): boolean {
     linkSync(temp, path);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
   } finally {
     rmSync(temp, { force: true });
   }
+  // A file system without hard links (FAT, some network shares): made empty, then written.
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 /**
