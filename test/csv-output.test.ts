@@ -13,6 +13,9 @@ import { appendRow, backupName, csvLine, updateRow } from '../src/output/csv.js'
 import { columns, upstreamColumns } from '../src/output/record.js';
 import { tempDir } from './helpers/sysfs.js';
 
+// A failing property's own error in the report (fast-check 4 otherwise keeps it in `cause`, which the test reporter does not print).
+fc.configureGlobal({ ...fc.readConfigureGlobal(), includeErrorInReport: true });
+
 const run = promisify(execFile);
 
 test('byte layout: RFC 4180 quoting, neutralised formulas, every column on every row', () => {

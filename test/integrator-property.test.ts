@@ -5,6 +5,9 @@ import fc from 'fast-check';
 import { counterDelta, createIntegrator, interpolate, type ChannelSpec } from '../src/wasm/integrator.js';
 import { counterDeltaReference, interpolateReference, reconcileReference, ReferenceIntegrator } from '../src/wasm/reference.js';
 
+// A failing property's own error in the report (fast-check 4 otherwise keeps it in `cause`, which the test reporter does not print).
+fc.configureGlobal({ ...fc.readConfigureGlobal(), includeErrorInReport: true });
+
 const u64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
 
 test('counterDelta lies in [0, maxRange] or is refused, and matches the reference', () => {

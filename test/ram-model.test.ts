@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { dimmCount, dimmModelW } from '../src/sources/ram.js';
 
+// A failing property's own error in the report (fast-check 4 otherwise keeps it in `cause`, which the test reporter does not print).
+fc.configureGlobal({ ...fc.readConfigureGlobal(), includeErrorInReport: true });
+
 test('upstream figures: 10, 20, 38, 58 and 70 W', () => {
   assert.equal(dimmModelW(8, false), 10);
   assert.equal(dimmModelW(16, false), 10);

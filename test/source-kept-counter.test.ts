@@ -8,6 +8,9 @@ import { parseCounter } from '../src/sources/rapl.js';
 import { KeptFile } from '../src/sources/source.js';
 import { tempDir } from './helpers/sysfs.js';
 
+// A failing property's own error in the report (fast-check 4 otherwise keeps it in `cause`, which the test reporter does not print).
+fc.configureGlobal({ ...fc.readConfigureGlobal(), includeErrorInReport: true });
+
 /** What the sampler makes of a counter file through counter(): a value, or parseCounter's reason. */
 function viaCounter(file: KeptFile): bigint | string {
   const got = file.counter();

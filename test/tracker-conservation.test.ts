@@ -12,6 +12,9 @@ import { fakeNvmlEnv, fakeNvmlLibrary } from './helpers/nvml.js';
 import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
 import { tempDir } from './helpers/sysfs.js';
 
+// A failing property's own error in the report (fast-check 4 otherwise keeps it in `cause`, which the test reporter does not print).
+fc.configureGlobal({ ...fc.readConfigureGlobal(), includeErrorInReport: true });
+
 /** The rows of a CSV file as objects keyed by its header. */
 function rowsOf(path: string): Record<string, string>[] {
   const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
