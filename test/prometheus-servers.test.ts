@@ -96,7 +96,7 @@ test('a run pushing through the Pushgateway: there with all 14 labels and the CS
   assert.ok(within1Percent(counter.value, Number(row['energy_consumed'])));
   for (const l of pushLabels) assert.equal(counter.labels[l], row[l], l);
   assert.ok(['codecarbon_duration', 'codecarbon_emissions', 'codecarbon_cpu_power', 'codecarbon_energy_consumed'].every((n) => pushed.some((s) => s.name === n)));
-  const prom = await startPrometheus(t, 'pushgateway', [gw.url.replace('http://', '')], 200, true);
+  const prom = await startPrometheus(t, 'pushgateway', [gw.url.replace('http://', '')], 1000, true);
   const [perJob] = await until('the pushed counter in Prometheus', async () => {
     const r = await query(prom, fleetQueries.pushedEnergyKwhPerJob);
     return r.length > 0 ? r : undefined;

@@ -68,8 +68,13 @@ async function startServer(t: TestContext, bin: string, args: string[], port: nu
   return { url, log: () => log };
 }
 
-/** Prometheus scraping `targets` (host:port) as job `job` every `intervalMs`, storage in a temp dir. */
-export async function startPrometheus(t: TestContext, job: string, targets: readonly string[], intervalMs = 200,
+/**
+ * Prometheus scraping `targets` (host:port) as job `job` every `intervalMs`, storage in a temp dir.
+ * Every second by default, each scrape given a second: with 200 ms (interval and time-out), the
+ * scrape test once saw no flushed energy for 30 s on a loaded machine (both cores held, four test
+ * files), its tracked test process likely answering too late for every scrape.
+ */
+export async function startPrometheus(t: TestContext, job: string, targets: readonly string[], intervalMs = 1000,
   honorLabels = false): Promise<RunningServer> {
   const dir = tempDir('cc-prom-');
   const port = await freePort();
