@@ -1,6 +1,6 @@
 // CSV output in CodeCarbon's layout: header rules, .bak backups, append or update, one write per row.
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { stringify } from 'csv-stringify/sync';
 import { CodeCarbonError } from '../errors.js';
 import { upstreamColumns } from './record.js';
@@ -161,6 +161,9 @@ function lineStart(fd: number, path: string, width: number, warn: CsvWarn): stri
   return open ? '"\n' : '\n';
 }
 
+/** Files of its own made by createWith() in this thread so far (each one's name is new). */
+let tempFiles = 0;
+
 /**
  * Creates `path` holding `text`, whole or not at all: written to a file of its own beside it, then
  * linked into place, which fails when the path exists. Of several processes starting the file at
@@ -169,8 +172,10 @@ function lineStart(fd: number, path: string, width: number, warn: CsvWarn): stri
  * then overwrote; that remains the way on a file system without hard links). False when the file exists.
  */
 function createWith(path: string, text: string): boolean {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.new`;
-  writeFileSync(temp, text, { flag: 'wx' });
+  // Named for this process, thread and call: no live writer makes the same (one left by a crashed
+  // process of the same pid is overwritten).
+  const temp = `${path}.${process.pid}-${threadId}-${++tempFiles}.new`;
+  writeFileSync(temp, text);
   try {
     linkSync(temp, path);
     return true;
@@ -179,7 +184,7 @@ function createWith(path: string, text: string): boolean {
     if (code === 'EEXIST') return false;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
   } finally {
-    rmSync(temp, { force: true });
+    unlinkSync(temp);
   }
   // A file system without hard links (FAT, some network shares): made empty, then written.
   let fd: number;
