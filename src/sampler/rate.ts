@@ -1,7 +1,7 @@
 // The sampling rate: full while the process is active, slower while it idles, never so slow that a
 // counter could wrap unseen; and how the sampler tells an active process without a mark's help.
 import { openSync, readSync } from 'node:fs';
-import type { ChannelInfo } from '../sources/source.js';
+import { scanDecimal, scanned, type ChannelInfo } from '../sources/source.js';
 
 /**
  * Longest period at which no counter can wrap twice between two readings: half the time the
@@ -71,14 +71,8 @@ export function threadCpuClock(): (() => number) | null {
   }
   const read = (): number => {
     const n = readSync(fd, schedstat, 0, schedstat.length, 0);
-    let ns = 0;
-    let i = 0;
-    for (; i < n; i++) {
-      const d = schedstat[i]! - 48;
-      if (d < 0 || d > 9) break;
-      ns = ns * 10 + d;
-    }
-    return i > 0 && (i === n || schedstat[i] === 32 || schedstat[i] === 10) ? ns / 1000 : Number.NaN;
+    const i = scanDecimal(schedstat, n); // ns, the first field
+    return i > 0 && (i === n || schedstat[i] === 32 || schedstat[i] === 10) ? scanned.value / 1000 : Number.NaN;
   };
   return Number.isFinite(read()) ? read : null;
 }

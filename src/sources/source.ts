@@ -149,8 +149,14 @@ export class KeptFile {
   }
 }
 
-/** Digits below 10^15 (exact as a double), then only newlines, spaces or tabs; undefined otherwise. */
-function decimalCounter(buf: Buffer, n: number): number | undefined {
+/** The value of the digits scanDecimal() read last (one shared object: a scan allocates nothing). */
+export const scanned = { value: 0 };
+
+/**
+ * Reads the decimal digits that start the first `n` bytes of `buf` (a kernel file read in place):
+ * their value goes to `scanned.value` (exact below 10^15), and where they end is returned (0: none).
+ */
+export function scanDecimal(buf: Uint8Array, n: number): number {
   let v = 0;
   let i = 0;
   for (; i < n; i++) {
@@ -158,6 +164,14 @@ function decimalCounter(buf: Buffer, n: number): number | undefined {
     if (d < 0 || d > 9) break;
     v = v * 10 + d;
   }
+  scanned.value = v;
+  return i;
+}
+
+/** Digits below 10^15 (exact as a double), then only newlines, spaces or tabs; undefined otherwise. */
+function decimalCounter(buf: Buffer, n: number): number | undefined {
+  let i = scanDecimal(buf, n);
+  const v = scanned.value;
   if (i === 0 || i > 15) return undefined;
   for (; i < n; i++) {
     const b = buf[i]!;
