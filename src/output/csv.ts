@@ -137,17 +137,18 @@ function cutLineWarning(path: string, text: string, width: number, quoteClosed: 
 const cutSettleMs = 50;
 
 /**
- * What a row appended through `fd` (opened 'a+') must start with to begin a line of its own: nothing
- * when the file ends in a newline; else a newline, after a closing quote when the cut line ends
- * inside a quoted cell, with one warning naming the file and the line.
+ * What a row appended through `fd` (opened 'a+') must start with to begin a line of its own: the
+ * header when the file is empty (one made by someone else); nothing when it ends in a newline; else
+ * a newline, after a closing quote when the cut line ends inside a quoted cell, with one warning
+ * naming the file and the line.
  */
-function lineStart(fd: number, path: string, width: number, warn: CsvWarn): string {
+function lineStart(fd: number, path: string, header: readonly string[], warn: CsvWarn): string {
   const last = Buffer.alloc(1);
   // Another process's row can be seen half-written (a reader may see a write partly done): a cut
   // line is one that stays without its newline, read again for up to cutSettleMs.
   for (const since = performance.now(); ;) {
     const size = fstatSync(fd).size;
-    if (size === 0) return '';
+    if (size === 0) return csvLine(header);
     readSync(fd, last, 0, 1, size - 1);
     if (last[0] === 0x0a) return '';
     if (performance.now() - since >= cutSettleMs) break;
@@ -157,7 +158,7 @@ function lineStart(fd: number, path: string, width: number, warn: CsvWarn): stri
   const text = readFileSync(path, 'utf8');
   // Quotes come in pairs ("" inside a cell, one at each end): an odd count leaves the last cell open.
   const open = (text.match(/"/g)?.length ?? 0) % 2 === 1;
-  warn(cutLineWarning(path, text, width, open));
+  warn(cutLineWarning(path, text, header.length, open));
   return open ? '"\n' : '\n';
 }
 
@@ -230,9 +231,7 @@ export function appendRow(path: string, header: readonly string[], row: Readonly
   // One write with O_APPEND: rows from several processes never interleave.
   const fd = openSync(path, 'a+');
   try {
-    // A file that exists but is empty (made by someone else) gets the header first.
-    const start = fstatSync(fd).size === 0 ? csvLine(fileHeader) : lineStart(fd, path, fileHeader.length, warn);
-    writeSync(fd, start + csvLine(fileHeader.map((c) => row[c])));
+    writeSync(fd, lineStart(fd, path, fileHeader, warn) + csvLine(fileHeader.map((c) => row[c])));
   } finally {
     closeSync(fd);
   }
