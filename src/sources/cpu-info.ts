@@ -46,15 +46,56 @@ export function readCpuInfo(procDir: string): CpuInfo {
   return { model, sockets, threads };
 }
 
-let table: Map<string, { name: string; tdpW: number }> | undefined;
+/**
+ * data/cpu-power.json as scripts/build-data.mjs writes it: `models`, one line per model
+ * ("name<TAB>TDP") sorted by name in lower case; `wordCounts`, each model's count of distinct
+ * words (modelWords()) as a base-36 digit; `index`, one line per word ("word<TAB>ordinals of the
+ * models whose name has it", base-36 gaps), sorted. A lookup searches these strings in place.
+ */
+interface CpuTable {
+  readonly models: string;
+  readonly wordCounts: string;
+  readonly index: string;
+}
 
-function cpuTable(): Map<string, { name: string; tdpW: number }> {
-  if (table === undefined) {
-    const doc = JSON.parse(readFileSync(new URL('../../../data/cpu-power.json', import.meta.url), 'utf8')) as
-      { tdpW: Record<string, number> };
-    table = new Map(Object.entries(doc.tdpW).map(([name, tdpW]) => [name.toLowerCase(), { name, tdpW }]));
-  }
+let table: CpuTable | undefined;
+
+function cpuTable(): CpuTable {
+  table ??= JSON.parse(readFileSync(new URL('../../../data/cpu-power.json', import.meta.url), 'utf8')) as CpuTable;
   return table;
+}
+
+/**
+ * Start of the line of `text` (lines sorted by their key, the text before a tab, in lower case;
+ * UTF-16 order, as the data script sorts) whose key is `key` (in lower case), or -1.
+ */
+function findLine(text: string, key: string): number {
+  let lo = 0; // [lo, hi): whole lines
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = text.lastIndexOf('\n', mid - 1) + 1;
+    const nl = text.indexOf('\n', mid);
+    const end = nl < 0 ? text.length : nl;
+    const k = text.slice(start, text.indexOf('\t', start)).toLowerCase();
+    if (k === key) return start;
+    if (k < key) lo = end + 1;
+    else hi = start;
+  }
+  return -1;
+}
+
+/** The line of `text` that starts at `start`, split at its tab. */
+function lineAt(text: string, start: number): [string, string] {
+  const nl = text.indexOf('\n', start);
+  const tab = text.indexOf('\t', start);
+  return [text.slice(start, tab), text.slice(tab + 1, nl < 0 ? text.length : nl)];
+}
+
+/** The model whose line starts at `start`. */
+function modelAt(t: CpuTable, start: number): { name: string; tdpW: number } {
+  const [name, tdp] = lineAt(t.models, start);
+  return { name, tdpW: Number(tdp) };
 }
 
 /** CodeCarbon's clean-up of a brand string: drop (R)/(TM), " CPU", and the clock speed. */
@@ -68,31 +109,52 @@ export function normaliseModel(model: string): string {
     .trim();
 }
 
-function words(s: string): Set<string> {
+/** The distinct words of a model name, in lower case (letters and digits; the rest separates them). */
+export function modelWords(s: string): Set<string> {
   return new Set(s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').split(' ').filter((w) => w !== ''));
 }
 
-const subset = (a: Set<string>, b: Set<string>): boolean => [...a].every((w) => b.has(w));
-
-/** Table entry for a model: exact, normalised, then a word-set match that refuses ambiguity. */
+/**
+ * Finds a CPU model in CodeCarbon's table: exact (case-insensitive), then normalised, then the one
+ * entry whose word set contains or is contained in the model's (two or more such entries: no match).
+ */
 export function matchCpuModel(model: string): { name: string; tdpW: number; origin: TdpOrigin } | null {
   const t = cpuTable();
-  const exact = t.get(model.trim().toLowerCase());
-  if (exact !== undefined) return { ...exact, origin: 'exact' };
+  const exact = findLine(t.models, model.trim().toLowerCase());
+  if (exact >= 0) return { ...modelAt(t, exact), origin: 'exact' };
   const clean = normaliseModel(model);
-  const normalised = t.get(clean.toLowerCase());
-  if (normalised !== undefined) return { ...normalised, origin: 'normalised' };
-  const mine = words(clean);
+  const normalised = findLine(t.models, clean.toLowerCase());
+  if (normalised >= 0) return { ...modelAt(t, normalised), origin: 'normalised' };
+  const mine = modelWords(clean);
   if (mine.size === 0) return null;
-  let hit: { name: string; tdpW: number } | null = null;
-  for (const entry of t.values()) {
-    const theirs = words(entry.name);
-    if (subset(mine, theirs) || subset(theirs, mine)) {
-      if (hit !== null) return null; // two candidates: a guess, so no match
-      hit = entry;
+  // Per model, how many of this model's words its name has: all of them (ours within its), or as
+  // many as its name has (its within ours). A model sharing no word with ours is neither.
+  const shared = new Uint8Array(t.wordCounts.length);
+  const seen: number[] = [];
+  for (const w of mine) {
+    const at = findLine(t.index, w);
+    if (at < 0) continue;
+    const [, gaps] = lineAt(t.index, at);
+    let i = 0;
+    for (let from = 0; from < gaps.length;) {
+      const space = gaps.indexOf(' ', from);
+      const to = space < 0 ? gaps.length : space;
+      i += parseInt(gaps.slice(from, to), 36);
+      from = to + 1;
+      if (shared[i]!++ === 0) seen.push(i);
     }
   }
-  return hit === null ? null : { ...hit, origin: 'word-set' };
+  let hit = -1;
+  for (const i of seen) {
+    if (shared[i] === mine.size || shared[i] === parseInt(t.wordCounts[i]!, 36)) {
+      if (hit >= 0) return null; // two candidates: a guess, so no match
+      hit = i;
+    }
+  }
+  if (hit < 0) return null;
+  let start = 0;
+  for (let i = 0; i < hit; i++) start = t.models.indexOf('\n', start) + 1;
+  return { ...modelAt(t, start), origin: 'word-set' };
 }
 
 /** The TDP the CPU estimator uses (CodeCarbon's rules, without its double socket multiply). */
