@@ -53,6 +53,23 @@ test('/proc/stat unreadable: constant 0.5 × TDP, labelled, with one warning', a
   assert.deepEqual(warnings, [`${proc.root}/stat cannot be read (ENOENT): CPU power is estimated as a constant 0.5 × TDP = 42.5 W.`]);
 });
 
+test('warnings the thread posted before a sample are heard by whoever awaited it, before the event loop turns', async (t) => {
+  const proc = new FakeProc({ model: 'Intel(R) Xeon(R) CPU E5-2620 v3 @ 2.40GHz' });
+  rmSync(join(proc.root, 'stat'));
+  const flag = new SharedArrayBuffer(4);
+  const sampler = new Sampler({ raplDir: tempDir(), procDir: proc.root, cgroupDir: proc.root, samplePeriodMs: 60_000 },
+    { tickHook: new URL('./fixtures/signal.hook.js', import.meta.url).href, tickHookData: { flag } });
+  const warnings: string[] = [];
+  sampler.addEventListener('warning', (e) => warnings.push((e as SamplerWarningEvent).cause));
+  t.after(async () => { await sampler.stop(); proc.cleanup(); });
+  const started = sampler.start();
+  // This thread blocks until the sampler's first reading: the warning (posted in discovery) is
+  // queued here by then, and no event loop turn can deliver it before the start resolves.
+  assert.equal(Atomics.wait(new Int32Array(flag), 0, 0, 60_000), 'ok');
+  await started;
+  assert.deepEqual(warnings, ['proc-stat-open']);
+});
+
 test('process mode: the tree\'s CPU time share of usable CPUs × TDP, from the real /proc', async (t) => {
   const sampler = new Sampler({ raplDir: tempDir(), trackingMode: 'process', forceCpuPower: 100, samplePeriodMs: 60_000 });
   t.after(() => sampler.stop());

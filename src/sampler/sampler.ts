@@ -205,6 +205,7 @@ export class Sampler extends EventTarget {
       clearInterval(keepAlive);
     }
     const info = await this.#settleStart();
+    this.#deliverEvents(); // discovery's warnings before start() resolves
     if (!this.#stopped) {
       // Between waits nobody would notice a read that never returns: looked at every 15 s (a timer
       // that wakes an idle process costs it about 1 ms of CPU on a small VM: once a second would
@@ -230,6 +231,19 @@ export class Sampler extends EventTarget {
     if (this.#info !== null || this.#results === null) return;
     const m = receiveMessageOnPort(this.#results as unknown as Parameters<typeof receiveMessageOnPort>[0]) as { message: StartResult | StartFailure } | undefined;
     if (m !== undefined) this.#accept(m.message);
+  }
+
+  /**
+   * Delivers the events the thread posted before the sample just seen, which the event loop may
+   * not have dispatched yet (the thread posts an event before it publishes the sample, so the
+   * event is queued here by then): whoever awaited a sample has heard the warnings before it.
+   */
+  #deliverEvents(): void {
+    const events = this.#events as unknown as Parameters<typeof receiveMessageOnPort>[0] | null;
+    if (events === null) return;
+    for (let m = receiveMessageOnPort(events); m !== undefined; m = receiveMessageOnPort(events)) {
+      this.#onEvent((m as { message: SamplerEvent }).message);
+    }
   }
 
   #accept(r: StartResult | StartFailure): void {
@@ -372,6 +386,7 @@ export class Sampler extends EventTarget {
     const ring = this.#timeline!.ring;
     const wake = ring.wake(false, exact);
     await waitFor(ring, () => ring.hasServed(wake), () => this.#checkStuck(), this.#checkEveryMs, kServed);
+    this.#deliverEvents();
   }
 
   /** Stops the thread cooperatively (it takes a last sample and closes its files), then the pool. */
@@ -388,6 +403,7 @@ export class Sampler extends EventTarget {
     const ring = this.#timeline!.ring;
     ring.wake(true);
     await waitFor(ring, () => false, () => this.#checkStuck(), this.#checkEveryMs);
+    this.#deliverEvents(); // none lost with the channel
     this.#events?.close();
     await this.#pool?.destroy();
     this.#pool = null;
