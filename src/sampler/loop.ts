@@ -315,12 +315,12 @@ export class SamplerLoop {
       while (Atomics.load(control, kStop) === 0) {
         const waitMs = next - performance.now();
         let scheduled = true;
-        if (waitMs > 0) {
-          const r = Atomics.waitAsync(control, kWake, seen, waitMs);
-          // A timer may fire a little early: it still counts as the scheduled tick, or the loop
-          // would wake again a fraction of a millisecond later for a second one.
-          scheduled = (r.async ? await r.value : r.value) === 'timed-out';
-        }
+        // A blocking wait: this thread runs nothing else, and a futex wait is cheaper than the
+        // event loop's timer and promise (an empty worker waking at 10 Hz: 0.12 % of a core against
+        // 0.17 % here). Atomics.notify() on kWake ends it; terminate() interrupts it.
+        // A wait that ends a little early still counts as the scheduled tick, or the loop would
+        // wake again a fraction of a millisecond later for a second one.
+        if (waitMs > 0) scheduled = Atomics.wait(control, kWake, seen, waitMs) === 'timed-out';
         // Read before the tick: a wake that lands during the tick then ends the next wait at once.
         seen = Atomics.load(control, kWake);
         const t0 = performance.now();
