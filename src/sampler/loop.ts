@@ -317,7 +317,7 @@ export class SamplerLoop {
         let scheduled = true;
         // A blocking wait: this thread runs nothing else, and a futex wait is far cheaper than the
         // event loop's timer and promise (an empty worker waking at 10 Hz, same windows on a VM:
-        // 0.03 % of a core against 0.07-0.15 %). Atomics.notify() on kWake ends it; terminate()
+        // 0.03-0.07 % of a core against 0.07-0.15 %). Atomics.notify() on kWake ends it; terminate()
         // interrupts it. Events this thread posts need no turn of its loop to be delivered.
         // A wait that ends a little early still counts as the scheduled tick, or the loop would
         // wake again a fraction of a millisecond later for a second one.
