@@ -301,7 +301,9 @@ export class SamplerLoop {
   /**
    * Samples until asked to stop: a first, exact sample at once, then every period or when woken.
    * `ready` runs once the wake word has been read, before that first sample: whoever it tells
-   * may wake the sampler from then on without the wake being missed.
+   * may wake the sampler from then on without the wake being missed. The calling thread stays
+   * in this call until the stop (it waits between ticks, blocked); the promise only carries a
+   * failure the way the caller awaits it.
    */
   async run(port: { postMessage(m: SamplerEvent): void; close(): void }, ready: () => void = () => {}): Promise<void> {
     const control = this.#ring.control;
