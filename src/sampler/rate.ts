@@ -120,6 +120,7 @@ export class BusyProbe {
 export const busyShare = 0.05;
 /**
  * Without a per-thread clock: the sampler's time is its ticks plus this much per wake (ms), what
- * a wake of an idle worker costs on a small VM (event loop, timer, futex; measured 0.1–0.25 ms).
+ * a wake from its blocking wait costs on a small VM (a futex and the scheduler: 0.03-0.07 ms
+ * measured, rounded up; it was 0.1-0.25 ms through an event loop's timer).
  */
-export const ownWakeMs = 0.3;
+export const ownWakeMs = 0.1;
