@@ -32,6 +32,19 @@ test('a program that never stops its sampler still exits', async (t) => {
   assert.match(stdout, /^published [2-9]\d*\n$/);
 });
 
+test('a start whose mark cannot be taken fails with why, and the thread set going for it ends', async (t) => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
+  t.after(() => rapl.cleanup());
+  const threads = (): number => readdirSync('/proc/self/task').length;
+  const before = threads();
+  // The thread is set going before the mark is taken on this thread; a fault there must not leave it waiting.
+  const sampler = new Sampler({ raplDir: rapl.root }, { beforeMark: () => { throw new Error('injected fault at the mark'); } });
+  await assert.rejects(sampler.start(), /the sampler thread failed to start: injected fault at the mark/);
+  for (const until = Date.now() + 30_000; threads() > before && Date.now() < until;) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(threads(), before, 'the thread made for the failed start has ended');
+  await sampler.stop();
+});
+
 test('sampling goes on while the main thread runs a long synchronous loop', async (t) => {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
   const proc = new FakeProc();

@@ -39,8 +39,14 @@ export function threadInternals({ beforeMark: _, ...rest }: SamplerInternals): S
 export interface BootData {
   readonly options: EngineOptions;
   readonly clock: ClockPair;
-  /** The readings taken on the calling thread at the start mark: the first sample. */
-  readonly mark: MarkReading;
+  /**
+   * The readings taken on the calling thread at the start mark: the first sample. A first thread
+   * is set going before they are taken (the calling thread reads them while the thread boots) and
+   * finds them in `markBuffer` (encodeMark()) once the boot word kBootMark says so; a successor
+   * gets them here.
+   */
+  readonly mark?: MarkReading;
+  readonly markBuffer?: SharedArrayBuffer;
   /** Boot words (kBoot*, ring.ts), made by the main thread before the ring exists. */
   readonly header: SharedArrayBuffer;
   /** BroadcastChannel names: `<channel>:result` carries the StartResult, `<channel>:events` the events. */
@@ -105,3 +111,21 @@ export type SamplerEvent =
   | { readonly type: 'warning'; readonly cause: string; readonly message: string }
   | { readonly type: 'error'; readonly message: string; readonly stack?: string }
   | { readonly type: 'stopped' };
+
+/** Bytes of BootData.markBuffer: a mark of a few dozen RAPL zones takes a few KiB. */
+export const markBytes = 64 * 1024;
+
+/** Writes `mark` into `buffer` as UTF-8 JSON after its byte length. @throws when it does not fit. */
+export function encodeMark(buffer: SharedArrayBuffer, mark: MarkReading): void {
+  const text = JSON.stringify(mark);
+  const { read, written } = new TextEncoder().encodeInto(text, new Uint8Array(buffer, 4));
+  if (read !== text.length) throw new Error(`the start mark's readings (${text.length} characters) do not fit in ${buffer.byteLength - 4} bytes`);
+  new Int32Array(buffer, 0, 1)[0] = written;
+}
+
+/** The mark encodeMark() wrote. */
+export function decodeMark(buffer: SharedArrayBuffer): MarkReading {
+  const n = new Int32Array(buffer, 0, 1)[0]!;
+  // TextDecoder does not read shared memory: the bytes are copied out first.
+  return JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, n).slice())) as MarkReading;
+}

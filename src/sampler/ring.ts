@@ -46,6 +46,15 @@ export const kStateCrashed = 3;
 export const kBootState = 0;
 /** Claimed by the first thread that boots: a replacement thread piscina may start does not sample twice. */
 export const kBootOwner = 1;
+/**
+ * Main → sampler: the start mark, read on the calling thread after the thread was set going, is in
+ * BootData.markBuffer (kMarkWritten), or could not be given (kMarkFailed). The thread posts nothing
+ * before: the calling thread's channels exist by then.
+ */
+export const kBootMark = 3; // word 2 and bytes 32-39 are the phase (phase.ts)
+export const kMarkPending = 0;
+export const kMarkWritten = 1;
+export const kMarkFailed = 2;
 export const kBootInts = 16;
 export const kBootStarting = 0;
 export const kBootStarted = 1;

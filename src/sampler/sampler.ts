@@ -12,8 +12,8 @@ import { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource } from './ev
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
 import { newPool, type Pool } from './pool.js';
-import { sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
-import { kBootFailed, kBootInts, kBootStarting, kBootState, kServed, kStateCrashed, kStateStopped, RingReader } from './ring.js';
+import { encodeMark, markBytes, sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
+import { kBootFailed, kBootInts, kBootMark, kBootStarting, kBootState, kMarkFailed, kMarkWritten, kServed, kStateCrashed, kStateStopped, RingReader } from './ring.js';
 import { Timeline } from './timeline.js';
 import { endStuckThreadsAtExit, waitFor } from './waits.js';
 
@@ -151,29 +151,47 @@ export class Sampler extends EventTarget {
     return this.#starting;
   }
 
+  /**
+   * Sets the thread going first (its ~50 ms of booting then overlap what follows), then, while it
+   * boots, makes the channels it will post on and takes the start mark, which it waits for.
+   */
   #spawn(): void {
-    const beforeMark = this.#internals?.beforeMark;
-    const at = beforeMark === undefined ? undefined : now();
-    if (at !== undefined) beforeMark!(at);
-    const mark = readMark(this.options, at);
-    this.#originMs = mark.tMs;
     const header = new Int32Array(new SharedArrayBuffer(kBootInts * 4));
+    const markBuffer = new SharedArrayBuffer(markBytes);
     const channel = `codecarbon-sampler-${process.pid}-${++samplerCount}-${Math.random().toString(36).slice(2)}`;
     this.#header = header;
-    // The result arrives through the listener once the event loop turns, or is taken off the channel
-    // by #receive() when a caller needs it before (a started channel delivers only to listeners).
-    const results = new BroadcastChannel(`${channel}:result`);
-    results.onmessage = (m) => this.#accept((m as { data: StartResult | StartFailure }).data);
-    results.unref();
-    this.#results = results;
-    const events = new BroadcastChannel(`${channel}:events`);
-    events.onmessage = (m) => this.#onEvent((m as { data: SamplerEvent }).data);
-    events.unref();
-    this.#events = events;
-    const boot: BootData = { options: this.options, clock: clockPair(), mark, header: header.buffer as SharedArrayBuffer,
+    const boot: BootData = { options: this.options, clock: clockPair(), markBuffer, header: header.buffer as SharedArrayBuffer,
       channel, anchors: anchorCount, ...(this.#internals === undefined ? {} : { internals: threadInternals(this.#internals) }) };
-    this.#boot = boot;
     this.#pool = this.#newPool(boot);
+    try {
+      // The result arrives through the listener once the event loop turns, or is taken off the channel
+      // by #receive() when a caller needs it before (a started channel delivers only to listeners).
+      const results = new BroadcastChannel(`${channel}:result`);
+      results.onmessage = (m) => this.#accept((m as { data: StartResult | StartFailure }).data);
+      results.unref();
+      this.#results = results;
+      const events = new BroadcastChannel(`${channel}:events`);
+      events.onmessage = (m) => this.#onEvent((m as { data: SamplerEvent }).data);
+      events.unref();
+      this.#events = events;
+      const beforeMark = this.#internals?.beforeMark;
+      const at = beforeMark === undefined ? undefined : now();
+      if (at !== undefined) beforeMark!(at);
+      const mark = readMark(this.options, at);
+      this.#originMs = mark.tMs;
+      encodeMark(markBuffer, mark);
+      // A successor thread gets the mark with its boot data.
+      const { markBuffer: _, ...rest } = boot;
+      this.#boot = { ...rest, mark };
+      Atomics.store(header, kBootMark, kMarkWritten);
+    } catch (e) {
+      Atomics.store(header, kBootMark, kMarkFailed);
+      void this.#pool.destroy().catch(() => {});
+      this.#pool = null;
+      throw e;
+    } finally {
+      Atomics.notify(header, kBootMark);
+    }
   }
 
   /** A private pool of one thread that boots from `boot` as soon as its module loads. */

@@ -9,20 +9,35 @@ import type { ChannelInfo, EnergySource, Warn } from '../sources/source.js';
 import { SamplerLoop } from './loop.js';
 import { safePeriodMs } from './rate.js';
 import type { EngineOptions } from './options.js';
-import { sourceRange, type BootData, type ResumeData, type SamplerEvent, type StartFailure, type StartResult } from './protocol.js';
+import { decodeMark, sourceRange, type BootData, type ResumeData, type SamplerEvent, type StartFailure, type StartResult } from './protocol.js';
 import { AbandonedError, PhaseWriter, phaseDiscover, phaseNvml } from './phase.js';
-import { kBootFailed, kBootOwner, kBootStarted, kBootState, kPublished, kState, kStateCrashed, kStateRunning, RingReader } from './ring.js';
+import { kBootFailed, kBootMark, kBootOwner, kBootStarted, kBootState, kMarkPending, kMarkWritten, kPublished, kState, kStateCrashed, kStateRunning, RingReader } from './ring.js';
 
 /** A test's fake hardware on the sampler's clock: `(tMs, data) => void`, run before each reading. */
 async function loadTickHook(url: string): Promise<(tMs: number, data: unknown) => void> {
   return ((await import(url)) as { default: (tMs: number, data: unknown) => void }).default;
 }
 
+/** How long a first thread waits for the start mark (the calling thread writes it within its start() call). */
+const markWaitMs = 60_000;
+
 async function boot(data: BootData): Promise<void> {
   const header = new Int32Array(data.header);
   // piscina replaces a thread that died: the replacement must not start a second sampler.
   if (Atomics.compareExchange(header, kBootOwner, 0, 1) !== 0) return;
   const resume = data.resume;
+  // The calling thread takes the start mark while this thread boots: wait for it (it is there long
+  // before, in practice), and so for the channels made before it, before posting anything.
+  let mark = data.mark;
+  if (mark === undefined) {
+    const got = Atomics.wait(header, kBootMark, kMarkPending, markWaitMs);
+    if (Atomics.load(header, kBootMark) !== kMarkWritten) {
+      // The start has failed on the calling thread (it says why), or it never came back: nothing to post to.
+      if (got === 'timed-out') Atomics.store(header, kBootState, kBootFailed);
+      return;
+    }
+    mark = decodeMark(data.markBuffer!);
+  }
   const results = resume === undefined ? new BroadcastChannel(`${data.channel}:result`) : null;
   const events = new BroadcastChannel(`${data.channel}:events`);
   const post = (m: StartResult | StartFailure, state: number): void => {
@@ -50,7 +65,7 @@ async function boot(data: BootData): Promise<void> {
     const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase, idlePeriodMs,
       ...(resume === undefined ? {} : { ring: { buffer: resume.buffer, shape: resume.shape } }) }, now, sources, channels, periodMs, warn);
     if (resume === undefined) {
-      loop.prime(data.mark);
+      loop.prime(mark);
       loop.writer.setState(kStateRunning);
     } else {
       loop.resume(retiredChannels(resume));
@@ -58,7 +73,7 @@ async function boot(data: BootData): Promise<void> {
     // Posted before the first tick (a source that blocks there is then named by the main thread),
     // once the loop has read the wake word (a wake right after the post is not missed).
     running = loop.run(events, () => post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
-      originMs: data.mark.tMs, sources: sources.map((x) => x.channels.map((c) => c.detail).join('; ')),
+      originMs: mark.tMs, sources: sources.map((x) => x.channels.map((c) => c.detail).join('; ')),
       sourceChannels: sources.map((x) => x.channels.length) }, kBootStarted));
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
