@@ -4,7 +4,7 @@ import type { HardwarePlan } from '../sources/detect.js';
 import type { MarkReading } from '../sources/mark.js';
 import type { ChannelInfo } from '../sources/source.js';
 import type { EngineOptions } from './options.js';
-import type { RingShape } from './ring.js';
+import { kBootMark, kMarkFailed, kMarkPending, kMarkWritten, type RingShape } from './ring.js';
 
 /** What tests inject into a real sampler thread. */
 export interface SamplerInternals {
@@ -42,7 +42,7 @@ export interface BootData {
   /**
    * The readings taken on the calling thread at the start mark: the first sample. A first thread
    * is set going before they are taken (the calling thread reads them while the thread boots) and
-   * finds them in `markBuffer` (encodeMark()) once the boot word kBootMark says so; a successor
+   * finds them in `markBuffer` (giveMark()) once the boot word kBootMark says so; a successor
    * gets them here.
    */
   readonly mark?: MarkReading;
@@ -115,16 +115,32 @@ export type SamplerEvent =
 /** Bytes of BootData.markBuffer: a mark of a few dozen RAPL zones takes a few KiB. */
 export const markBytes = 64 * 1024;
 
-/** Writes `mark` into `buffer` as UTF-8 JSON after its byte length. @throws when it does not fit. */
-export function encodeMark(buffer: SharedArrayBuffer, mark: MarkReading): void {
+/**
+ * Calling thread: gives the start mark to a thread waiting in takeMark(), as UTF-8 JSON after its
+ * byte length in `buffer`. @throws when it does not fit (nothing is given then: see refuseMark()).
+ */
+export function giveMark(header: Int32Array, buffer: SharedArrayBuffer, mark: MarkReading): void {
   const text = JSON.stringify(mark);
   const { read, written } = new TextEncoder().encodeInto(text, new Uint8Array(buffer, 4));
   if (read !== text.length) throw new Error(`the start mark's readings (${text.length} characters) do not fit in ${buffer.byteLength - 4} bytes`);
   new Int32Array(buffer, 0, 1)[0] = written;
+  Atomics.store(header, kBootMark, kMarkWritten);
+  Atomics.notify(header, kBootMark);
 }
 
-/** The mark encodeMark() wrote. */
-export function decodeMark(buffer: SharedArrayBuffer): MarkReading {
+/** Calling thread: no mark will come (the start failed there, and says why). */
+export function refuseMark(header: Int32Array): void {
+  Atomics.store(header, kBootMark, kMarkFailed);
+  Atomics.notify(header, kBootMark);
+}
+
+/**
+ * Sampler thread: waits, blocked, up to `waitMs` for the mark giveMark() writes; null when it was
+ * refused or did not come (kBootMark then says which).
+ */
+export function takeMark(header: Int32Array, buffer: SharedArrayBuffer, waitMs: number): MarkReading | null {
+  Atomics.wait(header, kBootMark, kMarkPending, waitMs);
+  if (Atomics.load(header, kBootMark) !== kMarkWritten) return null;
   const n = new Int32Array(buffer, 0, 1)[0]!;
   // TextDecoder does not read shared memory: the bytes are copied out first.
   return JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, n).slice())) as MarkReading;

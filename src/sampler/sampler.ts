@@ -1,6 +1,5 @@
 // Main-thread handle of the sampler thread: a synchronous start at the mark, interval energy, sample-now, stop.
 import { setMaxListeners } from 'node:events';
-import { BroadcastChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { clockPair, now } from '../clock.js';
 import { SamplerError } from '../errors.js';
@@ -12,8 +11,9 @@ import { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource } from './ev
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
 import { newPool, type Pool } from './pool.js';
-import { encodeMark, markBytes, sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
-import { kBootFailed, kBootInts, kBootMark, kBootStarting, kBootState, kMarkFailed, kMarkWritten, kServed, kStateCrashed, kStateStopped, RingReader } from './ring.js';
+import { giveMark, markBytes, refuseMark, sourceRange, threadInternals, type BootData, type ResumeData, type SamplerEvent, type SamplerInternals, type StartFailure, type StartResult } from './protocol.js';
+import { kBootFailed, kBootInts, kBootStarting, kBootState, kServed, kStateCrashed, kStateStopped, RingReader } from './ring.js';
+import { ThreadChannels } from './channels.js';
 import { Timeline } from './timeline.js';
 import { endStuckThreadsAtExit, waitFor } from './waits.js';
 
@@ -42,8 +42,7 @@ export class Sampler extends EventTarget {
   readonly #internals: SamplerInternals | undefined;
   #pool: Pool | null = null;
   #header: Int32Array | null = null;
-  #results: BroadcastChannel | null = null;
-  #events: BroadcastChannel | null = null;
+  #channels: ThreadChannels | null = null;
   #starting: Promise<SamplerInfo> | null = null;
   #originMs = Number.NaN;
   #info: SamplerInfo | null = null;
@@ -164,33 +163,21 @@ export class Sampler extends EventTarget {
       channel, anchors: anchorCount, ...(this.#internals === undefined ? {} : { internals: threadInternals(this.#internals) }) };
     this.#pool = this.#newPool(boot);
     try {
-      // The result arrives through the listener once the event loop turns, or is taken off the channel
-      // by #receive() when a caller needs it before (a started channel delivers only to listeners).
-      const results = new BroadcastChannel(`${channel}:result`);
-      results.onmessage = (m) => this.#accept((m as { data: StartResult | StartFailure }).data);
-      results.unref();
-      this.#results = results;
-      const events = new BroadcastChannel(`${channel}:events`);
-      events.onmessage = (m) => this.#onEvent((m as { data: SamplerEvent }).data);
-      events.unref();
-      this.#events = events;
+      this.#channels = new ThreadChannels(channel, (r) => this.#accept(r), (m) => this.#onEvent(m));
       const beforeMark = this.#internals?.beforeMark;
       const at = beforeMark === undefined ? undefined : now();
       if (at !== undefined) beforeMark!(at);
       const mark = readMark(this.options, at);
       this.#originMs = mark.tMs;
-      encodeMark(markBuffer, mark);
+      giveMark(header, markBuffer, mark);
       // A successor thread gets the mark with its boot data.
       const { markBuffer: _, ...rest } = boot;
       this.#boot = { ...rest, mark };
-      Atomics.store(header, kBootMark, kMarkWritten);
     } catch (e) {
-      Atomics.store(header, kBootMark, kMarkFailed);
+      refuseMark(header);
       void this.#pool.destroy().catch(() => {});
       this.#pool = null;
       throw e;
-    } finally {
-      Atomics.notify(header, kBootMark);
     }
   }
 
@@ -223,7 +210,7 @@ export class Sampler extends EventTarget {
       clearInterval(keepAlive);
     }
     const info = await this.#settleStart();
-    this.#deliverEvents(); // discovery's warnings before start() resolves
+    this.#channels?.deliverEvents(); // discovery's warnings before start() resolves
     if (!this.#stopped) {
       // Between waits nobody would notice a read that never returns: looked at every 15 s (a timer
       // that wakes an idle process costs it about 1 ms of CPU on a small VM: once a second would
@@ -246,27 +233,11 @@ export class Sampler extends EventTarget {
 
   /** Takes the start result off its channel if it has been posted: synchronous. */
   #receive(): void {
-    if (this.#info !== null || this.#results === null) return;
-    const m = receiveMessageOnPort(this.#results as unknown as Parameters<typeof receiveMessageOnPort>[0]) as { message: StartResult | StartFailure } | undefined;
-    if (m !== undefined) this.#accept(m.message);
-  }
-
-  /**
-   * Delivers the events the thread posted before the sample just seen, which the event loop may
-   * not have dispatched yet (the thread posts an event before it publishes the sample, so the
-   * event is queued here by then): whoever awaited a sample has heard the warnings before it.
-   */
-  #deliverEvents(): void {
-    const events = this.#events as unknown as Parameters<typeof receiveMessageOnPort>[0] | null;
-    if (events === null) return;
-    for (let m = receiveMessageOnPort(events); m !== undefined; m = receiveMessageOnPort(events)) {
-      this.#onEvent((m as { message: SamplerEvent }).message);
-    }
+    if (this.#info === null) this.#channels?.takeResult();
   }
 
   #accept(r: StartResult | StartFailure): void {
-    this.#results?.close();
-    this.#results = null;
+    this.#channels?.closeResults();
     if (!r.ok) {
       this.#failure = new SamplerError(`the sampler thread failed to start: ${r.message}`);
       return;
@@ -404,7 +375,7 @@ export class Sampler extends EventTarget {
     const ring = this.#timeline!.ring;
     const wake = ring.wake(false, exact);
     await waitFor(ring, () => ring.hasServed(wake), () => this.#checkStuck(), this.#checkEveryMs, kServed);
-    this.#deliverEvents();
+    this.#channels?.deliverEvents(); // the warnings the thread posted before that sample
   }
 
   /** Stops the thread cooperatively (it takes a last sample and closes its files), then the pool. */
@@ -421,8 +392,7 @@ export class Sampler extends EventTarget {
     const ring = this.#timeline!.ring;
     ring.wake(true);
     await waitFor(ring, () => false, () => this.#checkStuck(), this.#checkEveryMs);
-    this.#deliverEvents(); // none lost with the channel
-    this.#events?.close();
+    this.#channels?.close();
     await this.#pool?.destroy();
     this.#pool = null;
   }

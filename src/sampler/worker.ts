@@ -9,9 +9,9 @@ import type { ChannelInfo, EnergySource, Warn } from '../sources/source.js';
 import { SamplerLoop } from './loop.js';
 import { safePeriodMs } from './rate.js';
 import type { EngineOptions } from './options.js';
-import { decodeMark, sourceRange, type BootData, type ResumeData, type SamplerEvent, type StartFailure, type StartResult } from './protocol.js';
+import { sourceRange, takeMark, type BootData, type ResumeData, type SamplerEvent, type StartFailure, type StartResult } from './protocol.js';
 import { AbandonedError, PhaseWriter, phaseDiscover, phaseNvml } from './phase.js';
-import { kBootFailed, kBootMark, kBootOwner, kBootStarted, kBootState, kMarkPending, kMarkWritten, kPublished, kState, kStateCrashed, kStateRunning, RingReader } from './ring.js';
+import { kBootFailed, kBootMark, kBootOwner, kBootStarted, kBootState, kMarkPending, kPublished, kState, kStateCrashed, kStateRunning, RingReader } from './ring.js';
 
 /** A test's fake hardware on the sampler's clock: `(tMs, data) => void`, run before each reading. */
 async function loadTickHook(url: string): Promise<(tMs: number, data: unknown) => void> {
@@ -28,15 +28,11 @@ async function boot(data: BootData): Promise<void> {
   const resume = data.resume;
   // The calling thread takes the start mark while this thread boots: wait for it (it is there long
   // before, in practice), and so for the channels made before it, before posting anything.
-  let mark = data.mark;
-  if (mark === undefined) {
-    const got = Atomics.wait(header, kBootMark, kMarkPending, markWaitMs);
-    if (Atomics.load(header, kBootMark) !== kMarkWritten) {
-      // The start has failed on the calling thread (it says why), or it never came back: nothing to post to.
-      if (got === 'timed-out') Atomics.store(header, kBootState, kBootFailed);
-      return;
-    }
-    mark = decodeMark(data.markBuffer!);
+  const mark = data.mark ?? takeMark(header, data.markBuffer!, markWaitMs);
+  if (mark === null) {
+    // The start has failed on the calling thread (it says why), or it never came back: nothing to post to.
+    if (Atomics.load(header, kBootMark) === kMarkPending) Atomics.store(header, kBootState, kBootFailed);
+    return;
   }
   const results = resume === undefined ? new BroadcastChannel(`${data.channel}:result`) : null;
   const events = new BroadcastChannel(`${data.channel}:events`);
