@@ -128,17 +128,7 @@ function threadCpuNs(): Map<string, number> {
  * by the busiest thread that `spawn()` created (read from that thread's own /proc/self/task/<tid>/schedstat).
  */
 export async function newThreadCpuPct(spawn: () => Promise<() => Promise<unknown>>, settleMs = 500, windowMs = 5000): Promise<number> {
-  const before = threadCpuNs();
-  const stop = await spawn();
-  await new Promise((r) => setTimeout(r, settleMs));
-  const t0 = threadCpuNs();
-  const w0 = performance.now();
-  await new Promise((r) => setTimeout(r, windowMs));
-  const t1 = threadCpuNs();
-  const wallNs = (performance.now() - w0) * 1e6;
-  await stop();
-  const fresh = [...t1].filter(([tid]) => !before.has(tid)).map(([tid, ns]) => ns - (t0.get(tid) ?? ns));
-  return (Math.max(0, ...fresh) / wallNs) * 100;
+  return (await sameWindowCpuPct({ spawn }, 1, windowMs, settleMs)).spawn![0]!;
 }
 
 /**
