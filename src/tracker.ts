@@ -21,7 +21,7 @@ import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
 import { TaskLedger } from './task-ledger.js';
-import { warmInBackground } from './warm.js';
+import { warmInBackground, warmRecords } from './warm.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
 
 export type { ResolvedOptions } from './types.js';
@@ -167,13 +167,13 @@ export class EmissionsTracker extends EventTarget {
     this.#sampler = sampler;
     sampler.touch();
     follow(sampler, this.#onSamplerMessage);
-    if (!sampler.started) {
-      // The first start: the sampler reads the counters here and its thread starts in this call;
-      // this run counts from that reading, where every channel's energy is 0.
-      this.#ready = this.#whenReady(sampler.start());
+    const first = !sampler.started;
+    this.#ready = this.#whenReady(sampler.start());
+    if (first) {
+      // The first start: the run counts from the counters' reading in start(), where every channel is at 0.
       if (!Number.isNaN(sampler.originMs)) this.#startMs = sampler.originMs;
+      warmRecords(o, this.#where.intensity, () => this.#startMs !== null);
     } else {
-      this.#ready = this.#whenReady(sampler.start());
       this.#anchorStart();
     }
     if (this.#pending.length > 0) for (const w of this.#pending.splice(0)) queueMicrotask(() => this.#warn(w));

@@ -1,11 +1,17 @@
 // The fast task-row writer gives the same line as a full record written through the CSV writer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../src/config/resolve.js';
 import { buildRecord, type RecordContext } from '../src/emissions/compute.js';
 import { intensityFor } from '../src/emissions/intensity.js';
-import { csvLine } from '../src/output/csv.js';
-import { taskColumns } from '../src/output/record.js';
+import { csvLine, parseCsv } from '../src/output/csv.js';
+import { columns, taskColumns } from '../src/output/record.js';
 import { TaskLines } from '../src/output/task-rows.js';
+import type { ResolvedOptions } from '../src/types.js';
+import { dryRecords } from '../src/warm.js';
 
 const context: RecordContext = {
   timestamp: new Date(2026, 10, 28, 12, 0, 0), projectName: 'p,"q"', runId: 'r', experimentId: 'e', trackingMode: 'machine',
@@ -36,4 +42,26 @@ test('TaskLines in any column order (own cells first, last, side by side): the s
     assert.equal(lines.line('a,b', 2, 7e6, 1e6, 3e5, false, 'folded', 12, 'stop'), csvLine(header.map((c) => full[c])));
   }
   assert.throws(() => new TaskLines(['task_name', 'duration'], base, 1, 1, 1), /the header lacks emissions, emissions_rate/);
+});
+
+test('the warm-up\'s dry records go through the real record and task-row code: a whole record, eight task rows, exact figures, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cc-dry-'));
+  try {
+    const o = resolveConfig({ projectName: 'dry', outputDir: dir }, { env: {}, cwd: dir, home: dir }).values as unknown as ResolvedOptions;
+    const rows = parseCsv(dryRecords(o, intensityFor({ countryIsoCode: 'DEU' })));
+    assert.equal(rows.length, 9);
+    const record = Object.fromEntries(columns.map((c, i) => [c, rows[0]![i]]));
+    assert.equal(record['project_name'], 'dry');
+    // 250 ms of a counter rising 100,000 µJ per 100 ms sample: 250,000 µJ of CPU, 50,000 µJ of RAM (PUE 1).
+    assert.equal(Number(record['cpu_energy']), 250_000 / 3.6e12);
+    assert.equal(Number(record['ram_energy']), 50_000 / 3.6e12);
+    for (const row of rows.slice(1)) {
+      const task = Object.fromEntries(taskColumns.map((c, i) => [c, row[i]]));
+      assert.equal(task['task_name'], 'warm');
+      for (const c of ['duration', 'cpu_energy', 'ram_energy', 'emissions']) assert.ok(Number(task[c]) >= 0, `${c} = ${task[c]}`);
+    }
+    assert.deepEqual(readdirSync(dir), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -92,13 +92,15 @@ let compiling: Promise<void> | null = null;
  * Compiles the release module in the background (read by the thread pool, compiled off this
  * thread): the first record of a process then does not compile it on its path (about 1 ms of a
  * first stop(), profiled). A failure is left to the synchronous load, which says it where it matters.
+ * Resolves when it is done (or failed).
  */
-export function preloadIntegrator(): void {
+export function preloadIntegrator(): Promise<void> {
   // WebAssembly.compile(), which the compiler's lib here does not declare.
   const { compile } = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
   compiling ??= readFile(moduleUrl('release')).then((bytes) => compile(bytes)).then((mod) => {
     if (!modules.has('release')) modules.set('release', mod);
   }, () => {});
+  return compiling;
 }
 
 function instantiate(build: WasmBuild): IntegratorExports {
