@@ -71,3 +71,19 @@ test('a thread whose module does not load fails the start with why, rather than 
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
   assert.match(stdout, /^the sampler thread failed to start: Cannot find module '.*\/src\/sampler\/worker\.bundle\.cjs'/);
 });
+
+test('piscina\'s bundle does not load node:assert; its two checks still throw node:assert\'s own AssertionError', async () => {
+  const pool = fileURLToPath(new URL('./piscina.bundle.cjs', workerUrl));
+  const script = `require(${JSON.stringify(pool)}); console.log(process.moduleLoadList.filter((m) => /^NativeModule assert$/.test(m)).length);`;
+  const { stdout } = await run(process.execPath, ['-e', script], { timeout: 15_000 });
+  assert.equal(stdout, '0\n');
+  const lazy = createRequire(import.meta.url)(fileURLToPath(new URL('../../scripts/lazy-assert.cjs', import.meta.url))) as
+    ((v: unknown, m?: string) => void) & { notStrictEqual(a: unknown, b: unknown): void; deepStrictEqual(a: unknown, b: unknown): void };
+  lazy(1);
+  lazy.notStrictEqual(-1, 0);
+  lazy.notStrictEqual(NaN, 0);
+  assert.throws(() => lazy(null, 'listeners'), { name: 'AssertionError', message: 'listeners' });
+  assert.throws(() => lazy.notStrictEqual(-1, -1), { name: 'AssertionError', code: 'ERR_ASSERTION' });
+  assert.throws(() => lazy.notStrictEqual(NaN, NaN), { name: 'AssertionError' });
+  assert.throws(() => lazy.deepStrictEqual({ a: 1 }, { a: 2 }), { name: 'AssertionError' }); // any other member: the real module's
+});
