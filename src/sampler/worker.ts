@@ -6,6 +6,7 @@ import { alignedClock, scriptedClock } from '../clock.js';
 import { openSources, planHardware, type HardwarePlan } from '../sources/detect.js';
 import { planGpus } from '../sources/gpu.js';
 import type { ChannelInfo, EnergySource, Warn } from '../sources/source.js';
+import { preloadIntegrator } from '../wasm/integrator.js';
 import { SamplerLoop } from './loop.js';
 import { safePeriodMs } from './rate.js';
 import type { EngineOptions } from './options.js';
@@ -25,6 +26,8 @@ async function boot(data: BootData): Promise<void> {
   const header = new Int32Array(data.header);
   // piscina replaces a thread that died: the replacement must not start a second sampler.
   if (Atomics.compareExchange(header, kBootOwner, 0, 1) !== 0) return;
+  // The integrator compiles on V8's background threads while this one waits for the mark and discovers.
+  const integrator = preloadIntegrator(true);
   const resume = data.resume;
   // The calling thread takes the start mark while this thread boots: wait for it (it is there long
   // before, in practice), and so for the channels made before it, before posting anything.
@@ -58,6 +61,7 @@ async function boot(data: BootData): Promise<void> {
     };
     const { plan, sources, channels, periodMs } = resume === undefined ? discover(o, phase, warn) : reopen(o, resume, phase, warn);
     const idlePeriodMs = safePeriodMs(channels, o.idleSamplePeriodMs);
+    await integrator;
     const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase, idlePeriodMs,
       ...(resume === undefined ? {} : { ring: { buffer: resume.buffer, shape: resume.shape } }) }, now, sources, channels, periodMs, warn);
     if (resume === undefined) {

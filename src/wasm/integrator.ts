@@ -89,15 +89,24 @@ const moduleUrl = (build: WasmBuild): URL => new URL(`../../../build/${build}.wa
 let compiling: Promise<void> | null = null;
 
 /**
- * Compiles the release module in the background (read by the thread pool, compiled off this
- * thread): the first record of a process then does not compile it on its path (about 1 ms of a
- * first stop(), profiled). A failure is left to the synchronous load, which says it where it matters.
- * Resolves when it is done (or failed).
+ * Compiles the release module in the background (compiled off this thread): the first record of a
+ * process then does not compile it on its path (about 1 ms of a first stop(), profiled). Its bytes
+ * are read by the thread pool, or here with `readNow` (a sampler thread, whose discovery runs
+ * synchronously meanwhile: the compile starts at once and overlaps it). A failure is left to the
+ * synchronous load, which says it where it matters. Resolves when it is done (or failed).
  */
-export function preloadIntegrator(): Promise<void> {
+export function preloadIntegrator(readNow = false): Promise<void> {
   // WebAssembly.compile(), which the compiler's lib here does not declare.
   const { compile } = WebAssembly as unknown as { compile(bytes: Uint8Array): Promise<WebAssembly.Module> };
-  compiling ??= readFile(moduleUrl('release')).then((bytes) => compile(bytes)).then((mod) => {
+  const compiled = (): Promise<WebAssembly.Module> => {
+    if (!readNow) return readFile(moduleUrl('release')).then((bytes) => compile(bytes));
+    try {
+      return compile(readFileSync(moduleUrl('release')));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  compiling ??= compiled().then((mod) => {
     if (!modules.has('release')) modules.set('release', mod);
   }, () => {});
   return compiling;
