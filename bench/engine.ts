@@ -76,7 +76,7 @@ export async function tickCost(): Promise<Figure[]> {
 const run = promisify(execFile);
 
 /**
- * Time from new Sampler().start() to the first published sample, in fresh processes, with its
+ * Time from a first start() to the first published sample, in fresh processes, with its
  * anchor in the same rounds: a bare worker thread spawned until its first line is seen here.
  */
 export async function coldStart(): Promise<Figure[]> {
@@ -101,7 +101,7 @@ export async function coldStart(): Promise<Figure[]> {
   const setting = '9 rounds of fresh processes, one per variant, the order rotating';
   return [
     { name: 'cold start to first sample (CPU only, 4 RAPL zones)', value: median(ms.cold), unit: 'ms', goal: `≤ 1.25 × the bare worker spawn (${(1.25 * bare).toFixed(0)} ms here)`,
-      method: `median of ${setting}: new Sampler().start() until its start result, seen on the boot word (piscina's main-thread bundle loaded in the call, thread spawn, piscina's worker, the sampler's one-file bundle loaded, discovery, the first sample at the mark published); ${(median(ms.cold) / bare).toFixed(2)} × the anchor; runs ${list(ms.cold)} ms` },
+      method: `median of ${setting}: a first start() of a new Sampler (made before the clock starts: its constructor resolves the options, as a tracker's does) until its start result, seen on the boot word (piscina's main-thread bundle loaded in the call, thread spawn, piscina's worker, the sampler's one-file bundle loaded, discovery, the first sample at the mark published); ${(median(ms.cold) / bare).toFixed(2)} × the anchor; runs ${list(ms.cold)} ms` },
     { name: 'cold start to first sample, piscina preloaded (as after a tracker\'s construction)', value: median(ms.preloaded), unit: 'ms',
       method: `median of the same rounds: the same, piscina loaded in the background and the event loop turned first (preloadPiscina(), as EmissionsTracker's constructor does); ${(median(ms.preloaded) / bare).toFixed(2)} × the anchor; runs ${list(ms.preloaded)} ms` },
     { name: 'cold start to first sample, no RAPL (CPU estimated from its TDP)', value: median(ms.estimated), unit: 'ms',
