@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // After tsc: make the CLI executable, copy the plain-JS test fixtures next to their compiled imports,
 // and bundle the sampler thread's modules into the one file its thread loads.
-import { chmodSync, cpSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 
 chmodSync('dist/src/cli/main.js', 0o755);
@@ -12,6 +13,8 @@ cpSync('test/fixtures', 'dist/test/fixtures', { recursive: true, filter: (f) => 
 // It sits at the depth of the modules it replaces (dist/src/<dir>/), so their file-relative URLs
 // (../../../build/release.wasm, ../../../data/*.json) still point where they did. koffi is not in
 // it: nvml.ts loads it at run time through createRequire, which esbuild leaves alone.
+// The code cache of a previous bundle goes first: V8 checks a cache against its source's length only.
+rmSync('dist/src/sampler/worker.bundle.cjs.cache', { force: true });
 buildSync({
   entryPoints: ['dist/src/sampler/worker.js'],
   outfile: 'dist/src/sampler/worker.bundle.cjs',
@@ -59,3 +62,13 @@ if (piscinaInstalled !== ${JSON.stringify(piscinaPkg.version)}) {
 }` },
   logLevel: 'warning',
 });
+
+// What piscina's thread loads: worker-entry.cjs, which compiles the bundle with its V8 code cache,
+// made here by a real start (scripts/code-cache.mjs). Without one (a machine where the start
+// fails), threads compile the bundle from source: they start a few ms slower, nothing else.
+copyFileSync('src/sampler/worker-entry.cjs', 'dist/src/sampler/worker.entry.cjs');
+try {
+  execFileSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: ['ignore', 'inherit', 'pipe'], timeout: 60_000 });
+} catch (e) {
+  console.warn(`postbuild: no code cache for the sampler thread (it compiles its bundle from source): ${String(e.stderr ?? e.message).trim()}`);
+}

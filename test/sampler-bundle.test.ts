@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,12 +11,45 @@ import { loadPiscina, workerUrl } from '../src/sampler/pool.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 
 const run = promisify(execFile);
-const bundle = fileURLToPath(workerUrl);
+const entry = fileURLToPath(workerUrl);
+const bundle = fileURLToPath(new URL('./worker.bundle.cjs', workerUrl));
 
-test('the sampler pool loads the bundle, built next to the modules it replaces', () => {
-  assert.match(bundle, /\/dist\/src\/sampler\/worker\.bundle\.cjs$/);
-  assert.ok(existsSync(bundle), `${bundle} is missing: npm run build makes it`);
-  assert.ok(existsSync(`${bundle}.map`));
+test('the sampler pool loads the bundle through its entry, built next to the modules it replaces, with its code cache', () => {
+  assert.match(entry, /\/dist\/src\/sampler\/worker\.entry\.cjs$/);
+  for (const f of [entry, bundle, `${bundle}.map`, `${bundle}.cache`]) assert.ok(existsSync(f), `${f} is missing: npm run build makes it`);
+});
+
+/** What the entry made of the code cache, loaded in a thread of a fresh process (no sampler boots: no workerData). */
+async function codeCacheOf(entryFile: string): Promise<string> {
+  const script = `new (require('node:worker_threads').Worker)(${JSON.stringify(`console.log(require(${JSON.stringify(entryFile)}).codeCache)`)}, { eval: true });`;
+  return (await run(process.execPath, ['-e', script], { timeout: 15_000 })).stdout.trim();
+}
+
+test('a thread compiles the bundle from the code cache the build made; from source when the cache is refused, older than the bundle, or missing', async (t) => {
+  assert.equal(await codeCacheOf(entry), 'accepted');
+  // dist/src and the WebAssembly build copied under dist/ (its packages resolve), the cache then spoiled, aged, removed.
+  const copy = fileURLToPath(new URL(`../tmp-cache-${process.pid}/`, import.meta.url));
+  t.after(() => rmSync(copy, { recursive: true, force: true }));
+  cpSync(fileURLToPath(new URL('../src/', import.meta.url)), join(copy, 'dist', 'src'), { recursive: true, preserveTimestamps: true });
+  cpSync(fileURLToPath(new URL('../../build/', import.meta.url)), join(copy, 'build'), { recursive: true });
+  const sampler = join(copy, 'dist', 'src', 'sampler');
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
+  t.after(() => rapl.cleanup());
+  const starts = async (): Promise<string> => {
+    const script = `const { Sampler } = await import(${JSON.stringify(pathToFileURL(join(sampler, 'sampler.js')).href)});
+      const s = new Sampler({ raplDir: ${JSON.stringify(rapl.root)} });
+      await s.start().then(() => console.log('started'), (e) => console.log(e.message)); await s.stop();`;
+    return (await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 })).stdout.trim();
+  };
+  const cache = join(sampler, 'worker.bundle.cjs.cache');
+  writeFileSync(cache, Buffer.alloc(readFileSync(cache).length, 7));
+  assert.equal(await codeCacheOf(join(sampler, 'worker.entry.cjs')), 'rejected');
+  assert.equal(await starts(), 'started');
+  utimesSync(cache, new Date(2000, 0, 1), new Date(2000, 0, 1));
+  assert.equal(await codeCacheOf(join(sampler, 'worker.entry.cjs')), 'none');
+  rmSync(cache);
+  assert.equal(await codeCacheOf(join(sampler, 'worker.entry.cjs')), 'none');
+  assert.equal(await starts(), 'started');
 });
 
 test('the bundle requires only Node built-ins (koffi comes through createRequire at run time)', () => {
@@ -72,7 +105,7 @@ test('a thread whose module does not load fails the start with why, rather than 
   const script = `const { Sampler } = await import(${JSON.stringify(pathToFileURL(join(copy, 'src', 'sampler', 'sampler.js')).href)});
     await new Sampler({ raplDir: ${JSON.stringify(rapl.root)} }).start().then(() => console.log('started'), (e) => console.log(e.message));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 15_000 });
-  assert.match(stdout, /^the sampler thread failed to start: Cannot find module '.*\/src\/sampler\/worker\.bundle\.cjs'/);
+  assert.match(stdout, /^the sampler thread failed to start: ENOENT: no such file or directory, open '.*\/src\/sampler\/worker\.bundle\.cjs'/);
 });
 
 test('piscina\'s bundle does not load node:assert; its two checks still throw node:assert\'s own AssertionError', async () => {

@@ -25,6 +25,11 @@ export interface SamplerInternals {
    * takes (a fake's readings written for exactly that time). Never sent to the thread.
    */
   readonly beforeMark?: (atMs: number) => void;
+  /**
+   * A file to write the V8 code cache of the thread's module to, once its start is posted: the
+   * build's (scripts/code-cache.mjs), for later threads to load (worker-entry.cjs).
+   */
+  readonly codeCache?: string;
 }
 
 /** The internals the thread gets: everything but the calling thread's own hook (a function cannot be sent). */

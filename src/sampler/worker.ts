@@ -72,9 +72,12 @@ async function boot(data: BootData): Promise<void> {
     }
     // Posted before the first tick (a source that blocks there is then named by the main thread),
     // once the loop has read the wake word (a wake right after the post is not missed).
-    running = loop.run(events, () => post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
-      originMs: mark.tMs, sources: sources.map((x) => x.channels.map((c) => c.detail).join('; ')),
-      sourceChannels: sources.map((x) => x.channels.length) }, kBootStarted));
+    running = loop.run(events, () => {
+      post({ ok: true, buffer: loop.writer.buffer, shape: loop.writer.shape, channels, plan, periodMs,
+        originMs: mark.tMs, sources: sources.map((x) => x.channels.map((c) => c.detail).join('; ')),
+        sourceChannels: sources.map((x) => x.channels.length) }, kBootStarted);
+      if (data.internals?.codeCache !== undefined) writeCodeCache(data.internals.codeCache, warn);
+    });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (e instanceof AbandonedError) {
@@ -131,6 +134,17 @@ function reopen(o: EngineOptions, r: ResumeData, phase: PhaseWriter, warn: Warn)
   const sources = openSources(o, r.plan, warn, (i) => (r.givenUp.includes(i)
     ? new SilentSource(r.channels.slice(...sourceRange(r.sourceChannels, i))) : null));
   return { plan: r.plan, sources, channels: r.channels, periodMs: r.periodMs };
+}
+
+/** The build's: this thread's compiled code as its start left it, written by worker-entry.cjs's hook for later threads. */
+function writeCodeCache(path: string, warn: Warn): void {
+  const write = (globalThis as Record<symbol, unknown>)[Symbol.for('codecarbon.writeCodeCache')];
+  try {
+    if (typeof write !== 'function') throw new Error('this thread was not loaded through worker.entry.cjs');
+    (write as (path: string) => void)(path);
+  } catch (e) {
+    warn('code-cache', `the code cache could not be written to ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** The channels of the sources given up. */
