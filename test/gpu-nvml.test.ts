@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { Sampler } from '../src/sampler/sampler.js';
 import { rowLayout, rowOffset } from '../src/sampler/layout.js';
-import { GpuSource, nvidiaDriverPresent, planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
+import { CostWindow, GpuSource, nvidiaDriverPresent, planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
 import { Nvml, NvmlError } from '../src/sources/nvml.js';
 import { fakeGpus, fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
 import { nvmlClock } from './fixtures/scripted.hook.js';
@@ -273,4 +273,21 @@ test('while the process idles (the sampler slowed down), counter readings slow d
   assert.ok(full.counters >= 55 && full.counters <= 61, `${full.counters} counter readings in 60 s at the full rate`);
   assert.equal(idle.powers, 31);
   assert.ok(idle.counters >= 3 && idle.counters <= 4, `${idle.counters} counter readings in 60 s idle (every 20 s)`);
+});
+
+test('a counter reading\'s cost is the median of the last five: a preempted call or two leave the cadence as it was; a lasting change moves it within three', () => {
+  const w = new CostWindow();
+  assert.equal(w.medianMs, 0);
+  w.add(4);
+  assert.equal(w.medianMs, 4);
+  for (let i = 0; i < 4; i++) w.add(4);
+  w.add(40); // a call preempted 36 ms
+  w.add(400); // and another: two of the five kept
+  assert.equal(w.medianMs, 4);
+  for (let i = 0; i < 5; i++) w.add(4);
+  w.add(12); // the driver got slower
+  w.add(12);
+  assert.equal(w.medianMs, 4);
+  w.add(12);
+  assert.equal(w.medianMs, 12);
 });

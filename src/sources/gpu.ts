@@ -191,8 +191,35 @@ interface Tracked {
   lost: boolean;
   lastCounterMs: number;
   nextCounterMs: number;
-  /** Mean cost of a counter reading, ms. */
-  costMs: number;
+  /** The wall-clock cost of the last counter readings, ms (the first reading's left out: see #readCounter()). */
+  readonly costs: CostWindow;
+}
+
+/**
+ * The typical cost of a call, from its last few: their median. On a busy machine a call preempted
+ * midway looks many times dearer than it is; one such call (or two of five) leaves the median as
+ * it was, where a mean would stretch the counter's cadence for nothing. A lasting change of cost
+ * moves it within three calls.
+ */
+export class CostWindow {
+  readonly #ms = new Float64Array(5);
+  readonly #sorted = new Float64Array(5);
+  #n = 0;
+
+  add(ms: number): void {
+    this.#ms[this.#n % this.#ms.length] = ms;
+    this.#n++;
+  }
+
+  /** The median of the kept costs (the lower middle of an even count); 0 before any. */
+  get medianMs(): number {
+    const k = Math.min(this.#n, this.#ms.length);
+    if (k === 0) return 0;
+    const s = this.#sorted.subarray(0, k);
+    s.set(this.#ms.subarray(0, k));
+    s.sort();
+    return s[(k - 1) >> 1]!;
+  }
 }
 
 /** Samples the tracked GPUs: power at every tick, the energy counter of one GPU at a time when due. */
@@ -221,7 +248,7 @@ export class GpuSource implements EnergySource {
     let h = 0;
     this.#gpus = tracking.map((info, channel) => ({
       info, device: devices[info.index], channel, hybrid: info.energyCounter, phase: info.energyCounter ? h++ / hybrids : 0,
-      lost: false, lastCounterMs: -Infinity, nextCounterMs: Infinity, costMs: 0,
+      lost: false, lastCounterMs: -Infinity, nextCounterMs: Infinity, costs: new CostWindow(),
     }));
   }
 
@@ -260,10 +287,10 @@ export class GpuSource implements EnergySource {
   #readCounter(g: Tracked, sink: ReadingSink, offset: number, tMs: number): void {
     const t0 = performance.now();
     const mj = this.#nvml.energyMj(g.device);
-    const cost = performance.now() - t0;
-    g.costMs = g.costMs === 0 ? cost : 0.8 * g.costMs + 0.2 * cost;
-    // After the first reading (every GPU's, at start), GPU j of n waits j/n of a period more: spread evenly.
-    g.nextCounterMs = this.#counterPeriodMs(g.costMs) * (g.lastCounterMs === -Infinity ? 1 + g.phase : 1);
+    // The first reading (every GPU's, at start) also pays the library's first call: not a reading's cost.
+    if (g.lastCounterMs !== -Infinity) g.costs.add(performance.now() - t0);
+    // After the first reading, GPU j of n waits j/n of a period more: spread evenly.
+    g.nextCounterMs = this.#counterPeriodMs(g.costs.medianMs) * (g.lastCounterMs === -Infinity ? 1 + g.phase : 1);
     g.lastCounterMs = tMs;
     if (typeof mj === 'bigint') sink.setHybridCounter(offset + g.channel, mj);
     else this.#failed(g, mj, 'nvmlDeviceGetTotalEnergyConsumption', sink, offset);
