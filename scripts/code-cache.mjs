@@ -7,9 +7,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Sampler } from '../dist/src/sampler/sampler.js';
 
-const out = new URL('../dist/src/sampler/worker.bundle.cjs.cache', import.meta.url);
+const out = fileURLToPath(new URL('../dist/src/sampler/worker.bundle.cjs.cache', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'cc-code-cache-'));
 try {
   // Two packages with their DRAM zones, as /sys/class/powercap lists them on a two-socket server.
@@ -22,7 +23,7 @@ try {
       writeFileSync(join(dir, 'max_energy_range_uj'), '262143328850\n');
     }
   }
-  const sampler = new Sampler({ raplDir: root }, { codeCache: out.pathname });
+  const sampler = new Sampler({ raplDir: root }, { codeCache: out });
   const warnings = [];
   sampler.addEventListener('warning', (e) => warnings.push(e.message));
   await sampler.start();
