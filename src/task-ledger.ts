@@ -105,10 +105,7 @@ export class TaskLedger {
   /** Tasks from … to, measured now in one batch, or read from the sealed measurement. */
   #measure(tl: Timeline, from: number, to: number): MeasuredTasks {
     if (this.#sealed !== null) return this.#sealed;
-    const book = this.#tasks;
-    const times = new Float64Array(2 * (to - from));
-    for (let i = from; i < to; i++) { times[2 * (i - from)] = book.startOf(i); times[2 * (i - from) + 1] = book.endOf(i); }
-    return { batch: tl.measure(times, to - from), from };
+    return { batch: tl.measure(this.#tasks.timesOf(from, to), to - from), from };
   }
 
   /** The end of the task with this id (ms), or NaN when there is no such kept task. */

@@ -142,6 +142,13 @@ export class TaskBook {
     return this.#end[i]!;
   }
 
+  /** Finished tasks `from` … `to` as the [start, end] pairs Timeline.measure() takes (ms). */
+  timesOf(from: number, to: number): Float64Array {
+    const times = new Float64Array(2 * (to - from));
+    for (let i = from; i < to; i++) { times[2 * (i - from)] = this.#start[i]!; times[2 * (i - from) + 1] = this.#end[i]!; }
+    return times;
+  }
+
   /**
    * Removes the finished tasks after the first `keep` that ended by `untilMs`, and returns them as
    * columns: `times` holds start, end of each (ms), `names` their names. No object per task: this

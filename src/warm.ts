@@ -86,7 +86,5 @@ export function dryRecords(o: ResolvedOptions, intensity: Intensity): string {
   const record = buildRecord(0.25, labelSources(componentEnergy(dryChannels, e.energyUj), false, false), ctx);
   const line = csvLine(columns.map((c) => record[c]));
   const count = book.doneCount;
-  const times = new Float64Array(2 * count);
-  for (let i = 0; i < count; i++) { times[2 * i] = book.startOf(i); times[2 * i + 1] = book.endOf(i); }
-  return line + taskText(taskLinesFor(dryChannels, ctx), book, { batch: tl.measure(times, count), from: 0 }, dryChannels, 0, count);
+  return line + taskText(taskLinesFor(dryChannels, ctx), book, { batch: tl.measure(book.timesOf(0, count), count), from: 0 }, dryChannels, 0, count);
 }
