@@ -70,3 +70,33 @@ test('a wake seen served is a sample published: a reader racing the writer never
   assert.ok(checked > 0);
   assert.ok(reader.published() > shape.capacity * 100, `writer lapped the ring ${reader.published() / shape.capacity} times`);
 });
+
+test('an anchor released and asked again while the sampler settles it keeps the new request\'s values, not the old one\'s', () => {
+  const ring = new RingWriter({ capacity: 4, channels: 1, anchors: 1 });
+  for (const t of [0, 10, 20]) ring.publish(t, [t * 100]);
+  const valuesAt = (tMs: number, out: Float64Array): void => { out[0] = tMs * 100; };
+  const out = new Float64Array(2);
+  // The sampler has read the first request (at 5 ms) and computes its values when the reading
+  // thread, done with that run, releases the slot and asks it again for another mark (at 15 ms).
+  const first = ring.requestAnchor(0, 5);
+  let second = -1;
+  ring.settleAnchors(20, (tMs, o) => {
+    valuesAt(tMs, o);
+    ring.releaseAnchor(0);
+    second = ring.requestAnchor(0, 15);
+  });
+  assert.notEqual(second, first);
+  assert.equal(ring.readAnchor(0, second, out), false, 'the values at 5 ms do not pass for the request at 15 ms');
+  assert.equal(ring.readAnchor(0, first, out), false, 'a released request reads nothing');
+  ring.settleAnchors(20, valuesAt);
+  assert.equal(ring.readAnchor(0, second, out), true);
+  assert.deepEqual([...out], [15, 1500]);
+  // A request past the newest sample waits for a sample at or after it.
+  ring.releaseAnchor(0);
+  const third = ring.requestAnchor(0, 25);
+  ring.settleAnchors(20, valuesAt);
+  assert.equal(ring.readAnchor(0, third, out), false);
+  ring.settleAnchors(30, valuesAt);
+  assert.equal(ring.readAnchor(0, third, out), true);
+  assert.deepEqual([...out], [25, 2500]);
+});

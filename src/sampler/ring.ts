@@ -60,10 +60,16 @@ export const kBootStarting = 0;
 export const kBootStarted = 1;
 export const kBootFailed = 2;
 
-/** Anchor states: a mark the sampler settles itself, so that it survives the ring's overwrite. */
+/**
+ * Anchor states: a mark the sampler settles itself, so that it survives the ring's overwrite. An
+ * anchor's word holds its state in the low two bits and, above them, the number of its request:
+ * a settlement the sampler began for an earlier request (released and asked again meanwhile) does
+ * not pass for the new one's.
+ */
 export const kAnchorFree = 0;
 export const kAnchorRequested = 1;
 export const kAnchorSettled = 2;
+const kAnchorStateBits = 3;
 
 const seqMod = 0x7fffffff;
 
@@ -159,21 +165,28 @@ export class RingReader extends RingViews {
     return found;
   }
 
-  /** Anchor `a`'s settled values (time, then channels) into `out`, or false while pending. */
-  readAnchor(a: number, out: Float64Array): boolean {
-    if (Atomics.load(this.anchorState, a) !== kAnchorSettled) return false;
+  /**
+   * Anchor `a`'s settled values (time, then channels) into `out`, or false while the request
+   * `ticket` (from requestAnchor()) is pending.
+   */
+  readAnchor(a: number, ticket: number, out: Float64Array): boolean {
+    if (Atomics.load(this.anchorState, a) !== ((ticket & ~kAnchorStateBits) | kAnchorSettled)) return false;
     out.set(this.anchorData.subarray(a * this.stride, (a + 1) * this.stride));
     return true;
   }
 
-  /** Asks the sampler to settle the cumulative values at `tMs` into anchor `a`. */
-  requestAnchor(a: number, tMs: number): void {
+  /** Asks the sampler to settle the cumulative values at `tMs` into anchor `a`; returns the request's ticket. */
+  requestAnchor(a: number, tMs: number): number {
+    // The reading thread alone makes requests: the count needs no read-modify-write.
+    const count = ((Atomics.load(this.anchorState, a) >>> 2) + 1) & 0x1fffffff;
+    const ticket = (count << 2) | kAnchorRequested;
     this.anchorData[a * this.stride] = tMs;
-    Atomics.store(this.anchorState, a, kAnchorRequested);
+    Atomics.store(this.anchorState, a, ticket);
+    return ticket;
   }
 
   releaseAnchor(a: number): void {
-    Atomics.store(this.anchorState, a, kAnchorFree);
+    Atomics.store(this.anchorState, a, (Atomics.load(this.anchorState, a) & ~kAnchorStateBits) | kAnchorFree);
   }
 
   /**
@@ -293,12 +306,15 @@ export class RingWriter extends RingReader {
     const newest = settledMs;
     const scratch = this.#scratch;
     for (let a = 0; a < this.shape.anchors; a++) {
-      if (Atomics.load(this.anchorState, a) !== kAnchorRequested) continue;
+      const word = Atomics.load(this.anchorState, a);
+      if ((word & kAnchorStateBits) !== kAnchorRequested) continue;
       const tMs = this.anchorData[a * this.stride]!;
       if (!(tMs <= newest)) continue;
       valuesAt(tMs, scratch);
       this.anchorData.set(scratch, a * this.stride + 1);
-      Atomics.store(this.anchorState, a, kAnchorSettled);
+      // Settled only if it is still that request: one released and made again meanwhile (another
+      // time, perhaps already read past) waits for the next sample; the values written are then rewritten.
+      Atomics.compareExchange(this.anchorState, a, word, (word & ~kAnchorStateBits) | kAnchorSettled);
     }
   }
 

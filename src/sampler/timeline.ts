@@ -75,6 +75,8 @@ export class IntervalBatch {
 export interface Anchor {
   readonly id: number;
   readonly tMs: number;
+  /** The request's ticket: the anchor's values are this request's, not an earlier user's of the same slot. */
+  readonly ticket: number;
 }
 
 export class Timeline {
@@ -175,8 +177,7 @@ export class Timeline {
   anchor(tMs: number): Anchor | null {
     const id = this.#freeAnchors.pop();
     if (id === undefined) return null;
-    this.ring.requestAnchor(id, tMs);
-    return { id, tMs };
+    return { id, tMs, ticket: this.ring.requestAnchor(id, tMs) };
   }
 
   releaseAnchor(anchor: Anchor): void {
@@ -187,7 +188,7 @@ export class Timeline {
   /** The anchor's values into the first k of `out`, once the sampler has settled them (else the window's stand). */
   #anchorValues(anchor: Anchor, out: Float64Array): void {
     const row = new Float64Array(this.layout.stride);
-    if (this.ring.readAnchor(anchor.id, row)) out.set(row.subarray(1, this.#k + 1));
+    if (this.ring.readAnchor(anchor.id, anchor.ticket, row)) out.set(row.subarray(1, this.#k + 1));
   }
 
   /**
