@@ -199,7 +199,7 @@ interface Tracked {
  * The typical cost of a call, from its last few: their median. On a busy machine a call preempted
  * midway looks many times dearer than it is; one such call (or two of five) leaves the median as
  * it was, where a mean would stretch the counter's cadence for nothing. A lasting change of cost
- * moves it within three calls.
+ * moves it within three calls. Until two calls are known, the cadence is the one asked for.
  */
 export class CostWindow {
   readonly #ms = new Float64Array(5);
@@ -211,10 +211,13 @@ export class CostWindow {
     this.#n++;
   }
 
-  /** The median of the kept costs (the lower middle of an even count); 0 before any. */
+  /**
+   * The median of the kept costs (the lower middle of an even count, so the cheaper of two); 0
+   * before two: one call alone may be a preempted one.
+   */
   get medianMs(): number {
     const k = Math.min(this.#n, this.#ms.length);
-    if (k === 0) return 0;
+    if (k < 2) return 0;
     const s = this.#sorted.subarray(0, k);
     s.set(this.#ms.subarray(0, k));
     s.sort();
