@@ -56,6 +56,15 @@ export function csvLine(values: readonly (string | number | undefined)[]): strin
   return stringify([values.map(cell)], stringifyOptions);
 }
 
+const headerLines = new WeakMap<readonly string[], string>();
+
+/** A header's line: csvLine() once per header (the headers are the modules' column lists). */
+export function headerLine(header: readonly string[]): string {
+  let line = headerLines.get(header);
+  if (line === undefined) headerLines.set(header, line = csvLine(header));
+  return line;
+}
+
 let warmed = false;
 
 /**
@@ -148,7 +157,7 @@ function lineStart(fd: number, path: string, header: readonly string[], warn: Cs
   // line is one that stays without its newline, read again for up to cutSettleMs.
   for (const since = performance.now(); ;) {
     const size = fstatSync(fd).size;
-    if (size === 0) return csvLine(header);
+    if (size === 0) return headerLine(header);
     readSync(fd, last, 0, 1, size - 1);
     if (last[0] === 0x0a) return '';
     if (performance.now() - since >= cutSettleMs) break;
@@ -225,7 +234,7 @@ export function appendRow(path: string, header: readonly string[], row: Readonly
     }
   }
   if (fileHeader === null) {
-    if (createWith(path, csvLine(header) + csvLine(header.map((c) => row[c])))) return backup;
+    if (createWith(path, headerLine(header) + csvLine(header.map((c) => row[c])))) return backup;
     fileHeader = parseCsv(firstLine(path))[0] ?? [...header];
   }
   // One write with O_APPEND: rows from several processes never interleave.
@@ -271,7 +280,7 @@ export class CsvFile {
 
   constructor(readonly path: string, readonly header: readonly string[]) {
     this.#fd = openSync(path, 'w');
-    writeSync(this.#fd, csvLine(header));
+    writeSync(this.#fd, headerLine(header));
   }
 
   /** Lines already formatted (TaskLines), as one text. */

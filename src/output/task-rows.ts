@@ -1,5 +1,5 @@
 // Task rows as CSV lines, fast: the cells shared by every task are formatted once per file.
-import { buildRecord, componentEnergy, energyFields, type RecordContext } from '../emissions/compute.js';
+import { buildRecord, componentEnergy, energyFieldOrder, energyFields, fillEnergyFields, type RecordContext } from '../emissions/compute.js';
 import { resolutions, type IntervalBatch } from '../sampler/timeline.js';
 import type { ChannelInfo } from '../sources/source.js';
 import type { TaskBook } from '../tasks.js';
@@ -19,6 +19,8 @@ export class TaskLines {
   readonly #parts: string[];
   /** Where each of `own` goes in #parts. */
   readonly #at: Int32Array;
+  /** A row's figures, in energyFieldOrder (own[1] to own[11]). */
+  readonly #f = new Float64Array(energyFieldOrder.length);
 
   constructor(readonly header: readonly string[], base: Readonly<Record<string, string | number>>,
     readonly pue: number, readonly gCo2ePerKwh: number, readonly wue: number) {
@@ -42,19 +44,10 @@ export class TaskLines {
     final: boolean, resolution: string, count: number, endedBy: string): string {
     const p = this.#parts;
     const at = this.#at;
-    const f = energyFields(durationS, cpuUj, gpuUj, ramUj, this.pue, this.gCo2ePerKwh, this.wue);
+    const f = this.#f;
+    fillEnergyFields(f, durationS, cpuUj, gpuUj, ramUj, this.pue, this.gCo2ePerKwh, this.wue);
     p[at[0]!] = csvCell(name);
-    p[at[1]!] = String(f.duration);
-    p[at[2]!] = String(f.emissions);
-    p[at[3]!] = String(f.emissions_rate);
-    p[at[4]!] = String(f.cpu_power);
-    p[at[5]!] = String(f.gpu_power);
-    p[at[6]!] = String(f.ram_power);
-    p[at[7]!] = String(f.cpu_energy);
-    p[at[8]!] = String(f.gpu_energy);
-    p[at[9]!] = String(f.ram_energy);
-    p[at[10]!] = String(f.energy_consumed);
-    p[at[11]!] = String(f.water_consumed);
+    for (let j = 0; j < 11; j++) p[at[j + 1]!] = String(f[j]);
     p[at[12]!] = final ? 'Y' : 'N';
     p[at[13]!] = resolution;
     p[at[14]!] = String(count);
