@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -178,6 +178,39 @@ test('an energy_uj deleted and made again (a driver reload): read again, the spa
   assert.equal(across.energyUj[0], 30_000);
   await new Promise((r) => setImmediate(r));
   assert.match(warnings.join('\n'), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was replaced \\(the RAPL driver reloaded\\?\\): it is read again from here`));
+});
+
+test('an energy_uj whose reads start failing (a removed sysfs file\'s do) is looked up again at once: the new file is read in that tick', async (t) => {
+  // A kept descriptor of a removed sysfs file fails its reads (ENODEV); a /proc file of a process
+  // that has exited does the same (ESRCH): the zone's counter is one until that process ends.
+  const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => child.kill());
+  const counter = `/proc/${child.pid}/oom_score_adj`; // "0", and a process may raise its own (or its child's)
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const file = join(rapl.path('intel-rapl:0'), 'energy_uj');
+  rmSync(file);
+  symlinkSync(counter, file);
+  const { sampler, at, warnings } = await stepped(t, rapl);
+  const t0 = await at(100);
+  writeFileSync(counter, '300\n');
+  const before = await at(100);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill();
+  await exited;
+  rmSync(file);
+  writeFileSync(file, '5\n');
+  const replaced = await at(100); // the read fails: the new file is found and read in this tick, not at the next check
+  rapl.write('intel-rapl:0', 30_005);
+  const after = await at(100);
+  const tl = sampler.timeline!;
+  assert.equal(tl.energyBetween(t0, before).energyUj[0], 300);
+  assert.equal(tl.energyBetween(replaced, after).energyUj[0], 30_000);
+  const across = tl.energyBetween(before, replaced);
+  assert.equal(across.resolution, 'gap');
+  assert.equal(across.unmeasuredMs, 100); // from the old file's last reading to the new one's first
+  await new Promise((r) => setImmediate(r));
+  assert.match(warnings.join('\n'), /was replaced \(the RAPL driver reloaded\?\): it is read again from here/);
+  assert.doesNotMatch(warnings.join('\n'), /could not be read/);
 });
 
 test('RAPL readings invalid for a while: the gap\'s energy is spread over the gap, not booked to what follows; not final until it closes', async (t) => {

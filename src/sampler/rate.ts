@@ -93,10 +93,12 @@ export class BusyProbe {
 
   /**
    * `windowMs`: the shortest span judged (a few ms of a runtime's own threads, a GC, a timer, would
-   * make a busy span of a short one); looks within it repeat the last verdict.
+   * make a busy span of a short one); looks within it repeat the last verdict. Half a second: the
+   * rate slows after a second without activity at the soonest, and a look costs a woken sampler
+   * thread tens of µs (its caches gone cold in the wait).
    */
   constructor(readonly share: number, nowMs: number, readonly cpuUs: () => number, readonly ownUs: () => number,
-    readonly windowMs = 250) {
+    readonly windowMs = 500) {
     this.#cpuUs = cpuUs();
     this.#ownUs = ownUs();
     this.#atMs = nowMs;

@@ -49,10 +49,12 @@ async function boot(data: BootData): Promise<void> {
   try {
     const o = data.options;
     const hook = data.internals?.tickHook === undefined ? null : await loadTickHook(data.internals.tickHook);
-    const clock = data.internals?.clock === undefined ? alignedClock(data.clock) : scriptedClock(data.internals.clock);
+    const real = alignedClock(data.clock);
+    const clock = data.internals?.clock === undefined ? real : scriptedClock(data.internals.clock);
     const hookData = data.internals?.tickHookData;
     const now = hook === null ? clock : (): number => { const t = clock(); hook(t, hookData); return t; };
-    const phase = new PhaseWriter(data.header, alignedClock(data.clock));
+    // The same clock as the ticks' where no test drives them: a tick's time then serves the phase too.
+    const phase = new PhaseWriter(data.header, real);
     const warned = new Set<string>(resume?.warned);
     const warn = (cause: string, message: string): void => {
       if (warned.has(cause)) return;

@@ -62,7 +62,10 @@ export function parseCounter(text: string): bigint | string {
 
 const readText = (path: string): string | undefined => readSmall(path);
 
-/** How often each counter file is checked for having been replaced (a stat and an fstat), ms. */
+/**
+ * How often a counter file is checked for having been replaced (a stat), ms: one file per check, in
+ * turn (a stat costs a woken sampler thread tens of µs). A file whose read fails is checked at once.
+ */
 const replacedCheckMs = 1000;
 
 function domainOf(name: string): RaplDomain {
@@ -264,7 +267,12 @@ export function permissionMessage(files: readonly string[]): string {
 class RaplSource implements EnergySource {
   readonly channels: readonly ChannelInfo[];
   readonly #files: KeptFile[] = [];
+  /** The last check for a replaced file (of any), ms, and the file checked next. */
   #checkedMs = Number.NaN;
+  #turn = 0;
+  /** Per file: when it was last checked, and last read. */
+  #fileCheckedMs: Float64Array;
+  #readMs: Float64Array;
 
   constructor(readonly zones: readonly { zone: RaplZone; component: 'cpu' | 'ram' }[], readonly warn: Warn) {
     this.channels = zones.map(({ zone, component }) => ({
@@ -284,23 +292,32 @@ class RaplSource implements EnergySource {
       }
       this.#files.push(new KeptFile(join(zone.path, 'energy_uj'), 32));
     }
+    this.#fileCheckedMs = new Float64Array(zones.length).fill(Number.NaN);
+    this.#readMs = new Float64Array(zones.length).fill(Number.NaN);
   }
 
   read(sink: ReadingSink, offset: number, tMs: number): void {
-    const check = !(tMs - this.#checkedMs < replacedCheckMs);
-    const sinceMs = this.#checkedMs;
-    if (check) this.#checkedMs = tMs;
+    let check = -1;
+    if (!(tMs - this.#checkedMs < replacedCheckMs)) {
+      this.#checkedMs = tMs;
+      check = this.#turn;
+      this.#turn = (this.#turn + 1) % this.#files.length;
+    }
     for (let i = 0; i < this.#files.length; i++) {
       const file = this.#files[i]!;
       let value: bigint | string;
       try {
-        if (check && file.reopenIfReplaced()) {
-          // A new counter (a driver reload) starts anywhere: no delta across the two files.
-          sink.rebase(offset + i, Number.isNaN(sinceMs) ? tMs : sinceMs);
-          this.warn(`rapl-replaced:${file.path}:${tMs}`, `${file.path} was replaced (the RAPL driver reloaded?): it is read `
-            + 'again from here; the energy since the check before is not measured (rows say resolution "gap").');
+        // A deleted file read through its kept descriptor reads its last content: only a look at the path tells.
+        if (i === check) this.#reopenIfReplaced(i, sink, offset, tMs, this.#fileCheckedMs[i]!);
+        let got: number | string;
+        try {
+          got = file.counter();
+        } catch (e) {
+          // A removed sysfs file fails its reads (ENODEV): look for the new one now, not at its turn.
+          // The old file read well until the last reading: the span since then is the one not measured.
+          if (i === check || !this.#lookedUpAgain(i, sink, offset, tMs)) throw e;
+          got = file.counter();
         }
-        const got = file.counter();
         value = typeof got === 'number' ? BigInt(got) : parseCounter(got);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? String(e);
@@ -312,8 +329,33 @@ class RaplSource implements EnergySource {
         this.warn(`rapl-parse:${file.path}`, `${file.path} held an invalid counter (${value}): reading skipped.`);
         continue;
       }
+      this.#readMs[i] = tMs;
       sink.setCounter(offset + i, value);
     }
+  }
+
+  /** After a failed read of file `i`: whether its path names a new file, now kept (the read's own error stands when not, or when the path is gone). */
+  #lookedUpAgain(i: number, sink: ReadingSink, offset: number, tMs: number): boolean {
+    try {
+      return this.#reopenIfReplaced(i, sink, offset, tMs, this.#readMs[i]!);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * When file `i`'s path names another file now (a driver reload), reads that one from here: its
+   * counter starts anywhere, so there is no delta across the two, and the energy from `sinceMs` (the
+   * last moment the old file is known to have been the one) is not measured. Throws the fs error.
+   */
+  #reopenIfReplaced(i: number, sink: ReadingSink, offset: number, tMs: number, sinceMs: number): boolean {
+    const file = this.#files[i]!;
+    this.#fileCheckedMs[i] = tMs;
+    if (!file.reopenIfReplaced()) return false;
+    sink.rebase(offset + i, Number.isNaN(sinceMs) ? tMs : sinceMs);
+    this.warn(`rapl-replaced:${file.path}:${tMs}`, `${file.path} was replaced (the RAPL driver reloaded?): it is read `
+      + 'again from here; the energy since it was last known to be the one read is not measured (rows say resolution "gap").');
+    return true;
   }
 
   prime(sink: ReadingSink, offset: number, mark: MarkReading): void {
