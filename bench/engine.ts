@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -20,6 +21,10 @@ export const fourZones = () => new FakeRapl([
   { id: 'intel-rapl:1', name: 'package-1', energyUj: 2_000_000 },
   { id: 'intel-rapl:1:0', name: 'dram', energyUj: 2_000 },
 ]);
+
+/** The energy_uj files of fourZones(). */
+const fourCounters = (rapl: FakeRapl): string[] =>
+  ['intel-rapl:0', 'intel-rapl:0:0', 'intel-rapl:1', 'intel-rapl:1:0'].map((id) => join(rapl.path(id), 'energy_uj'));
 
 /** Two marks (the floor of a task bracket): two clock reads stored in a preallocated buffer. */
 export async function markPair(): Promise<Figure[]> {
@@ -165,12 +170,19 @@ export async function sameWindowCpuPct(spawns: Record<string, () => Promise<() =
   }
 }
 
-/** An empty worker waking every 100 ms, with Atomics.waitAsync (`async`) or a blocking Atomics.wait. */
-async function emptyWorker(wait: 'async' | 'sync'): Promise<() => Promise<unknown>> {
+/**
+ * An empty worker waking every 100 ms, with Atomics.waitAsync (`async`) or a blocking Atomics.wait;
+ * with `files`, a blocking one that reads each of them (kept open) at every wake, as a tick reads
+ * its RAPL counters, and does nothing else.
+ */
+async function emptyWorker(wait: 'async' | 'sync', files: readonly string[] = []): Promise<() => Promise<unknown>> {
   const loop = wait === 'async'
     ? '(async () => { for (;;) { const r = Atomics.waitAsync(ctl, 0, 0, 100); if (r.async) await r.value; } })();'
-    : 'setImmediate(() => { for (;;) Atomics.wait(ctl, 0, 0, 100); });';
+    : 'setImmediate(() => { for (;;) { Atomics.wait(ctl, 0, 0, 100); for (let i = 0; i < fds.length; i++) readSync(fds[i], buf, 0, 32, 0); } });';
   const code = `const { parentPort } = require('node:worker_threads');
+    const { openSync, readSync } = require('node:fs');
+    const fds = ${JSON.stringify(files)}.map((f) => openSync(f, 'r'));
+    const buf = Buffer.alloc(32);
     const ctl = new Int32Array(new SharedArrayBuffer(4));
     parentPort.on('message', () => {}); // as piscina's port does, keeps the thread alive
     parentPort.postMessage('up');
@@ -198,12 +210,13 @@ export async function samplerCpu(): Promise<Figure[]> {
     async1: () => emptyWorker('async'),
     async2: () => emptyWorker('async'),
     sync: () => emptyWorker('sync'),
+    reads: () => emptyWorker('sync', fourCounters(rapl)),
   }, 8, 3000);
   rapl.cleanup();
   const asyncPct = [...pct.async1!, ...pct.async2!];
-  const [samplerPct, asyncFloor, syncFloor] = [median(pct.sampler!), median(asyncPct), median(pct.sync!)];
+  const [samplerPct, asyncFloor, syncFloor, readsFloor] = [median(pct.sampler!), median(asyncPct), median(pct.sync!), median(pct.reads!)];
   const list = (xs: number[]): string => xs.map((x) => x.toFixed(3)).join(', ');
-  const method = 'median of 8 windows of 3 s, the sampler thread and three empty workers running at once, each thread read from its own '
+  const method = 'median of 8 windows of 3 s, the sampler thread and four workers that do nothing else running at once, each thread read from its own '
     + '/proc/self/task/<tid>/schedstat in the same windows while the main thread idles';
   return [
     { name: 'sampler thread CPU at 10 Hz (4 RAPL zones)', value: samplerPct, unit: '% of one core',
@@ -215,6 +228,11 @@ export async function samplerCpu(): Promise<Figure[]> {
       method: `${method}; two alike workers whose loop does nothing but wake through the event loop, both counted; windows ${list(pct.async1!)} and ${list(pct.async2!)} %` },
     { name: 'baseline: an empty worker waking at 10 Hz (blocking Atomics.wait)', value: syncFloor, unit: '% of one core',
       method: `${method}; a worker that does nothing but wake, blocked in a futex between wakes, as the sampler waits; windows ${list(pct.sync!)} %` },
+    { name: 'baseline: a worker waking at 10 Hz that only reads the same 4 counter files (blocking Atomics.wait)', value: readsFloor,
+      unit: '% of one core',
+      method: `${method}; the blocking worker, reading each of the sampler's four energy_uj files (kept open) with fs.readSync() at every wake `
+        + `and nothing else: what reading the counters through Node costs a woken thread. The sampler is ${(samplerPct / readsFloor).toFixed(2)}× `
+        + `this; windows ${list(pct.reads!)} %` },
   ];
 }
 
