@@ -65,7 +65,8 @@ const dryChannels: readonly ChannelInfo[] = [
 export function dryRecords(o: ResolvedOptions, intensity: Intensity): string {
   const book = new TaskBook();
   for (let i = 0; i < 8; i++) book.stop(book.start('warm'));
-  const t0 = book.startOf(0) - 150;
+  // Whole milliseconds: the samples' spacing, and so the record's figures, are then exact whatever the clock reads.
+  const t0 = Math.floor(book.startOf(0)) - 150;
   const layout = rowLayout(dryChannels);
   const ring = new RingWriter({ capacity: 8, channels: layout.columns, anchors: 1 });
   const row = new Float64Array(layout.columns);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setClock } from '../src/clock.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { buildRecord, type RecordContext } from '../src/emissions/compute.js';
 import { intensityFor } from '../src/emissions/intensity.js';
@@ -48,6 +49,17 @@ test('the warm-up\'s dry records go through the real record and task-row code: a
   const dir = mkdtempSync(join(tmpdir(), 'cc-dry-'));
   try {
     const o = resolveConfig({ projectName: 'dry', outputDir: dir }, { env: {}, cwd: dir, home: dir }).values as unknown as ResolvedOptions;
+    // Exact whatever the clock reads: at these readings, samples spaced from the clock's fraction made the figures 1 ulp off.
+    for (const ms of [1929.5257, 1951.483]) {
+      setClock(() => ms);
+      try {
+        const [run] = parseCsv(dryRecords(o, intensityFor({ countryIsoCode: 'DEU' })));
+        const fields = Object.fromEntries(columns.map((c, i) => [c, run![i]]));
+        assert.deepEqual([Number(fields['cpu_energy']), Number(fields['ram_energy'])], [250_000 / 3.6e12, 50_000 / 3.6e12], `clock at ${ms} ms`);
+      } finally {
+        setClock(null);
+      }
+    }
     const rows = parseCsv(dryRecords(o, intensityFor({ countryIsoCode: 'DEU' })));
     assert.equal(rows.length, 9);
     const record = Object.fromEntries(columns.map((c, i) => [c, rows[0]![i]]));
