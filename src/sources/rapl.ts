@@ -271,8 +271,8 @@ class RaplSource implements EnergySource {
   #checkedMs = Number.NaN;
   #turn = 0;
   /** Per file: when it was last checked, and last read. */
-  #fileCheckedMs: Float64Array;
-  #readMs: Float64Array;
+  readonly #fileCheckedMs: Float64Array;
+  readonly #readMs: Float64Array;
 
   constructor(readonly zones: readonly { zone: RaplZone; component: 'cpu' | 'ram' }[], readonly warn: Warn) {
     this.channels = zones.map(({ zone, component }) => ({
