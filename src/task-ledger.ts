@@ -56,16 +56,20 @@ export class TaskLedger {
    * does, said once per name.
    */
   start(name: string | undefined): string {
-    if (name !== undefined && this.#book !== null && this.#book.isOpen(name)) {
-      const renamed = `${name}_${randomUUID()}`;
-      if (!this.#duplicates.has(name)) {
-        this.#duplicates.add(name);
-        this.warn(`startTask(${JSON.stringify(name)}): a task of that name is already open; this one is named ${JSON.stringify(renamed)} `
-          + '(stopTask() with that name, or give each open task its own name)');
-      }
-      return this.#tasks.start(renamed);
+    // Kept small, the rare renaming out of line: V8 inlines this into the caller's loop.
+    const book = this.#book ??= new TaskBook();
+    return book.start(name !== undefined && book.isOpen(name) ? this.#renamed(name) : name);
+  }
+
+  /** The name a task gets when one of `name` is already open, said once per name. */
+  #renamed(name: string): string {
+    const renamed = `${name}_${randomUUID()}`;
+    if (!this.#duplicates.has(name)) {
+      this.#duplicates.add(name);
+      this.warn(`startTask(${JSON.stringify(name)}): a task of that name is already open; this one is named ${JSON.stringify(renamed)} `
+        + '(stopTask() with that name, or give each open task its own name)');
     }
-    return this.#tasks.start(name);
+    return renamed;
   }
 
   /** The tasks still open (they are not written until they end). */
@@ -74,16 +78,25 @@ export class TaskLedger {
   }
 
   /**
-   * Closes a task; returns its id, or -1 when no such task is open. Past `kept` finished tasks,
-   * folds a chunk (once the timeline exists).
+   * Closes a task; returns its id, or -1 when no such task is open (said in a warning). Past `kept`
+   * finished tasks, folds a chunk (once the timeline exists).
    */
   stop(name: string | undefined, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
-    const id = this.#tasks.stop(name);
-    if (this.#tasks.doneCount > this.#foldAt && this.#writing === 0) {
-      const tl = sampler?.timeline ?? null;
-      if (tl !== null) this.#fold(tl, kept);
-    }
+    const book = this.#book ??= new TaskBook();
+    const id = book.stop(name);
+    if (id < 0) this.#noSuchTask(name);
+    else if (book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast(sampler, kept);
     return id;
+  }
+
+  #noSuchTask(name: string | undefined): void {
+    this.warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
+  }
+
+  /** A fold past `kept` finished tasks, once the timeline exists (out of line: stop() stays small). */
+  #foldPast(sampler: { readonly timeline: Timeline | null } | null, kept: number): void {
+    const tl = sampler?.timeline ?? null;
+    if (tl !== null) this.#fold(tl, kept);
   }
 
   /** The run stops at `tMs`: its open tasks end there, labelled as closed by the stop. */

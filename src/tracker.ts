@@ -319,9 +319,7 @@ export class EmissionsTracker extends EventTarget {
    * integer, no allocation) for taskRecord(), or -1 when no such task is open (said in a warning).
    */
   stopTask(name?: string): number {
-    const id = this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept);
-    if (id < 0) this.#warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
-    return id;
+    return this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept);
   }
 
   /**
