@@ -57,7 +57,7 @@ export class TaskLedger {
    */
   start(name: string | undefined): string {
     // Kept small, the rare renaming out of line: V8 inlines this into the caller's loop.
-    const book = this.#book ??= new TaskBook();
+    const book = this.#tasks;
     return book.start(name !== undefined && book.isOpen(name) ? this.#renamed(name) : name);
   }
 
@@ -82,7 +82,7 @@ export class TaskLedger {
    * finished tasks, folds a chunk (once the timeline exists).
    */
   stop(name: string | undefined, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
-    const book = this.#book ??= new TaskBook();
+    const book = this.#tasks;
     const id = book.stop(name);
     if (id < 0) this.#noSuchTask(name);
     else if (book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast(sampler, kept);

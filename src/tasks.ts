@@ -24,7 +24,7 @@ export class TaskBook {
   #soleStart = 0;
   readonly #order: string[] = [];
   // Empty until the first task ends: a tracker per call (the decorator) should cost no buffers.
-  /** Start and end of each finished task, side by side (a task's end is stored where its start is: one cache line). */
+  /** Start and end of each finished task, side by side: the [start, end] pairs timesOf() and a fold hand on as they are. */
   #times = new Float64Array(0);
   #name: string[] = [];
   #n = 0;

@@ -47,7 +47,7 @@ export class TaskLines {
     const f = this.#f;
     fillEnergyFields(f, durationS, cpuUj, gpuUj, ramUj, this.pue, this.gCo2ePerKwh, this.wue);
     p[at[0]!] = csvCell(name);
-    for (let j = 0; j < 11; j++) p[at[j + 1]!] = String(f[j]);
+    for (let j = 0; j < f.length; j++) p[at[j + 1]!] = String(f[j]);
     p[at[12]!] = final ? 'Y' : 'N';
     p[at[13]!] = resolution;
     p[at[14]!] = String(count);
