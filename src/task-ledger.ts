@@ -4,6 +4,7 @@ import { buildRecord, componentEnergy, type RecordContext } from './emissions/co
 import { CsvFile } from './output/csv.js';
 import { taskColumns, type TaskRecord } from './output/record.js';
 import { taskBase, taskLinesFor, taskRecord, taskText, type MeasuredTasks, type TaskLines } from './output/task-rows.js';
+import type { TaskArena } from './sampler/arena.js';
 import type { Timeline } from './sampler/timeline.js';
 import type { ChannelInfo } from './sources/source.js';
 import { TaskBook, type TaskAggregate } from './tasks.js';
@@ -38,12 +39,20 @@ export class TaskLedger {
 
   /** The task book, made by the first task (a tracker per call, the decorator's, has none). */
   get #tasks(): TaskBook {
-    this.#book ??= new TaskBook();
+    this.#book ??= new TaskBook(this.#arena);
     return this.#book;
   }
 
-  /** A run starts with no task: the first fold waits until `kept` tasks and a chunk have ended. */
-  restart(kept: number): void {
+  /** Slots for the marks that the sampler thread makes ready (lent to one book at a time). */
+  #arena: TaskArena | null = null;
+
+  /**
+   * A run starts with no task: the first fold waits until `kept` tasks and a chunk have ended. The
+   * last run's book gives its arena back (its marks copied out first if a write still reads them).
+   */
+  restart(kept: number, arena: TaskArena | null = null): void {
+    this.#book?.leaveArena(this.#writing > 0);
+    this.#arena = arena;
     this.#book = null;
     this.#sealed = null;
     this.#sealedContext = null;
@@ -201,7 +210,9 @@ export class TaskLedger {
     const folded = [...this.#folded];
     const ctx = this.#sealedContext ?? context();
     this.#writing++;
-    const measure = (from: number, to: number): MeasuredTasks => this.#measure(tl, from, to);
+    // The book and its measurement as they are now: a run restarted before the write ends has its own.
+    const sealed = this.#sealed;
+    const measure = (from: number, to: number): MeasuredTasks => sealed ?? { batch: tl.measure(book.timesOf(from, to), to - from), from };
     const pieces = (function* (): Generator<string> {
       const lines = taskLinesFor(channels, ctx);
       for (let from = 0; from < count; from += writeChunk) {

@@ -1,5 +1,6 @@
 // Task brackets: marks in a hot loop (a clock read into a typed array), settled in batches later.
 import { now } from './clock.js';
+import { arenaStepTasks, type TaskArena } from './sampler/arena.js';
 
 /** Tasks folded together once more than the kept number have ended: per name, counts and sums. */
 export interface TaskAggregate {
@@ -14,8 +15,8 @@ export interface TaskAggregate {
 
 /**
  * Open and finished tasks of one tracker; several may be open at once, nested or overlapping.
- * Finished tasks are kept as columns (start and end in typed arrays, the name as a reference to
- * the caller's string): a pair of marks allocates nothing, the garbage collector has no per-task
+ * Finished tasks are kept as columns (start and end side by side in one Float64Array, names as runs
+ * of the caller's strings): a pair of marks allocates nothing, the garbage collector has no per-task
  * object to copy, and a name needs no table (a hot loop of distinct names grows none).
  */
 export class TaskBook {
@@ -25,8 +26,18 @@ export class TaskBook {
   readonly #order: string[] = [];
   // Empty until the first task ends: a tracker per call (the decorator) should cost no buffers.
   /** Start and end of each finished task, side by side: the [start, end] pairs timesOf() and a fold hand on as they are. */
-  #times = new Float64Array(0);
-  #name: string[] = [];
+  #times: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  /** Whether #times is a view of the arena (lent to this book at its first finished task). */
+  #inArena = false;
+  /**
+   * Names as runs: run r names finished tasks #runStart[r] up to the next run's start. A loop of one
+   * name stores none per task; #lastName is the last run's, for the store's one comparison.
+   */
+  #runStart: number[] = [];
+  #runName: string[] = [];
+  #lastName: string | null = null;
+  /** The run nameOf() found last: rows are read in order. */
+  #cursor = 0;
   #n = 0;
   #unnamed = 0;
   /** Tasks folded away so far: a task's id (the order it ended in) maps to its index past them. */
@@ -34,6 +45,9 @@ export class TaskBook {
   #keep = 0;
   /** Tasks from this index on were closed by the run's stop, not by stopTask(). */
   #closedFrom = Infinity;
+
+  /** `arena`: slots the sampler thread makes ready before the marks reach them, when no other book has it. */
+  constructor(readonly arena: TaskArena | null = null) {}
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
@@ -76,7 +90,7 @@ export class TaskBook {
     const i = this.#n++;
     this.#times[2 * i] = startMs;
     this.#times[2 * i + 1] = t;
-    this.#name[i] = key;
+    if (key !== this.#lastName) this.#newRun(key, i);
     return i + this.#foldedCount;
   }
 
@@ -113,14 +127,41 @@ export class TaskBook {
     return this.#soleName !== null ? [this.#soleName] : [...this.#open.keys()];
   }
 
+  #newRun(name: string, i: number): void {
+    this.#runStart.push(i);
+    this.#runName.push(name);
+    this.#lastName = name;
+  }
+
+  /** Room for more tasks: the arena's next step (no copy), or, past it or without it, twice the room. */
   #grow(): void {
-    const size = Math.max(64, this.#times.length);
-    const times = new Float64Array(2 * size);
+    const have = this.#times.length / 2;
+    const arena = this.arena;
+    if (arena !== null && (this.#inArena || (have === 0 && arena.lend()))) {
+      this.#inArena = true;
+      if (have < arena.tasks) {
+        this.#times = arena.view(Math.min(arena.tasks, have + arenaStepTasks));
+        return;
+      }
+      // Outgrown (task_records_kept above the default, or folds held up): on in memory of its own.
+      this.#inArena = false;
+      arena.giveBack();
+    }
+    const times = new Float64Array(2 * Math.max(64, 2 * have));
     times.set(this.#times);
     this.#times = times;
-    // Grown by push, not by setting its length: a long array made that way is a dictionary, and
-    // every store in the hot loop a hash insert. Preallocated: stores in the hot loop never grow it.
-    for (let i = this.#name.length; i < size; i++) this.#name.push('');
+  }
+
+  /**
+   * Gives the arena back (its slots may be overwritten from then on). `keep`: the marks are copied
+   * to memory of the book's own first; otherwise the book is emptied (no one reads it any more).
+   */
+  leaveArena(keep: boolean): void {
+    if (!this.#inArena) return;
+    this.#times = keep ? this.#times.slice(0, 2 * Math.max(64, this.#n)) : new Float64Array(0);
+    if (!keep) [this.#n, this.#runStart, this.#runName, this.#lastName] = [0, [], [], null];
+    this.#inArena = false;
+    this.arena!.giveBack();
   }
 
   get doneCount(): number {
@@ -129,8 +170,55 @@ export class TaskBook {
 
   /** Finished task `i`: its name, start and end (ms), without making an object. */
   nameOf(i: number): string {
-    return this.#name[i]!;
+    const starts = this.#runStart;
+    let r = this.#cursor;
+    if (!(r < starts.length && starts[r]! <= i && (r + 1 === starts.length || i < starts[r + 1]!))) {
+      r = r + 1 < starts.length && starts[r + 1]! <= i && (r + 2 === starts.length || i < starts[r + 2]!) ? r + 1 : this.#runOf(i);
+    }
+    this.#cursor = r;
+    return this.#runName[r]!;
   }
+
+  /** The run holding finished task `i`: the last run starting at or before it. */
+  #runOf(i: number): number {
+    const starts = this.#runStart;
+    let [lo, hi] = [0, starts.length - 1];
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The names of finished tasks `from` … `to` (to excluded), one per task. */
+  #namesOf(from: number, to: number): string[] {
+    const out = new Array<string>(to - from);
+    for (let i = from; i < to; i++) out[i - from] = this.nameOf(i);
+    return out;
+  }
+
+  /** The runs without tasks `from` … `to` (to excluded), those after moved down; neighbours of one name merge. */
+  #dropRuns(from: number, to: number): void {
+    const count = to - from;
+    const starts: number[] = [];
+    const names: string[] = [];
+    const add = (start: number, name: string): void => {
+      if (names.length > 0 && names[names.length - 1] === name) return;
+      starts.push(start);
+      names.push(name);
+    };
+    for (let r = 0; r < this.#runStart.length; r++) {
+      const [s, e, name] = [this.#runStart[r]!, r + 1 < this.#runStart.length ? this.#runStart[r + 1]! : this.#n, this.#runName[r]!];
+      if (Math.min(e, from) > s) add(s, name);
+      if (e > Math.max(s, to)) add(Math.max(s, to) - count, name);
+    }
+    this.#runStart = starts;
+    this.#runName = names;
+    this.#lastName = names.length > 0 ? names[names.length - 1]! : null;
+    this.#cursor = 0;
+  }
+
 
   startOf(i: number): number {
     return this.#times[2 * i]!;
@@ -156,7 +244,7 @@ export class TaskBook {
     while (cut < this.#n && this.#times[2 * cut + 1]! <= untilMs) cut++;
     const count = Math.max(0, cut - keep);
     const times = this.#times.slice(2 * keep, 2 * cut);
-    const names = this.#name.slice(keep, keep + count);
+    const names = this.#namesOf(keep, cut);
     const closedFrom = Math.max(0, this.#closedFrom - keep); // within the taken ones
     if (count > 0) {
       // Always the same `keep` in a run (task_records_kept): folded ids are one range after it.
@@ -164,8 +252,7 @@ export class TaskBook {
       this.#foldedCount += count;
       if (this.#closedFrom >= keep && this.#closedFrom !== Infinity) this.#closedFrom = Math.max(keep, this.#closedFrom - count);
       this.#times.copyWithin(2 * keep, 2 * cut, 2 * this.#n);
-      this.#name.copyWithin(keep, cut, this.#n);
-      this.#name.fill('', this.#n - count, this.#n); // the folded tasks' names are the aggregates' now
+      this.#dropRuns(keep, cut); // the folded tasks' names are the aggregates' now
       this.#n -= count;
     }
     return { count, times, names, closedFrom };

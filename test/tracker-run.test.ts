@@ -229,3 +229,35 @@ test('Electricity Maps: the latest figure with the auth-token header; on failure
     server.close();
   }
 });
+
+test('a run restarted while the last one\'s task file is still being written: that file holds the last run\'s tasks, not the new one\'s', async (t) => {
+  const { tracker, dir, clock } = scriptedTracker(t, { experimentName: 'rewrite' });
+  tracker.start();
+  await tracker.sampler!.sampleNow();
+  // Enough rows for the file to be written a piece per turn of the event loop (writeChunk rows each).
+  for (let i = 0; i < 50_000; i++) {
+    tracker.startTask('first');
+    clock.advance(1);
+    tracker.stopTask('first');
+  }
+  const firstRun = (): string | null => tracker.runId;
+  const stopping = tracker.stop();
+  while (tracker.finalEmissionsData === null) await new Promise((r) => setImmediate(r));
+  const runId = firstRun();
+  // The new run's tasks land where the last run's marks were (the arena lent to its book anew).
+  tracker.start();
+  for (let i = 0; i < 100; i++) {
+    tracker.startTask('second');
+    clock.advance(500);
+    tracker.stopTask('second');
+  }
+  await stopping;
+  await tracker.stop();
+  const rows = rowsOf(join(dir, `emissions_rewrite_${runId}.csv`));
+  assert.equal(rows.length, 50_000);
+  // Each 1 ms at the package's steady 10 W: 0.01 J.
+  const wrong = rows.findIndex((r) => r['task_name'] !== 'first' || r['duration'] !== '0.001' || !(Math.abs(Number(r['cpu_energy']) * 3.6e6 - 0.01) < 1e-9));
+  assert.equal(wrong, -1, `row ${wrong}: ${JSON.stringify(rows[wrong])}`);
+  const second = rowsOf(join(dir, `emissions_rewrite_${tracker.runId}.csv`));
+  assert.deepEqual([second.length, second[0]!['task_name'], second[0]!['duration']], [100, 'second', '0.5']);
+});

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { MarkReading } from '../sources/mark.js';
 import type { ChannelInfo, EnergySource, ReadingSink } from '../sources/source.js';
 import { createIntegrator, type ChannelHealth, type ChannelSpec, type EnergyIntegrator } from '../wasm/integrator.js';
+import { ArenaWarmer } from './arena.js';
 import { ChannelGaps } from './gaps.js';
 import { rowLayout, type HybridLayout, type RowLayout } from './layout.js';
 import { AbandonedError, phaseIdle, phaseRead, type PhaseWriter } from './phase.js';
@@ -67,16 +68,20 @@ export class SamplerLoop {
   /** Without a thread clock: the sampler's own time so far (ticks, and ownWakeMs per wake), µs. */
   #ownUs = 0;
   readonly #threadCpu = threadCpuClock();
+  readonly #warmer: ArenaWarmer | null;
 
   /** `periodMs`: the full rate's period; `idlePeriodMs`: the longest, while idle (default: the full rate's). */
   constructor(readonly config: { capacity: number; anchors: number; internals?: SamplerInternals | undefined; phase?: PhaseWriter;
     idlePeriodMs?: number;
+    /** Task slots to make ready for the marks as a task book asks (arena.ts). */
+    arena?: SharedArrayBuffer | undefined;
     /** An existing ring to go on writing (a successor's), with the shape it was made with. */
     ring?: { buffer: SharedArrayBuffer; shape: RingShape } },
     readonly now: () => number, readonly sources: EnergySource[], readonly channels: readonly ChannelInfo[],
     readonly periodMs: number, readonly warn: (cause: string, message: string) => void) {
     const idleMs = Math.max(periodMs, config.idlePeriodMs ?? periodMs);
     this.#rate = new SampleRate(periodMs, idleMs, Math.max(1000, 10 * periodMs), performance.now());
+    this.#warmer = config.arena === undefined ? null : new ArenaWarmer(config.arena);
     this.#busy = new BusyProbe(busyShare, performance.now(), processCpuUs, this.#threadCpu ?? (() => this.#ownUs));
     const k = channels.length;
     this.layout = rowLayout(channels);
@@ -331,6 +336,8 @@ export class SamplerLoop {
         seen = Atomics.load(control, kWake);
         const t0 = this.#threadCpu === null ? performance.now() : 0;
         this.tick(Atomics.exchange(control, kExact, 0) === 1, seen);
+        // After the sample is out: pages a task book will store marks in, faulted in here rather than under its marks.
+        this.#warmer?.warm();
         t = performance.now();
         if (this.#threadCpu === null) this.#ownUs += (t - t0 + ownWakeMs) * 1000;
         // Evaluated in full every tick: each probe keeps its own window.

@@ -52,6 +52,8 @@ export interface BootData {
    */
   readonly mark?: MarkReading;
   readonly markBuffer?: SharedArrayBuffer;
+  /** Task slots the thread makes ready for the marks (arena.ts). */
+  readonly arena?: SharedArrayBuffer;
   /** Boot words (kBoot*, ring.ts), made by the main thread before the ring exists. */
   readonly header: SharedArrayBuffer;
   /** BroadcastChannel names: `<channel>:result` carries the StartResult, `<channel>:events` the events. */

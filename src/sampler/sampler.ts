@@ -7,6 +7,7 @@ import type { HardwarePlan } from '../sources/detect.js';
 import { avoidProcessReport } from '../machine.js';
 import { readMark } from '../sources/mark.js';
 import type { ChannelInfo } from '../sources/source.js';
+import { TaskArena } from './arena.js';
 import { SamplerErrorEvent, SamplerWarningEvent, type GivenUpSource } from './events.js';
 import { resolveEngineOptions, type EngineOptions } from './options.js';
 import { abandonPhase, describePhase, phaseAbandoned, phaseIdle, phaseRead, readPhase } from './phase.js';
@@ -59,6 +60,8 @@ export class Sampler extends EventTarget {
   #watchdog: ReturnType<typeof setInterval> | null = null;
   #stopped = false;
   #stuck: string | null = null;
+  /** Slots for task marks that the thread makes ready, lent to one task book at a time (from start() on). */
+  arena: TaskArena | null = null;
 
   /** @throws ConfigError for an option that cannot be used. */
   constructor(options: Partial<EngineOptions> = {}, internals: SamplerInternals = {}) {
@@ -159,7 +162,8 @@ export class Sampler extends EventTarget {
     const markBuffer = new SharedArrayBuffer(markBytes);
     const channel = `codecarbon-sampler-${process.pid}-${++samplerCount}-${Math.random().toString(36).slice(2)}`;
     this.#header = header;
-    const boot: BootData = { options: this.options, clock: clockPair(), markBuffer, header: header.buffer as SharedArrayBuffer,
+    this.arena = new TaskArena();
+    const boot: BootData = { options: this.options, clock: clockPair(), markBuffer, header: header.buffer as SharedArrayBuffer, arena: this.arena.buffer,
       channel, anchors: anchorCount, ...(this.#internals === undefined ? {} : { internals: threadInternals(this.#internals) }) };
     this.#pool = this.#newPool(boot);
     try {
@@ -384,11 +388,7 @@ export class Sampler extends EventTarget {
     this.#stopped = true;
     this.#stopWatchdog();
     if (this.#starting === null) return;
-    try {
-      await this.#starting;
-    } catch {
-      return; // it never started; the pool is already destroyed
-    }
+    if (await this.#starting.then(() => false, () => true)) return; // it never started; the pool is already destroyed
     const ring = this.#timeline!.ring;
     ring.wake(true);
     await waitFor(ring, () => false, () => this.#checkStuck(), this.#checkEveryMs);

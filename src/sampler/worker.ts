@@ -64,7 +64,7 @@ async function boot(data: BootData): Promise<void> {
     const { plan, sources, channels, periodMs } = resume === undefined ? discover(o, phase, warn) : reopen(o, resume, phase, warn);
     const idlePeriodMs = safePeriodMs(channels, o.idleSamplePeriodMs);
     await integrator;
-    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase, idlePeriodMs,
+    const loop = new SamplerLoop({ capacity: o.ringCapacity, anchors: data.anchors, internals: data.internals, phase, idlePeriodMs, arena: data.arena,
       ...(resume === undefined ? {} : { ring: { buffer: resume.buffer, shape: resume.shape } }) }, now, sources, channels, periodMs, warn);
     if (resume === undefined) {
       loop.prime(mark);

@@ -1,0 +1,152 @@
+// Task marks in memory the sampler thread readies: names kept as runs, the arena lent to one book at
+// a time, pages faulted in by the warmer (in this thread, and by a real sampler thread).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { arenaAheadTasks, arenaStepTasks, ArenaWarmer, TaskArena } from '../src/sampler/arena.js';
+import { Sampler } from '../src/sampler/sampler.js';
+import { TaskBook } from '../src/tasks.js';
+import { FakeRapl } from './helpers/sysfs.js';
+
+/** Every finished task's name, start and end, read back through the book's accessors in order. */
+const spans = (b: TaskBook) => Array.from({ length: b.doneCount }, (_, i) => [b.nameOf(i), b.startOf(i), b.endOf(i)] as const);
+
+type Op = { kind: 'task'; name: string } | { kind: 'fold'; keep: number; at: number };
+
+const ops = fc.array(fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('task' as const), name: fc.constantFrom('a', 'b', 'c') }), weight: 6 },
+  { arbitrary: fc.record({ kind: fc.constant('task' as const), name: fc.string({ minLength: 1, maxLength: 3 }) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('fold' as const), keep: fc.nat(40), at: fc.double({ min: 0, max: 1, noNaN: true }) }), weight: 1 },
+), { maxLength: 300 });
+
+/**
+ * Plays `script` on a book and on plain arrays; the book must read back as the arrays say, at every
+ * step. Returns the most tasks the book held at once.
+ */
+function replay(script: Op[], arena: TaskArena | null): number {
+  const b = new TaskBook(arena);
+  let model: (readonly [string, number, number])[] = [];
+  let most = 0;
+  for (const op of script) {
+    if (op.kind === 'task') {
+      b.start(op.name);
+      b.stop(op.name);
+      model.push([op.name, b.startOf(b.doneCount - 1), b.endOf(b.doneCount - 1)]);
+    } else {
+      // A fold up to a time between the first and the last end: tasks after `keep` that ended by then go.
+      const until = model.length === 0 ? 0 : model[0]![2] + op.at * (model.at(-1)![2] - model[0]![2]);
+      const keep = Math.min(op.keep, model.length);
+      let cut = keep;
+      while (cut < model.length && model[cut]![2] <= until) cut++;
+      const taken = b.takeAfter(keep, until);
+      assert.deepEqual(taken.names, model.slice(keep, cut).map((m) => m[0]));
+      model = [...model.slice(0, keep), ...model.slice(cut)];
+    }
+    assert.deepEqual(spans(b), model);
+    most = Math.max(most, model.length);
+  }
+  // Out of order too: the run found last is a hint, not an assumption.
+  for (let i = model.length - 1; i >= 0; i -= 3) assert.equal(b.nameOf(i), model[i]![0]);
+  return most;
+}
+
+test('names kept as runs read back as one name per task, through folds that cut and merge runs, with and without an arena', () => {
+  fc.assert(fc.property(ops, (script) => { replay(script, null); }), { numRuns: 200 });
+  // An arena smaller than the tasks: the book outgrows it, copies its marks out and gives it back.
+  fc.assert(fc.property(ops, (script) => {
+    const arena = new TaskArena(50);
+    const most = replay(script, arena);
+    assert.equal(arena.lend(), most > 50 || script.every((op) => op.kind === 'fold')); // given back once outgrown, never lent without a task
+  }), { numRuns: 200 });
+});
+
+test('a loop of one name stores no name per task, and alternating names one run each', () => {
+  const b = new TaskBook();
+  for (let i = 0; i < 100_000; i++) { b.start('step'); b.stop('step'); }
+  b.start('other');
+  b.stop('other');
+  assert.deepEqual([b.nameOf(0), b.nameOf(99_999), b.nameOf(100_000)], ['step', 'step', 'other']);
+  const taken = b.takeAfter(1, Infinity);
+  assert.equal(taken.count, 100_000);
+  assert.deepEqual([taken.names[0], taken.names[99_998], taken.names[99_999]], ['step', 'step', 'other']);
+  assert.deepEqual(spans(b).map((s) => s[0]), ['step']);
+});
+
+test('the arena is lent to one book at a time: its marks are stored there, a second book keeps its own', () => {
+  const arena = new TaskArena(1000);
+  const first = new TaskBook(arena);
+  const second = new TaskBook(arena);
+  for (let i = 0; i < 3; i++) { first.start('x'); first.stop('x'); second.start('y'); second.stop('y'); }
+  const slots = new Float64Array(arena.buffer, 64, 6);
+  assert.deepEqual([...slots], spans(first).flatMap((s) => [s[1], s[2]]));
+  assert.equal(arena.lend(), false);
+  // Given back with its marks copied out: a new book overwrites the slots, the old one reads its own.
+  const before = spans(first);
+  first.leaveArena(true);
+  const third = new TaskBook(arena);
+  third.start('z');
+  third.stop('z');
+  assert.deepEqual(spans(first), before);
+  assert.equal(slots[0], third.startOf(0));
+  first.start('x');
+  first.stop('x');
+  assert.equal(first.doneCount, 4);
+  // Given back without its marks: the book is emptied, not left reading another book's.
+  third.leaveArena(false);
+  assert.equal(third.doneCount, 0);
+  assert.equal(arena.lend(), true);
+});
+
+test('a book takes the arena in steps and asks for slots ahead; past the arena it goes on in its own memory', () => {
+  const arena = new TaskArena(2 * arenaStepTasks + 10);
+  const warmer = new ArenaWarmer(arena.buffer, 1 << 20);
+  const b = new TaskBook(arena);
+  b.start('t');
+  b.stop('t');
+  warmer.warm();
+  assert.equal(arena.readyTasks, arenaStepTasks + arenaAheadTasks > arena.tasks ? arena.tasks : arenaStepTasks + arenaAheadTasks);
+  for (let i = 1; i < arena.tasks + 5; i++) { b.start('t'); b.stop('t'); }
+  assert.equal(b.doneCount, arena.tasks + 5);
+  assert.equal(arena.lend(), true); // outgrown: given back
+  const slots = new Float64Array(arena.buffer, 64, 2 * arena.tasks);
+  slots.fill(-1); // another book's marks now: the first one's are its own
+  assert.ok(spans(b).every(([, s, e]) => s > 0 && e >= s));
+});
+
+const rssKb = (): number => Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+
+test('the warmer faults in the wanted pages, at most its share per call, and keeps the marks already stored', () => {
+  const tasks = 1 << 18; // 4 MiB of slots
+  const arena = new TaskArena(tasks);
+  const view = arena.view(tasks - arenaAheadTasks); // wants them all
+  view[0] = 12.5;
+  view[2 * (tasks - arenaAheadTasks) - 1] = 99.25;
+  const warmer = new ArenaWarmer(arena.buffer, 512);
+  const r0 = rssKb();
+  assert.equal(warmer.warm(), 512);
+  const grown = rssKb() - r0;
+  // 512 pages of 4 KiB, 2 MiB (a page or two of this thread's own may come and go meanwhile).
+  assert.ok(grown >= 0.9 * 2048 && grown <= 2048 + 512, `RssAnon grew by ${grown} kB`);
+  assert.equal(arena.readyTasks, (512 * 4096) / 16);
+  assert.equal(warmer.warm(), 512);
+  assert.equal(warmer.warm(), 0); // all ready: one load of the control word
+  assert.equal(arena.readyTasks, tasks);
+  assert.deepEqual([view[0], view[2 * (tasks - arenaAheadTasks) - 1]], [12.5, 99.25]);
+});
+
+test('a real sampler thread makes ready the slots a task book asks for, after its next sample', async (t) => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
+  const sampler = new Sampler({ raplDir: rapl.root, samplePeriodMs: 60_000 });
+  t.after(async () => { await sampler.stop(); rapl.cleanup(); });
+  await sampler.start();
+  const arena = sampler.arena!;
+  assert.equal(arena.readyTasks, 0); // no book has asked: no page spent
+  const b = new TaskBook(arena);
+  b.start('t');
+  b.stop('t');
+  // The first sample after the ask is followed by the warming; the second comes after it.
+  await sampler.sampleNow();
+  await sampler.sampleNow();
+  assert.equal(arena.readyTasks, arenaStepTasks + arenaAheadTasks);
+});
