@@ -193,8 +193,8 @@ export class TaskBook {
 
   /** The names of finished tasks `from` … `to` (to excluded), one per task. */
   #namesOf(from: number, to: number): string[] {
-    const out = new Array<string>(to - from);
-    for (let i = from; i < to; i++) out[i - from] = this.nameOf(i);
+    const out: string[] = []; // pushed: a long array made by its length is a dictionary
+    for (let i = from; i < to; i++) out.push(this.nameOf(i));
     return out;
   }
 
@@ -208,10 +208,12 @@ export class TaskBook {
       starts.push(start);
       names.push(name);
     };
-    for (let r = 0; r < this.#runStart.length; r++) {
-      const [s, e, name] = [this.#runStart[r]!, r + 1 < this.#runStart.length ? this.#runStart[r + 1]! : this.#n, this.#runName[r]!];
-      if (Math.min(e, from) > s) add(s, name);
-      if (e > Math.max(s, to)) add(Math.max(s, to) - count, name);
+    const runs = this.#runStart.length;
+    for (let r = 0; r < runs; r++) {
+      const s = this.#runStart[r]!;
+      const e = r + 1 < runs ? this.#runStart[r + 1]! : this.#n;
+      if (Math.min(e, from) > s) add(s, this.#runName[r]!);
+      if (e > Math.max(s, to)) add(Math.max(s, to) - count, this.#runName[r]!);
     }
     this.#runStart = starts;
     this.#runName = names;

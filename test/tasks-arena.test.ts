@@ -105,7 +105,7 @@ test('a book takes the arena in steps and asks for slots ahead; past the arena i
   b.start('t');
   b.stop('t');
   warmer.warm();
-  assert.equal(arena.readyTasks, arenaStepTasks + arenaAheadTasks > arena.tasks ? arena.tasks : arenaStepTasks + arenaAheadTasks);
+  assert.equal(arena.readyTasks, 2 * arenaStepTasks); // as many ahead as the view holds, at first
   for (let i = 1; i < arena.tasks + 5; i++) { b.start('t'); b.stop('t'); }
   assert.equal(b.doneCount, arena.tasks + 5);
   assert.equal(arena.lend(), true); // outgrown: given back
@@ -116,7 +116,7 @@ test('a book takes the arena in steps and asks for slots ahead; past the arena i
 
 const rssKb = (): number => Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 
-test('the warmer faults in the wanted pages, at most its share per call, and keeps the marks already stored', () => {
+test('the warmer faults in the wanted pages, at most its share per call, stops between batches when a sample is asked for, and keeps the marks already stored', () => {
   const tasks = 1 << 18; // 4 MiB of slots
   const arena = new TaskArena(tasks);
   const view = arena.view(tasks - arenaAheadTasks); // wants them all
@@ -129,24 +129,36 @@ test('the warmer faults in the wanted pages, at most its share per call, and kee
   // 512 pages of 4 KiB, 2 MiB (a page or two of this thread's own may come and go meanwhile).
   assert.ok(grown >= 0.9 * 2048 && grown <= 2048 + 512, `RssAnon grew by ${grown} kB`);
   assert.equal(arena.readyTasks, (512 * 4096) / 16);
-  assert.equal(warmer.warm(), 512);
+  // A sample asked for: one batch, then the tick goes on.
+  assert.equal(warmer.warm(() => true), 16);
+  assert.equal(warmer.warm(), 496);
   assert.equal(warmer.warm(), 0); // all ready: one load of the control word
   assert.equal(arena.readyTasks, tasks);
   assert.deepEqual([view[0], view[2 * (tasks - arenaAheadTasks) - 1]], [12.5, 99.25]);
 });
 
-test('a real sampler thread makes ready the slots a task book asks for, after its next sample', async (t) => {
+test('a real sampler thread makes ready the slots a task book asks for, after its scheduled samples, not after one asked for', async (t) => {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
-  const sampler = new Sampler({ raplDir: rapl.root, samplePeriodMs: 60_000 });
-  t.after(async () => { await sampler.stop(); rapl.cleanup(); });
-  await sampler.start();
-  const arena = sampler.arena!;
-  assert.equal(arena.readyTasks, 0); // no book has asked: no page spent
-  const b = new TaskBook(arena);
-  b.start('t');
-  b.stop('t');
-  // The first sample after the ask is followed by the warming; the second comes after it.
-  await sampler.sampleNow();
-  await sampler.sampleNow();
-  assert.equal(arena.readyTasks, arenaStepTasks + arenaAheadTasks);
+  t.after(() => rapl.cleanup());
+  const want = arenaStepTasks + Math.min(arenaStepTasks, arenaAheadTasks);
+  const booked = async (periodMs: number) => {
+    const sampler = new Sampler({ raplDir: rapl.root, samplePeriodMs: periodMs, idleSamplePeriodMs: periodMs });
+    t.after(() => sampler.stop());
+    await sampler.start();
+    const arena = sampler.arena!;
+    assert.equal(arena.readyTasks, 0); // no book has asked: no page spent
+    const b = new TaskBook(arena);
+    b.start('t');
+    b.stop('t');
+    return { sampler, arena };
+  };
+  // A sample asked for (a stop()'s) has a thread waiting for it: no page is faulted in after it.
+  const asked = await booked(60_000);
+  await asked.sampler.sampleNow();
+  await asked.sampler.sampleNow();
+  assert.equal(asked.arena.readyTasks, 0);
+  // Scheduled samples: the slots asked for are ready after the first of them.
+  const scheduled = await booked(20);
+  while (scheduled.arena.readyTasks < want) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(scheduled.arena.readyTasks, want);
 });

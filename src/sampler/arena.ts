@@ -18,10 +18,15 @@ const pageBytes = 4096;
 export const arenaTasks = 100_000 + 2 * 65_536;
 /** The book takes the arena in steps of this many slots (each step a new view, no copy). */
 export const arenaStepTasks = 8192;
-/** How far ahead of the book's view the sampler makes slots ready: 512 KiB, over 100 ms of 10 µs tasks. */
+/**
+ * How far ahead of the book's view the sampler makes slots ready: as many as the view holds (a
+ * book of a few hundred tasks gets 256 KiB ready, not more), up to 512 KiB, over 100 ms of 10 µs tasks.
+ */
 export const arenaAheadTasks = 32_768;
 /** Pages the sampler thread faults in per tick at most (1 MiB, 3-4 ms here): 10 MiB a second at 10 Hz, 650,000 tasks. */
 export const warmPagesPerTick = 256;
+/** Pages faulted in between two looks at whether a sample is wanted (about 0.2 ms here). */
+const warmBatchPages = 16;
 
 /**
  * Main thread: one shared buffer of task slots, lent to one task book at a time (a second book
@@ -60,7 +65,7 @@ export class TaskArena {
    * sampler thread asked to make arenaAheadTasks more ready.
    */
   view(tasks: number): Float64Array {
-    const want = Math.min(this.tasks, tasks + arenaAheadTasks);
+    const want = Math.min(this.tasks, tasks + Math.min(tasks, arenaAheadTasks));
     if (want > Atomics.load(this.#control, kWantTasks)) Atomics.store(this.#control, kWantTasks, want);
     return new Float64Array(this.buffer, dataOffset, 2 * tasks);
   }
@@ -80,14 +85,21 @@ export class ArenaWarmer {
     this.#words = new Int32Array(buffer);
   }
 
-  /** Pages faulted in by this call (0 on most ticks: one load of the control word). */
-  warm(): number {
+  /**
+   * Pages faulted in by this call (0 on most ticks: one load of the control word). Stops early,
+   * between two batches, once `wanted()` says a sample is asked for: a stop() waits for no page.
+   */
+  warm(wanted: () => boolean = () => false): number {
     const wantBytes = Atomics.load(this.#words, kWantTasks) * slotBytes;
-    if (wantBytes <= this.#readyBytes) return 0;
-    const to = Math.min(wantBytes, this.#readyBytes + this.pagesPerTick * pageBytes);
+    const end = Math.min(wantBytes, this.#readyBytes + this.pagesPerTick * pageBytes);
+    let pages = 0;
+    while (this.#readyBytes < end && (pages === 0 || !wanted())) pages += this.#batch(Math.min(end, this.#readyBytes + warmBatchPages * pageBytes));
+    return pages;
+  }
+
+  /** Faults in the pages of bytes [ready, to): one word every page's length apart, and the last (no page skipped, whatever the alignment). */
+  #batch(to: number): number {
     const words = this.#words;
-    // One word every page's length apart, and the last: whatever the buffer's alignment, no page of
-    // [from, to) is skipped.
     let pages = 0;
     for (let b = this.#readyBytes; b < to; b += pageBytes) {
       Atomics.add(words, (dataOffset + b) >> 2, 0);

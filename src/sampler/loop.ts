@@ -318,6 +318,8 @@ export class SamplerLoop {
     this.#ring.setPeriodMs(period);
     try {
       let seen = Atomics.load(control, kWake);
+      /** Whether a sample has been asked for since the last tick began (made once: a tick makes no closure). */
+      const wakeAsked = (): boolean => Atomics.load(control, kWake) !== seen;
       ready();
       this.tick(true, seen);
       // The time after the last tick: each wait runs from there (a few µs of bookkeeping ago).
@@ -336,8 +338,9 @@ export class SamplerLoop {
         seen = Atomics.load(control, kWake);
         const t0 = this.#threadCpu === null ? performance.now() : 0;
         this.tick(Atomics.exchange(control, kExact, 0) === 1, seen);
-        // After the sample is out: pages a task book will store marks in, faulted in here rather than under its marks.
-        this.#warmer?.warm();
+        // Pages a task book will store marks in, faulted in here rather than under its marks; after a
+        // scheduled sample only: one asked for has a waiting thread, woken perhaps on this very CPU.
+        if (scheduled) this.#warmer?.warm(wakeAsked);
         t = performance.now();
         if (this.#threadCpu === null) this.#ownUs += (t - t0 + ownWakeMs) * 1000;
         // Evaluated in full every tick: each probe keeps its own window.
