@@ -33,8 +33,9 @@ export class TaskBook {
    * Names as runs: run r names finished tasks #runStart[r] up to the next run's start. A loop of one
    * name stores none per task; #lastName is the last run's, for the store's one comparison.
    */
-  #runStart: number[] = [];
+  #runStart = new Int32Array(0);
   #runName: string[] = [];
+  #runs = 0;
   #lastName: string | null = null;
   /** The run nameOf() found last: rows are read in order. */
   #cursor = 0;
@@ -128,9 +129,21 @@ export class TaskBook {
   }
 
   #newRun(name: string, i: number): void {
-    this.#runStart.push(i);
-    this.#runName.push(name);
+    // Tasks of names all their own (a request id) make a run each: stored as a name per task was.
+    if (this.#runs === this.#runStart.length) this.#growRuns();
+    this.#runStart[this.#runs] = i;
+    this.#runName[this.#runs++] = name;
     this.#lastName = name;
+  }
+
+  #growRuns(): void {
+    const size = Math.max(16, this.#runStart.length);
+    const starts = new Int32Array(2 * size);
+    starts.set(this.#runStart);
+    this.#runStart = starts;
+    // Grown by push, not by setting its length: a long array made that way is a dictionary, and
+    // every store a hash insert. Preallocated: the stores of a run never grow it.
+    for (let i = this.#runName.length; i < 2 * size; i++) this.#runName.push('');
   }
 
   /** Room for more tasks: the arena's next step (no copy), or, past it or without it, twice the room. */
@@ -159,7 +172,7 @@ export class TaskBook {
   leaveArena(keep: boolean): void {
     if (!this.#inArena) return;
     this.#times = keep ? this.#times.slice(0, 2 * Math.max(64, this.#n)) : new Float64Array(0);
-    if (!keep) [this.#n, this.#runStart, this.#runName, this.#lastName] = [0, [], [], null];
+    if (!keep) [this.#n, this.#runs, this.#lastName] = [0, 0, null];
     this.#inArena = false;
     this.arena!.giveBack();
   }
@@ -170,10 +183,10 @@ export class TaskBook {
 
   /** Finished task `i`: its name, start and end (ms), without making an object. */
   nameOf(i: number): string {
-    const starts = this.#runStart;
+    const [starts, runs] = [this.#runStart, this.#runs];
     let r = this.#cursor;
-    if (!(r < starts.length && starts[r]! <= i && (r + 1 === starts.length || i < starts[r + 1]!))) {
-      r = r + 1 < starts.length && starts[r + 1]! <= i && (r + 2 === starts.length || i < starts[r + 2]!) ? r + 1 : this.#runOf(i);
+    if (!(r < runs && starts[r]! <= i && (r + 1 === runs || i < starts[r + 1]!))) {
+      r = r + 1 < runs && starts[r + 1]! <= i && (r + 2 === runs || i < starts[r + 2]!) ? r + 1 : this.#runOf(i);
     }
     this.#cursor = r;
     return this.#runName[r]!;
@@ -182,7 +195,7 @@ export class TaskBook {
   /** The run holding finished task `i`: the last run starting at or before it. */
   #runOf(i: number): number {
     const starts = this.#runStart;
-    let [lo, hi] = [0, starts.length - 1];
+    let [lo, hi] = [0, this.#runs - 1];
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (starts[mid]! <= i) lo = mid;
@@ -191,36 +204,40 @@ export class TaskBook {
     return lo;
   }
 
-  /** The names of finished tasks `from` … `to` (to excluded), one per task. */
+  /** The names of finished tasks `from` … `to` (to excluded), one per task, run by run. */
   #namesOf(from: number, to: number): string[] {
     const out: string[] = []; // pushed: a long array made by its length is a dictionary
-    for (let i = from; i < to; i++) out.push(this.nameOf(i));
+    for (let r = from < to ? this.#runOf(from) : this.#runs, i = from; i < to; r++) {
+      const end = Math.min(to, r + 1 < this.#runs ? this.#runStart[r + 1]! : this.#n);
+      for (const name = this.#runName[r]!; i < end; i++) out.push(name);
+    }
     return out;
   }
 
-  /** The runs without tasks `from` … `to` (to excluded), those after moved down; neighbours of one name merge. */
+  /**
+   * Tasks `from` … `to` (to excluded, from < to ≤ #n) leave the runs: in place, the runs before
+   * `from` as they are (a fold keeps the first tasks), the run holding `to` starting at `from` (or
+   * merged into the one before it, of the same name), those after it moved down.
+   */
   #dropRuns(from: number, to: number): void {
-    const count = to - from;
-    const starts: number[] = [];
-    const names: string[] = [];
-    const add = (start: number, name: string): void => {
-      if (names.length > 0 && names[names.length - 1] === name) return;
-      starts.push(start);
-      names.push(name);
-    };
-    const runs = this.#runStart.length;
-    for (let r = 0; r < runs; r++) {
-      const s = this.#runStart[r]!;
-      const e = r + 1 < runs ? this.#runStart[r + 1]! : this.#n;
-      if (Math.min(e, from) > s) add(s, this.#runName[r]!);
-      if (e > Math.max(s, to)) add(Math.max(s, to) - count, this.#runName[r]!);
+    const [starts, names, runs, count] = [this.#runStart, this.#runName, this.#runs, to - from];
+    let w = from === 0 ? 0 : this.#runOf(from - 1) + 1; // runs [0, w) start before `from`
+    if (to < this.#n) {
+      let r = this.#runOf(to);
+      if (r >= w && !(w > 0 && names[w - 1] === names[r])) {
+        starts[w] = from;
+        names[w++] = names[r]!;
+      }
+      for (r++; r < runs; r++, w++) {
+        starts[w] = starts[r]! - count;
+        names[w] = names[r]!;
+      }
     }
-    this.#runStart = starts;
-    this.#runName = names;
-    this.#lastName = names.length > 0 ? names[names.length - 1]! : null;
+    names.fill('', w, runs); // no name held for tasks that are gone
+    this.#runs = w;
+    this.#lastName = w > 0 ? names[w - 1]! : null;
     this.#cursor = 0;
   }
-
 
   startOf(i: number): number {
     return this.#times[2 * i]!;
