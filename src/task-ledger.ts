@@ -32,6 +32,9 @@ export class TaskLedger {
   /** The run's context when it stopped: its records say what the task file says. */
   #sealedContext: RecordContext | null = null;
 
+  /** Slots for the marks that the sampler thread makes ready (lent to one book at a time). */
+  #arena: TaskArena | null = null;
+
   /** Names already said to be opened twice (said once each). */
   readonly #duplicates = new Set<string>();
 
@@ -42,9 +45,6 @@ export class TaskLedger {
     this.#book ??= new TaskBook(this.#arena);
     return this.#book;
   }
-
-  /** Slots for the marks that the sampler thread makes ready (lent to one book at a time). */
-  #arena: TaskArena | null = null;
 
   /**
    * A run starts with no task: the first fold waits until `kept` tasks and a chunk have ended. The

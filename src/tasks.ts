@@ -150,7 +150,7 @@ export class TaskBook {
   #grow(): void {
     const have = this.#times.length / 2;
     const arena = this.arena;
-    if (arena !== null && (this.#inArena || (have === 0 && arena.lend()))) {
+    if (arena !== null && (this.#inArena || (have === 0 && arena.lend(this)))) {
       this.#inArena = true;
       if (have < arena.tasks) {
         this.#times = arena.view(Math.min(arena.tasks, have + arenaStepTasks));

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { arenaAheadTasks, arenaStepTasks, ArenaWarmer, TaskArena } from '../src/sampler/arena.js';
 import { Sampler } from '../src/sampler/sampler.js';
@@ -62,7 +64,7 @@ test('names kept as runs read back as one name per task, through folds that cut 
   fc.assert(fc.property(ops, (script) => {
     const arena = new TaskArena(50);
     const most = replay(script, arena);
-    assert.equal(arena.lend(), most > 50 || script.every((op) => op.kind === 'fold')); // given back once outgrown, never lent without a task
+    assert.equal(arena.lend({}), most > 50 || script.every((op) => op.kind === 'fold')); // given back once outgrown, never lent without a task
   }), { numRuns: 200 });
 });
 
@@ -85,7 +87,7 @@ test('the arena is lent to one book at a time: its marks are stored there, a sec
   for (let i = 0; i < 3; i++) { first.start('x'); first.stop('x'); second.start('y'); second.stop('y'); }
   const slots = new Float64Array(arena.buffer, 64, 6);
   assert.deepEqual([...slots], spans(first).flatMap((s) => [s[1], s[2]]));
-  assert.equal(arena.lend(), false);
+  assert.equal(arena.lend({}), false);
   // Given back with its marks copied out: a new book overwrites the slots, the old one reads its own.
   const before = spans(first);
   first.leaveArena(true);
@@ -100,7 +102,7 @@ test('the arena is lent to one book at a time: its marks are stored there, a sec
   // Given back without its marks: the book is emptied, not left reading another book's.
   third.leaveArena(false);
   assert.equal(third.doneCount, 0);
-  assert.equal(arena.lend(), true);
+  assert.equal(arena.lend({}), true);
 });
 
 test('a book takes the arena in steps and asks for slots ahead; past the arena it goes on in its own memory', () => {
@@ -113,10 +115,28 @@ test('a book takes the arena in steps and asks for slots ahead; past the arena i
   assert.equal(arena.readyTasks, 2 * arenaStepTasks); // as many ahead as the view holds, at first
   for (let i = 1; i < arena.tasks + 5; i++) { b.start('t'); b.stop('t'); }
   assert.equal(b.doneCount, arena.tasks + 5);
-  assert.equal(arena.lend(), true); // outgrown: given back
+  assert.equal(arena.lend({}), true); // outgrown: given back
   const slots = new Float64Array(arena.buffer, 64, 2 * arena.tasks);
   slots.fill(-1); // another book's marks now: the first one's are its own
   assert.ok(spans(b).every(([, s, e]) => s > 0 && e >= s));
+});
+
+test('a book no one can read any more (its tracker dropped without a new run) frees the arena for the next', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const arena = new TaskArena(100);
+  ((): void => {
+    const dropped = new TaskBook(arena);
+    dropped.start('x');
+    dropped.stop('x');
+  })();
+  assert.equal(arena.lend({}), false);
+  await new Promise((r) => setImmediate(r)); // a weak reference holds its target to the end of the turn
+  gc();
+  const next = new TaskBook(arena);
+  next.start('y');
+  next.stop('y');
+  assert.equal(new Float64Array(arena.buffer, 64, 2)[0], next.startOf(0));
 });
 
 const rssKb = (): number => Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);

@@ -36,7 +36,8 @@ const warmBatchPages = 16;
 export class TaskArena {
   readonly buffer: SharedArrayBuffer;
   readonly #control: Int32Array;
-  #lent = false;
+  /** The book it is lent to: held weakly, so that a book no one can read any more (its tracker dropped) frees it. */
+  #holder: WeakRef<object> | null = null;
 
   constructor(readonly tasks = arenaTasks) {
     this.buffer = new SharedArrayBuffer(dataOffset + tasks * slotBytes);
@@ -48,21 +49,21 @@ export class TaskArena {
     return Atomics.load(this.#control, kReadyTasks);
   }
 
-  /** Lends the arena to the caller; false when another book has it. */
-  lend(): boolean {
-    if (this.#lent) return false;
-    this.#lent = true;
+  /** Lends the arena to `book`; false when another book has it. */
+  lend(book: object): boolean {
+    if (this.#holder?.deref() !== undefined) return false;
+    this.#holder = new WeakRef(book);
     return true;
   }
 
   /** The book that had it is done with it (its marks there may be overwritten from now on). */
   giveBack(): void {
-    this.#lent = false;
+    this.#holder = null;
   }
 
   /**
    * The first `tasks` slots as [start, end] pairs (a view: the marks already there stay), and the
-   * sampler thread asked to make arenaAheadTasks more ready.
+   * sampler thread asked to make as many more ready, up to arenaAheadTasks.
    */
   view(tasks: number): Float64Array {
     const want = Math.min(this.tasks, tasks + Math.min(tasks, arenaAheadTasks));
@@ -93,7 +94,9 @@ export class ArenaWarmer {
     const wantBytes = Atomics.load(this.#words, kWantTasks) * slotBytes;
     const end = Math.min(wantBytes, this.#readyBytes + this.pagesPerTick * pageBytes);
     let pages = 0;
-    while (this.#readyBytes < end && (pages === 0 || !wanted())) pages += this.#batch(Math.min(end, this.#readyBytes + warmBatchPages * pageBytes));
+    while (this.#readyBytes < end && (pages === 0 || !wanted())) {
+      pages += this.#batch(Math.min(end, this.#readyBytes + warmBatchPages * pageBytes));
+    }
     return pages;
   }
 
