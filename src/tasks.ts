@@ -183,7 +183,8 @@ export class TaskBook {
 
   /** Finished task `i`: its name, start and end (ms), without making an object. */
   nameOf(i: number): string {
-    const [starts, runs] = [this.#runStart, this.#runs];
+    const starts = this.#runStart;
+    const runs = this.#runs;
     let r = this.#cursor;
     if (!(r < runs && starts[r]! <= i && (r + 1 === runs || i < starts[r + 1]!))) {
       r = r + 1 < runs && starts[r + 1]! <= i && (r + 2 === runs || i < starts[r + 2]!) ? r + 1 : this.#runOf(i);
@@ -195,7 +196,8 @@ export class TaskBook {
   /** The run holding finished task `i`: the last run starting at or before it. */
   #runOf(i: number): number {
     const starts = this.#runStart;
-    let [lo, hi] = [0, this.#runs - 1];
+    let lo = 0;
+    let hi = this.#runs - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (starts[mid]! <= i) lo = mid;
