@@ -35,6 +35,11 @@ export class TaskLedger {
   /** Slots for the marks that the sampler thread makes ready (lent to one book at a time). */
   #arena: TaskArena | null = null;
 
+  /** The run's books store their marks in `arena` when no other book has it (the sampler's, once it exists). */
+  useArena(arena: TaskArena | null): void {
+    this.#arena = arena;
+  }
+
   /** Names already said to be opened twice (said once each). */
   readonly #duplicates = new Set<string>();
 
@@ -50,9 +55,8 @@ export class TaskLedger {
    * A run starts with no task: the first fold waits until `kept` tasks and a chunk have ended. The
    * last run's book gives its arena back (its marks copied out first if a write still reads them).
    */
-  restart(kept: number, arena: TaskArena | null = null): void {
+  restart(kept: number): void {
     this.#book?.leaveArena(this.#writing > 0);
-    this.#arena = arena;
     this.#book = null;
     this.#sealed = null;
     this.#sealedContext = null;

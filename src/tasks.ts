@@ -222,7 +222,10 @@ export class TaskBook {
    * merged into the one before it, of the same name), those after it moved down.
    */
   #dropRuns(from: number, to: number): void {
-    const [starts, names, runs, count] = [this.#runStart, this.#runName, this.#runs, to - from];
+    const starts = this.#runStart;
+    const names = this.#runName;
+    const runs = this.#runs;
+    const count = to - from;
     let w = from === 0 ? 0 : this.#runOf(from - 1) + 1; // runs [0, w) start before `from`
     if (to < this.#n) {
       let r = this.#runOf(to);

@@ -155,6 +155,7 @@ export class EmissionsTracker extends EventTarget {
     this.#startMs = now();
     this.#final = null;
     this.#runId = null; // each run has its own id (and task file): upstream cannot restart at all
+    this.#ledger.restart(this.options.taskRecordsKept);
     this.#out.restart();
     this.#cpu0 = recentCpuTimes();
     const o = this.options;
@@ -168,7 +169,7 @@ export class EmissionsTracker extends EventTarget {
     follow(sampler, this.#onSamplerMessage);
     const first = !sampler.started;
     this.#ready = this.#whenReady(sampler.start());
-    this.#ledger.restart(this.options.taskRecordsKept, sampler.arena);
+    this.#ledger.useArena(sampler.arena);
     if (first) {
       // The first start: the run counts from the counters' reading in start(), where every channel is at 0.
       if (!Number.isNaN(sampler.originMs)) this.#startMs = sampler.originMs;
