@@ -130,8 +130,7 @@ export class TaskLedger {
 
   /** Tasks from … to, measured now in one batch, or read from the sealed measurement. */
   #measure(tl: Timeline, from: number, to: number): MeasuredTasks {
-    if (this.#sealed !== null) return this.#sealed;
-    return { batch: tl.measure(this.#tasks.timesOf(from, to), to - from), from };
+    return measured(tl, this.#tasks, this.#sealed, from, to);
   }
 
   /** The end of the task with this id (ms), or NaN when there is no such kept task. */
@@ -216,7 +215,7 @@ export class TaskLedger {
     this.#writing++;
     // The book and its measurement as they are now: a run restarted before the write ends has its own.
     const sealed = this.#sealed;
-    const measure = (from: number, to: number): MeasuredTasks => sealed ?? { batch: tl.measure(book.timesOf(from, to), to - from), from };
+    const measure = (from: number, to: number): MeasuredTasks => measured(tl, book, sealed, from, to);
     const pieces = (function* (): Generator<string> {
       const lines = taskLinesFor(channels, ctx);
       for (let from = 0; from < count; from += writeChunk) {
@@ -227,6 +226,11 @@ export class TaskLedger {
     })();
     return { pieces, done: () => { this.#writing--; } };
   }
+}
+
+/** Tasks from … to of `book`, measured now in one batch, or the run's sealed measurement when it has one. */
+function measured(tl: Timeline, book: TaskBook, sealed: MeasuredTasks | null, from: number, to: number): MeasuredTasks {
+  return sealed ?? { batch: tl.measure(book.timesOf(from, to), to - from), from };
 }
 
 /** A prepared write of the task file: its rows as pieces of CSV text, and what to call when it is over. */
