@@ -22,7 +22,7 @@ export function otelApi(): typeof import('@opentelemetry/api') | null {
   }
 }
 
-/** node:http, for the scrape endpoint's server: most trackers never serve anything. */
-export function nodeHttp(): typeof import('node:http') {
-  return load('node:http') as typeof import('node:http');
+/** node:net, for the scrape endpoint's server: most trackers never serve anything. */
+export function nodeNet(): typeof import('node:net') {
+  return load('node:net') as typeof import('node:net');
 }

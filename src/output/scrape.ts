@@ -1,12 +1,11 @@
 // The scrape endpoint (prometheus_listen_address): an HTTP server in the tracking process serving
 // /metrics in the Prometheus text format, figures read off the running trackers at scrape time.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { now } from '../clock.js';
 import { ConfigError } from '../errors.js';
 import { figuresOf, num, PowerWindow, type RunFigures } from './figures.js';
-import { nodeHttp } from './optional.js';
 import type { Output, OutputWarn } from './output.js';
 import type { MetricRecord } from './record.js';
+import { Responder, type Answer } from './responder.js';
 
 /** Where to listen: host (IPv6 without brackets) and port (0: any free port). */
 export interface ListenAddress {
@@ -158,19 +157,17 @@ class Endpoint {
   readonly #readers = new Set<Reader>();
   /** The last rendering, its length in bytes, and when (the timeline's clock); dropped when a run joins or leaves. */
   #last: { atMs: number; text: string; bytes: string } | null = null;
-  readonly #server: Server;
+  readonly #responder: Responder;
   #closed = false;
   readonly bound: Promise<string | null>;
 
   constructor(readonly key: string, at: ListenAddress, warn: OutputWarn) {
-    this.#server = nodeHttp().createServer((req, res) => this.#answer(req, res, warn));
-    // A library's endpoint must not keep a finished program alive: the server and every
-    // connection to it (Prometheus keeps its connections open) are unreferenced.
-    this.#server.on('connection', (s) => s.unref());
+    this.#responder = new Responder((method, path) => this.#answer(method, path, warn));
+    const server = this.#responder.server;
     this.bound = new Promise((resolve) => {
       // Kept for the server's life: an 'error' without a listener would throw in the tracked process.
-      this.#server.on('error', (e: Error & { code?: string }) => {
-        if (this.#server.listening) {
+      server.on('error', (e: Error & { code?: string }) => {
+        if (server.listening) {
           return warn(`server-${e.code ?? e.name}`, `prometheus_listen_address ${key}: the scrape endpoint failed: ${e.message}`);
         }
         warn(`listen-${e.code ?? e.name}`, `prometheus_listen_address ${key}: the scrape endpoint could not listen: ${e.code ?? e.message}`
@@ -179,13 +176,12 @@ class Endpoint {
         if (endpoints.get(key) === this) endpoints.delete(key);
         resolve(null);
       });
-      this.#server.listen(at.port, at.host, () => {
-        if (this.#closed) this.#server.close();
-        const a = this.#server.address() as { address: string; port: number };
+      server.listen(at.port, at.host, () => {
+        if (this.#closed) server.close();
+        const a = server.address() as { address: string; port: number };
         resolve(`${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`);
       });
     });
-    this.#server.unref();
   }
 
   /** Serves `r`'s run from now on. */
@@ -203,24 +199,19 @@ class Endpoint {
 
   close(): void {
     this.#closed = true;
-    if (this.#server.listening) this.#server.close();
-    this.#server.closeAllConnections();
+    this.#responder.close();
   }
 
-  #answer(req: IncomingMessage, res: ServerResponse, warn: OutputWarn): void {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== '/metrics') return void plain(res, 404, 'not found: the metrics are at /metrics\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void plain(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
-    let body: { text: string; bytes: string };
+  #answer(method: string, path: string, warn: OutputWarn): Answer {
+    if (path !== '/metrics') return plain(404, 'not found: the metrics are at /metrics');
+    if (method !== 'GET' && method !== 'HEAD') return plain(405, 'only GET and HEAD', { allow: 'GET, HEAD' });
     try {
-      body = this.#scrape();
+      const { text, bytes } = this.#scrape();
+      return { status: 200, contentType, body: text, bytes };
     } catch (e) {
       warn('scrape', `prometheus_listen_address ${this.key}: a scrape failed: ${(e as Error).message}; the next one tries again`);
-      return void plain(res, 500, 'the metrics could not be read; see the tracked process\'s warnings\n');
+      return plain(500, 'the metrics could not be read; see the tracked process\'s warnings');
     }
-    // With its length the answer goes out in one write, headers and body (without it, chunked: four).
-    res.writeHead(200, { 'content-type': contentType, 'content-length': body.bytes });
-    res.end(req.method === 'HEAD' ? undefined : body.text);
   }
 
   /**
@@ -244,9 +235,8 @@ class Endpoint {
 
 }
 
-function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-  res.end(text);
+function plain(status: number, text: string, headers?: Record<string, string>): Answer {
+  return { status, contentType: 'text/plain; charset=utf-8', body: `${text}\n`, headers };
 }
 
 /** The process's endpoints, by the address as configured. */

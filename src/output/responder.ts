@@ -1,0 +1,191 @@
+// A small HTTP/1.1 server over node:net for an endpoint that answers GET and HEAD of a few paths
+// with text: node:http's request and response objects cost as much again as the rest of a request
+// (measured at 50 requests a second on a 2-core VM: 2.3 % of a core against 1.2 % over node:net).
+// Request bodies are never read: a request that has one is answered, then its connection closed.
+import type { Server, Socket } from 'node:net';
+import { nodeNet } from './optional.js';
+
+/** What a request is answered with. */
+export interface Answer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly body: string;
+  /** The body's length in bytes (UTF-8) as text, when the handler already knows it. */
+  readonly bytes?: string;
+  /** Header lines beyond date, content-type, content-length and connection. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Answers a request: its method and its target's path (without the query). */
+export type Handler = (method: string, path: string) => Answer;
+
+/** What a connection may take of the process. */
+export interface ResponderLimits {
+  /** The longest request head (request line and headers, in bytes) answered; longer: 431 (node:http's default). */
+  readonly maxHeadBytes: number;
+  /** How long a request head may take to arrive once begun, in ms; slower: 408 and closed. */
+  readonly headMs: number;
+  /** How long a connection may stay silent both ways, in ms, before it is closed. */
+  readonly idleMs: number;
+  /** Connections open at once; more are refused. */
+  readonly maxConnections: number;
+  /** Answers queued unsent on a connection (bytes) before its requests stop being read (a pipelining client that never reads). */
+  readonly maxQueuedBytes: number;
+}
+
+/**
+ * Prometheus's own defaults scrape every 15 s on one kept-alive connection: an idle limit above
+ * that keeps it open between scrapes (node:http closes it after 5 s, so each scrape connected again).
+ */
+export const defaultLimits: ResponderLimits = { maxHeadBytes: 16 * 1024, headMs: 10_000, idleMs: 60_000, maxConnections: 256, maxQueuedBytes: 1 << 20 };
+
+const reasons: Readonly<Record<number, string>> = {
+  200: 'OK', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout',
+  431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
+};
+
+const requestLine = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/;
+const fieldName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** The scheme and authority of a target in absolute form. */
+const absoluteForm = /^https?:\/\/[^/?#]*/i;
+/** The blank line that ends a request head (a bare LF accepted for CRLF, RFC 9112 2.2). */
+const headEnd = /\r?\n\r?\n/;
+
+/** A request head as far as answering it needs; null when it is not HTTP/1.x. */
+interface Head { method: string; path: string; keepAlive: boolean; hasBody: boolean }
+
+/** Parses one request head (without its blank line). */
+function parseHead(text: string): Head | null {
+  const lines = text.split(/\r?\n/);
+  const m = requestLine.exec(lines[0]!);
+  if (m === null) return null;
+  let keepAlive = m[3] === '1';
+  let hasBody = false;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon);
+    if (colon <= 0 || !fieldName.test(name)) return null; // also an obsolete folded line, which starts with a space
+    const lower = name.toLowerCase();
+    if (lower === 'connection') {
+      const tokens = line.slice(colon + 1).toLowerCase().split(',').map((t) => t.trim());
+      if (tokens.includes('close')) keepAlive = false;
+      else if (tokens.includes('keep-alive')) keepAlive = true;
+    } else if (lower === 'transfer-encoding' || (lower === 'content-length' && line.slice(colon + 1).trim() !== '0')) {
+      hasBody = true;
+    }
+  }
+  let path = m[2]!;
+  const origin = absoluteForm.exec(path); // the absolute form a proxy sends (http://host:port/metrics): its path
+  if (origin !== null) path = path.slice(origin[0].length) || '/';
+  const q = path.indexOf('?');
+  return { method: m[1]!, path: q < 0 ? path : path.slice(0, q), keepAlive, hasBody };
+}
+
+let dateS = -1;
+let dateText = '';
+
+/** The Date header's value, made once a second. */
+function httpDate(): string {
+  const s = Math.floor(Date.now() / 1000);
+  if (s !== dateS) {
+    dateS = s;
+    dateText = new Date(s * 1000).toUTCString();
+  }
+  return dateText;
+}
+
+/** The whole answer as one write (headers and body): one packet for a small body, as node:http sends it. */
+function render(a: Answer, withBody: boolean, keepAlive: boolean): string {
+  let text = `HTTP/1.1 ${a.status} ${reasons[a.status] ?? ''}\r\ndate: ${httpDate()}\r\ncontent-type: ${a.contentType}\r\n`
+    + `content-length: ${a.bytes ?? Buffer.byteLength(a.body)}\r\n`;
+  if (a.headers !== undefined) for (const [k, v] of Object.entries(a.headers)) text += `${k}: ${v}\r\n`;
+  text += keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n';
+  return withBody ? text + a.body : text;
+}
+
+/** An answer of the server's own (a malformed or slow request), after which the connection closes. */
+const refusal = (status: number, text: string): Answer => ({ status, contentType: 'text/plain; charset=utf-8', body: `${text}\n` });
+
+/**
+ * The server: `server` to listen (its 'error' and 'listening' events as net.Server's) and close(),
+ * which also drops every open connection. Server and connections are unreferenced: an endpoint in
+ * a library must not keep a finished program alive.
+ */
+export class Responder {
+  readonly server: Server;
+  readonly #sockets = new Set<Socket>();
+
+  /** `nowMs`: the clock a request head's time limit is read on (a test's scripted one). */
+  constructor(readonly handle: Handler, readonly limits: ResponderLimits = defaultLimits, readonly nowMs: () => number = Date.now) {
+    this.server = nodeNet().createServer({ noDelay: true }, (s) => this.#serve(s));
+    this.server.maxConnections = limits.maxConnections;
+    this.server.unref();
+  }
+
+  /** Stops listening and closes every connection. */
+  close(): void {
+    if (this.server.listening) this.server.close();
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+  }
+
+  #serve(s: Socket): void {
+    s.unref();
+    this.#sockets.add(s);
+    s.setEncoding('latin1'); // a request head is bytes; latin1 keeps each one a character, so lengths are bytes
+    s.setTimeout(this.limits.idleMs, () => s.destroy());
+    s.on('error', () => s.destroy()); // a peer's reset: nothing to answer
+    s.on('close', () => this.#sockets.delete(s));
+    let pending = '';
+    let begunMs = 0;
+    let closing = false;
+    const pump = (): void => {
+      while (!closing && !s.isPaused()) {
+        if (pending.charCodeAt(0) === 13 || pending.charCodeAt(0) === 10) pending = pending.replace(/^(?:\r?\n)+/, ''); // blank lines before a request are allowed (RFC 9112 2.2)
+        const end = headEnd.exec(pending);
+        if (end === null || end.index > this.limits.maxHeadBytes) {
+          if (pending.length > this.limits.maxHeadBytes) closing = this.#refuse(s, 431, 'request head too long');
+          else if (pending.length > 0 && this.nowMs() - begunMs > this.limits.headMs) closing = this.#refuse(s, 408, 'request head too slow');
+          return;
+        }
+        const text = pending.slice(0, end.index);
+        pending = pending.slice(end.index + end[0].length);
+        begunMs = this.nowMs();
+        closing = this.#answer(s, text);
+        if (s.writableLength > this.limits.maxQueuedBytes) {
+          s.pause();
+          s.once('drain', () => { s.resume(); pump(); });
+        }
+      }
+    };
+    s.on('data', (chunk: string) => {
+      if (closing) return; // a closing connection's further bytes are dropped: read (it was ended, not destroyed, so its answer is not reset) and not kept
+      if (pending.length === 0) begunMs = this.nowMs();
+      pending += chunk;
+      pump();
+    });
+  }
+
+  /** Answers one request head; whether the connection is now closing. */
+  #answer(s: Socket, text: string): boolean {
+    const head = parseHead(text);
+    if (head === null) return this.#refuse(s, 400, 'not an HTTP/1.1 request');
+    let a: Answer;
+    try {
+      a = this.handle(head.method, head.path);
+    } catch (e) {
+      a = refusal(500, `the answer failed: ${(e as Error).message}`);
+    }
+    const keepAlive = head.keepAlive && !head.hasBody; // a body is never read: the connection ends after the answer
+    s.write(render(a, head.method !== 'HEAD', keepAlive));
+    if (!keepAlive) s.end();
+    return !keepAlive;
+  }
+
+  #refuse(s: Socket, status: number, text: string): true {
+    s.write(render(refusal(status, text), true, false));
+    s.end();
+    return true;
+  }
+}
