@@ -17,6 +17,8 @@ async function serve(t: import('node:test').TestContext, options: { limits?: Par
   const handle = (method: string, path: string): Answer => {
     calls.push(`${method} ${path}`);
     if (path === '/throw') throw new Error('no figures');
+    if (path === '/throw-undefined') throw undefined; // eslint-disable-line no-throw-literal
+    if (path === '/malformed') return { status: 200, contentType: 'text/plain', body: 42 as unknown as string };
     return path === '/a' ? { status: 200, contentType: 'text/plain', body } : { status: 404, contentType: 'text/plain', body: 'no\n' };
   };
   const r = new Responder(handle, { ...defaultLimits, ...options.limits }, options.nowMs);
@@ -45,6 +47,16 @@ async function answers(c: { s: Socket; got: () => string; closed: Promise<string
   return split(c.got());
 }
 
+/** Resolves once `calls` has stopped growing for 200 ms (a server that has stopped reading). */
+async function settle(calls: readonly unknown[]): Promise<number> {
+  let seen = -1;
+  while (seen !== calls.length) {
+    seen = calls.length;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return seen;
+}
+
 /** The whole answers at the start of a stream (each as long as its content-length says), without their Date header. */
 function split(text: string): string[] {
   const out: string[] = [];
@@ -65,10 +77,11 @@ const ok = (connection: 'keep-alive' | 'close', body = 'hello ✓\n'): string =>
 test('pipelined requests in one write are answered in order on the kept connection; Connection: close ends it after its answer', limit, async (t) => {
   const { port, calls } = await serve(t);
   const c = await open(port);
-  c.s.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b?x=1 HTTP/1.1\r\nHost: x\r\n\r\n');
+  c.s.write('GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\nGET /b?x=1 HTTP/1.1\r\nHost: x\r\n\r\n');
   assert.deepEqual(await answers(c, 2), [ok('keep-alive'), 'HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\nno\n']);
-  c.s.write('GET /a HTTP/1.1\r\nConnection: Keep-Alive, close\r\n\r\nGET /a HTTP/1.1\r\n\r\n');
-  assert.deepEqual(split(await c.closed), [ok('keep-alive'), 'HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\nno\n', ok('close')]);
+  c.s.write('GET /a HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\nGET /a HTTP/1.1\r\n\r\n');
+  assert.deepEqual(split(await c.closed), [ok('keep-alive'), 'HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\nno\n', ok('close')],
+    'a close said anywhere in the head closes');
   assert.deepEqual(calls, ['GET /a', 'GET /b', 'GET /a'], 'nothing after the closing request is answered');
   assert.match(c.got(), /\r\ndate: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\r\n/);
 });
@@ -129,35 +142,67 @@ test('a request with a body is answered, and its connection closed without readi
 test('malformed heads: 400 and closed; a head over the limit: 431, sent whole before the close; a throwing handler: 500 and the connection goes on', limit, async (t) => {
   const { port } = await serve(t, { limits: { maxHeadBytes: 1024 } });
   for (const bad of ['NOT HTTP AT ALL\r\n\r\n', 'GET /a HTTP/2.0\r\n\r\n', 'GET /a HTTP/1.1\r\nno colon here\r\n\r\n', 'GET /a HTTP/1.1\r\nA: b\r\n folded\r\n\r\n',
-    'GET /a HTTP/1.1\r\nBad Name: x\r\n\r\n']) {
+    'GET /a HTTP/1.1\r\nBad Name: x\r\n\r\n', 'GET /a HTTP/1.1\r\nA: b\rc\r\n\r\n']) {
     const c = await open(port);
     c.s.write(bad);
     assert.match(await c.closed, /^HTTP\/1\.1 400 Bad Request\r\n.*connection: close\r\n\r\nnot an HTTP\/1\.1 request\n$/s, JSON.stringify(bad));
   }
-  const big = await open(port);
-  big.s.write(`GET /a HTTP/1.1\r\nX-Big: ${'a'.repeat(256 * 1024)}\r\n\r\n`);
-  assert.match(await big.closed, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n.*\r\n\r\nrequest head too long\n$/s);
+  for (const size of [2048, 256 * 1024]) { // whole in one read, and arriving over many
+    const big = await open(port);
+    big.s.write(`GET /a HTTP/1.1\r\nX-Big: ${'a'.repeat(size)}\r\n\r\n`);
+    assert.match(await big.closed, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n.*\r\n\r\nrequest head too long\n$/s);
+  }
   const c = await open(port);
   c.s.write('\r\nGET /throw HTTP/1.1\r\n\r\n');
   assert.deepEqual(await answers(c, 1), ['HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 30\r\n'
     + 'connection: keep-alive\r\n\r\nthe answer failed: no figures\n']);
-  c.s.write('GET /a HTTP/1.1\r\n\r\n');
-  assert.equal((await answers(c, 2))[1], ok('keep-alive'));
+  c.s.write('GET /throw-undefined HTTP/1.1\r\n\r\nGET /malformed HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\n');
+  const [, undef, malformed, fine] = await answers(c, 4);
+  assert.match(undef!, /^HTTP\/1\.1 500 .*\r\n\r\nthe answer failed: undefined\n$/s);
+  assert.match(malformed!, /^HTTP\/1\.1 500 .*\r\n\r\nthe answer failed: .*\n$/s);
+  assert.equal(fine, ok('keep-alive'));
 });
 
 test('a head that takes longer than its limit to arrive (a scripted clock): 408 and closed', limit, async (t) => {
   let nowMs = 0;
-  const { port } = await serve(t, { limits: { headMs: 10_000 }, nowMs: () => nowMs });
+  let reads = 0;
+  const { port } = await serve(t, { limits: { headMs: 10_000 }, nowMs: () => { reads++; return nowMs; } });
   const slow = await open(port);
-  slow.s.write('GET /a HTTP/1.1\r\n');
-  await new Promise((r) => setTimeout(r, 20));
+  /** Writes `text` and resolves once the server has read it (it reads the clock on every piece of a head). */
+  const send = async (text: string): Promise<void> => {
+    const before = reads;
+    slow.s.write(text);
+    while (reads === before) await new Promise((r) => setImmediate(r));
+  };
+  await send('GET /a HTTP/1.1\r\n');
   nowMs = 9_000;
-  slow.s.write('Host: x\r\n');
-  await new Promise((r) => setTimeout(r, 20));
+  await send('Host: x\r\n');
   assert.equal(slow.got(), '', 'within its limit, a head is waited for');
   nowMs = 10_001;
   slow.s.write('Accept: */*\r\n');
   assert.match(await slow.closed, /^HTTP\/1\.1 408 Request Timeout\r\n.*request head too slow\n$/s);
+});
+
+test('the time a server does not read (its answers queued) is not counted against the client\'s next head', limit, async (t) => {
+  let nowMs = 0;
+  const body = 'x'.repeat(8 << 20); // more than the socket buffers hold: the server waits to write
+  const { port, calls } = await serve(t, { body, nowMs: () => nowMs });
+  const s = connect(port, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  s.pause();
+  s.write('GET /a HTTP/1.1\r\n\r\nGET /a HT');
+  await settle(calls);
+  s.write('TP/1.1\r\n\r\n');
+  nowMs = 60_000;
+  let bytes = 0;
+  let text = '';
+  s.on('data', (c: Buffer) => { bytes += c.length; if (text.length < 200) text += c.subarray(0, 200).toString('latin1'); });
+  s.resume();
+  const each = ok('keep-alive', body).length;
+  while (bytes < 2 * each) await new Promise((r) => s.once('data', r));
+  assert.equal(calls.length, 2);
+  assert.match(text, /^HTTP\/1\.1 200 /);
+  s.destroy();
 });
 
 test('a connection silent both ways for the idle limit is closed, whether or not it was answered before', limit, async (t) => {
@@ -208,4 +253,76 @@ test('a client that pipelines and never reads: the server stops reading its requ
   while (bytes < n * each) await new Promise((r) => s.once('data', r));
   assert.equal(calls.length, n);
   s.destroy();
+});
+
+test('a client that sends its requests and then its FIN gets every answer, however many wait to be sent', limit, async (t) => {
+  const body = 'x'.repeat(64 * 1024);
+  const { port, calls } = await serve(t, { body, limits: { maxQueuedBytes: 64 * 1024 } });
+  const s = connect(port, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  s.pause();
+  const n = 300;
+  s.end('GET /a HTTP/1.1\r\n\r\n'.repeat(n));
+  await settle(calls);
+  let bytes = 0;
+  s.on('data', (c: Buffer) => { bytes += c.length; });
+  const closed = new Promise((r) => s.once('close', r));
+  s.resume();
+  await closed;
+  assert.equal(calls.length, n);
+  assert.equal(bytes, n * (ok('keep-alive', body).length + 'date: Thu, 03 Dec 2026 17:52:41 GMT\r\n'.length));
+});
+
+test('a queue limit under the socket\'s own buffer does not stall the connection', limit, async (t) => {
+  const body = 'x'.repeat(8 * 1024);
+  const { port, calls } = await serve(t, { body, limits: { maxQueuedBytes: 4096 } });
+  const c = await open(port);
+  c.s.end('GET /a HTTP/1.1\r\n\r\n'.repeat(2000));
+  assert.equal(split(await c.closed).length, 2000);
+  assert.equal(calls.length, 2000);
+});
+
+test('a connection being closed that goes on sending is dropped once its answer has been sent a while', limit, async (t) => {
+  const { port } = await serve(t, { limits: { maxHeadBytes: 1024, closeMs: 200 } });
+  const s = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+  await new Promise((r) => s.once('connect', r));
+  let got = '';
+  s.setEncoding('utf8');
+  s.on('data', (c: string) => { got += c; });
+  s.on('error', () => {});
+  let open = true;
+  s.once('close', () => { open = false; });
+  s.write(`GET /a HTTP/1.1\r\nX-Big: ${'a'.repeat(2048)}\r\n\r\n`);
+  while (open) {
+    s.write('b'.repeat(1024)); // the server has ended its side; this peer has not, and keeps sending
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.match(got, /^HTTP\/1\.1 431 /);
+});
+
+test('a peer\'s reset, mid-request or with answers queued for it, crashes nothing, and the server goes on serving', limit, async (t) => {
+  const body = 'x'.repeat(1 << 20);
+  const { port, calls } = await serve(t, { body, limits: { maxQueuedBytes: 64 * 1024 } });
+  const mid = await open(port);
+  mid.s.write('GET /a HTTP/1.1\r\nHo');
+  await new Promise((r) => setImmediate(r));
+  mid.s.resetAndDestroy();
+  const queued = await open(port);
+  queued.s.pause();
+  queued.s.write('GET /a HTTP/1.1\r\n\r\n'.repeat(100));
+  await settle(calls);
+  queued.s.resetAndDestroy();
+  await Promise.all([mid.closed, queued.closed]);
+  const d = await open(port);
+  d.s.write('GET http://h:1?q HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\n');
+  assert.deepEqual(await answers(d, 2), ['HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: keep-alive\r\n\r\nno\n', ok('keep-alive', body)]);
+  assert.deepEqual(calls.slice(-2), ['GET /', 'GET /a'], 'an absolute target without a path asks for /');
+});
+
+test('close() before the server listens leaves it closed once it would have listened', limit, async () => {
+  const early = new Responder(() => ({ status: 200, contentType: 'text/plain', body: '' }));
+  early.server.listen(0, '127.0.0.1');
+  early.close();
+  await new Promise((r) => early.server.once('close', r));
+  assert.equal(early.server.listening, false);
 });

@@ -31,13 +31,15 @@ export interface ResponderLimits {
   readonly maxConnections: number;
   /** Answers queued unsent on a connection (bytes) before its requests stop being read (a pipelining client that never reads). */
   readonly maxQueuedBytes: number;
+  /** How long a connection being closed is still read once its answer is sent (what it sends dropped), in ms, so that the answer is not reset. */
+  readonly closeMs: number;
 }
 
 /**
  * Prometheus's own defaults scrape every 15 s on one kept-alive connection: an idle limit above
  * that keeps it open between scrapes (node:http closes it after 5 s, so each scrape connected again).
  */
-export const defaultLimits: ResponderLimits = { maxHeadBytes: 16 * 1024, headMs: 10_000, idleMs: 60_000, maxConnections: 256, maxQueuedBytes: 1 << 20 };
+export const defaultLimits: ResponderLimits = { maxHeadBytes: 16 * 1024, headMs: 10_000, idleMs: 60_000, maxConnections: 256, maxQueuedBytes: 1 << 20, closeMs: 2_000 };
 
 const reasons: Readonly<Record<number, string>> = {
   200: 'OK', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout',
@@ -59,17 +61,19 @@ function parseHead(text: string): Head | null {
   const lines = text.split(/\r?\n/);
   const m = requestLine.exec(lines[0]!);
   if (m === null) return null;
-  let keepAlive = m[3] === '1';
+  let close = false;
+  let keepAlive = false;
   let hasBody = false;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(':');
     const name = line.slice(0, colon);
-    if (colon <= 0 || !fieldName.test(name)) return null; // also an obsolete folded line, which starts with a space
+    // Also an obsolete folded line (it starts with a space) and a bare CR, both refused by node:http too.
+    if (colon <= 0 || !fieldName.test(name) || line.includes('\r')) return null;
     const lower = name.toLowerCase();
     if (lower === 'connection') {
       const tokens = line.slice(colon + 1).toLowerCase().split(',').map((t) => t.trim());
-      if (tokens.includes('close')) keepAlive = false;
+      if (tokens.includes('close')) close = true; // wherever it is said (RFC 9112 9.6)
       else if (tokens.includes('keep-alive')) keepAlive = true;
     } else if (lower === 'transfer-encoding' || (lower === 'content-length' && line.slice(colon + 1).trim() !== '0')) {
       hasBody = true;
@@ -77,9 +81,10 @@ function parseHead(text: string): Head | null {
   }
   let path = m[2]!;
   const origin = absoluteForm.exec(path); // the absolute form a proxy sends (http://host:port/metrics): its path
-  if (origin !== null) path = path.slice(origin[0].length) || '/';
+  if (origin !== null) path = path.slice(origin[0].length);
   const q = path.indexOf('?');
-  return { method: m[1]!, path: q < 0 ? path : path.slice(0, q), keepAlive, hasBody };
+  if (q >= 0) path = path.slice(0, q);
+  return { method: m[1]!, path: path === '' ? '/' : path, keepAlive: m[3] === '1' ? !close : keepAlive && !close, hasBody };
 }
 
 let dateS = -1;
@@ -115,16 +120,20 @@ const refusal = (status: number, text: string): Answer => ({ status, contentType
 export class Responder {
   readonly server: Server;
   readonly #sockets = new Set<Socket>();
+  #closed = false;
 
   /** `nowMs`: the clock a request head's time limit is read on (a test's scripted one). */
   constructor(readonly handle: Handler, readonly limits: ResponderLimits = defaultLimits, readonly nowMs: () => number = Date.now) {
-    this.server = nodeNet().createServer({ noDelay: true }, (s) => this.#serve(s));
+    // Half-open allowed: a client may send its requests, then its FIN, and still read every answer.
+    this.server = nodeNet().createServer({ noDelay: true, allowHalfOpen: true }, (s) => this.#serve(s));
     this.server.maxConnections = limits.maxConnections;
+    this.server.on('listening', () => { if (this.#closed) this.server.close(); });
     this.server.unref();
   }
 
-  /** Stops listening and closes every connection. */
+  /** Stops listening (or, still binding, once it listens) and closes every connection. */
   close(): void {
+    this.#closed = true;
     if (this.server.listening) this.server.close();
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
@@ -140,12 +149,14 @@ export class Responder {
     let pending = '';
     let begunMs = 0;
     let closing = false;
+    let ended = false;
     const pump = (): void => {
       while (!closing && !s.isPaused()) {
         if (pending.charCodeAt(0) === 13 || pending.charCodeAt(0) === 10) pending = pending.replace(/^(?:\r?\n)+/, ''); // blank lines before a request are allowed (RFC 9112 2.2)
         const end = headEnd.exec(pending);
         if (end === null || end.index > this.limits.maxHeadBytes) {
-          if (pending.length > this.limits.maxHeadBytes) closing = this.#refuse(s, 431, 'request head too long');
+          if (end !== null || pending.length > this.limits.maxHeadBytes) closing = this.#refuse(s, 431, 'request head too long');
+          else if (ended) closing = this.#close(s); // the peer has sent all it will: every whole request is answered
           else if (pending.length > 0 && this.nowMs() - begunMs > this.limits.headMs) closing = this.#refuse(s, 408, 'request head too slow');
           return;
         }
@@ -153,16 +164,25 @@ export class Responder {
         pending = pending.slice(end.index + end[0].length);
         begunMs = this.nowMs();
         closing = this.#answer(s, text);
-        if (s.writableLength > this.limits.maxQueuedBytes) {
+        // Only once a write has said to wait: 'drain' comes only then.
+        if (!closing && s.writableNeedDrain && s.writableLength > this.limits.maxQueuedBytes) {
           s.pause();
-          s.once('drain', () => { s.resume(); pump(); });
+          s.once('drain', () => {
+            begunMs = this.nowMs(); // the time this server did not read is not the client's
+            s.resume();
+            pump();
+          });
         }
       }
     };
     s.on('data', (chunk: string) => {
-      if (closing) return; // a closing connection's further bytes are dropped: read (it was ended, not destroyed, so its answer is not reset) and not kept
+      if (closing) return; // a closing connection's further bytes are dropped, not kept
       if (pending.length === 0) begunMs = this.nowMs();
       pending += chunk;
+      pump();
+    });
+    s.on('end', () => {
+      ended = true;
       pump();
     });
   }
@@ -171,21 +191,30 @@ export class Responder {
   #answer(s: Socket, text: string): boolean {
     const head = parseHead(text);
     if (head === null) return this.#refuse(s, 400, 'not an HTTP/1.1 request');
-    let a: Answer;
-    try {
-      a = this.handle(head.method, head.path);
-    } catch (e) {
-      a = refusal(500, `the answer failed: ${(e as Error).message}`);
-    }
     const keepAlive = head.keepAlive && !head.hasBody; // a body is never read: the connection ends after the answer
-    s.write(render(a, head.method !== 'HEAD', keepAlive));
-    if (!keepAlive) s.end();
-    return !keepAlive;
+    let answer: string;
+    try {
+      answer = render(this.handle(head.method, head.path), head.method !== 'HEAD', keepAlive);
+    } catch (e) {
+      answer = render(refusal(500, `the answer failed: ${e instanceof Error ? e.message : String(e)}`), true, keepAlive);
+    }
+    s.write(answer);
+    return keepAlive ? false : this.#close(s);
   }
 
   #refuse(s: Socket, status: number, text: string): true {
     s.write(render(refusal(status, text), true, false));
-    s.end();
+    return this.#close(s);
+  }
+
+  /**
+   * Ends the connection after what was written. It is still read a while (what comes is dropped):
+   * a socket closed with unread bytes is reset, and a reset can take the answer with it. Then destroyed.
+   */
+  #close(s: Socket): true {
+    s.end(() => setTimeout(() => s.destroy(), this.limits.closeMs).unref());
+    // A client that neither reads its answer nor stops sending: the idle limit, counted from now.
+    setTimeout(() => s.destroy(), this.limits.idleMs).unref();
     return true;
   }
 }

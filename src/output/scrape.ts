@@ -177,7 +177,7 @@ class Endpoint {
         resolve(null);
       });
       server.listen(at.port, at.host, () => {
-        if (this.#closed) server.close();
+        if (this.#closed) return resolve(null); // closed while binding: the responder has closed it again
         const a = server.address() as { address: string; port: number };
         resolve(`${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`);
       });
