@@ -54,7 +54,7 @@ const absoluteForm = /^https?:\/\/[^/?#]*/i;
 const headEnd = /\r?\n\r?\n/;
 
 /** A request head as far as answering it needs; null when it is not HTTP/1.x. */
-interface Head { method: string; path: string; keepAlive: boolean; hasBody: boolean }
+interface Head { readonly method: string; readonly path: string; readonly keepAlive: boolean; readonly hasBody: boolean }
 
 /** Parses one request head (without its blank line). */
 function parseHead(text: string): Head | null {
@@ -85,6 +85,17 @@ function parseHead(text: string): Head | null {
   const q = path.indexOf('?');
   if (q >= 0) path = path.slice(0, q);
   return { method: m[1]!, path: path === '' ? '/' : path, keepAlive: m[3] === '1' ? !close : keepAlive && !close, hasBody };
+}
+
+let lastHeadText = '';
+let lastHead: Head | null = null;
+
+/** parseHead(), remembering the last head: a scraper sends the same one each time, byte for byte. */
+function headOf(text: string): Head | null {
+  if (text === lastHeadText) return lastHead;
+  const head = parseHead(text);
+  if (head !== null) [lastHeadText, lastHead] = [text, head];
+  return head;
 }
 
 let dateS = -1;
@@ -119,7 +130,12 @@ const refusal = (status: number, text: string): Answer => ({ status, contentType
  */
 export class Responder {
   readonly server: Server;
-  readonly #sockets = new Set<Socket>();
+  /** Open connections, each with when it was last active (ms, Date.now()) and its queued bytes then. */
+  readonly #sockets = new Map<Socket, { activeMs: number; queued: number }>();
+  /** Closes idle connections: one timer for all, every quarter of the idle limit, while any is open. */
+  #sweeper: ReturnType<typeof setInterval> | null = null;
+  /** The last answer rendered, with what it was rendered for: the same reading answered again is not written out again. */
+  #rendered = { answer: null as Answer | null, withBody: false, keepAlive: false, date: '', text: '' };
   #closed = false;
 
   /** `nowMs`: the clock a request head's time limit is read on (a test's scripted one). */
@@ -135,15 +151,33 @@ export class Responder {
   close(): void {
     this.#closed = true;
     if (this.server.listening) this.server.close();
-    for (const s of this.#sockets) s.destroy();
+    for (const s of this.#sockets.keys()) s.destroy();
     this.#sockets.clear();
+    this.#sweep();
+  }
+
+  /**
+   * Closes the connections silent both ways for the idle limit (a socket timeout each would be
+   * refreshed on every read and write: 5-10 µs a request here), and stops once none is open.
+   */
+  #sweep(): void {
+    const nowMs = Date.now();
+    for (const [s, c] of this.#sockets) {
+      if (s.writableLength !== c.queued) [c.queued, c.activeMs] = [s.writableLength, nowMs]; // a slow reader taking its answer
+      else if (nowMs - c.activeMs >= this.limits.idleMs) s.destroy();
+    }
+    if (this.#sockets.size === 0 && this.#sweeper !== null) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = null;
+    }
   }
 
   #serve(s: Socket): void {
     s.unref();
-    this.#sockets.add(s);
+    const conn = { activeMs: Date.now(), queued: 0 };
+    this.#sockets.set(s, conn);
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(10, this.limits.idleMs / 4)).unref();
     s.setEncoding('latin1'); // a request head is bytes; latin1 keeps each one a character, so lengths are bytes
-    s.setTimeout(this.limits.idleMs, () => s.destroy());
     s.on('error', () => s.destroy()); // a peer's reset: nothing to answer
     s.on('close', () => this.#sockets.delete(s));
     let pending = '';
@@ -177,6 +211,7 @@ export class Responder {
     };
     s.on('data', (chunk: string) => {
       if (closing) return; // a closing connection's further bytes are dropped, not kept
+      conn.activeMs = Date.now();
       if (pending.length === 0) begunMs = this.nowMs();
       pending += chunk;
       pump();
@@ -189,17 +224,27 @@ export class Responder {
 
   /** Answers one request head; whether the connection is now closing. */
   #answer(s: Socket, text: string): boolean {
-    const head = parseHead(text);
+    const head = headOf(text);
     if (head === null) return this.#refuse(s, 400, 'not an HTTP/1.1 request');
     const keepAlive = head.keepAlive && !head.hasBody; // a body is never read: the connection ends after the answer
     let answer: string;
     try {
-      answer = render(this.handle(head.method, head.path), head.method !== 'HEAD', keepAlive);
+      answer = this.#render(this.handle(head.method, head.path), head.method !== 'HEAD', keepAlive);
     } catch (e) {
       answer = render(refusal(500, `the answer failed: ${e instanceof Error ? e.message : String(e)}`), true, keepAlive);
     }
     s.write(answer);
     return keepAlive ? false : this.#close(s);
+  }
+
+  /** render(), or the text it gave for the same answer, flags and Date. */
+  #render(a: Answer, withBody: boolean, keepAlive: boolean): string {
+    const r = this.#rendered;
+    const date = httpDate();
+    if (a !== r.answer || withBody !== r.withBody || keepAlive !== r.keepAlive || date !== r.date) {
+      [r.answer, r.withBody, r.keepAlive, r.date, r.text] = [a, withBody, keepAlive, date, render(a, withBody, keepAlive)];
+    }
+    return r.text;
   }
 
   #refuse(s: Socket, status: number, text: string): true {

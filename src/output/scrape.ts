@@ -155,8 +155,8 @@ const minReadGapMs = 250;
  */
 class Endpoint {
   readonly #readers = new Set<Reader>();
-  /** The last rendering, its length in bytes, and when (the timeline's clock); dropped when a run joins or leaves. */
-  #last: { atMs: number; text: string; bytes: string } | null = null;
+  /** The last answer and when it was read (the timeline's clock); dropped when a run joins or leaves. */
+  #last: { atMs: number; answer: Answer } | null = null;
   readonly #responder: Responder;
   #closed = false;
   readonly bound: Promise<string | null>;
@@ -206,8 +206,7 @@ class Endpoint {
     if (path !== '/metrics') return plain(404, 'not found: the metrics are at /metrics');
     if (method !== 'GET' && method !== 'HEAD') return plain(405, 'only GET and HEAD', { allow: 'GET, HEAD' });
     try {
-      const { text, bytes } = this.#scrape();
-      return { status: 200, contentType, body: text, bytes };
+      return this.#scrape();
     } catch (e) {
       warn('scrape', `prometheus_listen_address ${this.key}: a scrape failed: ${(e as Error).message}; the next one tries again`);
       return plain(500, 'the metrics could not be read; see the tracked process\'s warnings');
@@ -218,9 +217,9 @@ class Endpoint {
    * Reads every run once (no sampling: the timeline as it stands) and renders the text format. A
    * scrape less than minReadGapMs after the last reading gets that reading's text.
    */
-  #scrape(): { text: string; bytes: string } {
+  #scrape(): Answer {
     const t = now();
-    if (this.#last !== null && t >= this.#last.atMs && t - this.#last.atMs < minReadGapMs) return this.#last;
+    if (this.#last !== null && t >= this.#last.atMs && t - this.#last.atMs < minReadGapMs) return this.#last.answer;
     const runs: [RunFigures, readonly (readonly string[])[]][] = [];
     for (const r of this.#readers) {
       const record = r.read();
@@ -229,8 +228,9 @@ class Endpoint {
       runs.push([f, r.lines.of(f, record)]);
     }
     const text = render(runs);
-    this.#last = { atMs: t, text, bytes: String(Buffer.byteLength(text)) };
-    return this.#last;
+    // The same object while shared: the responder writes the same answer out again without rendering it.
+    this.#last = { atMs: t, answer: { status: 200, contentType, body: text, bytes: String(Buffer.byteLength(text)) } };
+    return this.#last.answer;
   }
 
 }
