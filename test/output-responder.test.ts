@@ -47,6 +47,14 @@ async function answers(c: { s: Socket; got: () => string; closed: Promise<string
   return split(c.got());
 }
 
+/** A raw connection that reads nothing until resumed. */
+async function stalled(port: number): Promise<Socket> {
+  const s = connect(port, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  s.pause();
+  return s;
+}
+
 /** Resolves once `calls` has stopped growing for 200 ms (a server that has stopped reading). */
 async function settle(calls: readonly unknown[]): Promise<number> {
   let seen = -1;
@@ -187,9 +195,7 @@ test('the time a server does not read (its answers queued) is not counted agains
   let nowMs = 0;
   const body = 'x'.repeat(8 << 20); // more than the socket buffers hold: the server waits to write
   const { port, calls } = await serve(t, { body, nowMs: () => nowMs });
-  const s = connect(port, '127.0.0.1');
-  await new Promise((r) => s.once('connect', r));
-  s.pause();
+  const s = await stalled(port);
   s.write('GET /a HTTP/1.1\r\n\r\nGET /a HT');
   await settle(calls);
   s.write('TP/1.1\r\n\r\n');
@@ -234,17 +240,10 @@ test('connections beyond the limit are refused; close() stops listening and ends
 test('a client that pipelines and never reads: the server stops reading its requests once its answers queue up, and answers them all once read', limit, async (t) => {
   const body = 'x'.repeat(64 * 1024);
   const { port, calls } = await serve(t, { body, limits: { maxQueuedBytes: 64 * 1024 } });
-  const s = connect(port, '127.0.0.1');
-  await new Promise((r) => s.once('connect', r));
-  s.pause();
+  const s = await stalled(port);
   const n = 1000;
   s.write('GET /a HTTP/1.1\r\n\r\n'.repeat(n));
-  // The answers a stalled reader can hold: the kernel's socket buffers (a few MB), then 64 KiB queued.
-  let seen = -1;
-  while (seen !== calls.length) {
-    seen = calls.length;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await settle(calls); // the answers a stalled reader can hold: the kernel's socket buffers (a few MB), then 64 KiB queued
   assert.ok(calls.length < n / 2, `${calls.length} of ${n} answered to a client that reads nothing`);
   let bytes = 0;
   s.on('data', (c: Buffer) => { bytes += c.length; });
@@ -258,9 +257,7 @@ test('a client that pipelines and never reads: the server stops reading its requ
 test('a client that sends its requests and then its FIN gets every answer, however many wait to be sent', limit, async (t) => {
   const body = 'x'.repeat(64 * 1024);
   const { port, calls } = await serve(t, { body, limits: { maxQueuedBytes: 64 * 1024 } });
-  const s = connect(port, '127.0.0.1');
-  await new Promise((r) => s.once('connect', r));
-  s.pause();
+  const s = await stalled(port);
   const n = 300;
   s.end('GET /a HTTP/1.1\r\n\r\n'.repeat(n));
   await settle(calls);
