@@ -120,8 +120,10 @@ function render(a: Answer, withBody: boolean, keepAlive: boolean): string {
   return withBody ? text + a.body : text;
 }
 
-/** An answer of the server's own (a malformed or slow request), after which the connection closes. */
-const refusal = (status: number, text: string): Answer => ({ status, contentType: 'text/plain; charset=utf-8', body: `${text}\n` });
+/** A plain-text answer of one line: the server's own refusals (a malformed or slow request) and a handler's errors. */
+export function textAnswer(status: number, text: string, headers?: Readonly<Record<string, string>>): Answer {
+  return { status, contentType: 'text/plain; charset=utf-8', body: `${text}\n`, headers };
+}
 
 /**
  * The server: `server` to listen (its 'error' and 'listening' events as net.Server's) and close(),
@@ -231,7 +233,7 @@ export class Responder {
     try {
       answer = this.#render(this.handle(head.method, head.path), head.method !== 'HEAD', keepAlive);
     } catch (e) {
-      answer = render(refusal(500, `the answer failed: ${e instanceof Error ? e.message : String(e)}`), true, keepAlive);
+      answer = render(textAnswer(500, `the answer failed: ${e instanceof Error ? e.message : String(e)}`), true, keepAlive);
     }
     s.write(answer);
     return keepAlive ? false : this.#close(s);
@@ -248,7 +250,7 @@ export class Responder {
   }
 
   #refuse(s: Socket, status: number, text: string): true {
-    s.write(render(refusal(status, text), true, false));
+    s.write(render(textAnswer(status, text), true, false));
     return this.#close(s);
   }
 

@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 import { figuresOf, num, PowerWindow, type RunFigures } from './figures.js';
 import type { Output, OutputWarn } from './output.js';
 import type { MetricRecord } from './record.js';
-import { Responder, type Answer } from './responder.js';
+import { Responder, textAnswer, type Answer } from './responder.js';
 
 /** Where to listen: host (IPv6 without brackets) and port (0: any free port). */
 export interface ListenAddress {
@@ -203,13 +203,13 @@ class Endpoint {
   }
 
   #answer(method: string, path: string, warn: OutputWarn): Answer {
-    if (path !== '/metrics') return plain(404, 'not found: the metrics are at /metrics');
-    if (method !== 'GET' && method !== 'HEAD') return plain(405, 'only GET and HEAD', { allow: 'GET, HEAD' });
+    if (path !== '/metrics') return textAnswer(404, 'not found: the metrics are at /metrics');
+    if (method !== 'GET' && method !== 'HEAD') return textAnswer(405, 'only GET and HEAD', { allow: 'GET, HEAD' });
     try {
       return this.#scrape();
     } catch (e) {
       warn('scrape', `prometheus_listen_address ${this.key}: a scrape failed: ${(e as Error).message}; the next one tries again`);
-      return plain(500, 'the metrics could not be read; see the tracked process\'s warnings');
+      return textAnswer(500, 'the metrics could not be read; see the tracked process\'s warnings');
     }
   }
 
@@ -233,10 +233,6 @@ class Endpoint {
     return this.#last.answer;
   }
 
-}
-
-function plain(status: number, text: string, headers?: Record<string, string>): Answer {
-  return { status, contentType: 'text/plain; charset=utf-8', body: `${text}\n`, headers };
 }
 
 /** The process's endpoints, by the address as configured. */
