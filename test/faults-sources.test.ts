@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { parseCsv } from '../src/output/csv.js';
 import { Sampler, type SamplerWarningEvent } from '../src/sampler/sampler.js';
 import { fakeNvmlLibrary } from './helpers/nvml.js';
 import { ScriptedClock } from './helpers/scripted.js';
+import { readsFailOnceRemoved } from '../src/sources/source.js';
 import { FakeProc, FakeRapl, tempDir } from './helpers/sysfs.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/stuck-sampler.js', import.meta.url));
@@ -180,6 +181,45 @@ test('an energy_uj deleted and made again (a driver reload): read again, the spa
   assert.match(warnings.join('\n'), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was replaced \\(the RAPL driver reloaded\\?\\): it is read again from here`));
 });
 
+test('files of the kernel\'s own file systems (sysfs, procfs) fail their reads once removed; a regular file\'s descriptor does not', () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'energy_uj'), '5\n');
+  assert.equal(readsFailOnceRemoved(join(dir, 'energy_uj')), false);
+  assert.equal(readsFailOnceRemoved(join(dir, 'missing')), false);
+  assert.equal(readsFailOnceRemoved('/proc/self/stat'), true);
+  // Every Linux that runs this has sysfs mounted; said, not skipped silently, where it is not.
+  if (existsSync('/sys/kernel')) assert.equal(readsFailOnceRemoved('/sys/kernel'), true);
+  else console.log('# /sys is not mounted here: the sysfs case is not checked');
+});
+
+test('a counter file on procfs or sysfs is not looked at by its path in turn (its reads fail once it is removed): a path that points elsewhere meanwhile is not followed', async (t) => {
+  // A symlink to another process's /proc file stands for a sysfs zone: re-pointed, its old target
+  // still reads; the sampler goes on reading it, since a removed kernel file would fail its reads.
+  const [first, second] = [spawn('sleep', ['60'], { stdio: 'ignore' }), spawn('sleep', ['60'], { stdio: 'ignore' })];
+  t.after(() => { first.kill(); second.kill(); });
+  const counter = (p: typeof first): string => `/proc/${p.pid}/oom_score_adj`;
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const file = join(rapl.path('intel-rapl:0'), 'energy_uj');
+  rmSync(file);
+  symlinkSync(counter(first), file);
+  const { sampler, at, warnings } = await stepped(t, rapl);
+  writeFileSync(counter(first), '300\n');
+  const before = await at(100);
+  rmSync(file);
+  symlinkSync(counter(second), file);
+  writeFileSync(counter(second), '700\n');
+  writeFileSync(counter(first), '400\n');
+  const after = await at(1000); // past a check in turn (once a second), which would find another file at the path
+  const later = await at(1000);
+  const tl = sampler.timeline!;
+  const e = tl.energyBetween(before, later);
+  assert.equal(e.energyUj[0], 100); // 300 → 400 on the kept descriptor: no fresh baseline from the other file
+  assert.notEqual(e.resolution, 'gap');
+  assert.equal(tl.energyBetween(after, later).energyUj[0], 0);
+  await new Promise((r) => setImmediate(r));
+  assert.doesNotMatch(warnings.join('\n'), /was replaced/);
+});
+
 test('an energy_uj whose reads start failing (a removed sysfs file\'s do) is looked up again at once: the new file is read in that tick', async (t) => {
   // A kept descriptor of a removed sysfs file fails its reads (ENODEV); a /proc file of a process
   // that has exited does the same (ESRCH): the zone's counter is one until that process ends.
@@ -208,8 +248,17 @@ test('an energy_uj whose reads start failing (a removed sysfs file\'s do) is loo
   const across = tl.energyBetween(before, replaced);
   assert.equal(across.resolution, 'gap');
   assert.equal(across.unmeasuredMs, 100); // from the old file's last reading to the new one's first
+  // The new file is a regular one: its path is looked at in turn again, and a replacement found.
+  renameSync(file, `${file}.old`);
+  writeFileSync(file, '9\n');
+  rmSync(`${file}.old`);
+  const again = await at(1000);
+  rapl.write('intel-rapl:0', 10_009);
+  const last = await at(100);
+  assert.equal(tl.energyBetween(again, last).energyUj[0], 10_000);
+  assert.equal(tl.energyBetween(after, again).resolution, 'gap');
   await new Promise((r) => setImmediate(r));
-  assert.match(warnings.join('\n'), /was replaced \(the RAPL driver reloaded\?\): it is read again from here/);
+  assert.equal(warnings.filter((w) => /was replaced \(the RAPL driver reloaded\?\): it is read again from here/.test(w)).length, 2);
   assert.doesNotMatch(warnings.join('\n'), /could not be read/);
 });
 

@@ -64,7 +64,8 @@ const readText = (path: string): string | undefined => readSmall(path);
 
 /**
  * How often a counter file is checked for having been replaced (a stat), ms: one file per check, in
- * turn (a stat costs a woken sampler thread tens of µs). A file whose read fails is checked at once.
+ * turn (a stat costs a woken sampler thread tens of µs). A file whose read fails is checked at once,
+ * and a file on sysfs (every real zone's) is only checked then: its reads fail once it is removed.
  */
 const replacedCheckMs = 1000;
 
@@ -300,8 +301,13 @@ class RaplSource implements EnergySource {
     let check = -1;
     if (!(tMs - this.#checkedMs < replacedCheckMs)) {
       this.#checkedMs = tMs;
-      check = this.#turn;
-      this.#turn = (this.#turn + 1) % this.#files.length;
+      // The next file in turn whose path needs a look (none on sysfs: their reads fail once removed).
+      const n = this.#files.length;
+      for (let k = 0; k < n && check < 0; k++) {
+        const i = (this.#turn + k) % n;
+        if (!this.#files[i]!.failsOnceRemoved) check = i;
+      }
+      if (check >= 0) this.#turn = (check + 1) % n;
     }
     for (let i = 0; i < this.#files.length; i++) {
       const file = this.#files[i]!;

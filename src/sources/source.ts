@@ -1,5 +1,5 @@
 // The interface every energy source implements, and what it says of each of its channels.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
 import type { ChannelSpec } from '../wasm/integrator.js';
 import type { MarkReading } from './mark.js';
 
@@ -95,17 +95,45 @@ export function readSmall(path: string, bytes = 4096): string | undefined {
   }
 }
 
+/** statfs(2) types of the kernel's own file systems: sysfs (kernfs) and procfs. */
+const sysfsMagic = 0x62656572;
+const procMagic = 0x9fa0;
+
+/**
+ * Whether a descriptor kept open on `path` fails its reads once the file is removed: sysfs files
+ * do (ENODEV: a driver reload removes its zones' nodes) and procfs files do (ESRCH: their process
+ * is gone), while a regular file's descriptor goes on reading its last content. False when unsure.
+ */
+export function readsFailOnceRemoved(path: string): boolean {
+  try {
+    const type = statfsSync(path).type;
+    return type === sysfsMagic || type === procMagic;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads the start of a small file through a kept-open descriptor with pread, as text. */
 export class KeptFile {
   #fd: number;
   #ino: number;
   readonly #buf: Buffer;
+  #failsOnceRemoved: boolean;
 
   /** Opens `path` (throws the fs error, which the caller translates). */
   constructor(readonly path: string, bytes = 64) {
     this.#fd = openSync(path, readFlags);
     this.#ino = fstatSync(this.#fd).ino;
     this.#buf = Buffer.allocUnsafe(bytes);
+    this.#failsOnceRemoved = readsFailOnceRemoved(path);
+  }
+
+  /**
+   * Whether its reads fail once the file is removed (readsFailOnceRemoved(), of the file open now):
+   * then a failed read tells of a replaced file, and reopenIfReplaced() need not be called before.
+   */
+  get failsOnceRemoved(): boolean {
+    return this.#failsOnceRemoved;
   }
 
   /** Up to `bytes` bytes from offset 0 (throws the fs error, which the caller translates). */
@@ -137,6 +165,7 @@ export class KeptFile {
     this.close();
     this.#fd = fd;
     this.#ino = fstatSync(fd).ino;
+    this.#failsOnceRemoved = readsFailOnceRemoved(this.path);
     return true;
   }
 
