@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseCsv } from '../src/output/csv.js';
 import { Sampler, type SamplerWarningEvent } from '../src/sampler/sampler.js';
+import { readsFailOnceRemoved } from '../src/sources/source.js';
 import { fakeNvmlLibrary } from './helpers/nvml.js';
 import { ScriptedClock } from './helpers/scripted.js';
-import { readsFailOnceRemoved } from '../src/sources/source.js';
 import { FakeProc, FakeRapl, tempDir } from './helpers/sysfs.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/stuck-sampler.js', import.meta.url));

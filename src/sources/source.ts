@@ -118,14 +118,14 @@ export class KeptFile {
   #fd: number;
   #ino: number;
   readonly #buf: Buffer;
-  #failsOnceRemoved: boolean;
+  /** Whether its reads fail once the file is removed; undefined until asked (only RAPL zones are). */
+  #failsOnceRemoved: boolean | undefined;
 
   /** Opens `path` (throws the fs error, which the caller translates). */
   constructor(readonly path: string, bytes = 64) {
     this.#fd = openSync(path, readFlags);
     this.#ino = fstatSync(this.#fd).ino;
     this.#buf = Buffer.allocUnsafe(bytes);
-    this.#failsOnceRemoved = readsFailOnceRemoved(path);
   }
 
   /**
@@ -133,7 +133,7 @@ export class KeptFile {
    * then a failed read tells of a replaced file, and reopenIfReplaced() need not be called before.
    */
   get failsOnceRemoved(): boolean {
-    return this.#failsOnceRemoved;
+    return (this.#failsOnceRemoved ??= readsFailOnceRemoved(this.path));
   }
 
   /** Up to `bytes` bytes from offset 0 (throws the fs error, which the caller translates). */
@@ -165,7 +165,7 @@ export class KeptFile {
     this.close();
     this.#fd = fd;
     this.#ino = fstatSync(fd).ino;
-    this.#failsOnceRemoved = readsFailOnceRemoved(this.path);
+    this.#failsOnceRemoved = undefined;
     return true;
   }
 
