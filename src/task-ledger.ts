@@ -216,13 +216,13 @@ export class TaskLedger {
     // The book and its measurement as they are now: a run restarted before the write ends has its own.
     const sealed = this.#sealed;
     const measure = (from: number, to: number): MeasuredTasks => measured(tl, book, sealed, from, to);
-    const pieces = (function* (): Generator<string> {
+    const pieces = (function* (): Generator<readonly string[]> {
       const lines = taskLinesFor(channels, ctx);
       for (let from = 0; from < count; from += writeChunk) {
         const to = Math.min(count, from + writeChunk);
         yield taskText(lines, book, measure(from, to), channels, from, to);
       }
-      if (folded.length > 0) yield folded.map(([name, agg]) => foldedLine(lines, name, agg, channels)).join('');
+      if (folded.length > 0) yield [folded.map(([name, agg]) => foldedLine(lines, name, agg, channels)).join('')];
     })();
     return { pieces, done: () => { this.#writing--; } };
   }
@@ -233,9 +233,9 @@ function measured(tl: Timeline, book: TaskBook, sealed: MeasuredTasks | null, fr
   return sealed ?? { batch: tl.measure(book.timesOf(from, to), to - from), from };
 }
 
-/** A prepared write of the task file: its rows as pieces of CSV text, and what to call when it is over. */
+/** A prepared write of the task file: its rows as pieces (each some texts of CSV lines), and what to call when it is over. */
 export interface TaskWrite {
-  readonly pieces: Iterable<string>;
+  readonly pieces: Iterable<readonly string[]>;
   readonly done: () => void;
 }
 
@@ -244,7 +244,7 @@ export function writeTasksNow(path: string, job: TaskWrite): void {
   try {
     const out = new CsvFile(path, taskColumns);
     try {
-      for (const piece of job.pieces) out.writeText(piece);
+      for (const piece of job.pieces) out.writeTexts(piece);
     } finally {
       out.close();
     }
@@ -264,7 +264,7 @@ export async function writeTasks(path: string, job: TaskWrite): Promise<void> {
       let turn = false;
       for (const piece of job.pieces) {
         if (turn) await new Promise((r) => setImmediate(r));
-        out.writeText(piece);
+        out.writeTexts(piece);
         turn = true;
       }
     } finally {

@@ -5,7 +5,7 @@ import { buildRecord, componentEnergy, type RecordContext } from './emissions/co
 import type { Intensity } from './emissions/intensity.js';
 import { packageVersion, ramUse, runtimeVersion, warmPlatform } from './machine.js';
 import { csvLine, warmCsv } from './output/csv.js';
-import { columns } from './output/record.js';
+import { columns, taskColumns } from './output/record.js';
 import { taskLinesFor, taskText } from './output/task-rows.js';
 import { labelSources } from './run-record.js';
 import { rowLayout } from './sampler/layout.js';
@@ -23,7 +23,7 @@ export function warmInBackground(): void {
   preloadPiscina(); // a first start() finds the sampler's pool library loaded when the loop has turned since
   void warmPlatform(); // the glibc version for the records' os column, read in the background
   preloadIntegrator(); // the records' interpolation, compiled in the background
-  warmCsv(); // the CSV writer's first call, made as the event loop turns
+  warmCsv([columns, taskColumns]); // the CSV writer's first call and the files' header lines, made as the event loop turns
   if (!warmedIds) {
     warmedIds = true;
     setImmediate(() => {
@@ -87,5 +87,6 @@ export function dryRecords(o: ResolvedOptions, intensity: Intensity): string {
   const record = buildRecord(0.25, labelSources(componentEnergy(dryChannels, e.energyUj), false, false), ctx);
   const line = csvLine(columns.map((c) => record[c]));
   const count = book.doneCount;
-  return line + taskText(taskLinesFor(dryChannels, ctx), book, { batch: tl.measure(book.timesOf(0, count), count), from: 0 }, dryChannels, 0, count);
+  return line + taskText(taskLinesFor(dryChannels, ctx), book, { batch: tl.measure(book.timesOf(0, count), count), from: 0 }, dryChannels, 0, count)
+    .join('');
 }

@@ -10,7 +10,7 @@ import { buildRecord, type RecordContext } from '../src/emissions/compute.js';
 import { intensityFor } from '../src/emissions/intensity.js';
 import { csvLine, parseCsv } from '../src/output/csv.js';
 import { columns, taskColumns } from '../src/output/record.js';
-import { TaskLines } from '../src/output/task-rows.js';
+import { rowsPerText, TaskLines } from '../src/output/task-rows.js';
 import type { ResolvedOptions } from '../src/types.js';
 import { dryRecords } from '../src/warm.js';
 
@@ -43,6 +43,30 @@ test('TaskLines in any column order (own cells first, last, side by side): the s
     assert.equal(lines.line('a,b', 2, 7e6, 1e6, 3e5, false, 'folded', 12, 'stop'), csvLine(header.map((c) => full[c])));
   }
   assert.throws(() => new TaskLines(['task_name', 'duration'], base, 1, 1, 1), /the header lacks emissions, emissions_rate/);
+});
+
+test('task rows joined in texts of rowsPerText lines: the same lines as line() makes one by one, in order, the last text partial', () => {
+  const base = { ...buildRecord(0, { cpuUj: 0, gpuUj: 0, ramUj: 0, ...sources }, context), task_name: '', final: '', resolution: '', task_count: 0, ended_by: '' };
+  const lines = new TaskLines(taskColumns, base, context.pue, context.intensity.gCo2ePerKwh, context.wue);
+  const n = 2 * rowsPerText + 7;
+  // Each row its own name (one quoted), duration and energies, so that a row out of place or a cell left from another shows.
+  const row = (i: number) => [i === 5 ? `t,${i}` : `t${i}`, 0.001 * (i + 1), 1e3 * i + 0.5, i % 2 ? 0 : 7 * i, 3 * i + 1,
+    i % 3 === 0, i % 2 ? 'sampled' : 'apportioned', 1, i === n - 1 ? 'stop' : 'stopTask'] as const;
+  const one = Array.from({ length: n }, (_, i) => lines.line(...row(i)));
+  const texts: string[] = [];
+  for (let i = 0; i < n; i++) lines.add(texts, ...row(i));
+  lines.flush(texts);
+  assert.deepEqual(texts.map((t) => t.split('\n').length - 1), [rowsPerText, rowsPerText, 7]);
+  assert.equal(texts.join(''), one.join(''));
+  lines.flush(texts); // nothing added since: no empty text
+  assert.equal(texts.length, 3);
+  // Made again after a flush: the rows' fixed text is intact, a line() between adds changes nothing.
+  const again: string[] = [];
+  lines.add(again, ...row(3));
+  assert.equal(lines.line(...row(4)), one[4]);
+  lines.add(again, ...row(8));
+  lines.flush(again);
+  assert.deepEqual(again, [one[3]! + one[8]!]);
 });
 
 test('the warm-up\'s dry records go through the real record and task-row code: a whole record, eight task rows, exact figures, nothing written', () => {

@@ -11,6 +11,12 @@ const own = ['task_name', 'duration', 'emissions', 'emissions_rate', 'cpu_power'
   'gpu_energy', 'ram_energy', 'energy_consumed', 'water_consumed', 'final', 'resolution', 'task_count', 'ended_by'] as const;
 
 /**
+ * Rows joined into one text: no string is made per row, and a text (about 35 KB) stays out of the
+ * large-object space, whose pages a first stop() would fault in.
+ */
+export const rowsPerText = 64;
+
+/**
  * Formats task rows over one base record (the run's context): the run's cells are joined into
  * fixed text once, and each row fills in only its own cells between them.
  */
@@ -21,6 +27,10 @@ export class TaskLines {
   readonly #at: Int32Array;
   /** A row's figures, in energyFieldOrder (own[1] to own[11]). */
   readonly #f = new Float64Array(energyFieldOrder.length);
+  /** rowsPerText rows' parts side by side, each row's fixed text in place (made at the first add()). */
+  #rows: string[] | null = null;
+  /** Rows added since the last text. */
+  #added = 0;
 
   constructor(readonly header: readonly string[], base: Readonly<Record<string, string | number>>,
     readonly pue: number, readonly gCo2ePerKwh: number, readonly wue: number) {
@@ -42,17 +52,44 @@ export class TaskLines {
   /** One CSV line for a task; energies in µJ per component. */
   line(name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
     final: boolean, resolution: string, count: number, endedBy: string): string {
-    const p = this.#parts;
+    this.#fill(this.#parts, 0, name, durationS, cpuUj, gpuUj, ramUj, final, resolution, count, endedBy);
+    return this.#parts.join('');
+  }
+
+  /**
+   * A task's line, as line() makes it, added to the rows being joined: each rowsPerText rows make
+   * one text, pushed to `texts`; flush() pushes the rest.
+   */
+  add(texts: string[], name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
+    final: boolean, resolution: string, count: number, endedBy: string): void {
+    const width = this.#parts.length;
+    const rows = this.#rows ??= Array.from({ length: rowsPerText * width }, (_, k) => this.#parts[k % width]!);
+    this.#fill(rows, this.#added * width, name, durationS, cpuUj, gpuUj, ramUj, final, resolution, count, endedBy);
+    if (++this.#added === rowsPerText) {
+      texts.push(rows.join(''));
+      this.#added = 0;
+    }
+  }
+
+  /** Pushes the rows added since the last text to `texts`, as one text. */
+  flush(texts: string[]): void {
+    if (this.#added === 0) return;
+    texts.push(this.#rows!.slice(0, this.#added * this.#parts.length).join(''));
+    this.#added = 0;
+  }
+
+  /** Writes a row's own cells into `p`, the row starting at index `at0`. */
+  #fill(p: string[], at0: number, name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
+    final: boolean, resolution: string, count: number, endedBy: string): void {
     const at = this.#at;
     const f = this.#f;
     fillEnergyFields(f, durationS, cpuUj, gpuUj, ramUj, this.pue, this.gCo2ePerKwh, this.wue);
-    p[at[0]!] = csvCell(name);
-    for (let j = 0; j < f.length; j++) p[at[j + 1]!] = String(f[j]);
-    p[at[12]!] = final ? 'Y' : 'N';
-    p[at[13]!] = resolution;
-    p[at[14]!] = String(count);
-    p[at[15]!] = endedBy;
-    return p.join('');
+    p[at0 + at[0]!] = csvCell(name);
+    for (let j = 0; j < f.length; j++) p[at0 + at[j + 1]!] = String(f[j]);
+    p[at0 + at[12]!] = final ? 'Y' : 'N';
+    p[at0 + at[13]!] = resolution;
+    p[at0 + at[14]!] = String(count);
+    p[at0 + at[15]!] = endedBy;
   }
 }
 
@@ -81,19 +118,20 @@ export function taskLinesFor(channels: readonly ChannelInfo[], context: RecordCo
   return new TaskLines(taskColumns, taskBase(channels, context), context.pue, context.intensity.gCo2ePerKwh, context.wue);
 }
 
-/** The CSV text of finished tasks from … to, from their measured energies. */
+/** The CSV text of finished tasks from … to, from their measured energies, as texts of rowsPerText rows. */
 export function taskText(lines: TaskLines, book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[],
-  from: number, to: number): string {
+  from: number, to: number): string[] {
   const out: string[] = [];
   const s = [0, 0, 0];
   const { batch } = m;
   for (let i = from; i < to; i++) {
     const j = i - m.from;
     sums(channels, batch.energyUj, j, s);
-    out.push(lines.line(book.nameOf(i), (book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!,
-      batch.final[j] === 1, resolutions[batch.resolution[j]!]!, 1, book.closedByStop(i) ? 'stop' : 'stopTask'));
+    lines.add(out, book.nameOf(i), (book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!,
+      batch.final[j] === 1, resolutions[batch.resolution[j]!]!, 1, book.closedByStop(i) ? 'stop' : 'stopTask');
   }
-  return out.join('');
+  lines.flush(out);
+  return out;
 }
 
 /**
