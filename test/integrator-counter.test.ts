@@ -91,3 +91,21 @@ test('integrator: channels without a reading this tick keep their total', () => 
   it.step(2000);
   assert.deepEqual([...it.totalsUj], [20, 30]);
 });
+
+test('integrator: a counter reading given as a number is the same reading as the bigint, across 32-bit words and up to 15 digits', () => {
+  // Readings a file of decimal digits gives as numbers (below 10^15): low words, a carry into the high word, a wrap.
+  const range = 999_999_999_999_999n;
+  const readings = [4_294_967_290n, 4_294_967_296n, 4_294_967_301n, 2n ** 33n + 7n, range - 3n, 5n, 2n ** 40n];
+  for (const build of ['release', 'debug'] as const) {
+    const asBig = createIntegrator([{ kind: 'counter', maxRange: range, maxPowerW: 1e12 }], build);
+    const asNumber = createIntegrator([{ kind: 'counter', maxRange: range, maxPowerW: 1e12 }], build);
+    readings.forEach((v, i) => {
+      asBig.setCounter(0, v);
+      asNumber.setCounter(0, Number(v));
+      assert.equal(asNumber.step(i * 1000), asBig.step(i * 1000));
+      assert.equal(asNumber.totalsUj[0], asBig.totalsUj[0], `${build}, reading ${i}`);
+    });
+    assert.equal(asNumber.totalsUj[0], Number(readings.at(-1)! - readings[0]! + range), build); // one wrap: range − prev + cur
+    assert.deepEqual(asNumber.health(0), asBig.health(0));
+  }
+});

@@ -311,7 +311,7 @@ class RaplSource implements EnergySource {
     }
     for (let i = 0; i < this.#files.length; i++) {
       const file = this.#files[i]!;
-      let value: bigint | string;
+      let value: bigint | number | string;
       try {
         // A deleted file read through its kept descriptor reads its last content: only a look at the path tells.
         if (i === check) this.#reopenIfReplaced(i, sink, offset, tMs, this.#fileCheckedMs[i]!);
@@ -324,7 +324,7 @@ class RaplSource implements EnergySource {
           if (i === check || !this.#lookedUpAgain(i, sink, offset, tMs)) throw e;
           got = file.counter();
         }
-        value = typeof got === 'number' ? BigInt(got) : parseCounter(got);
+        value = typeof got === 'number' ? got : parseCounter(got);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? String(e);
         this.warn(`rapl-read:${file.path}:${code}`, `${file.path} could not be read (${code}): this zone's `

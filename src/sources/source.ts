@@ -34,7 +34,8 @@ export interface ChannelInfo extends ChannelSpec {
 
 /** Where a source puts one tick's readings (the integrator). */
 export interface ReadingSink {
-  setCounter(channel: number, value: bigint): void;
+  /** A counter reading: a bigint, or a number for an integer below 2^53 (no BigInt made per reading). */
+  setCounter(channel: number, value: bigint | number): void;
   setPower(channel: number, watts: number): void;
   /** The energy counter of hybrid channel `channel` (its power goes to setPower). */
   setHybridCounter(channel: number, value: bigint): void;

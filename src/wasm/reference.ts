@@ -40,8 +40,8 @@ export class ReferenceIntegrator implements EnergyIntegrator {
     this.#pending = new Array<undefined>(specs.length);
   }
 
-  setCounter(channel: number, value: bigint): void {
-    this.#pending[channel] = BigInt.asUintN(64, value);
+  setCounter(channel: number, value: bigint | number): void {
+    this.#pending[channel] = BigInt.asUintN(64, BigInt(value));
   }
 
   setPower(channel: number, watts: number): void {
