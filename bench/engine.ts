@@ -1,6 +1,6 @@
 // Engine benchmarks: mark pair, sampler tick, cold start, sampler thread CPU.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { resolveEngineOptions } from '../src/sampler/options.js';
 import { SamplerLoop } from '../src/sampler/loop.js';
 import { Sampler } from '../src/sampler/sampler.js';
 import { openSources, planHardware } from '../src/sources/detect.js';
+import { readsFailOnceRemoved } from '../src/sources/source.js';
 import { FakeRapl, tempDir } from '../test/helpers/sysfs.js';
 import type { Figure } from './run.js';
 import { median, perCallNs } from './stats.js';
@@ -25,6 +26,28 @@ export const fourZones = () => new FakeRapl([
 /** The energy_uj files of fourZones(). */
 const fourCounters = (rapl: FakeRapl): string[] =>
   ['intel-rapl:0', 'intel-rapl:0:0', 'intel-rapl:1', 'intel-rapl:1:0'].map((id) => join(rapl.path(id), 'energy_uj'));
+
+/** Decimal kernel counters on sysfs that any Linux has: the loopback interface's. */
+const loopbackCounters = ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets'].map((f) => `/sys/class/net/lo/statistics/${f}`);
+
+/**
+ * Makes the energy_uj files of fourZones() links to kernel counters on sysfs, so that the sampler
+ * reads them as it reads a real zone's (every real zone is on sysfs): a kernel file, whose
+ * descriptor fails its reads once it is removed, so that its path is not looked up once a second
+ * for a replacement, as a file on ext4 is. Returns why not, when this machine has no such files.
+ */
+export function zonesOnSysfs(rapl: FakeRapl): string | null {
+  for (const f of loopbackCounters) {
+    if (!readsFailOnceRemoved(f)) return `${f} is not a readable sysfs file here`;
+    // Far below the fake zones' max_energy_range_uj: read as a counter, not refused as out of range.
+    if (!(Number(readFileSync(f, 'latin1')) < 1e11)) return `${f} holds more than the fake zones' range`;
+  }
+  fourCounters(rapl).forEach((file, i) => {
+    rmSync(file);
+    symlinkSync(loopbackCounters[i]!, file);
+  });
+  return null;
+}
 
 /** Two marks (the floor of a task bracket): two clock reads stored in a preallocated buffer. */
 export async function markPair(): Promise<Figure[]> {
@@ -214,6 +237,11 @@ const steadyAtMs = 150_000;
  */
 export async function samplerCpu(): Promise<Figure[]> {
   const rapl = fourZones();
+  const notOnSysfs = zonesOnSysfs(rapl);
+  const zones = notOnSysfs === null
+    ? 'the 4 zones\' energy_uj files links to kernel counters on sysfs (the loopback\'s), read as a real zone\'s are'
+    : `the 4 zones' energy_uj files on ext4 (${notOnSysfs}): the sampler also looks one path up per second for a replaced file, `
+      + 'which a real zone, on sysfs, does not need';
   // The full rate throughout (an idle main thread would otherwise slow it down: see idleCost).
   const sampler = new Sampler({ raplDir: rapl.root, samplePeriodMs: 100, idleSamplePeriodMs: 100 });
   // Two alike waitAsync workers: in one window on this VM one may cost 3× the other (whose wake
@@ -235,7 +263,7 @@ export async function samplerCpu(): Promise<Figure[]> {
   });
   const [a, b] = [floors(first), floors(steady)];
   const method = 'median of 8 windows of 3 s, the sampler thread and four workers that do nothing else running at once, each thread read from its own '
-    + '/proc/self/task/<tid>/schedstat in the same windows while the main thread idles; the full rate held (idle_sample_period_ms = 100)';
+    + `/proc/self/task/<tid>/schedstat in the same windows while the main thread idles; the full rate held (idle_sample_period_ms = 100); ${zones}`;
   const phaseA = 'windows from 1 s to 25 s after the threads are up: the sampler\'s tick still runs in V8\'s baseline tier';
   const phaseB = `windows from ${steadyAtMs / 1000} s on, the same threads: V8 has optimized the sampler's tick (its functions `
     + 'one by one from about 40 s to 2 minutes at 10 Hz), as in a tracker that samples all day';
