@@ -304,6 +304,49 @@ export class SamplerLoop {
     }
   }
 
+  /** The run loop's state: the next scheduled tick, the period in force, the wake count seen, the end of the last tick. */
+  #next = 0;
+  #period = 0;
+  #wakeSeen = 0;
+  #t = 0;
+  /** Whether a sample has been asked for since the last tick began (made once: a tick makes no closure). */
+  readonly #wakeAsked = (): boolean => Atomics.load(this.#ring.control, kWake) !== this.#wakeSeen;
+
+  /** Waits for the next tick (or a wake), ticks, and sets the period and the schedule that follow. */
+  #turn(control: Int32Array): void {
+    const waitMs = this.#next - this.#t;
+    let scheduled = true;
+    // A blocking wait: this thread runs nothing else, and a futex wait is far cheaper than the
+    // event loop's timer and promise (an empty worker waking at 10 Hz, same windows on a VM:
+    // 0.03-0.07 % of a core against 0.07-0.15 %). Atomics.notify() on kWake ends it; terminate()
+    // interrupts it. Events this thread posts need no turn of its loop to be delivered.
+    // A wait that ends a little early still counts as the scheduled tick, or the loop would
+    // wake again a fraction of a millisecond later for a second one.
+    if (waitMs > 0) scheduled = Atomics.wait(control, kWake, this.#wakeSeen, waitMs) === 'timed-out';
+    // Read before the tick: a wake that lands during the tick then ends the next wait at once.
+    this.#wakeSeen = Atomics.load(control, kWake);
+    const t0 = this.#threadCpu === null ? performance.now() : 0;
+    this.tick(Atomics.exchange(control, kExact, 0) === 1, this.#wakeSeen);
+    // Pages a task book will store marks in, faulted in here rather than under its marks; after a
+    // scheduled sample only: one asked for has a waiting thread, woken perhaps on this very CPU.
+    if (scheduled) this.#warmer?.warm(this.#wakeAsked);
+    const t = performance.now();
+    this.#t = t;
+    if (this.#threadCpu === null) this.#ownUs += (t - t0 + ownWakeMs) * 1000;
+    // Evaluated in full every tick: each probe keeps its own window.
+    const busy = this.#busy.busy(t);
+    const period = this.#period;
+    const nextPeriod = this.#rate.next(this.#ring.takeActive() || busy || !scheduled, t);
+    if (nextPeriod !== period) this.#ring.setPeriodMs(nextPeriod);
+    if (scheduled || nextPeriod < period) {
+      // Back to the full rate at once when marks come; otherwise the schedule goes on.
+      let next = nextPeriod < period ? t + nextPeriod : this.#next + nextPeriod;
+      if (next <= t) next = t + nextPeriod; // fell behind (a suspended process): start afresh
+      this.#next = next;
+    }
+    this.#period = nextPeriod;
+  }
+
   /**
    * Samples until asked to stop: a first, exact sample at once, then every period or when woken.
    * `ready` runs once the wake word has been read, before that first sample: whoever it tells
@@ -313,47 +356,18 @@ export class SamplerLoop {
    */
   async run(port: { postMessage(m: SamplerEvent): void; close(): void }, ready: () => void = () => {}): Promise<void> {
     const control = this.#ring.control;
-    let period = this.#rate.periodMs;
-    let next = performance.now() + period;
-    this.#ring.setPeriodMs(period);
+    this.#period = this.#rate.periodMs;
+    this.#next = performance.now() + this.#period;
+    this.#ring.setPeriodMs(this.#period);
     try {
-      let seen = Atomics.load(control, kWake);
-      /** Whether a sample has been asked for since the last tick began (made once: a tick makes no closure). */
-      const wakeAsked = (): boolean => Atomics.load(control, kWake) !== seen;
+      this.#wakeSeen = Atomics.load(control, kWake);
       ready();
-      this.tick(true, seen);
+      this.tick(true, this.#wakeSeen);
       // The time after the last tick: each wait runs from there (a few µs of bookkeeping ago).
-      let t = performance.now();
-      while (Atomics.load(control, kStop) === 0) {
-        const waitMs = next - t;
-        let scheduled = true;
-        // A blocking wait: this thread runs nothing else, and a futex wait is far cheaper than the
-        // event loop's timer and promise (an empty worker waking at 10 Hz, same windows on a VM:
-        // 0.03-0.07 % of a core against 0.07-0.15 %). Atomics.notify() on kWake ends it; terminate()
-        // interrupts it. Events this thread posts need no turn of its loop to be delivered.
-        // A wait that ends a little early still counts as the scheduled tick, or the loop would
-        // wake again a fraction of a millisecond later for a second one.
-        if (waitMs > 0) scheduled = Atomics.wait(control, kWake, seen, waitMs) === 'timed-out';
-        // Read before the tick: a wake that lands during the tick then ends the next wait at once.
-        seen = Atomics.load(control, kWake);
-        const t0 = this.#threadCpu === null ? performance.now() : 0;
-        this.tick(Atomics.exchange(control, kExact, 0) === 1, seen);
-        // Pages a task book will store marks in, faulted in here rather than under its marks; after a
-        // scheduled sample only: one asked for has a waiting thread, woken perhaps on this very CPU.
-        if (scheduled) this.#warmer?.warm(wakeAsked);
-        t = performance.now();
-        if (this.#threadCpu === null) this.#ownUs += (t - t0 + ownWakeMs) * 1000;
-        // Evaluated in full every tick: each probe keeps its own window.
-        const busy = this.#busy.busy(t);
-        const nextPeriod = this.#rate.next(this.#ring.takeActive() || busy || !scheduled, t);
-        if (nextPeriod !== period) this.#ring.setPeriodMs(nextPeriod);
-        if (scheduled || nextPeriod < period) {
-          // Back to the full rate at once when marks come; otherwise the schedule goes on.
-          next = nextPeriod < period ? t + nextPeriod : next + nextPeriod;
-          if (next <= t) next = t + nextPeriod; // fell behind (a suspended process): start afresh
-        }
-        period = nextPeriod;
-      }
+      this.#t = performance.now();
+      // One wait and tick per call: V8 optimizes a method called ten times a second, not a loop
+      // entered once (this one stayed in the baseline tier, boxing every number it computed).
+      while (Atomics.load(control, kStop) === 0) this.#turn(control);
       this.tick(true, Atomics.load(control, kWake)); // a last, exact sample, so that every mark made before the stop settles
       // Sources are closed (NVML shut down) before the main thread hears of the stop and ends the thread.
       this.#closeSources();
