@@ -73,7 +73,7 @@ let warmed = false;
  * as the event loop turns after a tracker's construction, with the lines of `headers` kept, so that
  * a first stop() pays for neither.
  */
-export function warmCsv(headers: readonly (readonly string[])[] = []): void {
+export function warmCsv(headers: readonly (readonly string[])[]): void {
   if (warmed) return;
   warmed = true;
   setImmediate(() => {
