@@ -126,3 +126,12 @@ export function recentCpuTimes(maxAgeMs = 100): CpuTimes | null {
   if (performance.now() - lastCpu.atMs > maxAgeMs) return freshCpuTimes();
   return lastCpu.times;
 }
+
+/**
+ * Reads now what a record's utilisation takes off /proc (kept 10 ms, as ramUse() and
+ * cpuPercentSince() read them): a stop() does it while the sampler thread takes its last sample.
+ */
+export function readUtilisation(): void {
+  ramUse();
+  recentCpuTimes(10);
+}

@@ -10,7 +10,7 @@ import { intensityFor, resolveCountry, type Intensity } from './emissions/intens
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
-import { recentCpuTimes, warmPlatform } from './machine.js';
+import { readUtilisation, recentCpuTimes, warmPlatform } from './machine.js';
 import type { OutputError } from './output/csv.js';
 import type { EmissionsRecord, MetricRecord, TaskRecord } from './output/record.js';
 import { RunOutput, wantsExact, type RunState } from './run-output.js';
@@ -228,8 +228,10 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return null;
     const t1 = now();
     if ((await this.#ready) === null) return null;
-    await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating,
-      warmPlatform()]);
+    const sampled = Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)),
+      this.#locating, warmPlatform()]);
+    readUtilisation(); // while the sampler thread takes its sample
+    await sampled;
     await this.#where.refreshLive(this.options);
     if (this.#startMs === null) return null;
     const record = this.#write(t1);
@@ -254,8 +256,10 @@ export class EmissionsTracker extends EventTarget {
     const info = await this.#ready;
     if (info !== null) {
       // The platform's background read is awaited with the sample: the record must not pay for a report.
-      await Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating,
-        warmPlatform()]);
+      const sampled = Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)),
+        this.#locating, warmPlatform()]);
+      readUtilisation(); // while the sampler thread takes its sample
+      await sampled;
       await this.#where.refreshLive(this.options);
     }
     if (this.#startMs === null) return null; // discarded meanwhile

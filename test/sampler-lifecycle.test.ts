@@ -59,6 +59,23 @@ test('sampling goes on while the main thread runs a long synchronous loop', asyn
   assert.ok(ring.published() >= before + 5, `published ${ring.published() - before} samples during the busy loop`);
 });
 
+test('sampleNow() wakes a started thread within the call: its sample comes while the caller goes on synchronously', async (t) => {
+  // What a stop() does until it awaits (reading /proc for the record) overlaps the last sample.
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
+  const proc = new FakeProc();
+  const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, samplePeriodMs: 60_000 });
+  t.after(async () => { await sampler.stop(); rapl.cleanup(); proc.cleanup(); });
+  await sampler.start();
+  const ring = sampler.timeline!.ring;
+  const before = ring.published();
+  const asked = sampler.sampleNow();
+  // No event loop turn, no microtask: only a wake made inside sampleNow() gets a sample here.
+  const deadline = Date.now() + 10_000;
+  while (ring.published() === before && Date.now() < deadline) { /* spin */ }
+  assert.equal(ring.published(), before + 1, 'one sample, asked for, taken before the caller awaited');
+  await asked;
+});
+
 test('stop takes a last sample, closes every counter file, and keeps the timeline readable', async (t) => {
   const rapl = new FakeRapl([
     { id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 },

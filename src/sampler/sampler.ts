@@ -374,9 +374,16 @@ export class Sampler extends EventTarget {
    * `exact`, that sample also reads the slow energy counters (GPUs: about 4 ms each, in the
    * sampler thread), so that totals up to now are exact rather than provisional.
    */
-  async sampleNow(exact = false): Promise<void> {
-    await this.start();
-    const ring = this.#timeline!.ring;
+  sampleNow(exact = false): Promise<void> {
+    // A started thread is woken within this call: what the caller does until it awaits runs
+    // while the thread takes its sample.
+    const ring = this.#info === null || this.#stopped ? undefined : this.#timeline?.ring;
+    if (ring === undefined) return this.start().then(() => this.#served(this.#timeline!.ring, exact));
+    return this.#served(ring, exact);
+  }
+
+  /** Wakes the thread for a sample, resolving once one taken after the wake is published. */
+  async #served(ring: RingReader, exact: boolean): Promise<void> {
     const wake = ring.wake(false, exact);
     await waitFor(ring, () => ring.hasServed(wake), () => this.#checkStuck(), this.#checkEveryMs, kServed);
     this.#channels?.deliverEvents(); // the warnings the thread posted before that sample
