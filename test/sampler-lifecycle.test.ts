@@ -66,6 +66,7 @@ test('sampleNow() wakes a started thread within the call: its sample comes while
   const sampler = new Sampler({ raplDir: rapl.root, procDir: proc.root, cgroupDir: proc.root, samplePeriodMs: 60_000 });
   t.after(async () => { await sampler.stop(); rapl.cleanup(); proc.cleanup(); });
   await sampler.start();
+  await sampler.sampleNow(); // past the thread's first samples: it waits now, for a wake or 60 s
   const ring = sampler.timeline!.ring;
   const before = ring.published();
   const asked = sampler.sampleNow();
