@@ -48,7 +48,8 @@ function calibrate(us: number): () => void {
 }
 
 /** One process's measurement of the hot-loop slowdown (bench/hotloop-child.ts runs it in a fresh process). */
-export async function slowdownOnce(): Promise<{ slowdownPct: number; workloadNs: number; iqrPct: [string, string]; marksPct: number; ownPct: number }> {
+export async function slowdownOnce(): Promise<{ slowdownPct: number; workloadNs: number; iqrPct: [string, string]; marksPct: number; ownPct: number;
+  nextPct: number; markPct: number; nextOwnPct: number }> {
   const { tracker, rapl } = await benchTracker({ saveToFile: false });
   // A 10 µs workload in short rounds of 200 iterations, the variants rotating, so that drifts of a
   // shared machine hit all alike; 300,000 tasks in all (folding included).
@@ -81,30 +82,50 @@ export async function slowdownOnce(): Promise<{ slowdownPct: number; workloadNs:
     }
     return Number(process.hrtime.bigint() - t0) / n;
   };
-  const loops = [plainLoop, trackedLoop, marksLoop];
+  // The loop as nextTask() writes it: one mark per boundary between iterations (the round's last
+  // task ended by stopTask() after the loop, inside the timed span), and its anchor, one bare mark.
+  const nextLoop = (n: number): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      tracker.nextTask('iteration');
+      work();
+    }
+    tracker.stopTask('iteration');
+    return Number(process.hrtime.bigint() - t0) / n;
+  };
+  const markLoop = (n: number): number => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      marks[m++ & 1023] = performance.now();
+      work();
+    }
+    marks[m++ & 1023] = performance.now();
+    return Number(process.hrtime.bigint() - t0) / n;
+  };
+  const loops = [plainLoop, trackedLoop, marksLoop, nextLoop, markLoop];
+  const k = loops.length;
   const n = 200;
-  const times: number[][] = [[], [], []];
-  for (let r = 0; r < 150; r++) loops[r % 3]!(n); // every variant compiled before timing
+  const times: number[][] = loops.map(() => []);
+  for (let r = 0; r < 50 * k; r++) loops[r % k]!(n); // every variant compiled before timing
   await tracker.flush(); // and the settling and folding of tasks
   for (let r = 0; r < 1500; r++) {
     // Which variant goes first rotates too: a round right after a flush or a GC favours none.
-    for (let j = 0; j < 3; j++) {
-      const v = (r + j) % 3;
+    for (let j = 0; j < k; j++) {
+      const v = (r + j) % k;
       times[v]!.push(loops[v]!(n));
     }
     if (r % 250 === 249) await tracker.flush(); // rows settled off the timed loops (saveToFile is off)
   }
-  const [plain, tracked, marked] = times as [number[], number[], number[]];
+  const [plain, tracked, marked, next, marked1] = times as [number[], number[], number[], number[], number[]];
   // Paired: each round's difference against the plain loop of the same round, so the machine's drifts cancel.
+  const pct = (xs: number[], ys: number[]): number => (median(xs.map((x, r) => x - ys[r]!)) / median(plain)) * 100;
   const diffs = tracked.map((t, r) => t - plain[r]!);
-  const slowdown = (median(diffs) / median(plain)) * 100;
   const iqr = [quantile(diffs, 0.25), quantile(diffs, 0.75)].map((d) => ((d / median(plain)) * 100).toFixed(1));
-  const marksPct = (median(marked.map((t, r) => t - plain[r]!)) / median(plain)) * 100;
-  const ownPct = (median(tracked.map((t, r) => t - marked[r]!)) / median(plain)) * 100;
 
   await tracker.stop();
   rapl.cleanup();
-  return { slowdownPct: slowdown, workloadNs: median(plain), iqrPct: iqr as [string, string], marksPct, ownPct };
+  return { slowdownPct: pct(tracked, plain), workloadNs: median(plain), iqrPct: iqr as [string, string], marksPct: pct(marked, plain),
+    ownPct: pct(tracked, marked), nextPct: pct(next, plain), markPct: pct(marked1, plain), nextOwnPct: pct(next, marked1) };
 }
 
 export async function hotLoop(): Promise<Figure[]> {
@@ -120,7 +141,7 @@ export async function hotLoop(): Promise<Figure[]> {
   // The hot loop in fresh processes: on a shared VM a process can land in a slow mode (a heavy tail
   // of slow rounds), so one process's figure is not the machine's.
   const child = fileURLToPath(new URL('./hotloop-child.js', import.meta.url));
-  const runs: { slowdownPct: number; workloadNs: number; iqrPct: [string, string]; marksPct: number; ownPct: number }[] = [];
+  const runs: Awaited<ReturnType<typeof slowdownOnce>>[] = [];
   for (let i = 0; i < 5; i++) {
     const { stdout } = await promisify(execFile)(process.execPath, [child], { timeout: 120_000 });
     runs.push(JSON.parse(stdout) as (typeof runs)[number]);
@@ -157,6 +178,16 @@ export async function hotLoop(): Promise<Figure[]> {
       method: `same processes and rounds (${runs.map((r) => `${r.marksPct.toFixed(2)} %`).join(', ')}): the loop with performance.now() stored in a Float64Array before and after the workload, what any bracketing pays` },
     { name: 'hot loop: the tracker\'s own part, a task pair per iteration minus the two bare clock marks', value: median(runs.map((r) => r.ownPct)), unit: '%',
       method: `same processes and rounds (${runs.map((r) => `${r.ownPct.toFixed(2)} %`).join(', ')}): the median of the paired differences, loop with tasks minus loop with bare marks, ÷ the plain median: what the tracker adds to the two clock reads any bracket needs (about 45 ns each on this VM)` },
+    { name: 'hot loop slowdown, nextTask() per iteration of a 10 µs workload (one mark per boundary)', value: median(runs.map((r) => r.nextPct)), unit: '%',
+      goal: '≤ 1.5 %',
+      method: `same processes and rounds (${runs.map((r) => `${r.nextPct.toFixed(2)} %`).join(', ')}): the loop calling tracker.nextTask('iteration') `
+        + 'before the workload, which ends the last iteration\'s task and starts the next at one mark (and stopTask() after the loop, timed with it), '
+        + 'vs the plain loop: the same tasks as the pair\'s, each spanning its iteration and the loop\'s step to the next' },
+    { name: 'baseline: hot loop slowdown with one bare clock mark per iteration', value: median(runs.map((r) => r.markPct)), unit: '%',
+      method: `same processes and rounds (${runs.map((r) => `${r.markPct.toFixed(2)} %`).join(', ')}): performance.now() stored in a Float64Array before `
+        + 'the workload (and once after the loop), what one mark per boundary pays' },
+    { name: 'hot loop: the tracker\'s own part with nextTask(), minus the one bare clock mark', value: median(runs.map((r) => r.nextOwnPct)), unit: '%',
+      method: `same processes and rounds (${runs.map((r) => `${r.nextOwnPct.toFixed(2)} %`).join(', ')}): the loop with nextTask() minus the loop with one bare mark, ÷ the plain median` },
     { name: 'tinybench suite latency, with vs without the energy harness', value: harnessDiff, unit: '%',
       method: `median over 9 paired tinybench runs (250 ms each, order alternating) of the change in median latency of a 10 µs task with the energy harness attached; interquartile range of the pairs ${quantile(ratios, 0.25).toFixed(1)} % … ${quantile(ratios, 0.75).toFixed(1)} %` },
   ];

@@ -102,6 +102,17 @@ export class TaskLedger {
     return id;
   }
 
+  /**
+   * Ends the open task `name` (when one is) and opens the next of that name at the same mark (one
+   * clock read per iteration of a loop); returns the ended task's id, or -1 when none was open.
+   */
+  next(name: string, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
+    const book = this.#tasks;
+    const id = book.next(name);
+    if (id >= 0 && book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast(sampler, kept);
+    return id;
+  }
+
   #noSuchTask(name: string | undefined): void {
     this.warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
   }

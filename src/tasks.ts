@@ -52,19 +52,47 @@ export class TaskBook {
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
-    const t = now();
     const key = name ?? `task_${++this.#unnamed}`;
-    // The usual hot loop has one task open at a time: it lives in two fields, not in the Map.
+    this.#openAt(key, now());
+    return key;
+  }
+
+  /**
+   * The usual hot loop has one task open at a time: it lives in two fields, not in the Map, and
+   * the order tasks opened in (for stop() without a name) is kept only while several are open.
+   */
+  #openAt(key: string, t: number): void {
     if (this.#soleName === null && this.#open.size === 0) {
+      if (this.#order.length !== 0) this.#order.length = 0; // names of tasks all closed since
       this.#soleName = key;
       this.#soleStart = t;
-    } else {
-      if (this.#soleName !== null) this.#open.set(this.#soleName, this.#soleStart);
-      this.#soleName = null;
-      this.#open.set(key, t);
+      return;
     }
-    if (name === undefined || this.#order.length > 0) this.#order.push(key);
-    return key;
+    if (this.#soleName !== null) {
+      this.#open.set(this.#soleName, this.#soleStart);
+      this.#order.push(this.#soleName);
+      this.#soleName = null;
+    }
+    this.#open.set(key, t);
+    this.#order.push(key);
+  }
+
+  /**
+   * Ends the open task `name` (when one is) and opens the next of that name at the same mark: the
+   * boundary between two iterations is one clock read, not two. Returns the ended task's id, or
+   * -1 when none of that name was open (this call only opened one).
+   */
+  next(name: string): number {
+    const t = now();
+    if (name === this.#soleName) {
+      // The hot loop's case: the task ends and the next begins in the same two fields.
+      const startMs = this.#soleStart;
+      this.#soleStart = t;
+      return this.#ended(name, startMs, t);
+    }
+    const id = this.isOpen(name) ? this.stop(name, t) : -1;
+    this.#openAt(name, t);
+    return id;
   }
 
   /**
@@ -87,6 +115,11 @@ export class TaskBook {
       if (startMs === undefined) return -1;
       this.#open.delete(key);
     }
+    return this.#ended(key, startMs, t);
+  }
+
+  /** Stores a finished task; returns its id. */
+  #ended(key: string, startMs: number, t: number): number {
     if (2 * this.#n === this.#times.length) this.#grow();
     const i = this.#n++;
     this.#times[2 * i] = startMs;

@@ -83,3 +83,22 @@ test('a record asked for before the sample after the task\'s end waits for it, t
   assert.ok(Math.abs(joules(r.cpu_energy) - 2.5) < 1e-9);
   await tracker.stop();
 });
+
+test('nextTask() in a loop: a row per iteration, back to back, the same energy as pairs would give; the last ends with stopTask()', async (t) => {
+  const { tracker, clock, dir } = scripted(t);
+  assert.throws(() => tracker.nextTask(undefined as unknown as string), /nextTask\(name\): name must be a string .*got undefined/);
+  const ids: number[] = [];
+  for (let i = 0; i < 4; i++) { // the first call starts the tracker, as startTask() does
+    ids.push(tracker.nextTask('step'));
+    clock.advance(250 * (i + 1));
+  }
+  ids.push(tracker.stopTask('step'));
+  assert.deepEqual(ids, [-1, 0, 1, 2, 3]);
+  await tracker.stop();
+  const records = await tracker.taskRecords();
+  assert.deepEqual(records.map((r) => [r.task_name, r.duration, r.ended_by]), [250, 500, 750, 1000].map((ms) => ['step', ms / 1000, 'stopTask']));
+  // 2.5 s at 10 W, all of it in the tasks: nothing falls between two.
+  assert.ok(Math.abs(records.reduce((s, r) => s + joules(r.cpu_energy), 0) - 25) < 1e-9);
+  const [, ...rows] = parseCsv(readFileSync(join(dir, `emissions_x_${tracker.runId}.csv`), 'utf8'));
+  assert.equal(rows.length, 4);
+});

@@ -1,6 +1,9 @@
 // The task book: open tasks by name or last-opened, nested and overlapping, typed-array storage.
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
+import { setClock } from '../src/clock.js';
 import { TaskBook } from '../src/tasks.js';
 
 /** The finished tasks, read back through the book's accessors. */
@@ -68,4 +71,67 @@ test('closeOpen ends every open task at the stop mark, labelled; a later fold ke
   assert.deepEqual(spans(b).map((_, i) => b.closedByStop(i)), [false, false, false, false, true, true]);
   b.takeAfter(2, b.endOf(3)); // folds d2, d3
   assert.deepEqual(spans(b).map((s, i) => [s.name, b.closedByStop(i)]), [['d0', false], ['d1', false], ['a', true], ['b', true]]);
+});
+
+test('next(): one clock read per call; each task ends at the very mark the next begins; other open tasks untouched', (t) => {
+  let reads = 0;
+  let ms = 1000;
+  setClock(() => { reads++; return ms; });
+  t.after(() => setClock(null));
+  const b = new TaskBook();
+  assert.equal(b.next('step'), -1); // none open: it only opens one
+  const ids: number[] = [];
+  for (let i = 1; i <= 5; i++) {
+    ms += i;
+    ids.push(b.next('step'));
+  }
+  assert.equal(reads, 6, 'one clock read per next()');
+  assert.deepEqual(ids, [0, 1, 2, 3, 4]);
+  assert.deepEqual(spans(b).map((s) => [s.startMs, s.endMs]), [[1000, 1001], [1001, 1003], [1003, 1006], [1006, 1010], [1010, 1015]]);
+  // With another task open (the Map's case): next() ends and opens its own name only.
+  b.start('outer');
+  ms += 10;
+  assert.equal(b.next('step'), 5);
+  ms += 10;
+  assert.equal(b.stop('outer'), 6);
+  assert.equal(b.next('inner'), -1);
+  ms += 5;
+  assert.equal(b.stop('step'), 7);
+  assert.equal(b.stop(), 8, 'stop() without a name ends the last opened, the one next() opened');
+  assert.deepEqual(spans(b).slice(5), [
+    { name: 'step', startMs: 1015, endMs: 1025 },
+    { name: 'outer', startMs: 1015, endMs: 1035 },
+    { name: 'step', startMs: 1025, endMs: 1040 },
+    { name: 'inner', startMs: 1035, endMs: 1040 },
+  ]);
+  assert.deepEqual(b.openNames(), []);
+});
+
+test('stop() without a name ends the last task started, named or not; a loop of named pairs after that keeps no order', () => {
+  const b = new TaskBook();
+  b.start('a');
+  b.start('b');
+  assert.equal(b.stop(), 0);
+  assert.equal(b.nameOf(0), 'b');
+  assert.equal(b.stop(), 1);
+  assert.equal(b.nameOf(1), 'a');
+  const u = b.start();
+  assert.equal(b.stop(), 2);
+  assert.equal(b.nameOf(2), u);
+  // Tasks closed by name, none open after them: their order is history, and 2 million named pairs
+  // then add nothing to the heap (marks are in a typed array's store, outside it; a name kept per pair would be 16 MB).
+  b.start('p');
+  b.start('q');
+  b.stop('p');
+  b.stop('q');
+  b.stop(b.start());
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 2_000_000; i++) { b.start('x'); b.stop('x'); }
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 4 * 2 ** 20, `heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+  assert.equal(b.doneCount, 2_000_006);
 });
