@@ -1,15 +1,6 @@
-// Reads `.codecarbon.config` files: the `ini` package, plus what Python's configparser accepts and refuses.
+// Reads `.codecarbon.config` files as Python's configparser (CodeCarbon's reader) reads them, with its defaults.
 import { isUtf8 } from 'node:buffer';
-import { createRequire } from 'node:module';
 import { ConfigError } from '../errors.js';
-
-let ini: { parse(text: string): Record<string, unknown> } | undefined;
-
-/** The `ini` package, loaded when a config file exists (most runs have none: importing it costs ms). */
-function parse(text: string): Record<string, unknown> {
-  ini ??= createRequire(import.meta.url)('ini') as { parse(text: string): Record<string, unknown> };
-  return ini.parse(text);
-}
 
 /**
  * A config file's bytes as text.
@@ -30,91 +21,125 @@ export function configText(bytes: Buffer, file: string): string {
   }
 }
 
-/** Where each section and each key of a section was first seen, for configparser's strict checks. */
-class SeenLines {
-  readonly sections = new Map<string, number>();
-  readonly #keys = new Map<string, number>();
-  #section: string | null = null;
+/** Where a key's value was read: its (first) line and its section, `codecarbon` or `DEFAULT`. */
+export interface KeyPlace {
+  readonly line: number;
+  readonly section: string;
+}
 
-  /** @throws ConfigError when the section already appeared (configparser's DuplicateSectionError). */
-  section(name: string, line: number, file: string): void {
-    const first = this.sections.get(name);
+/** configparser's default_section: its keys are every section's unless the section sets them. */
+export const defaultSection = 'DEFAULT';
+
+/** A key being read: its lines so far (continuation lines and kept empty lines included). */
+interface Entry { readonly line: number; readonly parts: string[] }
+
+/** The sections of a file as configparser reads them, and configparser's strict checks. */
+class Sections {
+  readonly lines = new Map<string, number>();
+  readonly entries = new Map<string, Map<string, Entry>>([[defaultSection, new Map()]]);
+  current: string | null = null;
+
+  constructor(readonly file: string) {}
+
+  /** @throws ConfigError when the section already appeared (configparser's DuplicateSectionError; [DEFAULT] may reopen). */
+  open(name: string, line: number): void {
+    const first = this.lines.get(name);
+    if (first !== undefined && name !== defaultSection) {
+      throw new ConfigError(`section [${name}]`, this.file, `appears twice, on lines ${first} and ${line}; merge them into one`);
+    }
+    if (first === undefined) this.lines.set(name, line);
+    if (!this.entries.has(name)) this.entries.set(name, new Map());
+    this.current = name;
+  }
+
+  /**
+   * A `key = value` line of the current section.
+   * @throws ConfigError for a line before any section header (MissingSectionHeaderError) or a key set
+   * twice in a section (DuplicateOptionError).
+   */
+  add(key: string, value: string, line: number, text: string): Entry {
+    if (this.current === null) {
+      throw new ConfigError(`line ${line}`, this.file, `${JSON.stringify(text)} comes before any section header; put a line "[codecarbon]" above it`);
+    }
+    const keys = this.entries.get(this.current)!;
+    const first = keys.get(key);
     if (first !== undefined) {
-      throw new ConfigError(`section [${name}]`, file, `appears twice, on lines ${first} and ${line}; merge them into one`);
+      throw new ConfigError(key, this.file, `set twice in [${this.current}], on lines ${first.line} and ${line}; keep one of them`);
     }
-    this.sections.set(name, line);
-    this.#section = name;
-  }
-
-  /** @throws ConfigError for a line before any section header (configparser's MissingSectionHeaderError). */
-  inSection(text: string, line: number, file: string): void {
-    if (this.#section === null) {
-      throw new ConfigError(`line ${line}`, file, `${JSON.stringify(text)} comes before any section header; put a line "[codecarbon]" above it`);
-    }
-  }
-
-  /** @throws ConfigError for a key set twice in a section (configparser's DuplicateOptionError). */
-  key(key: string, line: number, file: string): void {
-    const id = `${this.#section}\n${key}`;
-    const first = this.#keys.get(id);
-    if (first !== undefined) {
-      throw new ConfigError(key, file, `set twice in [${this.#section}], on lines ${first} and ${line}; keep one of them`);
-    }
-    this.#keys.set(id, line);
-  }
-
-  /** The line of `key` in section `section`. */
-  lineOf(section: string, key: string): number | undefined {
-    return this.#keys.get(`${section}\n${key}`);
+    const entry = { line, parts: [value] };
+    keys.set(key, entry);
+    return entry;
   }
 }
 
+/** The number of leading whitespace characters (configparser's indent level: a tab counts one). */
+const indentOf = (line: string): number => line.search(/\S|$/);
+
+/** Reads every line into sections: configparser's RawConfigParser._read with ConfigParser's defaults. */
+function readSections(text: string, file: string): Sections {
+  const sections = new Sections(file);
+  let entry: Entry | null = null;
+  let indent = 0;
+  text.replace(/^\ufeff/, '').split(/\r\n|\n|\r/).forEach((raw, i) => {
+    const line = i + 1;
+    const value = raw.trim();
+    // Full-line comments only ('#' or ';' first): inline comment prefixes are off by default.
+    if (value.startsWith('#') || value.startsWith(';')) return;
+    if (value === '') {
+      // empty_lines_in_values: an empty line is kept in the value, then dropped from its end.
+      entry?.parts.push('');
+      return;
+    }
+    const level = indentOf(raw);
+    if (entry !== null && level > indent) {
+      entry.parts.push(value);
+      return;
+    }
+    indent = level;
+    // configparser's section pattern: `[`, a name, and the line's last `]`.
+    const close = value.lastIndexOf(']');
+    if (value.startsWith('[') && close > 1) {
+      sections.open(value.slice(1, close), line);
+      entry = null;
+      return;
+    }
+    // The first '=' or ':' ends the key (configparser's OPTCRE: a lazy key, either delimiter).
+    const sep = value.search(/[=:]/);
+    if (sections.current !== null && sep <= 0) {
+      throw new ConfigError(`line ${line}`, file, `expected "key = value" or "key: value", got ${JSON.stringify(value)}`);
+    }
+    entry = sections.add(value.slice(0, Math.max(sep, 0)).trim().toLowerCase(), value.slice(sep + 1).trim(), line, value);
+  });
+  return sections;
+}
+
 /**
- * The `[codecarbon]` section of an INI text, keys lower-cased, values as written. Accepts
- * `key: value` lines and `;`/`#` comment lines; a `;` or `#` inside a value is part of it. A file
- * with sections but none named `codecarbon` is ignored with a warning (configparser ignores it silently).
- * `keyLines`, when given, takes each key's line number.
- * @throws ConfigError naming the file and line of a line that is neither, of a line before any
- * section header, and of a section or a key given twice (configparser's strict mode refuses those).
+ * The `[codecarbon]` section of an INI text as configparser gives it: keys lower-cased, values as
+ * written (a `;` or `#` inside a value is part of it), indented lines continuing the value above
+ * (joined with '\n'), and the `[DEFAULT]` section's keys where `[codecarbon]` does not set them.
+ * A file with sections but none named `codecarbon` is ignored with a warning (configparser ignores
+ * it silently), its [DEFAULT] keys aside: CodeCarbon's merged configuration still inherits them.
+ * `keyPlaces`, when given, takes each key's line and section.
+ * @throws ConfigError naming the file and line of a line that is not `key = value`, `key: value`,
+ * a section header or a comment, of a line before any section header, and of a section or a key
+ * given twice (configparser's strict mode refuses those).
  */
 export function parseConfigText(text: string, file: string, warn: (message: string) => void = () => {},
-  keyLines?: Map<string, number>): Record<string, string> {
-  const seen = new SeenLines();
-  const lines = text.split(/\r?\n/).map((line, i) => {
-    const t = line.trim();
-    if (t === '' || t.startsWith(';') || t.startsWith('#')) return '';
-    // configparser's section pattern: `[`, a name, and the line's last `]`.
-    const close = t.lastIndexOf(']');
-    if (t.startsWith('[') && close > 1) {
-      seen.section(t.slice(1, close), i + 1, file);
-      return t.slice(0, close + 1);
-    }
-    const eq = t.indexOf('=');
-    const colon = t.indexOf(':');
-    const sep = colon >= 0 && (eq < 0 || colon < eq) ? colon : eq;
-    seen.inSection(t, i + 1, file);
-    if (sep <= 0) {
-      throw new ConfigError(`line ${i + 1}`, file, `expected "key = value" or "key: value", got ${JSON.stringify(t)}`);
-    }
-    const key = t.slice(0, sep).trim().toLowerCase();
-    seen.key(key, i + 1, file);
-    // ini would cut a value at ; or # (inline comments); configparser keeps them.
-    const value = t.slice(sep + 1).trim().replace(/[\\;#]/g, (c) => `\\${c}`);
-    return `${key} = ${value}`;
-  });
-  if (!seen.sections.has('codecarbon')) {
-    if (seen.sections.size > 0) {
-      warn(`${file} has no [codecarbon] section (it has ${[...seen.sections.keys()].map((s) => `[${s}]`).join(', ')}): `
-        + 'its settings are ignored; put them under a line "[codecarbon]" (section names are case-sensitive)');
-    }
-    return {};
+  keyPlaces?: Map<string, KeyPlace>): Record<string, string> {
+  const sections = readSections(text, file);
+  const named = [...sections.lines.keys()].filter((s) => s !== defaultSection);
+  const own = sections.entries.get('codecarbon');
+  if (own === undefined && named.length > 0) {
+    const defaults = sections.entries.get(defaultSection)!.size > 0 ? ' (its [DEFAULT] section\'s keys still apply)' : '';
+    warn(`${file} has no [codecarbon] section (it has ${named.map((s) => `[${s}]`).join(', ')}): its settings are `
+      + `ignored${defaults}; put them under a line "[codecarbon]" (section names are case-sensitive)`);
   }
-  const section = parse(lines.join('\n'))['codecarbon'];
-  if (typeof section !== 'object' || section === null) return {};
-  // ini turns `true`/`false` into booleans; every value stays text until its key's type reads it.
-  for (const k of Object.keys(section)) {
-    const line = seen.lineOf('codecarbon', k);
-    if (line !== undefined) keyLines?.set(k, line);
+  const values: Record<string, string> = {};
+  for (const section of [defaultSection, 'codecarbon']) {
+    for (const [key, { line, parts }] of sections.entries.get(section) ?? []) {
+      values[key] = parts.join('\n').trimEnd();
+      keyPlaces?.set(key, { line, section });
+    }
   }
-  return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, String(v)]));
+  return values;
 }

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { closest } from '../emissions/intensity.js';
-import { configText, parseConfigText } from './ini.js';
+import { configText, defaultSection, parseConfigText, type KeyPlace } from './ini.js';
 import { readBoolean, readNumber } from './values.js';
 import { camel, keyAliases, keySpecs, logLevels, specByKey, specByOption, type KeySpec } from './keys.js';
 
@@ -72,7 +72,7 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   }
 }
 
-/** A file's keys, each with its origin (`<path>, line N`). */
+/** A file's keys, each with its origin (`<path>, line N`, or `<path>, line N in [DEFAULT]`). */
 function readFile(path: string, warnings: string[]): [string, Record<string, unknown>][] {
   if (!existsSync(path)) return [];
   let bytes: Buffer;
@@ -81,9 +81,13 @@ function readFile(path: string, warnings: string[]): [string, Record<string, unk
   } catch (e) {
     throw new ConfigError('config file', path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? e}); fix its permissions or remove it`);
   }
-  const lines = new Map<string, number>();
-  const values = parseConfigText(configText(bytes, path), path, (m) => warnings.push(m), lines);
-  return Object.entries(values).map(([k, v]) => [lines.has(k) ? `${path}, line ${lines.get(k)}` : path, { [k]: v }]);
+  const places = new Map<string, KeyPlace>();
+  const values = parseConfigText(configText(bytes, path), path, (m) => warnings.push(m), places);
+  return Object.entries(values).map(([k, v]) => {
+    const at = places.get(k);
+    const where = at === undefined ? path : `${path}, line ${at.line}${at.section === defaultSection ? ` in [${defaultSection}]` : ''}`;
+    return [where, { [k]: v }];
+  });
 }
 
 /** Options for where configuration comes from (tests point them at temp dirs). */
