@@ -1,8 +1,10 @@
 // `codecarbon config [--json]`: every key as a tracker here would resolve it, its value and where
 // it came from, so a user can see why the tracker does what it does. Secrets are masked.
 import { camel, keySpecs } from '../config/keys.js';
-import { resolveConfig } from '../config/resolve.js';
+import { resolveConfig, type Resolved } from '../config/resolve.js';
 import { CodeCarbonError } from '../errors.js';
+import { choiceWarnings } from '../output/select.js';
+import type { ResolvedOptions } from '../tracker.js';
 import { configUsage } from './usage.js';
 
 /** A secret as shown: its last 4 characters when it is long enough to keep them hidden. */
@@ -11,8 +13,7 @@ export function mask(value: string): string {
 }
 
 /** The resolved configuration, key by key: value (masked when secret) and origin. */
-export function configRows(): { key: string; value: unknown; origin: string }[] {
-  const { values, origins } = resolveConfig({});
+export function configRows({ values, origins }: Resolved = resolveConfig({})): { key: string; value: unknown; origin: string }[] {
   return keySpecs.filter((s) => s.kind.type !== 'object').map((s) => {
     const v = values[camel(s.key)];
     return { key: s.key, value: s.secret === true && typeof v === 'string' && origins[camel(s.key)] !== 'default' ? mask(v) : v ?? null,
@@ -28,8 +29,10 @@ export async function config(args: string[]): Promise<number> {
     console.log(`Usage: codecarbon\n${configUsage}`);
     return 0;
   }
-  const { warnings } = resolveConfig({});
-  const rows = configRows();
+  const resolved = resolveConfig({});
+  const rows = configRows(resolved);
+  // What a tracker built here would say at its start: the files' and variables' keys, then the outputs chosen.
+  const warnings = [...resolved.warnings, ...choiceWarnings(resolved.values as unknown as ResolvedOptions)];
   if (args.includes('--json')) {
     console.log(JSON.stringify({ schema: 1, keys: rows, warnings }, null, 2));
     return 0;
@@ -37,7 +40,8 @@ export async function config(args: string[]): Promise<number> {
   const width = Math.max(...rows.map((r) => r.key.length));
   const shown = (v: unknown): string => (v === null ? '(none)' : Array.isArray(v) ? v.join(',') : String(v));
   const valueWidth = Math.min(40, Math.max(...rows.map((r) => shown(r.value).length)));
+  // First and on stderr, as a tracker says them: a table piped through head or grep must not hide them.
+  for (const w of warnings) console.error(`warning: ${w}`);
   for (const r of rows) console.log(`${r.key.padEnd(width)}  ${shown(r.value).padEnd(valueWidth)}  ${r.origin}`);
-  for (const w of warnings) console.log(`warning: ${w}`);
   return 0;
 }

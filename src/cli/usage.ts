@@ -39,7 +39,8 @@ export const benchUsage = `  bench FILE [options]
 export const configUsage = `  config [--json] [-h, --help]
       Every configuration key as a tracker here would resolve it (arguments aside): its value
       and where it came from (CODECARBON_* variable, ./.codecarbon.config, ~/.codecarbon.config
-      or default). Keys and tokens are masked.`;
+      or default). Keys and tokens are masked. What a tracker here would warn about goes first,
+      on stderr.`;
 /** board's usage, as --help and the main usage print it. */
 export const boardUsage = `  board [FILES…] [--port 8050] [--host 127.0.0.1]
       A local dashboard of emissions files (default ./emissions.csv), the task files beside them

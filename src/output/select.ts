@@ -48,6 +48,27 @@ function handler(h: Record<string, unknown>): Output {
   return { ...(out && { out }), ...(liveOut && { liveOut }), ...(taskOut && { taskOut }), ...(exit && { exit }) } as Output;
 }
 
+/** What to say about the choice of outputs itself (a tracker says it once, at its start; `codecarbon config` too). */
+export function choiceWarnings(o: ResolvedOptions): string[] {
+  const methods = methodsOf(o);
+  const warnings: string[] = [];
+  for (const m of new Set(methods)) {
+    if (!(upstreamMethods as readonly string[]).includes(m)) {
+      warnings.push(`output method "${m}" does not exist: it is ignored; the supported ones are ${supportedText}`);
+    } else if (!(supportedMethods as readonly string[]).includes(m)) {
+      warnings.push(`the ${m} output is not supported by this port yet: it is ignored; the supported ones are ${supportedText}`);
+    }
+  }
+  const hasLogger = o.loggingLogger !== null && o.loggingLogger !== undefined;
+  if (methods.includes('logger') && !hasLogger) {
+    warnings.push('the logger output needs logging_logger: pass loggingLogger (console, a pino or winston logger) in code');
+  } else if (!methods.includes('logger') && hasLogger) {
+    warnings.push('loggingLogger is given but the logger output is not on: nothing is logged; add "logger" to outputMethods '
+      + '(or saveToLogger: true)');
+  }
+  return warnings;
+}
+
 /**
  * The outputs for these options. `origins` (when given: a tracker, not a fork) makes a URL that
  * cannot be parsed a ConfigError naming where it came from. `current` reads the run's record so
@@ -57,28 +78,14 @@ function handler(h: Record<string, unknown>): Output {
 export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Readonly<Record<string, string>>,
   current: () => MetricRecord | null = () => null): Chosen {
   const methods = methodsOf(o);
-  const warnings: string[] = [];
+  const warnings = choiceWarnings(o);
   const others: NamedOutput[] = [];
-  for (const m of new Set(methods)) {
-    if (!(upstreamMethods as readonly string[]).includes(m)) {
-      warnings.push(`output method "${m}" does not exist: it is ignored; the supported ones are ${supportedText}`);
-    } else if (!(supportedMethods as readonly string[]).includes(m)) {
-      warnings.push(`the ${m} output is not supported by this port yet: it is ignored; the supported ones are ${supportedText}`);
-    }
-  }
   if (methods.includes('api')) {
     others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint, apiKey: o.apiKey, experimentId: o.experimentId,
       endpointOrigin: origins?.['apiEndpoint'] ?? 'argument' }, warn) });
   }
-  if (methods.includes('logger')) {
-    if (o.loggingLogger === null || o.loggingLogger === undefined) {
-      warnings.push('the logger output needs logging_logger: pass loggingLogger (console, a pino or winston logger) in code');
-    } else {
-      others.push({ name: 'logger', output: new LoggerOutput(o.loggingLogger as LoggingLogger) });
-    }
-  } else if (o.loggingLogger !== null && o.loggingLogger !== undefined) {
-    warnings.push('loggingLogger is given but the logger output is not on: nothing is logged; add "logger" to outputMethods '
-      + '(or saveToLogger: true)');
+  if (methods.includes('logger') && o.loggingLogger !== null && o.loggingLogger !== undefined) {
+    others.push({ name: 'logger', output: new LoggerOutput(o.loggingLogger as LoggingLogger) });
   }
   if (o.emissionsEndpoint) {
     try {

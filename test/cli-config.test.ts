@@ -1,0 +1,40 @@
+// `codecarbon config` says what a tracker in the same folder would warn about, first and on stderr.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { tempDir } from './helpers/sysfs.js';
+
+const run = promisify(execFile);
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+/** `codecarbon config …` in a folder holding `text` as ./.codecarbon.config, with an empty home. */
+async function config(text: string, args: string[] = [], env: Record<string, string> = {}) {
+  const dir = tempDir('cc-config-');
+  writeFileSync(join(dir, '.codecarbon.config'), text);
+  const r = await run(process.execPath, [cli, 'config', ...args], { cwd: dir, env: { PATH: process.env['PATH'], HOME: tempDir(), ...env } });
+  return { ...r, file: join(dir, '.codecarbon.config') };
+}
+
+test('no [codecarbon] section: the warning a tracker prints, on stderr before the table; the table\'s first line is a key', async () => {
+  const { stdout, stderr, file } = await config('[CodeCarbon]\nproject_name = mine\n');
+  assert.equal(stderr, `warning: ${file} has no [codecarbon] section (it has [CodeCarbon]): its settings are ignored; `
+    + 'put them under a line "[codecarbon]" (section names are case-sensitive)\n');
+  assert.match(stdout.split('\n')[0]!, /^project_name +codecarbon +default$/);
+});
+
+test('the outputs\' warnings a tracker gives at its start are said too (text and --json)', async () => {
+  const { stderr } = await config('[codecarbon]\noutput_methods = csv,boamps\n');
+  assert.match(stderr, /^warning: the boamps output is not supported by this port yet: it is ignored; the supported ones are /);
+  const json = JSON.parse((await config('', ['--json'], { CODECARBON_OUTPUT_METHODS: 'csv,nope' })).stdout) as { warnings: string[] };
+  assert.equal(json.warnings.length, 1);
+  assert.match(json.warnings[0]!, /^output method "nope" does not exist: it is ignored/);
+});
+
+test('a clean folder: no warnings at all', async () => {
+  const { stderr } = await config('[codecarbon]\nproject_name = clean\n');
+  assert.equal(stderr, '');
+});
