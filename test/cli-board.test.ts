@@ -68,3 +68,29 @@ test('board serves the page and data.json (204 when unchanged), refuses other me
   assert.equal(code, 0);
   assert.ok(!existsSync(join(dir, 'report.html')));
 });
+
+test('report on files that cannot be read: each named on stderr with the problem, exit 66; nothing written when none can be read', async () => {
+  const dir = tempDir('cc-report-missing-');
+  const out = join(dir, 'r.html');
+  const missing = join(dir, 'nonexist.csv');
+  assert.deepEqual(await cliHere(['report', missing, '-o', out]), { code: 66, stdout: '',
+    stderr: `codecarbon: report: cannot read ${missing}: no such file (ENOENT); check the path\n`
+      + `codecarbon: exit status 66 (EX_NOINPUT): no file to report on could be read; ${out} was not written\n` });
+  assert.ok(!existsSync(out));
+  const folder = await cliHere(['report', dir, '-o', out]);
+  assert.equal(folder.code, 66);
+  assert.match(folder.stderr, new RegExp(`^codecarbon: report: cannot read ${dir}: it is a directory; give the files in it \\(e\\.g\\. `));
+  assert.ok(!existsSync(out));
+});
+
+test('report with some files unreadable: the page from the others, each unreadable one named, exit 66', async () => {
+  const dir = tempDir('cc-report-some-');
+  copyFileSync(join(fixtures, 'emissions.csv'), join(dir, 'emissions.csv'));
+  const out = join(dir, 'r.html');
+  const missing = join(dir, 'gone.csv');
+  const r = await cliHere(['report', join(dir, 'emissions.csv'), missing, '-o', out]);
+  assert.deepEqual(r, { code: 66, stdout: `codecarbon report: ${out} (2 runs, 1 projects from 1 files)\n`,
+    stderr: `codecarbon: report: cannot read ${missing}: no such file (ENOENT); check the path\n`
+      + 'codecarbon: exit status 66 (EX_NOINPUT): 1 of 2 files could not be read (named above); the report covers the others\n' });
+  assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
+});

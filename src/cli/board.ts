@@ -1,9 +1,9 @@
 // `codecarbon board` serves a dashboard of emissions files; `codecarbon report` writes the same views as one HTML file.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, constants, openSync, statSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { boardPaths } from '../board/files.js';
 import { CodeCarbonError } from '../errors.js';
-import { boardUsage, reportUsage } from './usage.js';
+import { boardUsage, exitNoInput, reportUsage } from './usage.js';
 
 const usageError = (message: string): CodeCarbonError => new CodeCarbonError('ERR_CODECARBON_USAGE', message);
 
@@ -65,8 +65,16 @@ export async function report(args: string[]): Promise<number> {
     return 0;
   }
   const out = resolve(values['-o'] ?? values['--output'] ?? 'report.html');
+  const paths = boardPaths(files);
+  const unreadable = paths.map((p) => [p, whyUnreadable(p)] as const).filter((u): u is [string, string] => u[1] !== null);
+  const hint = files.length === 0 ? ' (./emissions.csv is the default: name the files to report on)' : '';
+  for (const [path, why] of unreadable) console.error(`codecarbon: report: cannot read ${path}: ${why}${hint}`);
+  if (unreadable.length === paths.length) {
+    console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): no file to report on could be read; ${out} was not written`);
+    return exitNoInput;
+  }
   const [{ BoardState }, { renderPage }] = await Promise.all([import('../board/server.js'), import('../board/page.js')]);
-  const model = new BoardState(boardPaths(files), false).model();
+  const model = new BoardState(paths.filter((p) => !unreadable.some(([u]) => u === p)), false).model();
   try {
     writeFileSync(out, renderPage(model));
   } catch (e) {
@@ -75,5 +83,24 @@ export async function report(args: string[]): Promise<number> {
   const problems = model.files.filter((f) => f.problem !== null || f.skipped.length > 0).length;
   console.log(`codecarbon report: ${out} (${model.totals.runs} runs, ${model.projects.length} projects from ${model.files.length} files`
     + `${problems > 0 ? `; ${problems} with skipped lines or problems, listed under Files` : ''})`);
-  return 0;
+  if (unreadable.length === 0) return 0;
+  console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): ${unreadable.length} of ${paths.length} files could not be read `
+    + '(named above); the report covers the others');
+  return exitNoInput;
+}
+
+/** Why `path` cannot be read as a file to report on (missing, a folder, no permission), or null when it can. */
+function whyUnreadable(path: string): string | null {
+  try {
+    if (statSync(path).isDirectory()) {
+      return `it is a directory; give the files in it (e.g. ${relative(process.cwd(), resolve(path, 'emissions.csv')) || 'emissions.csv'})`;
+    }
+    closeSync(openSync(path, constants.O_RDONLY));
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    if (code === 'ENOENT') return 'no such file (ENOENT); check the path';
+    if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code}); make it readable or give a copy`;
+    return `${code}; check the path and its permissions`;
+  }
 }

@@ -3,6 +3,9 @@
 /** Exit status when the command succeeded (or, without one, the machine was stopped) but its row could not be written. */
 export const exitIoError = 74;
 
+/** Exit status when an input file named on the command line cannot be read (sysexits' EX_NOINPUT). */
+export const exitNoInput = 66;
+
 /** detect's usage, as --help and the main usage print it. */
 export const detectUsage = `  detect [--json] [--rapl-dir DIR] [--tracking-mode machine|process] [--gpu-ids IDS] [--nvml-library PATH] [-h, --help]
       What this machine offers (CPU model and TDP, RAPL zones, RAM, GPUs),
@@ -50,4 +53,7 @@ export const boardUsage = `  board [FILES…] [--port 8050] [--host 127.0.0.1]
 /** report's usage, as --help and the main usage print it. */
 export const reportUsage = `  report [FILES…] [-o report.html]
       The board's views as one self-contained HTML file (no network needed to open it).
-      -o, --output FILE   where to write it (default report.html)   -h, --help`;
+      -o, --output FILE   where to write it (default report.html)   -h, --help
+      Exit status: ${exitNoInput} (EX_NOINPUT) when a file cannot be read (missing, a directory, no
+      permission): each is named on stderr, and the report is still written from the others (not
+      at all when none can be read); 2 for a usage error.`;
