@@ -110,3 +110,22 @@ test('otel without @opentelemetry/api installed: one warning naming the package;
     + 'install it (npm install @opentelemetry/api) with the SDK your application registers']);
   assert.equal(readFileSync(join(out, 'emissions.csv'), 'utf8').trim().split('\n').length, 3);
 });
+
+test('otel with no MeterProvider registered: one warning that nothing is exported and how to register one; the run and its CSV go on', async (t) => {
+  metrics.disable();
+  const clock = new ScriptedClock(1000);
+  const hw = new ScriptedRapl(1, 10, undefined, clock);
+  t.after(hw.forTrackers());
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 2, samplePeriodMs: 60_000, outputMethods: ['csv', 'otel'] });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  for (let run = 0; run < 2; run++) {
+    tracker.start();
+    await tracker.ready();
+    clock.advance(2000);
+    await tracker.stop();
+  }
+  assert.deepEqual(warnings, ['the otel output has no MeterProvider to report on: nothing is exported; register one before start(), '
+    + 'e.g. metrics.setGlobalMeterProvider(new MeterProvider({ readers: [...] })) with @opentelemetry/sdk-metrics']);
+  assert.ok(Number(lastRow(dir)['cpu_energy']) > 0);
+});

@@ -58,7 +58,10 @@ export class OtelOutput implements Output {
     this.#warn = warn;
   }
 
-  /** A run starts: its callback joins the global MeterProvider's meter (set up by the application before this). */
+  /**
+   * A run starts: its callback joins the global MeterProvider's meter (set up by the application
+   * before this); without one, says once that nothing is exported.
+   */
   runStart(): void {
     this.runEnd();
     const api = otelApi();
@@ -67,6 +70,11 @@ export class OtelOutput implements Output {
         + 'exported; install it (npm install @opentelemetry/api) with the SDK your application registers');
     }
     const meter = api.metrics.getMeter('codecarbon');
+    // No MeterProvider registered: the API hands out its no-op meter, and every observation is dropped.
+    if (meter === api.createNoopMeter()) {
+      return this.#warn('no-provider', 'the otel output has no MeterProvider to report on: nothing is exported; register one '
+        + 'before start(), e.g. metrics.setGlobalMeterProvider(new MeterProvider({ readers: [...] })) with @opentelemetry/sdk-metrics');
+    }
     const i = instrumentsOf(meter);
     const window = new PowerWindow();
     this.#latest = null;
