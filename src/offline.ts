@@ -9,7 +9,8 @@ export class OfflineEmissionsTracker extends EmissionsTracker {
     const o = this.options;
     if (!o.countryIsoCode && !(o.cloudProvider && o.cloudRegion) && o.forceCarbonIntensityGCo2eKwh === null) {
       throw new ConfigError('country_iso_code', 'argument',
-        'an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion');
+        'an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with '
+        + 'cloudRegion (in a config file: country_iso_code, or cloud_provider with cloud_region)');
     }
     return { intensity: super.locate().intensity }; // never online
   }

@@ -94,7 +94,7 @@ export class EmissionsTracker extends EventTarget {
   /** The carbon intensity this tracker uses (the offline tracker insists on a location). */
   protected locate(): { intensity: Intensity; lookup?: boolean } {
     const o = this.options;
-    if (o.countryIsoCode) resolveCountry(o.countryIsoCode);
+    if (o.countryIsoCode) resolveCountry(o.countryIsoCode, this.origins['countryIsoCode']);
     const intensity = intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
       cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset });
     // Nothing given: the online tracker looks its location up in the background once started.

@@ -98,7 +98,7 @@ export default () => new Bench({ time: 100, warmupTime: 10 }).add('sum', () => {
   const bad = await cliHere(['bench', suite, ...offline, '--baseline-ms', 'abc']);
   assert.deepEqual([bad.code, bad.stderr], [2, 'codecarbon: --baseline-ms expects a number of ms > 0 (e.g. 2000), got "abc"\n']);
   const short = await cc(['bench', suite, ...offline, '--baseline-ms', '300'], where);
-  assert.deepEqual([short.code, short.stderr], [2, 'codecarbon: baseline (from argument): 300 ms is too short for 2 slices of at least 2 '
+  assert.deepEqual([short.code, short.stderr], [2, 'codecarbon: --baseline-ms (from command line): 300 ms is too short for 2 slices of at least 2 '
     + 'sampling periods (200 ms) each; give durationMs (--baseline-ms) of at least 400, or a shorter sample_period_ms\n']);
 });
 

@@ -6,6 +6,7 @@ import type { Bench } from 'tinybench';
 import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
+import { flagValue, inFlagWords } from './flags.js';
 import { benchUsage } from './usage.js';
 
 const valueFlags: Record<string, string> = {
@@ -30,8 +31,7 @@ function parse(args: string[]): BenchArgs {
     else if (a === '--offline') options['offline'] = true;
     else if (a === '-h' || a === '--help') parsed.help = true;
     else if (key !== undefined) {
-      const v = args[++i];
-      if (v === undefined) throw usageError(`${a} needs a value`);
+      const v = flagValue(args, i++);
       if (key === 'csv') parsed.csv = v;
       else if (key !== 'baseline') options[key] = v;
       else if ((readNumber(v) ?? 0) > 0) options['baseline'] = { durationMs: readNumber(v) };
@@ -67,7 +67,10 @@ export async function bench(args: string[]): Promise<number> {
   }
   if (file === null) throw usageError(`bench needs a FILE\n\nUsage:\n${benchUsage}`);
   const suite = await load(file);
-  const energy = await attachEnergy(suite, options);
+  const energy = await attachEnergy(suite, options).catch((e: unknown) => {
+    const given = new Set(Object.keys(options));
+    throw inFlagWords(e, Object.fromEntries(Object.entries(valueFlags).map(([flag, option]) => [option, flag])), given);
+  });
   try {
     await suite.run();
     if (csv !== null) writeFileSync(csv, await energy.csv());

@@ -3,6 +3,7 @@ import { closeSync, constants, openSync, statSync, writeFileSync } from 'node:fs
 import { relative, resolve } from 'node:path';
 import { boardPaths } from '../board/files.js';
 import { CodeCarbonError } from '../errors.js';
+import { flagValue } from './flags.js';
 import { boardUsage, exitNoInput, reportUsage } from './usage.js';
 
 const usageError = (message: string): CodeCarbonError => new CodeCarbonError('ERR_CODECARBON_USAGE', message);
@@ -15,9 +16,7 @@ function parse(args: string[], command: string, valueFlags: readonly string[], u
     const a = args[i]!;
     if (a === '-h' || a === '--help') parsed.help = true;
     else if (valueFlags.includes(a)) {
-      const v = args[++i];
-      if (v === undefined) throw usageError(`${a} needs a value`);
-      parsed.values[a] = v;
+      parsed.values[a] = flagValue(args, i++);
     } else if (a.startsWith('-') && a !== '-') throw usageError(`unknown argument for ${command}: ${a}\n\nUsage:\n${usage}`);
     else parsed.files.push(a);
   }

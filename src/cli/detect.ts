@@ -2,6 +2,7 @@
 import { CodeCarbonError } from '../errors.js';
 import { resolveEngineOptions, type EngineOptions } from '../sampler/options.js';
 import { planHardware, type HardwarePlan } from '../sources/detect.js';
+import { flagValue, inFlagWords } from './flags.js';
 import { detectUsage } from './usage.js';
 
 const detectFlags: Record<string, keyof EngineOptions> = {
@@ -21,9 +22,7 @@ export function parseDetect(args: string[]): { json: boolean; help: boolean; opt
     if (a === '--json') json = true;
     else if (a === '-h' || a === '--help') help = true;
     else if (a in detectFlags) {
-      const value = args[++i];
-      if (value === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${a} needs a value\n\nUsage:\n${detectUsage}`);
-      options[detectFlags[a]!] = value;
+      options[detectFlags[a]!] = flagValue(args, i++, `\n\nUsage:\n${detectUsage}`);
     } else throw new CodeCarbonError('ERR_CODECARBON_USAGE', `unknown option for detect: ${a}\n\nUsage:\n${detectUsage}`);
   }
   return { json, help, options: options as Partial<EngineOptions> };
@@ -90,7 +89,13 @@ export async function detect(args: string[]): Promise<number> {
     console.log(`Usage: codecarbon\n${detectUsage}`);
     return 0;
   }
-  const plan = planHardware(resolveEngineOptions(options));
+  let resolved: EngineOptions;
+  try {
+    resolved = resolveEngineOptions(options);
+  } catch (e) {
+    throw inFlagWords(e, Object.fromEntries(Object.entries(detectFlags).map(([flag, option]) => [option, flag])), new Set(Object.keys(options)));
+  }
+  const plan = planHardware(resolved);
   console.log(json ? JSON.stringify(detectJson(plan), null, 2) : detectText(plan));
   return 0;
 }

@@ -2,12 +2,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { readNumber } from '../config/values.js';
-import { CodeCarbonError } from '../errors.js';
+import { CodeCarbonError, ConfigError } from '../errors.js';
 import { outputPath } from '../output/paths.js';
 import type { EmissionsRecord } from '../output/record.js';
+import { methodsOf } from '../output/select.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
+import { flagValue, inFlagWords } from './flags.js';
 import { exitIoError, monitorUsage } from './usage.js';
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
@@ -26,8 +28,18 @@ export const monitorFlags: readonly string[] = ['--offline', ...Object.keys(swit
 
 const usageError = (message: string): CodeCarbonError => new CodeCarbonError('ERR_CODECARBON_USAGE', message);
 
-function parse(args: string[]): { offline: boolean; help: boolean; options: Record<string, unknown>; command: string[] | null } {
+interface MonitorArgs {
+  offline: boolean;
+  help: boolean;
+  options: Record<string, unknown>;
+  /** Each option set, with the flag that set it (for errors in the command line's words). */
+  flags: Record<string, string>;
+  command: string[] | null;
+}
+
+function parse(args: string[]): MonitorArgs {
   const options: Record<string, unknown> = {};
+  const flags: Record<string, string> = {};
   let offline = false;
   let help = false;
   let i = 0;
@@ -36,10 +48,10 @@ function parse(args: string[]): { offline: boolean; help: boolean; options: Reco
     const key = valueFlags[a];
     if (a === '--offline') offline = true;
     else if (a === '-h' || a === '--help') help = true;
-    else if (switches[a] !== undefined) options[switches[a][0]] = switches[a][1];
+    else if (switches[a] !== undefined) [options[switches[a][0]], flags[switches[a][0]]] = [switches[a][1], a];
     else if (key !== undefined) {
-      const v = args[++i];
-      if (v === undefined) throw usageError(`${a} needs a value`);
+      const v = flagValue(args, i++);
+      flags[key] = a;
       if (key === 'measurePowerSecs' && !((readNumber(v) ?? 0) > 0)) {
         throw usageError(`${a} expects a number of seconds > 0 (e.g. 15 or 0.5), got ${JSON.stringify(v)}`);
       }
@@ -49,7 +61,31 @@ function parse(args: string[]): { offline: boolean; help: boolean; options: Reco
   if (i === args.length - 1) {
     throw usageError('monitor: "--" must be followed by the command to run; leave "--" out to track the whole machine until Ctrl-C');
   }
-  return { offline, help, options, command: i < args.length ? args.slice(i + 1) : null };
+  return { offline, help, options, flags, command: i < args.length ? args.slice(i + 1) : null };
+}
+
+/** Every option's flag, for messages about options the user did not give (an offline run without a location). */
+const flagOf: Record<string, string> = Object.fromEntries(Object.entries(valueFlags).map(([flag, option]) => [option, flag]));
+
+/** Output methods that cannot work from the command line, and what to use instead. */
+const codeOnlyMethods: Record<string, string> = {
+  logger: 'it writes to a logger object (loggingLogger), which only code can pass; use the code API: '
+    + 'new EmissionsTracker({ outputMethods: [\'logger\'], loggingLogger: console })',
+  otel: 'it reports on the MeterProvider of the process that tracks, and monitor registers none (the command is another '
+    + 'process); use the code API in your application after registering a MeterProvider, or --prometheus-listen-address '
+    + 'for a scrape endpoint',
+};
+
+/** @throws ConfigError when the options choose an output that cannot work from the command line (logger, otel). */
+function checkCliOutputs(tracker: EmissionsTracker): void {
+  const o = tracker.options;
+  for (const m of methodsOf(o)) {
+    const why = codeOnlyMethods[m];
+    if (why === undefined) continue;
+    const fromList = o.outputMethods !== null && o.outputMethods !== undefined;
+    const [key, option] = fromList ? ['output_methods', 'outputMethods'] : ['save_to_logger', 'saveToLogger'];
+    throw new ConfigError(key, tracker.origins[option] ?? 'argument', `the ${m} output cannot be used from codecarbon monitor: ${why}`);
+  }
 }
 
 /**
@@ -157,13 +193,19 @@ async function runMachine(tracker: EmissionsTracker): Promise<number> {
 
 /** `codecarbon monitor …`; resolves to the exit code. */
 export async function monitor(args: string[]): Promise<number> {
-  const { offline, help, options, command } = parse(args);
+  const { offline, help, options, flags, command } = parse(args);
   if (help) {
     console.log(`Usage: codecarbon\n${monitorUsage}`);
     return 0;
   }
   // Built before anything runs: a bad option is an error, not a half-tracked command.
-  const tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(
-    { trackingMode: command !== null ? 'process' : 'machine', ...options });
+  let tracker: EmissionsTracker;
+  try {
+    tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(
+      { trackingMode: command !== null ? 'process' : 'machine', ...options });
+    checkCliOutputs(tracker);
+  } catch (e) {
+    throw inFlagWords(e, { ...flagOf, saveToApi: '--api' }, new Set(Object.keys(flags)));
+  }
   return command !== null ? runCommand(tracker, command) : runMachine(tracker);
 }

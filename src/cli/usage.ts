@@ -20,7 +20,7 @@ export const monitorUsage = `  monitor [options] [-- command [args…]]
       --cloud-provider P --cloud-region R              on a cloud: its region's intensity
       --measure-power-secs N  --output-dir DIR  --output-file FILE  --project-name NAME
       --gpu-ids 0,1|GPU-…  --nvml-library PATH  --log-level debug|info|warning|error|critical
-      --output-methods csv,api,logger,prometheus,otel  --api / --no-api  --api-endpoint URL
+      --output-methods csv,api,prometheus  --api / --no-api  --api-endpoint URL
       --api-call-interval N  --experiment-id ID  -h, --help  (CODECARBON_API_KEY or api_key for the API)
       --prometheus-listen-address ADDR  serve /metrics at ADDR (host:port, or a port on 127.0.0.1) for the run
       Exit status: the command's own (127 not found, 126 not runnable; 128+N after signal N);

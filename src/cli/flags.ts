@@ -1,0 +1,37 @@
+// What the commands' parsers share: reading a flag's value, and errors about options said in the
+// command line's words (--country-iso-code, not countryIsoCode).
+import { camel } from '../config/keys.js';
+import { CodeCarbonError, ConfigError } from '../errors.js';
+
+/**
+ * The value after the flag at `args[i]`.
+ * @throws CodeCarbonError (usage) when there is none, or when it is `--` (the start of a command, not a value).
+ */
+export function flagValue(args: readonly string[], i: number, help = ''): string {
+  const v = args[i + 1];
+  if (v === undefined || v === '--') throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${args[i]} needs a value${help}`);
+  return v;
+}
+
+const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A ConfigError about options a command line set, in its words: the flag instead of the option
+ * (`--tracking-mode (from command line): …`), and flag names instead of option names in the
+ * message (config keys are left: they name what a config file may set). `flags` maps each option the command accepts to its flag; `given` are those the user set.
+ * Other errors come back as they are.
+ */
+export function inFlagWords(e: unknown, flags: Readonly<Record<string, string>>, given: ReadonlySet<string>): unknown {
+  if (!(e instanceof ConfigError) || e.origin !== 'argument') return e;
+  let rest = e.message.slice(`${e.key} (from ${e.origin}): `.length);
+  for (const [option, flag] of Object.entries(flags)) {
+    // camelCase names only: code's words (config keys stay, they are a config file's words; and
+    // `region` is also an English word).
+    if (/[A-Z]/.test(option)) rest = rest.replace(new RegExp(`(?<![\\w-])${escaped(option)}(?![\\w-])`, 'g'), flag);
+  }
+  const option = camel(e.key);
+  const flag = flags[option];
+  if (flag !== undefined && given.has(option)) return new ConfigError(flag, 'command line', rest);
+  // An option the user did not give (an offline run without a location): the message alone.
+  return new CodeCarbonError(e.code, rest);
+}
