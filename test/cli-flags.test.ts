@@ -80,3 +80,8 @@ test('monitor --help offers only the output methods it can use', async () => {
   assert.match(stdout, /--output-methods csv,api,prometheus /);
   assert.doesNotMatch(stdout, /logger|otel/);
 });
+
+test('monitor --output-methods csv,logger: the refusal keeps the code API example as written', async (t) => {
+  const r = await cc(t, ['monitor', ...offline, '--output-methods', 'csv,logger', '--', ...sh]);
+  assert.deepEqual([r.code, r.stderr], [2, `codecarbon: --output-methods (from command line): ${loggerWhy}\n`]);
+});

@@ -96,7 +96,7 @@ test('monitor --no-api wins over save_to_api in the environment; --output-method
   assert.deepEqual(api.seen, []);
   assert.equal(existsSync(join(dir, 'emissions.csv')), true);
   const other = place();
-  await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--output-methods', 'logger',
+  await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--output-methods', 'boamps',
     '--log-level', 'critical', '--', process.execPath, '-e', ''], { cwd: other.dir, env: other.env });
   assert.equal(existsSync(join(other.dir, 'emissions.csv')), false);
 });

@@ -76,7 +76,10 @@ const codeOnlyMethods: Record<string, string> = {
     + 'for a scrape endpoint',
 };
 
-/** @throws ConfigError when the options choose an output that cannot work from the command line (logger, otel). */
+/**
+ * @throws ConfigError when the options choose an output that cannot work from the command line
+ * (logger, otel), naming where the choice came from (the flag, a variable, a file's line).
+ */
 function checkCliOutputs(tracker: EmissionsTracker): void {
   const o = tracker.options;
   for (const m of methodsOf(o)) {
@@ -84,7 +87,9 @@ function checkCliOutputs(tracker: EmissionsTracker): void {
     if (why === undefined) continue;
     const fromList = o.outputMethods !== null && o.outputMethods !== undefined;
     const [key, option] = fromList ? ['output_methods', 'outputMethods'] : ['save_to_logger', 'saveToLogger'];
-    throw new ConfigError(key, tracker.origins[option] ?? 'argument', `the ${m} output cannot be used from codecarbon monitor: ${why}`);
+    const origin = tracker.origins[option] ?? 'argument';
+    const [name, from] = origin === 'argument' ? ['--output-methods', 'command line'] : [key, origin];
+    throw new ConfigError(name, from, `the ${m} output cannot be used from codecarbon monitor: ${why}`);
   }
 }
 
@@ -203,9 +208,9 @@ export async function monitor(args: string[]): Promise<number> {
   try {
     tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(
       { trackingMode: command !== null ? 'process' : 'machine', ...options });
-    checkCliOutputs(tracker);
   } catch (e) {
     throw inFlagWords(e, { ...flagOf, saveToApi: '--api' }, new Set(Object.keys(flags)));
   }
+  checkCliOutputs(tracker);
   return command !== null ? runCommand(tracker, command) : runMachine(tracker);
 }
