@@ -245,3 +245,26 @@ test('a program that ends with a lookup still being asked exits without waiting 
   assert.match(source!, worldAverage);
   assert.equal(rows(dir).length, 1);
 });
+
+test('stop() and flush() wait for a late Electricity Maps answer, holding the process: the program goes on with its figure', async (t) => {
+  // The answer comes 800 ms after it is asked, when nothing else keeps the program alive (a socket asking does not).
+  const late = await httpServer((_req, res) => {
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ carbonIntensity: 123 }));
+    }, 800);
+  });
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-net-live-');
+  cleanup(t, late, rapl, dir);
+  const fixture = fileURLToPath(new URL('./fixtures/live-stop.js', import.meta.url));
+  for (const call of ['stop', 'flush']) {
+    const child = spawn(process.execPath, [fixture, late.url, dir, rapl.root, call], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => { out += d; });
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 0, `${call}(): exit code (13: the program ended with its await unsettled)`);
+    assert.equal(JSON.parse(out).intensity, 123, `${call}(): the live figure`);
+  }
+});

@@ -7,7 +7,18 @@ import { locate, type GeoLocation, type LocateOptions } from './location.js';
  * Past a lookup's own time-out, how long its answer or failure is still waited for: both timers are
  * due together, and on a busy machine the lookup's may fire a little after the window's.
  */
-const graceMs = 250;
+export const graceMs = 250;
+
+/**
+ * `answer`'s value, or undefined once `windowMs` have passed without it. The process is kept alive
+ * until then on purpose: a stop() or flush() waiting for an answer whose socket does not hold the
+ * process would otherwise see its program end under it, the await never settled.
+ */
+export function within<R>(answer: Promise<R>, windowMs: number): Promise<R | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = new Promise<undefined>((r) => { timer = setTimeout(r, windowMs, undefined); });
+  return Promise.race([answer, closed]).finally(() => clearTimeout(timer));
+}
 
 /** A lookup shared by the process: asked once; its answer, or its failure, kept for the process. */
 export class Lookup<R> {
@@ -18,11 +29,7 @@ export class Lookup<R> {
   told = false;
 
   constructor(answer: Promise<R>, readonly windowMs: number) {
-    let timer: NodeJS.Timeout | undefined;
-    // Kept alive on purpose: a stop() waiting for the answer holds the process for this long at most.
-    const closed = new Promise<void>((r) => { timer = setTimeout(r, windowMs); });
-    const settled = answer.then((r) => { this.#result = r; }, () => undefined);
-    this.waited = Promise.race([settled, closed]).finally(() => clearTimeout(timer));
+    this.waited = within(answer.then((r) => { this.#result = r; }, () => undefined), windowMs).then(() => undefined);
   }
 
   /** The answer, or undefined while it is being asked. */

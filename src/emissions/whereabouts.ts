@@ -2,7 +2,7 @@
 import type { ResolvedOptions } from '../tracker.js';
 import { countryTable } from './data.js';
 import { sharedLiveIntensity } from './electricitymaps.js';
-import { detectCloudOnce, geolocate, type CloudFound, type Located, type Lookup } from './geolocate.js';
+import { detectCloudOnce, geolocate, graceMs, within, type CloudFound, type Located, type Lookup } from './geolocate.js';
 import { intensityFor, type Intensity } from './intensity.js';
 import type { CloudLocation } from './cloud.js';
 import type { GeoLocation } from './location.js';
@@ -111,8 +111,11 @@ export class Whereabouts {
     if (!o.electricitymapsApiToken || base.source === 'forced' || base.source === 'cloud-region') return;
     const geo = this.geo;
     const zone = base.countryIsoCode === null ? null : countryTable().countries[base.countryIsoCode]?.iso2 ?? null;
-    const answer = await sharedLiveIntensity({ baseUrl: o.electricitymapsUrl, token: o.electricitymapsApiToken,
-      latitude: geo?.latitude, longitude: geo?.longitude, zone, timeoutMs: o.locationTimeoutMs }, o.measurePowerSecs * 1000);
+    // Its socket does not hold the process: waited for here at most one time-out, holding it.
+    const answer = await within(sharedLiveIntensity({ baseUrl: o.electricitymapsUrl, token: o.electricitymapsApiToken,
+      latitude: geo?.latitude, longitude: geo?.longitude, zone, timeoutMs: o.locationTimeoutMs }, o.measurePowerSecs * 1000),
+    o.locationTimeoutMs + graceMs);
+    if (answer === undefined) return; // late: the figure in use stays, this answer serves the next rows
     if (answer.gCo2ePerKwh !== null) {
       const where = geo?.latitude != null ? `at ${geo.latitude},${geo.longitude}` : `zone ${zone}`;
       this.#live = { gCo2ePerKwh: answer.gCo2ePerKwh, detail: `Electricity Maps, latest, ${where}` };
