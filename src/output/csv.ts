@@ -1,5 +1,5 @@
 // CSV output in CodeCarbon's layout: header rules, .bak backups, append or update, one write per row.
-import { closeSync, existsSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { stringify } from 'csv-stringify/sync';
 import { CodeCarbonError } from '../errors.js';
@@ -82,10 +82,18 @@ export function warmCsv(headers: readonly (readonly string[])[]): void {
   }).unref();
 }
 
-/** RFC 4180 rows of a CSV text (quoted fields may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
+/** One row of a CSV text: its cells, and where it stands (`start` to `end`, its line ending included). */
+interface CsvRow {
+  readonly cells: string[];
+  readonly start: number;
+  readonly end: number;
+}
+
+/** RFC 4180 rows of a CSV text with where each stands (quoted fields may hold commas, quotes and newlines). */
+function parseRows(text: string): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let cells: string[] = [];
+  let start = 0;
   let field = '';
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
@@ -93,14 +101,19 @@ export function parseCsv(text: string): string[][] {
     if (quoted) {
       if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false; else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
+    else if (ch === ',') { cells.push(field); field = ''; }
     else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); rows.push(row); row = []; field = '';
+      cells.push(field); rows.push({ cells, start, end: i + 1 }); cells = []; field = ''; start = i + 1;
     } else field += ch;
   }
-  if (field !== '' || row.length > 0) { row.push(field); rows.push(row); }
+  if (field !== '' || cells.length > 0) { cells.push(field); rows.push({ cells, start, end: text.length }); }
   return rows;
+}
+
+/** RFC 4180 rows of a CSV text (quoted fields may hold commas, quotes and newlines). */
+export function parseCsv(text: string): string[][] {
+  return parseRows(text).map((r) => r.cells);
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -217,6 +230,17 @@ function createWith(path: string, text: string): boolean {
 }
 
 /**
+ * The columns a row is written in, in a file whose header is `fileHeader`: the file's own, in its
+ * order, when they are `header`'s or CodeCarbon's 38 (a CodeCarbon file keeps its layout, without
+ * this port's added columns); null when it holds other columns, and is backed up.
+ */
+function layoutFor(fileHeader: readonly string[], header: readonly string[]): readonly string[] | null {
+  const holds = (cols: readonly string[]): boolean => fileHeader.length === cols.length
+    && new Set(fileHeader).size === cols.length && cols.every((c) => fileHeader.includes(c));
+  return holds(header) || holds(upstreamColumns) ? fileHeader : null;
+}
+
+/**
  * Appends `row` (keyed by column) to the CSV at `path`. A new or empty file gets the header; a file
  * whose header holds other columns is renamed to a backup first, unless its columns are CodeCarbon's
  * own (then this row is written in that file's columns, so a CodeCarbon file keeps growing). A
@@ -226,15 +250,12 @@ function createWith(path: string, text: string): boolean {
 export function appendRow(path: string, header: readonly string[], row: Readonly<Record<string, string | number>>,
   warn: CsvWarn = noWarning): string | null {
   let backup: string | null = null;
-  let fileHeader: string[] | null = null;
+  let fileHeader: readonly string[] | null = null;
   if (existsSync(path) && statSync(path).size > 0) {
-    fileHeader = parseCsv(firstLine(path))[0] ?? [];
-    const same = new Set(fileHeader).size === header.length && header.every((c) => fileHeader!.includes(c));
-    const upstream = fileHeader.length === upstreamColumns.length && upstreamColumns.every((c) => fileHeader!.includes(c));
-    if (!same && !upstream) {
+    fileHeader = layoutFor(parseCsv(firstLine(path))[0] ?? [], header);
+    if (fileHeader === null) {
       backup = backupName(path);
       renameSync(path, backup);
-      fileHeader = null;
     }
   }
   if (fileHeader === null) {
@@ -252,30 +273,64 @@ export function appendRow(path: string, header: readonly string[], row: Readonly
 }
 
 /**
- * on_csv_write = update: replaces the row of this run_id (or appends when there is none). The file
- * is rewritten beside it and renamed over it, so a crash or a full disk midway leaves it whole; a
- * cut last line is kept (now ending in a newline), with a warning.
+ * on_csv_write = update: replaces the row of this run_id, in the file's layout (as appendRow()
+ * writes it), and leaves every other byte as it was; appends when no row or several have it, as
+ * upstream does (with a warning for several). The file is rewritten beside it and renamed over it,
+ * so a crash or a full disk midway leaves it whole; a cut last line is kept (now ending in a
+ * newline), with a warning.
  */
 export function updateRow(path: string, header: readonly string[], row: Readonly<Record<string, string | number>>,
   warn: CsvWarn = noWarning): string | null {
   if (!existsSync(path) || statSync(path).size === 0) return appendRow(path, header, row, warn);
-  const text = readFileSync(path, 'utf8');
-  const rows = parseCsv(text);
-  const fileHeader = rows[0] ?? [];
-  const at = fileHeader.indexOf('run_id');
-  const mine = rows.map((r, i) => (i > 0 && r[at] === String(row['run_id']) ? i : -1)).filter((i) => i > 0);
-  if (at < 0 || mine.length !== 1 || !header.every((c) => fileHeader.includes(c))) return appendRow(path, header, row, warn);
-  if (!/[\r\n]$/.test(text)) warn(cutLineWarning(path, text, fileHeader.length, (text.match(/"/g)?.length ?? 0) % 2 === 1));
-  rows[mine[0]!] = fileHeader.map((c) => cell(row[c]));
-  const temp = `${path}.${process.pid}.tmp`;
+  // Read as latin1, one character per byte: offsets are byte offsets, and other rows' bytes (UTF-8
+  // or not) go back untouched. CSV's structure is ASCII, which no UTF-8 sequence contains.
+  const bytes = readFileSync(path);
+  const rows = parseRows(bytes.toString('latin1'));
+  const layout = layoutFor(rows[0]?.cells ?? [], header);
+  const at = layout?.indexOf('run_id') ?? -1;
+  const runId = Buffer.from(cell(row['run_id']), 'utf8').toString('latin1');
+  const mine = rows.filter((r, i) => i > 0 && r.cells[at] === runId);
+  if (layout === null || mine.length !== 1) {
+    if (mine.length > 1) warn(`${path}: ${mine.length} rows have run_id ${String(row['run_id'])}; this run's row is appended `
+      + 'rather than one of them replaced (as CodeCarbon does)');
+    return appendRow(path, header, row, warn);
+  }
+  const { start, end } = mine[0]!;
+  const line = csvLine(layout.map((c) => row[c]));
+  const ending = bytes[end - 2] === 0x0d && bytes[end - 1] === 0x0a ? line.slice(0, -1) + '\r\n' : line;
+  let text = Buffer.concat([bytes.subarray(0, start), Buffer.from(ending, 'utf8'), bytes.subarray(end)]);
+  const last = text[text.length - 1];
+  if (last !== 0x0a && last !== 0x0d) {
+    const latin = text.toString('latin1');
+    const open = (latin.match(/"/g)?.length ?? 0) % 2 === 1;
+    warn(cutLineWarning(path, latin, layout.length, open));
+    text = Buffer.concat([text, Buffer.from(open ? '"\n' : '\n')]);
+  }
+  replaceWith(path, text);
+  return null;
+}
+
+/**
+ * Replaces the file at `path` with `data`, whole or not at all: written to a file of its own beside
+ * it, flushed to disk, then renamed over it. On a failure the file is as it was and the temp is gone.
+ */
+function replaceWith(path: string, data: Buffer): void {
+  const temp = `${path}.${process.pid}-${threadId}-${++tempFiles}.tmp`;
   try {
-    writeFileSync(temp, stringify(rows, stringifyOptions));
+    const fd = openSync(temp, 'w');
+    try {
+      writeFileSync(fd, data);
+      // Without it, a power loss soon after the rename can leave the new name on an empty file
+      // (the rename reaches the disk before the data on some file systems).
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, path);
   } catch (e) {
     rmSync(temp, { force: true });
     throw e;
   }
-  return null;
 }
 
 /** A CSV written from scratch (header, then rows in batches), replacing the file: the task file. */
