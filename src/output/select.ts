@@ -73,7 +73,8 @@ export function choiceWarnings(o: ResolvedOptions): string[] {
  * The outputs for these options. `origins` (when given: a tracker, not a fork) makes a URL that
  * cannot be parsed a ConfigError naming where it came from. `current` reads the run's record so
  * far, for the outputs that serve figures while it runs (scrape endpoint, OpenTelemetry).
- * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used.
+ * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used,
+ *   or a logging_logger.level the logger has no method for (and no log()).
  */
 export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Readonly<Record<string, string>>,
   current: () => MetricRecord | null = () => null): Chosen {
@@ -85,7 +86,7 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Re
       endpointOrigin: origins?.['apiEndpoint'] ?? 'argument' }, warn) });
   }
   if (methods.includes('logger') && o.loggingLogger !== null && o.loggingLogger !== undefined) {
-    others.push({ name: 'logger', output: new LoggerOutput(o.loggingLogger as LoggingLogger) });
+    others.push({ name: 'logger', output: new LoggerOutput(o.loggingLogger as LoggingLogger, origins?.['loggingLogger'] ?? 'argument') });
   }
   if (o.emissionsEndpoint) {
     try {
@@ -128,7 +129,8 @@ const saidFor = new WeakMap<object, Set<string>>();
  * A tracker's outputs (CSV first when on) and whether CSV is on. Failures are said through `warn`
  * once per kind for the options object; `pending` (a tracker, not a fork) takes what to say about
  * the choice itself; `current` reads the run's record so far (for the scrape endpoint and otel).
- * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used.
+ * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used,
+ *   or a logging_logger.level the logger has no method for (and no log()).
  */
 export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: string) => void,
   origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => MetricRecord | null): [Outputs, boolean] {
