@@ -5,8 +5,8 @@ import { Bench } from 'tinybench';
 import { performance } from 'node:perf_hooks';
 import { attachEnergy } from '../src/bench/index.js';
 import type { Sampler } from '../src/sampler/sampler.js';
+import { setSamplerInternals } from '../src/sampler/shared.js';
 import { parseCsv } from '../src/output/csv.js';
-import { fakeNvmlLibrary } from './helpers/nvml.js';
 import { ScriptedRapl } from './helpers/scripted.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 
@@ -111,10 +111,13 @@ test('a task shorter than a few sampling periods is flagged, not silently report
 
 test('when measuring cannot start, attaching fails with the reason', async () => {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  // A sampler thread that cannot boot: its (test-only) tick hook module is missing.
+  setSamplerInternals({ tickHook: 'file:///nonexistent/codecarbon-tick-hook.js' });
   try {
-    await assert.rejects(attachEnergy(new Bench(), { ...options(rapl.root), nvmlLibrary: fakeNvmlLibrary(), gpuIds: '9' }),
-      { name: 'SamplerError', message: /^no energy can be attached to the benchmark: measuring could not start: .*gpu_ids .*"9" matches no GPU/ });
+    await assert.rejects(attachEnergy(new Bench(), options(rapl.root)),
+      { name: 'SamplerError', message: /^no energy can be attached to the benchmark: measuring could not start: .*codecarbon-tick-hook\.js/ });
   } finally {
+    setSamplerInternals(null);
     rapl.cleanup();
   }
 });

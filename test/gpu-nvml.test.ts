@@ -70,9 +70,12 @@ test('selection: indices, UUIDs, unique prefixes and MIG UUIDs; CUDA_VISIBLE_DEV
   assert.deepEqual(mig.tracked, [0]);
   assert.match(mig.notes[0]!, /^MIG-0a1b2c3d is a MIG instance of GPU 0 NVIDIA H200 .*the whole GPU is measured$/);
   // CodeCarbon cuts characters off the left of "GPU-…" and never matches: a full UUID matches here.
-  assert.throws(() => sel(['GPU-ffff']), { name: 'ConfigError', message: /^gpu_ids \(from argument\): "GPU-ffff" matches no GPU; GPUs found: 0 NVIDIA H200 \(GPU-5f1c3a2e-[^)]+\); 1 NVIDIA H200 .*; 2 Tesla P100-PCIE-16GB .*; use indices, UUIDs/ });
-  assert.throws(() => sel(['GPU-']), { message: /"GPU-" matches 3 GPUs \(.*\): give more of the UUID/ });
-  assert.throws(() => sel(['3']), { message: /"3" matches no GPU/ });
+  const none = sel(['GPU-ffff', '1']);
+  assert.deepEqual(none.tracked, [1]); // an id that matches nothing selects nothing; the others stand
+  assert.match(none.unmatched.join('\n'), /^gpu_ids \(from argument\): "GPU-ffff" matches no GPU; GPUs found: 0 NVIDIA H200 \(GPU-5f1c3a2e-[^)]+\); 1 NVIDIA H200 .*; 2 Tesla P100-PCIE-16GB .*; use indices, UUIDs/);
+  assert.match(sel(['GPU-']).unmatched[0]!, /"GPU-" matches 3 GPUs \(.*\): give more of the UUID/);
+  assert.deepEqual([sel(['3']).tracked, sel(['3']).unmatched.length], [[], 1]);
+  assert.deepEqual(sel(['0']).unmatched, []);
 
   fakeNvmlEnv();
   const visible = (v: string | null, ids: string | null = null) => probeGpus(gpuOptions({ cudaVisibleDevices: v, gpuIds: ids }));
@@ -83,7 +86,10 @@ test('selection: indices, UUIDs, unique prefixes and MIG UUIDs; CUDA_VISIBLE_DEV
   assert.deepEqual(stopped.tracked, [1]); // as CUDA: nothing after an invalid entry
   assert.match(stopped.warnings.map((w) => w.message).join('\n'), /CUDA_VISIBLE_DEVICES \(from the environment\): "7" matches no GPU.*as CUDA does, the GPUs after it are not visible either/);
   assert.deepEqual(visible('1', '0').tracked, [0]); // gpu_ids wins
-  assert.throws(() => visible(null, 'GPU-0000'), { name: 'ConfigError', message: /^gpu_ids \(from arguments, CODECARBON_GPU_IDS or a config file\): "GPU-0000" matches no GPU/ });
+  const unmatched = visible(null, 'GPU-0000,2');
+  assert.deepEqual(unmatched.tracked, [2]);
+  assert.match(unmatched.warnings.map((w) => w.message).join('\n'),
+    /^gpu_ids \(from arguments, CODECARBON_GPU_IDS or a config file\): "GPU-0000" matches no GPU; .*\. It is left out: GPUs 2 are measured, and the CPU and RAM as usual$/m);
 });
 
 test('codecarbon detect lists each GPU: index, UUID, name, power limit, energy counter', async () => {

@@ -69,12 +69,18 @@ test('a run shorter than the counter period keeps its GPU figure provisional and
   assert.ok(Number(r['gpu_energy']) > 0);
 });
 
-test('gpu_ids that match no GPU: measuring does not start, and the warning lists the GPUs found', async () => {
-  fakeNvmlEnv();
-  const { tracker } = fakeTracker({ nvmlLibrary: fakeNvmlLibrary(), gpuIds: '5' });
-  const warnings: string[] = [];
-  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
-  tracker.start();
-  assert.equal(await tracker.stop(), null);
-  assert.match(warnings.join('\n'), /measuring could not start: .*gpu_ids \(from argument\): "5" matches no GPU; GPUs found: 0 NVIDIA H200/);
+test('gpu_ids that match no GPU are left out with a warning listing the GPUs found; the rest is measured and written', async (t) => {
+  const { clock, hw } = scriptedGpus(t, {});
+  for (const [ids, count] of [['5', '0'], ['5,1', '1']] as const) {
+    const { tracker, dir } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuIds: ids });
+    const warnings: string[] = [];
+    tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+    tracker.start();
+    clock.advance(400);
+    assert.notEqual(await tracker.stop(), null, `gpu_ids ${ids}: the run is measured`);
+    assert.match(warnings.join('\n'), /gpu_ids \(from argument\): "5" matches no GPU; GPUs found: 0 NVIDIA H200 .*\. It is left out: /);
+    const r = lastRow(dir);
+    assert.equal(r['gpu_count'], count);
+    assert.ok(Number(r['cpu_energy']) > 0 && Number(r['ram_energy']) > 0, `gpu_ids ${ids}: CPU and RAM measured`);
+  }
 });

@@ -59,7 +59,6 @@ function chooseRam(o: EngineOptions, rapl: RaplPlan, ramModelBytes: number, arm:
  * again unless `keepGpus` (the sampler thread, which goes on to read them, and which looks the
  * CPU's TDP up only when it will need it). `beforeGpus` runs before NVML
  * is asked (the sampler thread marks the phase: a driver that never answers is then named).
- * @throws ConfigError for gpu_ids that match no GPU.
  */
 export function planHardware(o: EngineOptions, keepGpus = false, beforeGpus?: () => void): HardwarePlan {
   const cpuInfo = readCpuInfo(o.procDir);

@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { defaultNvmlLibrary } from './defaults.js';
-import { ConfigError } from '../errors.js';
 import { NVML_GPU_IS_LOST, NVML_NOT_SUPPORTED, Nvml, type NvmlDevice } from './nvml.js';
 import type { ChannelInfo, EnergySource, ReadingSink, Warn } from './source.js';
 
@@ -63,12 +62,14 @@ const label = (g: GpuInfo): string => `${g.index} ${g.name} (${g.uuid})`;
 
 /**
  * Which GPUs the ids select: indices, full or unique-prefix UUIDs (`GPU-…`, with or without the
- * prefix), MIG UUIDs (their parent GPU is measured: NVML gives no per-instance power).
- * @throws ConfigError naming the id that matches nothing (or several), with the GPUs found.
+ * prefix), MIG UUIDs (their parent GPU is measured: NVML gives no per-instance power). An id that
+ * matches nothing (or several) selects nothing; `unmatched` says so for each, with the GPUs found.
  */
-export function selectGpus(found: readonly GpuInfo[], ids: readonly string[], key: string, origin: string): { tracked: number[]; notes: string[] } {
+export function selectGpus(found: readonly GpuInfo[], ids: readonly string[], key: string, origin: string):
+  { tracked: number[]; notes: string[]; unmatched: string[] } {
   const tracked = new Set<number>();
   const notes: string[] = [];
+  const unmatched: string[] = [];
   const list = found.length === 0 ? 'none' : found.map(label).join('; ');
   for (const raw of ids) {
     const id = raw.trim();
@@ -84,18 +85,20 @@ export function selectGpus(found: readonly GpuInfo[], ids: readonly string[], ke
       matches = found.filter((g) => g.uuid.toLowerCase().replace(/^gpu-/, '').startsWith(want));
     }
     if (matches.length !== 1) {
-      throw new ConfigError(key, origin, `${JSON.stringify(id)} ${matches.length === 0 ? 'matches no GPU' : `matches ${matches.length} GPUs (${matches.map(label).join('; ')}): give more of the UUID`}; `
-        + `GPUs found: ${list}; use indices, UUIDs (GPU-…), MIG UUIDs (MIG-…) or unique UUID prefixes`);
+      unmatched.push(`${key} (from ${origin}): ${JSON.stringify(id)} ${matches.length === 0 ? 'matches no GPU'
+        : `matches ${matches.length} GPUs (${matches.map(label).join('; ')}): give more of the UUID`}; GPUs found: ${list}; `
+        + 'use indices, UUIDs (GPU-…), MIG UUIDs (MIG-…) or unique UUID prefixes');
+      continue;
     }
     tracked.add(matches[0]!.index);
   }
-  return { tracked: [...tracked].sort((a, b) => a - b), notes };
+  return { tracked: [...tracked].sort((a, b) => a - b), notes, unmatched };
 }
 
 /**
  * Loads NVML (once per thread) and lists the GPUs and the ones to track. A machine without the
- * library or the driver has no GPUs to measure: that is a reason, not an error.
- * @throws ConfigError for gpu_ids that match nothing.
+ * library or the driver has no GPUs to measure: that is a reason, not an error. A gpu_ids entry
+ * that matches no GPU is left out with a warning, as upstream does: the rest is measured.
  */
 export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; message: string }[] } {
   const warnings: { cause: string; message: string }[] = [];
@@ -134,6 +137,8 @@ export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; 
     tracked = sel.tracked;
     why = `gpu_ids = ${o.gpuIds}`;
     sel.notes.forEach((n, i) => warnings.push({ cause: `gpu-mig:${i}`, message: n }));
+    sel.unmatched.forEach((m, i) => warnings.push({ cause: `gpu-ids:${i}`, message: `${m}. It is left out: `
+      + `${tracked.length === 0 ? 'no GPU is measured' : `GPUs ${tracked.join(', ')} are measured`}, and the CPU and RAM as usual` }));
   } else if (o.cudaVisibleDevices !== null) {
     const visible = o.cudaVisibleDevices.trim();
     why = `CUDA_VISIBLE_DEVICES = ${JSON.stringify(o.cudaVisibleDevices)}`;
@@ -144,14 +149,13 @@ export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; 
       const ids = visible.split(',');
       tracked = [];
       for (const id of ids) {
-        try {
-          const sel = selectGpus(found, [id], 'CUDA_VISIBLE_DEVICES', 'the environment');
-          tracked.push(...sel.tracked.filter((t) => !tracked.includes(t)));
-          sel.notes.forEach((n) => warnings.push({ cause: `gpu-mig:${id}`, message: n }));
-        } catch (e) {
-          warnings.push({ cause: 'cuda-visible-devices', message: `${(e as Error).message}; as CUDA does, the GPUs after it are not visible either` });
+        const sel = selectGpus(found, [id], 'CUDA_VISIBLE_DEVICES', 'the environment');
+        if (sel.unmatched.length > 0) {
+          warnings.push({ cause: 'cuda-visible-devices', message: `${sel.unmatched[0]}; as CUDA does, the GPUs after it are not visible either` });
           break;
         }
+        tracked.push(...sel.tracked.filter((t) => !tracked.includes(t)));
+        sel.notes.forEach((n) => warnings.push({ cause: `gpu-mig:${id}`, message: n }));
       }
     }
   }
