@@ -392,20 +392,37 @@ export class EmissionsTracker extends EventTarget {
     if (!heard) printWarning(message, this.options);
   }
 
-  /** The record so far, from the samples there are (nothing written); null before the first sample. */
+  /**
+   * The record so far, without waiting and without writing it: up to the newest sample, so that
+   * its duration and its energy cover the same span (samples come every sample_period_ms while the
+   * process works, up to idle_sample_period_ms apart while it idles). Null before the first sample.
+   */
   current(): EmissionsRecord | null {
-    return this.#startMs === null || !this.#sampler?.timeline ? null : this.#out.record(this.#run(), now());
+    return this.#startMs === null || !this.#sampler?.timeline ? null : this.#out.record(this.#run(), this.#sampledUntil());
   }
 
   /** current()'s metric fields, read without /proc (for the scrape endpoint and otel); null when current() is. */
   #metricRecord(): MetricRecord | null {
-    return this.#startMs === null || !this.#sampler?.timeline ? null : this.#out.metricRecord(this.#run(), now());
+    return this.#startMs === null || !this.#sampler?.timeline ? null : this.#out.metricRecord(this.#run(), this.#sampledUntil());
   }
 
-  /** Every measure_power_secs while running: a measurement (see RunOutput.measure()), and its event for listeners. */
+  /** The time of the newest sample, within the run (a record to now would pair energy to then with time to now). */
+  #sampledUntil(): number {
+    return Math.max(this.#startMs!, Math.min(now(), this.#sampler!.timeline!.newestMs()));
+  }
+
+  /**
+   * Every measure_power_secs while running: a measurement at this moment (see RunOutput.measure())
+   * once a sample after it has come, and its event for listeners.
+   */
   #measure(): void {
-    if (this.#startMs === null || !this.#sampler?.timeline) return;
-    this.#out.measure(this.#run(), now(), (record) => { if (this.#measuring) this.dispatchEvent(new MeasurementEvent(record)); });
+    const startMs = this.#startMs;
+    if (startMs === null || !this.#sampler?.timeline) return;
+    const t1 = now();
+    void this.#sampler.sampleNow().then(() => {
+      if (this.#startMs !== startMs) return; // stopped (or started again) meanwhile: the stop's record stands
+      this.#out.measure(this.#run(), t1, (record) => { if (this.#measuring) this.dispatchEvent(new MeasurementEvent(record)); });
+    }, () => {}); // a sampler that failed has said so through its error event
   }
 
   /** The current run, as its records read it (a started sampler), its start anchored first. */

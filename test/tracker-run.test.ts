@@ -196,6 +196,27 @@ test('measurement events arrive every measurePowerSecs while someone listens, ea
   assert.ok(seen[0]! > 0);
 });
 
+test('current() and measurements pair energy and duration over one span: a steady 10 W reads 10 W while the sampler waits', async (t) => {
+  // No sample comes unless asked for (a 60 s period): as while an idle process is sampled every 2 s.
+  const { tracker, clock } = scriptedTracker(t, { measurePowerSecs: 0.05, forceRamPower: 1e-6 });
+  tracker.start();
+  await tracker.ready();
+  clock.advance(500);
+  await tracker.sampler!.sampleNow();
+  clock.advance(500);
+  const r = tracker.current()!;
+  assert.deepEqual([r.duration, Math.round(Number(r.cpu_power) * 1e9) / 1e9], [0.5, 10], 'as of the newest sample');
+  // A measurement is taken at its moment: the sample after it is waited for.
+  const keepAlive = setInterval(() => {}, 1000); // the measurement timer is unreferenced
+  const m = await new Promise<Record<string, unknown>>((resolve) => tracker.addEventListener('measurement', (e) => {
+    const record = (e as Event & { record: Record<string, unknown> }).record;
+    if (Number(record['duration']) >= 1) resolve(record);
+  }));
+  clearInterval(keepAlive);
+  assert.deepEqual([m['duration'], Math.round(Number(m['cpu_power']) * 1e9) / 1e9], [1, 10]);
+  await tracker.stop();
+});
+
 test('Electricity Maps: the latest figure with the auth-token header; on failure the static one, token unseen', async () => {
   const seen: { token?: string; url?: string }[] = [];
   let fail = false;
