@@ -44,7 +44,10 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
   assert.ok(r !== undefined && r.runs > 100, `${r?.runs} runs`);
   const truthJ = 40 * (r.durationMs / 1000);
   assert.ok(Math.abs(r.cpu.joules - truthJ) / truthJ < 0.02, `${r.cpu.joules} J vs ${truthJ} J`);
-  assert.ok(Math.abs(r.cpu.joulesPerOp - truthJ / r.runs) / (truthJ / r.runs) < 0.02);
+  // An operation's energy: the power over its own time (tinybench's mean latency).
+  const opTruthJ = 40 * (r.latencyMeanMs! / 1000);
+  assert.ok(Math.abs(r.cpu.joulesPerOp - opTruthJ) / opTruthJ < 0.02, `${r.cpu.joulesPerOp} J/op vs ${opTruthJ}`);
+  assert.ok(r.opShare > 0 && r.opShare <= 1 && Math.abs(r.opShare - (r.runs * r.latencyMeanMs!) / r.durationMs) < 1e-12);
   assert.equal(r.cpu.source, 'rapl (measured)');
   assert.equal(r.resolution, 'sampled');
   // The measured phase lasts at least the bench's time, and lies within the run after its warm-up
@@ -89,10 +92,27 @@ test('the idle baseline: dynamic energy is the load above it, with the baseline\
   const dynamicTruthJ = 30 * ((steps[1]! - steps[0]!) / 1000);
   assert.ok(Math.abs(r!.dynamic!.joules - dynamicTruthJ) / dynamicTruthJ < 1e-3, `${r!.dynamic!.joules} J vs ${dynamicTruthJ} J`);
   assert.equal(r!.dynamic!.belowBaseline, false);
-  // The baseline's spread carried to one operation: its watts over the task's time, per run.
-  const spreadPerOp = (b.spreadWatts * r!.durationMs) / 1000 / r!.runs;
+  // The baseline's spread carried to one operation: its watts over the operation's time.
+  const spreadPerOp = (b.spreadWatts * r!.latencyMeanMs!) / 1000;
   assert.ok(Math.abs(r!.dynamic!.spreadJoulesPerOp - spreadPerOp) <= 1e-12 * Math.max(1, spreadPerOp), `${r!.dynamic!.spreadJoulesPerOp} vs ${spreadPerOp}`);
   assert.match(String((await energy.table())[0]!['Dynamic/op']), / ± /);
+});
+
+test('an operation of nanoseconds: its energy is the power over its own latency, not over tinybench\'s time between iterations', async (t) => {
+  const fake = scriptedRapl(t, 40);
+  const bench = new Bench({ time: 300, warmupTime: 20 });
+  bench.add('tiny', () => 1 + 1);
+  const energy = await attachEnergy(bench, options(fake.root));
+  t.after(() => energy.stop());
+  await bench.run();
+  const [r] = await energy.results();
+  // J/op × ops/s is the power drawn: consistent with the latency tinybench reports.
+  const opTruthJ = 40 * (r!.latencyMeanMs! / 1000);
+  assert.ok(Math.abs(r!.joulesPerOp - opTruthJ) / opTruthJ < 0.02, `${r!.joulesPerOp} J/op vs ${opTruthJ} J at 40 W over ${r!.latencyMeanMs} ms`);
+  // tinybench's own time between iterations is most of a phase of 1 + 1s: said, and left out of J/op.
+  assert.ok(r!.opShare < 0.9, `the operations took ${r!.opShare} of the phase`);
+  assert.ok(r!.joules > (r!.runs * opTruthJ) / 0.9, 'the phase\'s energy includes tinybench\'s time');
+  assert.match(String((await energy.table())[0]!['Note']), /the operations took \d+ % of the measured phase \(tinybench's own time/);
 });
 
 test('a task shorter than a few sampling periods is flagged, not silently reported', async (t) => {

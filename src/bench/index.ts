@@ -53,7 +53,14 @@ export interface TaskEnergy {
   readonly durationMs: number;
   readonly latencyMeanMs: number | null;
   readonly throughputMeanOps: number | null;
+  /**
+   * The share of the measured phase spent in the operations (runs × mean latency ÷ duration); the
+   * rest is tinybench's own time between iterations, which per-operation figures leave out.
+   */
+  readonly opShare: number;
+  /** Energy of the whole measured phase (the operations and tinybench's time between them). */
   readonly joules: number;
+  /** The phase's mean power × the operation's mean latency: one operation's energy. */
   readonly joulesPerOp: number;
   readonly watts: number;
   readonly cpu: ComponentEnergyResult;
@@ -63,7 +70,7 @@ export interface TaskEnergy {
   readonly measured: boolean;
   /** g CO2eq per operation (PUE applied, as CodeCarbon's energy is). */
   readonly gCo2ePerOp: number;
-  /** Baseline-subtracted energy (never below 0), with the baseline's spread carried to one op; null without a baseline. */
+  /** Baseline-subtracted energy (never below 0), with the baseline's spread carried to one op (its watts × the op's latency); null without a baseline. */
   readonly dynamic: { readonly joules: number; readonly joulesPerOp: number; readonly spreadJoulesPerOp: number; readonly belowBaseline: boolean } | null;
   /**
    * `sampled` when the measured phase spans at least `minPeriods` sampling periods; `too-short`
@@ -203,14 +210,19 @@ export class EnergyBench {
       const e = componentEnergy(channels, interval.energyUj);
       const durationMs = m.t1 - m.t0;
       const joules = (e.cpuUj + e.gpuUj + e.ramUj) / 1e6;
-      const per = (j: number): number => (runs > 0 ? j / runs : 0);
+      const r = task.result as { state: string; latency?: { mean: number }; throughput?: { mean: number } };
+      // An operation's energy is the phase's power over the operation's own time (tinybench's mean
+      // latency): between iterations tinybench does its own bookkeeping, which for an operation of
+      // tens of ns takes most of the phase, and is not the operation's.
+      const opMs = r.latency?.mean !== undefined && r.latency.mean >= 0 ? r.latency.mean : runs > 0 ? durationMs / runs : 0;
+      const opShare = durationMs > 0 ? Math.min(1, (runs * opMs) / durationMs) : 1;
+      const per = (j: number): number => (durationMs > 0 ? (j * opMs) / durationMs : 0);
       const part = (uj: number, source: string): ComponentEnergyResult => ({ joules: uj / 1e6, joulesPerOp: per(uj / 1e6), source });
       const b = this.#baseline;
       const idleJ = b === null ? 0 : (b.watts * durationMs) / 1000;
-      const r = task.result as { state: string; latency?: { mean: number }; throughput?: { mean: number } };
       out.push({
         name: String(task.name), runs, durationMs,
-        latencyMeanMs: r.latency?.mean ?? null, throughputMeanOps: r.throughput?.mean ?? null,
+        latencyMeanMs: r.latency?.mean ?? null, throughputMeanOps: r.throughput?.mean ?? null, opShare,
         joules, joulesPerOp: per(joules), watts: durationMs > 0 ? joules / (durationMs / 1000) : 0,
         cpu: part(e.cpuUj, e.cpuSource), gpu: part(e.gpuUj, e.gpuSource), ram: part(e.ramUj, e.ramSource),
         measured: channels.every((c, i) => c.measured || interval.energyUj[i] === 0),
@@ -222,7 +234,9 @@ export class EnergyBench {
         resolution: durationMs < this.#minPeriods * period ? 'too-short' : 'sampled',
         final: interval.final,
         note: m.errored ? 'the task errored: its energy covers the runs before the error'
-          : this.#concurrent ? 'tasks ran concurrently: each figure includes the others\' energy' : null,
+          : this.#concurrent ? 'tasks ran concurrently: each figure includes the others\' energy'
+            : opShare < 0.9 ? `the operations took ${(opShare * 100).toFixed(0)} % of the measured phase (tinybench's own time between `
+              + 'them the rest): energy/op is the phase\'s power over the operation\'s mean latency' : null,
       });
     }
     return out;
@@ -262,7 +276,7 @@ export class EnergyBench {
     const b = this.#baseline;
     const rows = (await this.results()).map((r) => ({
       task: r.name, runs: r.runs, duration_s: r.durationMs / 1000, latency_mean_ms: r.latencyMeanMs ?? '',
-      throughput_mean_ops_s: r.throughputMeanOps ?? '', energy_j: r.joules, energy_j_per_op: r.joulesPerOp,
+      throughput_mean_ops_s: r.throughputMeanOps ?? '', op_share: r.opShare, energy_j: r.joules, energy_j_per_op: r.joulesPerOp,
       cpu_j_per_op: r.cpu.joulesPerOp, gpu_j_per_op: r.gpu.joulesPerOp, ram_j_per_op: r.ram.joulesPerOp, power_w: r.watts,
       emissions_g_per_op: r.gCo2ePerOp, baseline_w: b?.watts ?? '', baseline_spread_w: b?.spreadWatts ?? '',
       dynamic_j_per_op: r.dynamic?.joulesPerOp ?? '', dynamic_spread_j_per_op: r.dynamic?.spreadJoulesPerOp ?? '',
