@@ -80,3 +80,66 @@ test('a line that is no key, section or comment is still an error naming the lin
   assert.throws(() => parseConfigText('[codecarbon]\n= x\n', 'f'),
     { message: 'line 2 (from f): expected "key = value" or "key: value", got "= x"' });
 });
+
+test('interpolation as configparser\'s default: %% is a %, %(key)s another key\'s value from [codecarbon], [DEFAULT] or a CODECARBON_ variable', () => {
+  // Expected values are configparser's (Python 3.11) for the same files and variables.
+  assert.equal(resolveLocal('[codecarbon]\nproject_name = 50%% done\n').r.values['projectName'], '50% done');
+  const text = '[DEFAULT]\nteam = ml\n[codecarbon]\nproject_name = %(team)s-%(Experiment_Name)s\nexperiment_name = run1\n';
+  const { r } = resolveLocal(text);
+  assert.equal(r.values['projectName'], 'ml-run1');
+  // The variable sets experiment_name in the same section: the reference sees it.
+  const cwd = tempDir();
+  writeFileSync(join(cwd, '.codecarbon.config'), text);
+  const withEnv = resolveConfig({}, { cwd, home: tempDir(), env: { CODECARBON_EXPERIMENT_NAME: 'env', CODECARBON_API_KEY: 'a%%b' } });
+  assert.equal(withEnv.values['projectName'], 'ml-env');
+  assert.equal(withEnv.values['apiKey'], 'a%b');
+  // A referenced value is interpolated in turn; continuation lines too. The helper key is unknown: warned, not used.
+  const nested = resolveLocal('[DEFAULT]\nrate = 5%%\n[codecarbon]\nproject_name = at %(rate)s\nexperiment_name = multi\n  %(rate)s\n');
+  assert.deepEqual([nested.r.values['projectName'], nested.r.values['experimentName']], ['at 5%', 'multi\n5%']);
+  assert.match(nested.r.warnings.join('\n'), /unknown configuration key "rate"/);
+  // Code arguments are not interpolated (CodeCarbon passes them as they are).
+  assert.equal(resolveConfig({ projectName: '100%' }, { cwd: tempDir(), home: tempDir(), env: {} }).values['projectName'], '100%');
+});
+
+test('interpolation errors name the key, its file and line (or variable), what is wrong and the fix', () => {
+  const fails = (text: string, problem: RegExp) => {
+    const cwd = tempDir();
+    const file = join(cwd, '.codecarbon.config');
+    writeFileSync(file, text);
+    assert.throws(() => resolveConfig({}, { cwd, home: tempDir(), env: {} }), (e: Error) => {
+      assert.equal(e.name, 'ConfigError');
+      assert.ok(e.message.startsWith(`project_name (from ${file}, line 2): `), e.message);
+      assert.match(e.message, problem);
+      return true;
+    });
+  };
+  fails('[codecarbon]\nproject_name = 100%\n', /a "%" followed by neither "%" nor "\(" in "%"; write "%%" for a literal "%"/);
+  fails('[codecarbon]\nproject_name = %(nope)s\n', /refers to "%\(nope\)s", but no key "nope" is set in \[codecarbon\], \[DEFAULT\] or a CODECARBON_ variable; set it, or write "%%"/);
+  fails('[codecarbon]\nproject_name = %(project_name)s\n', /"project_name" → .*10 references deep \(a key that refers to itself\?\)/);
+  fails('[codecarbon]\nproject_name = %(x)d\n', /has "%\(x\)d", not a reference "%\(key\)s"/);
+  // A problem inside a referenced value is said for the key that refers to it, as configparser does.
+  const cwd = tempDir();
+  const file = join(cwd, '.codecarbon.config');
+  writeFileSync(file, '[DEFAULT]\nbase = 5%\n[codecarbon]\nproject_name = %(base)s\n');
+  assert.throws(() => resolveConfig({}, { cwd, home: tempDir(), env: {} }), {
+    message: `project_name (from ${file}, line 4): has a "%" followed by neither "%" nor "(" in "%" (in the value of "base", which it refers to); `
+      + 'write "%%" for a literal "%" (configparser\'s syntax, as CodeCarbon reads config files and CODECARBON_* variables)',
+  });
+  // A stray '%' in a variable: CodeCarbon fails on it too (configparser's read_dict).
+  assert.throws(() => resolveConfig({}, { cwd: tempDir(), home: tempDir(), env: { CODECARBON_API_KEY: 'a%b' } }),
+    { message: /^api_key \(from environment variable CODECARBON_API_KEY\): has a "%" followed by neither/ });
+  // An unknown key's value is not used: a stray '%' in it is no error (it is warned about as unknown).
+  assert.match(resolveLocal('[codecarbon]\nnot_a_key = 100%\n').r.warnings[0]!, /unknown configuration key "not_a_key"/);
+});
+
+test('one parser for both files, as CodeCarbon: a [codecarbon] key wins over a [DEFAULT] one in either file; a value overridden is not read', () => {
+  const h = tempDir();
+  const c = tempDir();
+  writeFileSync(join(h, '.codecarbon.config'), '[codecarbon]\npue = 1.5\nwue = high\n[DEFAULT]\nproject_name = home\n');
+  writeFileSync(join(c, '.codecarbon.config'), '[DEFAULT]\npue = 1.2\n[codecarbon]\nwue = 1.8\n');
+  const r = resolveConfig({}, { cwd: c, home: h, env: {} });
+  assert.equal(r.values['pue'], 1.5); // configparser: {'pue': '1.5', ...}
+  assert.equal(r.origins['pue'], `${join(h, '.codecarbon.config')}, line 2`);
+  assert.equal(r.values['wue'], 1.8); // the home file's "high" is replaced before anything reads it
+  assert.equal(r.values['projectName'], 'home');
+});

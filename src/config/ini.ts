@@ -21,12 +21,6 @@ export function configText(bytes: Buffer, file: string): string {
   }
 }
 
-/** Where a key's value was read: its (first) line and its section, `codecarbon` or `DEFAULT`. */
-export interface KeyPlace {
-  readonly line: number;
-  readonly section: string;
-}
-
 /** configparser's default_section: its keys are every section's unless the section sets them. */
 export const defaultSection = 'DEFAULT';
 
@@ -113,33 +107,99 @@ function readSections(text: string, file: string): Sections {
   return sections;
 }
 
+/** A key's raw value (before interpolation) and its first line. */
+export interface RawEntry {
+  readonly value: string;
+  readonly line: number;
+}
+
+/** A file's `[DEFAULT]` and `[codecarbon]` keys as configparser holds them, before interpolation. */
+export interface ConfigSections {
+  readonly defaults: ReadonlyMap<string, RawEntry>;
+  readonly own: ReadonlyMap<string, RawEntry>;
+}
+
 /**
- * The `[codecarbon]` section of an INI text as configparser gives it: keys lower-cased, values as
- * written (a `;` or `#` inside a value is part of it), indented lines continuing the value above
- * (joined with '\n'), and the `[DEFAULT]` section's keys where `[codecarbon]` does not set them.
- * A file with sections but none named `codecarbon` is ignored with a warning (configparser ignores
- * it silently), its [DEFAULT] keys aside: CodeCarbon's merged configuration still inherits them.
- * `keyPlaces`, when given, takes each key's line and section.
+ * A file's `[DEFAULT]` and `[codecarbon]` sections as configparser reads them: keys lower-cased,
+ * values as written (a `;` or `#` inside a value is part of it), indented lines continuing the value
+ * above (joined with '\n'). A file with sections but none named `codecarbon` is warned about
+ * (configparser ignores it silently), its [DEFAULT] keys aside: CodeCarbon's merged configuration
+ * still inherits them.
  * @throws ConfigError naming the file and line of a line that is not `key = value`, `key: value`,
  * a section header or a comment, of a line before any section header, and of a section or a key
  * given twice (configparser's strict mode refuses those).
  */
-export function parseConfigText(text: string, file: string, warn: (message: string) => void = () => {},
-  keyPlaces?: Map<string, KeyPlace>): Record<string, string> {
+export function readConfigSections(text: string, file: string, warn: (message: string) => void = () => {}): ConfigSections {
   const sections = readSections(text, file);
   const named = [...sections.lines.keys()].filter((s) => s !== defaultSection);
-  const own = sections.entries.get('codecarbon');
-  if (own === undefined && named.length > 0) {
+  if (!sections.entries.has('codecarbon') && named.length > 0) {
     const defaults = sections.entries.get(defaultSection)!.size > 0 ? ' (its [DEFAULT] section\'s keys still apply)' : '';
     warn(`${file} has no [codecarbon] section (it has ${named.map((s) => `[${s}]`).join(', ')}): its settings are `
       + `ignored${defaults}; put them under a line "[codecarbon]" (section names are case-sensitive)`);
   }
-  const values: Record<string, string> = {};
-  for (const section of [defaultSection, 'codecarbon']) {
-    for (const [key, { line, parts }] of sections.entries.get(section) ?? []) {
-      values[key] = parts.join('\n').trimEnd();
-      keyPlaces?.set(key, { line, section });
+  const raw = (section: string): Map<string, RawEntry> => new Map([...sections.entries.get(section) ?? []]
+    .map(([key, { line, parts }]) => [key, { value: parts.join('\n').trimEnd(), line }]));
+  return { defaults: raw(defaultSection), own: raw('codecarbon') };
+}
+
+/**
+ * The `[codecarbon]` section of an INI text as configparser holds it before interpolation (its
+ * `raw=True` view): the section's keys and the `[DEFAULT]` section's where it does not set them.
+ * @throws ConfigError as readConfigSections().
+ */
+export function parseConfigText(text: string, file: string, warn: (message: string) => void = () => {}): Record<string, string> {
+  const { defaults, own } = readConfigSections(text, file, warn);
+  return Object.fromEntries([...defaults, ...own].map(([key, { value }]) => [key, value]));
+}
+
+/** configparser's MAX_INTERPOLATION_DEPTH. */
+const maxInterpolationDepth = 10;
+
+/**
+ * A value as configparser's BasicInterpolation (ConfigParser's default, which CodeCarbon reads its
+ * files and CODECARBON_* variables with) gives it: `%%` is a `%`, `%(name)s` the value of key
+ * `name` (any case) as `lookup` finds it, itself interpolated, at most 10 references deep.
+ * @throws ConfigError through `fail`, with what is wrong and the fix: a `%` followed by neither `%`
+ * nor `(`, a `%(` without `)s`, a key that is not set, references 10 deep (a key that refers to itself).
+ */
+export function interpolate(value: string, lookup: (key: string) => string | undefined, fail: (problem: string) => never): string {
+  const out: string[] = [];
+  const escape = 'write "%%" for a literal "%" (configparser\'s syntax, as CodeCarbon reads config files and CODECARBON_* variables)';
+  const walk = (rest: string, via: string[]): void => {
+    const where = via.length === 0 ? '' : ` (in the value of "${via.at(-1)}", which it refers to${via.length > 1 ? ` through ${via.slice(0, -1).map((k) => `"${k}"`).join(', ')}` : ''})`;
+    if (via.length >= maxInterpolationDepth) {
+      fail(`refers through ${via.map((k) => `"${k}"`).join(' → ')}, ${maxInterpolationDepth} references deep (a key that refers to itself?); `
+        + `give one of them a value of its own, or ${escape}`);
     }
-  }
-  return values;
+    for (;;) {
+      const p = rest.indexOf('%');
+      if (p < 0) {
+        out.push(rest);
+        return;
+      }
+      out.push(rest.slice(0, p));
+      rest = rest.slice(p);
+      const c = rest.charAt(1);
+      if (c === '%') {
+        out.push('%');
+        rest = rest.slice(2);
+      } else if (c === '(') {
+        const m = /^%\(([^)]+)\)s/.exec(rest);
+        if (m === null) fail(`has "${rest}", not a reference "%(key)s"${where}; write "%(key)s" to use another key's value, or ${escape}`);
+        const name = m[1]!.toLowerCase();
+        rest = rest.slice(m[0].length);
+        const v = lookup(name);
+        if (v === undefined) {
+          fail(`refers to "%(${m[1]})s"${where}, but no key "${name}" is set in [codecarbon], [DEFAULT] or a CODECARBON_ variable; `
+            + `set it, or ${escape}`);
+        }
+        if (v.includes('%')) walk(v, [...via, name]);
+        else out.push(v);
+      } else {
+        fail(`has a "%" followed by neither "%" nor "(" in ${JSON.stringify(rest)}${where}; ${escape}`);
+      }
+    }
+  };
+  walk(value, []);
+  return out.join('');
 }

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { closest } from '../emissions/intensity.js';
-import { configText, defaultSection, parseConfigText, type KeyPlace } from './ini.js';
+import { configText, defaultSection, interpolate, readConfigSections } from './ini.js';
 import { readBoolean, readNumber } from './values.js';
 import { camel, keyAliases, keySpecs, logLevels, specByKey, specByOption, type KeySpec } from './keys.js';
 
@@ -72,22 +72,54 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
   }
 }
 
-/** A file's keys, each with its origin (`<path>, line N`, or `<path>, line N in [DEFAULT]`). */
-function readFile(path: string, warnings: string[]): [string, Record<string, unknown>][] {
-  if (!existsSync(path)) return [];
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new ConfigError('config file', path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? e}); fix its permissions or remove it`);
+/** A raw value (before interpolation) and where it was read. */
+interface Setting {
+  readonly raw: string;
+  readonly origin: string;
+}
+
+/**
+ * CodeCarbon's one configparser: both files read into it in turn, then the CODECARBON_* variables
+ * into its `[codecarbon]` section. A later file's key replaces an earlier one in the same section;
+ * a `[codecarbon]` key wins over a `[DEFAULT]` one whichever file each is in.
+ */
+class Parser {
+  readonly defaults = new Map<string, Setting>();
+  readonly own = new Map<string, Setting>();
+
+  constructor(readonly warnings: string[]) {}
+
+  /** A file's keys, each with its origin (`<path>, line N`, or `<path>, line N in [DEFAULT]`). */
+  readFile(path: string): void {
+    if (!existsSync(path)) return;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      throw new ConfigError('config file', path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? e}); fix its permissions or remove it`);
+    }
+    const { defaults, own } = readConfigSections(configText(bytes, path), path, (m) => this.warnings.push(m));
+    for (const [key, { value, line }] of defaults) this.set(this.defaults, key, value, `${path}, line ${line} in [${defaultSection}]`);
+    for (const [key, { value, line }] of own) this.set(this.own, key, value, `${path}, line ${line}`);
   }
-  const places = new Map<string, KeyPlace>();
-  const values = parseConfigText(configText(bytes, path), path, (m) => warnings.push(m), places);
-  return Object.entries(values).map(([k, v]) => {
-    const at = places.get(k);
-    const where = at === undefined ? path : `${path}, line ${at.line}${at.section === defaultSection ? ` in [${defaultSection}]` : ''}`;
-    return [where, { [k]: v }];
-  });
+
+  set(section: Map<string, Setting>, key: string, raw: string, origin: string): void {
+    section.delete(key); // a key set again is listed (and warned about) where it was set last
+    section.set(key, { raw, origin });
+  }
+
+  /** Every key of the merged `[codecarbon]` section, its own or inherited, with its raw value. */
+  settings(): [string, Setting][] {
+    return [...this.defaults].filter(([k]) => !this.own.has(k)).concat([...this.own]);
+  }
+
+  /** A key's value as the section gives it, interpolated (configparser's BasicInterpolation). */
+  value(key: string, { raw, origin }: Setting): string {
+    const lookup = (name: string): string | undefined => (this.own.get(name) ?? this.defaults.get(name))?.raw;
+    return raw.includes('%') ? interpolate(raw, lookup, (problem) => {
+      throw new ConfigError(key, origin, problem);
+    }) : raw;
+  }
 }
 
 /** Options for where configuration comes from (tests point them at temp dirs). */
@@ -103,31 +135,30 @@ export interface ConfigSources {
  */
 export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: ConfigSources = {}): Resolved {
   const env = sources.env ?? process.env;
-  const layers: [string, Record<string, unknown>][] = [];
   const warnings: string[] = [];
+  const parser = new Parser(warnings);
   const home = join(sources.home ?? homedir(), '.codecarbon.config');
   const local = join(sources.cwd ?? process.cwd(), '.codecarbon.config');
-  layers.push(...readFile(home, warnings));
-  if (local !== home) layers.push(...readFile(local, warnings));
+  parser.readFile(home);
+  if (local !== home) parser.readFile(local);
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && name.toLowerCase().startsWith('codecarbon_')) {
-      layers.push([`environment variable ${name}`, { [name.slice('codecarbon_'.length).toLowerCase()]: value }]);
+      parser.set(parser.own, name.slice('codecarbon_'.length).toLowerCase(), value, `environment variable ${name}`);
     }
   }
   const values: Record<string, unknown> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), s.default]));
   const origins: Record<string, string> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), 'default']));
   const known = keySpecs.map((s) => [s.key] as const);
-  for (const [origin, layer] of layers) {
-    for (const [rawKey, raw] of Object.entries(layer)) {
-      const key = keyAliases[rawKey] ?? rawKey;
-      const spec = specByKey.get(key);
-      if (spec === undefined) {
-        warnings.push(`unknown configuration key "${rawKey}" in ${origin} is ignored; did you mean "${closest(rawKey, known, 1)[0]}"?`);
-        continue;
-      }
-      values[camel(key)] = convert(spec, raw, origin);
-      origins[camel(key)] = origin;
+  for (const [rawKey, setting] of parser.settings()) {
+    const key = keyAliases[rawKey] ?? rawKey;
+    const spec = specByKey.get(key);
+    if (spec === undefined) {
+      // Not interpolated: its value is not used (CodeCarbon would fail on a stray '%' in it).
+      warnings.push(`unknown configuration key "${rawKey}" in ${setting.origin} is ignored; did you mean "${closest(rawKey, known, 1)[0]}"?`);
+      continue;
     }
+    values[camel(key)] = convert(spec, parser.value(rawKey, setting), setting.origin);
+    origins[camel(key)] = setting.origin;
   }
   for (const [name, raw] of Object.entries(args)) {
     if (raw === undefined) continue;
