@@ -94,3 +94,26 @@ test('report with some files unreadable: the page from the others, each unreadab
       + 'codecarbon: exit status 66 (EX_NOINPUT): 1 of 2 files could not be read (named above); the report covers the others\n' });
   assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
 });
+
+test('board on a file that cannot be read yet: named on stderr with the problem, served all the same, shown once a run writes it', async () => {
+  const dir = tempDir('cc-board-later-');
+  const later = join(dir, 'later.csv');
+  const child = spawn(process.execPath, [cli, 'board', later, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  while (!/http:\S+/.test(stdout)) await once(child.stdout, 'data');
+  const url = /http:\S+/.exec(stdout)![0];
+  type Model = { totals: { runs: number }; files: { path: string; problem: string | null }[] };
+  const before = (await (await fetch(`${url}data.json`)).json()) as Model;
+  assert.deepEqual(before.files.map((f) => f.problem), ['could not read it: no such file (ENOENT); check the path']);
+  copyFileSync(join(fixtures, 'emissions.csv'), later);
+  const after = (await (await fetch(`${url}data.json`)).json()) as Model;
+  assert.deepEqual([after.totals.runs, after.files[0]!.problem], [2, null]);
+  child.kill('SIGINT');
+  const exited = once(child, 'exit');
+  await once(child.stderr, 'end');
+  assert.equal((await exited)[0], 0);
+  assert.equal(stderr, `codecarbon: board: cannot read ${later} now: no such file (ENOENT); check the path; the board shows it once it can be read\n`);
+});

@@ -1,6 +1,6 @@
 // Which files the board reads: the emissions CSVs named, the task files beside them, harness reports; each read and classified.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { closeSync, constants, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { EnergyBenchReport, TaskEnergy } from '../bench/index.js';
 import { emissionsRequired, readTable, tasksRequired, text, type CsvTable, type SkippedRow } from './rows.js';
 
@@ -46,14 +46,35 @@ function readBench(path: string, text: string): BoardFile {
   return { path, kind: 'bench', report: d as EnergyBenchReport };
 }
 
+/** What a failed read of `path` means for the user, and the fix. */
+function reasonOf(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? String(e);
+  if (code === 'ENOENT') return 'no such file (ENOENT); check the path';
+  if (code === 'EISDIR') {
+    return `it is a directory; give the files in it (e.g. ${relative(process.cwd(), resolve(path, 'emissions.csv')) || 'emissions.csv'})`;
+  }
+  if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code}); make it readable or give a copy`;
+  return `${code}; check the path and its permissions`;
+}
+
+/** Why `path` cannot be read as a file to show or report on (missing, a folder, no permission), or null when it can. */
+export function whyUnreadable(path: string): string | null {
+  try {
+    if (statSync(path).isDirectory()) return reasonOf(path, Object.assign(new Error('EISDIR'), { code: 'EISDIR' }));
+    closeSync(openSync(path, constants.O_RDONLY));
+    return null;
+  } catch (e) {
+    return reasonOf(path, e);
+  }
+}
+
 /** Reads one file; never throws for a bad file: the page says what was wrong with it. */
 export function readBoardFile(path: string): BoardFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    return { path, kind: 'unusable', problem: `could not read it (${code}): check the path and its permissions` };
+    return { path, kind: 'unusable', problem: `could not read it: ${reasonOf(path, e)}` };
   }
   if (path.endsWith('.json')) return readBench(path, text);
   if (text.trim() === '') return { path, kind: 'unusable', problem: 'the file is empty: no run has written to it yet' };

@@ -1,7 +1,7 @@
 // `codecarbon board` serves a dashboard of emissions files; `codecarbon report` writes the same views as one HTML file.
-import { closeSync, constants, openSync, statSync, writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
-import { boardPaths } from '../board/files.js';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { boardPaths, whyUnreadable } from '../board/files.js';
 import { CodeCarbonError } from '../errors.js';
 import { flagValue } from './flags.js';
 import { boardUsage, exitNoInput, reportUsage } from './usage.js';
@@ -35,13 +35,20 @@ export async function board(args: string[]): Promise<number> {
     throw usageError(`--port expects an integer 0…65535 (0: any free port), got ${JSON.stringify(values['--port'])}`);
   }
   const { startBoard } = await import('../board/server.js');
+  const paths = boardPaths(files);
   let server;
   try {
-    server = await startBoard(boardPaths(files), { port, host: values['--host'] ?? '127.0.0.1' });
+    server = await startBoard(paths, { port, host: values['--host'] ?? '127.0.0.1' });
   } catch (e) {
     throw usageError((e as Error).message);
   }
-  console.log(`codecarbon board: ${server.url} (${boardPaths(files).join(', ')}; task files beside them; Ctrl-C to stop)`);
+  console.log(`codecarbon board: ${server.url} (${paths.join(', ')}; task files beside them; Ctrl-C to stop)`);
+  // Served all the same: the board reads its files again at each look, and a run may write one later.
+  const hint = files.length === 0 ? ' (./emissions.csv is the default: name the files to show)' : '';
+  for (const path of paths) {
+    const why = whyUnreadable(path);
+    if (why !== null) console.error(`codecarbon: board: cannot read ${path} now: ${why}${hint}; the board shows it once it can be read`);
+  }
   const host = values['--host'] ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
     console.error(`codecarbon board: listening on ${host}: anyone who can reach this address can read these files' figures; `
@@ -86,20 +93,4 @@ export async function report(args: string[]): Promise<number> {
   console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): ${unreadable.length} of ${paths.length} files could not be read `
     + '(named above); the report covers the others');
   return exitNoInput;
-}
-
-/** Why `path` cannot be read as a file to report on (missing, a folder, no permission), or null when it can. */
-function whyUnreadable(path: string): string | null {
-  try {
-    if (statSync(path).isDirectory()) {
-      return `it is a directory; give the files in it (e.g. ${relative(process.cwd(), resolve(path, 'emissions.csv')) || 'emissions.csv'})`;
-    }
-    closeSync(openSync(path, constants.O_RDONLY));
-    return null;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    if (code === 'ENOENT') return 'no such file (ENOENT); check the path';
-    if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code}); make it readable or give a copy`;
-    return `${code}; check the path and its permissions`;
-  }
 }
