@@ -16,7 +16,7 @@ import type { EmissionsRecord, MetricRecord, TaskRecord } from './output/record.
 import { RunOutput, wantsExact, type RunState } from './run-output.js';
 import { MeasurementEvent, printWarning, TrackerWarningEvent } from './events.js';
 import type { Sampler, SamplerInfo } from './sampler/sampler.js';
-import { follow, sharedSampler, unfollow } from './sampler/shared.js';
+import { follow, samplerForOptions, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
@@ -25,9 +25,6 @@ import { warmInBackground, warmRecords } from './warm.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
 
 export type { ResolvedOptions } from './types.js';
-
-/** The shared sampler of each resolved options object (a tracker and its forks). */
-const samplerFor = new WeakMap<object, Sampler>();
 
 /** The longest the process's exit waits for the sampler thread (to start, and for a last sample). */
 const exitWaitMs = 1000;
@@ -159,11 +156,7 @@ export class EmissionsTracker extends EventTarget {
     this.#out.restart();
     this.#cpu0 = recentCpuTimes();
     const o = this.options;
-    let sampler = samplerFor.get(o);
-    if (sampler === undefined || sampler.stopped) {
-      sampler = sharedSampler(this.engineOptions);
-      samplerFor.set(o, sampler); // forks share the options object, and so the lookup
-    }
+    const sampler = samplerForOptions(o, this.engineOptions);
     this.#sampler = sampler;
     sampler.touch();
     follow(sampler, this.#onSamplerMessage);
@@ -228,15 +221,23 @@ export class EmissionsTracker extends EventTarget {
     if (this.#startMs === null) return null;
     const t1 = now();
     if ((await this.#ready) === null) return null;
-    const sampled = Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)),
-      this.#locating, warmPlatform()]);
-    readUtilisation(); // while the sampler thread takes its sample
-    await sampled;
-    await this.#where.refreshLive(this.options);
+    await this.#sampleAfter(t1);
     if (this.#startMs === null) return null;
     const record = this.#write(t1);
     await this.#out.writeTasks(this.#run(), this.#ledger, false, t1);
     return Number(record.emissions);
+  }
+
+  /**
+   * A sample after `t1` (exact counters where the run needs them), the location and the platform's
+   * background read awaited with it (the record must not pay for a report), then the live intensity.
+   */
+  async #sampleAfter(t1: number): Promise<void> {
+    const s = this.#sampler!;
+    const sampled = Promise.all([s.sampleNow(wantsExact(s, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating, warmPlatform()]);
+    readUtilisation(); // while the sampler thread takes its sample
+    await sampled;
+    await this.#where.refreshLive(this.options);
   }
 
   /**
@@ -254,14 +255,7 @@ export class EmissionsTracker extends EventTarget {
     const t1 = now();
     this.#ledger.closeOpen(t1);
     const info = await this.#ready;
-    if (info !== null) {
-      // The platform's background read is awaited with the sample: the record must not pay for a report.
-      const sampled = Promise.all([this.#sampler!.sampleNow(wantsExact(this.#sampler!, this.#startMs!, t1, this.options.gpuCounterPeriodMs)),
-        this.#locating, warmPlatform()]);
-      readUtilisation(); // while the sampler thread takes its sample
-      await sampled;
-      await this.#where.refreshLive(this.options);
-    }
+    if (info !== null) await this.#sampleAfter(t1);
     if (this.#startMs === null) return null; // discarded meanwhile
     if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, () => this.#out.context(this.#run(), t1));
     await this.#finish(t1, info !== null, false);

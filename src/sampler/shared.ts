@@ -26,6 +26,22 @@ export function sharedSampler(options: Partial<EngineOptions>): Sampler {
   return sampler;
 }
 
+/** The shared sampler of each resolved options object (a tracker and its forks). */
+const byOptions = new WeakMap<object, Sampler>();
+
+/**
+ * The sampler for a tracker's resolved options: looked up by the options object (forks share it)
+ * rather than by their text, which a start() need not build again.
+ */
+export function samplerForOptions(options: object, engine: Partial<EngineOptions>): Sampler {
+  let sampler = byOptions.get(options);
+  if (sampler === undefined || sampler.stopped) {
+    sampler = sharedSampler(engine);
+    byOptions.set(options, sampler);
+  }
+  return sampler;
+}
+
 /** Running trackers per sampler: one relay listener per sampler, O(1) to join and leave. */
 const followers = new WeakMap<Sampler, Set<(message: string) => void>>();
 
