@@ -113,21 +113,21 @@ test('interpolation errors name the key, its file and line (or variable), what i
       return true;
     });
   };
-  fails('[codecarbon]\nproject_name = 100%\n', /a "%" followed by neither "%" nor "\(" in "%"; write "%%" for a literal "%"/);
+  fails('[codecarbon]\nproject_name = 100%\n', /: "100%", at character 4, has a "%" followed by neither "%" nor "\("; write "%%" for a literal "%"/);
   fails('[codecarbon]\nproject_name = %(nope)s\n', /refers to "%\(nope\)s", but no key "nope" is set in \[codecarbon\], \[DEFAULT\] or a CODECARBON_ variable; set it, or write "%%"/);
   fails('[codecarbon]\nproject_name = %(project_name)s\n', /"project_name" → .*10 references deep \(a key that refers to itself\?\)/);
-  fails('[codecarbon]\nproject_name = %(x)d\n', /has "%\(x\)d", not a reference "%\(key\)s"/);
+  fails('[codecarbon]\nproject_name = %(x)d\n', /: "%\(x\)d", at character 1, has "%\(x\)d", not a reference "%\(key\)s"/);
   // A problem inside a referenced value is said for the key that refers to it, as configparser does.
   const cwd = tempDir();
   const file = join(cwd, '.codecarbon.config');
   writeFileSync(file, '[DEFAULT]\nbase = 5%\n[codecarbon]\nproject_name = %(base)s\n');
   assert.throws(() => resolveConfig({}, { cwd, home: tempDir(), env: {} }), {
-    message: `project_name (from ${file}, line 4): has a "%" followed by neither "%" nor "(" in "%" (in the value of "base", which it refers to); `
+    message: `project_name (from ${file}, line 4): "5%", at character 2, has a "%" followed by neither "%" nor "(" (in the value of "base", which it refers to); `
       + 'write "%%" for a literal "%" (configparser\'s syntax, as CodeCarbon reads config files and CODECARBON_* variables)',
   });
   // A stray '%' in a variable: CodeCarbon fails on it too (configparser's read_dict).
   assert.throws(() => resolveConfig({}, { cwd: tempDir(), home: tempDir(), env: { CODECARBON_API_KEY: 'a%b' } }),
-    { message: /^api_key \(from environment variable CODECARBON_API_KEY\): has a "%" followed by neither/ });
+    { message: /^api_key \(from environment variable CODECARBON_API_KEY\): "a%b", at character 2, has a "%" followed by neither/ });
   // An unknown key's value is not used: a stray '%' in it is no error (it is warned about as unknown).
   assert.match(resolveLocal('[codecarbon]\nnot_a_key = 100%\n').r.warnings[0]!, /unknown configuration key "not_a_key"/);
 });

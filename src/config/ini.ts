@@ -165,7 +165,9 @@ const maxInterpolationDepth = 10;
 export function interpolate(value: string, lookup: (key: string) => string | undefined, fail: (problem: string) => never): string {
   const out: string[] = [];
   const escape = 'write "%%" for a literal "%" (configparser\'s syntax, as CodeCarbon reads config files and CODECARBON_* variables)';
-  const walk = (rest: string, via: string[]): void => {
+  const walk = (text: string, via: string[]): void => {
+    let rest = text;
+    const at = (): string => `${JSON.stringify(text)}, at character ${text.length - rest.length + 1},`;
     const where = via.length === 0 ? '' : ` (in the value of "${via.at(-1)}", which it refers to${via.length > 1 ? ` through ${via.slice(0, -1).map((k) => `"${k}"`).join(', ')}` : ''})`;
     if (via.length >= maxInterpolationDepth) {
       fail(`refers through ${via.map((k) => `"${k}"`).join(' → ')}, ${maxInterpolationDepth} references deep (a key that refers to itself?); `
@@ -185,7 +187,7 @@ export function interpolate(value: string, lookup: (key: string) => string | und
         rest = rest.slice(2);
       } else if (c === '(') {
         const m = /^%\(([^)]+)\)s/.exec(rest);
-        if (m === null) fail(`has "${rest}", not a reference "%(key)s"${where}; write "%(key)s" to use another key's value, or ${escape}`);
+        if (m === null) fail(`${at()} has "${rest}", not a reference "%(key)s"${where}; write "%(key)s" to use another key's value, or ${escape}`);
         const name = m[1]!.toLowerCase();
         rest = rest.slice(m[0].length);
         const v = lookup(name);
@@ -196,7 +198,7 @@ export function interpolate(value: string, lookup: (key: string) => string | und
         if (v.includes('%')) walk(v, [...via, name]);
         else out.push(v);
       } else {
-        fail(`has a "%" followed by neither "%" nor "(" in ${JSON.stringify(rest)}${where}; ${escape}`);
+        fail(`${at()} has a "%" followed by neither "%" nor "("${where}; ${escape}`);
       }
     }
   };
