@@ -58,15 +58,33 @@ function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
   } as F;
 }
 
+/**
+ * The decorator `@trackEmissions(options)` returns: standard (TC39, TypeScript 5+) and legacy
+ * (`experimentalDecorators`, Babel's legacy mode) method decorators alike.
+ */
+export interface TrackEmissionsDecorator {
+  <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext): F;
+  (target: object, key: string | symbol, descriptor: PropertyDescriptor): void;
+}
+
 /** Wraps a function: `const f = trackEmissions(work, { projectName: 'x' })`. */
 export function trackEmissions<F extends AnyFn>(fn: F, options?: TrackEmissionsOptions): F;
-/** A standard class-method decorator: `@trackEmissions({ projectName: 'x' })`. */
-export function trackEmissions(options?: TrackEmissionsOptions): <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext) => F;
+/** A class-method decorator: `@trackEmissions({ projectName: 'x' })`. */
+export function trackEmissions(options?: TrackEmissionsOptions): TrackEmissionsDecorator;
 export function trackEmissions(first?: AnyFn | TrackEmissionsOptions, second?: TrackEmissionsOptions): unknown {
   if (typeof first === 'function') return wrap(first, second ?? {});
   const options = first ?? {};
-  return <F extends AnyFn>(method: F, context: ClassMethodDecoratorContext): F => {
-    if (context.kind !== 'method') throw new TypeError('@trackEmissions decorates methods only');
-    return wrap(method, { taskName: String(context.name), ...options });
+  return (method: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown => {
+    if (typeof context === 'string' || typeof context === 'symbol') {
+      // Legacy decorators: (prototype, name, descriptor); the descriptor's value is replaced.
+      if (typeof descriptor?.value !== 'function') {
+        throw new TypeError(`@trackEmissions decorates methods only; ${String(context)} is ${descriptor === undefined ? 'a field' : 'an accessor'}`);
+      }
+      descriptor.value = wrap(descriptor.value as AnyFn, { taskName: String(context), ...options });
+      return descriptor;
+    }
+    const c = context as DecoratorContext;
+    if (c.kind !== 'method') throw new TypeError(`@trackEmissions decorates methods only; ${String(c.name ?? 'it')} is a ${c.kind}`);
+    return wrap(method as AnyFn, { taskName: String(c.name), ...options });
   };
 }

@@ -82,3 +82,36 @@ test('with a shared tracker each call is a task of it', async () => {
 test('a bad option throws when wrapping, not at the first call', () => {
   assert.throws(() => trackEmissions(() => 1, { offline: true }), { name: 'ConfigError', message: /^country_iso_code \(from argument\): an offline tracker needs/ });
 });
+
+test('a legacy decorator (experimentalDecorators: prototype, name, descriptor) wraps the method; a field or accessor is refused by name', async () => {
+  const { dir, options } = where();
+  const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: options.raplDir, logLevel: 'error' }, { env: {} });
+  class Legacy {
+    factor = 3;
+    scale(x: number): number { return x * this.factor; }
+    get size(): number { return 1; }
+  }
+  // What TypeScript's __decorate does under experimentalDecorators.
+  const decorate = (key: string): void => {
+    const descriptor = Object.getOwnPropertyDescriptor(Legacy.prototype, key);
+    const out = (trackEmissions({ tracker }) as (t: object, k: string, d?: PropertyDescriptor) => PropertyDescriptor | undefined)(
+      Legacy.prototype, key, descriptor);
+    if (out !== undefined) Object.defineProperty(Legacy.prototype, key, out);
+  };
+  decorate('scale');
+  tracker.start();
+  assert.equal(new Legacy().scale(2), 6);
+  await tracker.stop();
+  const tasks = parseCsv(readFileSync(join(dir, `emissions_base_${tracker.runId}.csv`), 'utf8')).slice(1);
+  assert.deepEqual(tasks.map((t) => t[0]), ['scale']);
+  assert.throws(() => decorate('size'), { name: 'TypeError', message: '@trackEmissions decorates methods only; size is an accessor' });
+  assert.throws(() => decorate('factor'), { name: 'TypeError', message: '@trackEmissions decorates methods only; factor is a field' });
+});
+
+test('a standard decorator on a field or getter is refused by name and kind', () => {
+  const decorator = trackEmissions({ offline: true, countryIsoCode: 'FRA' }) as unknown as (v: unknown, c: object) => unknown;
+  assert.throws(() => decorator(undefined, { kind: 'field', name: 'count' }),
+    { name: 'TypeError', message: '@trackEmissions decorates methods only; count is a field' });
+  assert.throws(() => decorator(() => 1, { kind: 'getter', name: 'size' }),
+    { name: 'TypeError', message: '@trackEmissions decorates methods only; size is a getter' });
+});
