@@ -141,3 +141,20 @@ test('when measuring cannot start, attaching fails with the reason', async () =>
     rapl.cleanup();
   }
 });
+
+test('a Bench that has run is refused by name with the fix; a reset one is measured', async (t) => {
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  t.after(() => rapl.cleanup());
+  const bench = new Bench({ time: 20, warmup: false }).add('one', work).add('two', work);
+  await bench.run();
+  await assert.rejects(attachEnergy(bench, options(rapl.root)), {
+    code: 'ERR_CODECARBON_USAGE',
+    message: 'no energy can be attached to a Bench that has run: tasks \'one\', \'two\' have results, and tinybench does not run a task '
+      + 'again until it is reset; call attachEnergy() before bench.run() (or bench.reset() first; that drops the results)',
+  });
+  bench.reset();
+  const energy = await attachEnergy(bench, options(rapl.root));
+  t.after(() => energy.stop());
+  await bench.run();
+  assert.deepEqual((await energy.results()).map((r) => r.name), ['one', 'two']);
+});

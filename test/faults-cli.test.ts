@@ -1,9 +1,9 @@
 // Faults at the command line: help for each command, bad values, a missing file, a bare "--", a
-// baseline too short, a CSV that cannot be written; each with its exact message and exit status.
+// baseline too short, a CSV that cannot be written, a file that is no suite; each with its exact message and exit status.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -88,6 +88,49 @@ test('bench with a file that does not exist: its name, where it was looked for a
   const r = await cc(['bench', 'missing.js', ...offline], where);
   assert.deepEqual([r.code, r.stderr], [2, `codecarbon: bench: missing.js was not found (no file at ${join(where.dir, 'missing.js')}); `
     + 'give the path of a file that exports a tinybench Bench\n']);
+});
+
+test('bench with a directory, a README or a .ts file: what it is and the fix; exit 2, no stack', async (t) => {
+  const where = place(t);
+  mkdirSync(join(where.dir, 'suites'));
+  writeFileSync(join(where.dir, 'README.md'), '# suites\n');
+  writeFileSync(join(where.dir, 'suite.ts'), 'export default 1;\n');
+  const fix = 'give the path of a file that exports a tinybench Bench';
+  const dir = await cc(['bench', 'suites', ...offline], where);
+  assert.deepEqual([dir.code, dir.stderr], [2, `codecarbon: bench: suites is a directory; ${fix} (e.g. ${join('suites', 'suite.js')})\n`]);
+  for (const file of ['README.md', 'suite.ts']) {
+    const r = await cc(['bench', file, ...offline], where);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.startsWith(`codecarbon: bench: ${file} is not a JavaScript module Node can load (Unknown file extension`), r.stderr);
+    assert.ok(r.stderr.endsWith(`; ${fix} (.js, .mjs or .cjs; a .ts suite compiled to .js first)\n`), r.stderr);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('bench --csv that cannot be written: refused before the suite is loaded (exit 2); lost during the run: the table, then why (exit 74)', async (t) => {
+  const where = place(t);
+  const suite = join(where.dir, 'suite.mjs');
+  const loaded = join(where.dir, 'loaded');
+  const csv = join(where.dir, 'out.csv');
+  // The suite marks that it was loaded; its task turns the CSV path into a directory mid-run.
+  writeFileSync(suite, `import { Bench } from '${tinybench}';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+writeFileSync(${JSON.stringify(loaded)}, '');
+export default () => new Bench({ time: 50, warmup: false }).add('sum', () => {
+  if (!existsSync(${JSON.stringify(csv)})) mkdirSync(${JSON.stringify(csv)});
+  let x = 0; for (let i = 0; i < 100; i++) x += i; return x;
+});`);
+  const missing = join(where.dir, 'no-such-dir', 'out.csv');
+  const early = await cc(['bench', suite, ...offline, '--csv', missing], where);
+  assert.deepEqual([early.code, early.stdout, early.stderr], [2, '', `codecarbon: --csv ${missing}: could not write (ENOENT): its directory `
+    + 'does not exist: create it, or give --csv another path; nothing was run\n']);
+  assert.ok(!existsSync(loaded), 'the suite was loaded');
+  const late = await cc(['bench', suite, ...offline, '--csv', csv], where);
+  assert.equal(late.code, 74, late.stderr);
+  assert.match(late.stdout, /'sum'.*Energy\/op|Energy\/op[^]*'sum'/);
+  assert.ok(late.stderr.endsWith(`codecarbon: --csv ${csv}: could not write (EISDIR): it is a directory: give a file in it, `
+    + 'e.g. --csv DIR/bench.csv; the results are the table above\n'), late.stderr);
+  assert.ok(existsSync(loaded));
 });
 
 test('bench --baseline-ms: a value that is no number says so; one too short for two slices is refused with the least that works', async (t) => {

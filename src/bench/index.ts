@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Bench, Task } from 'tinybench';
 import { componentEnergy } from '../emissions/compute.js';
 import type { Intensity } from '../emissions/intensity.js';
-import { ConfigError, SamplerError } from '../errors.js';
+import { CodeCarbonError, ConfigError, SamplerError } from '../errors.js';
 import { printWarning } from '../events.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { EmissionsTracker } from '../tracker.js';
@@ -303,9 +303,17 @@ export class EnergyBench {
  * starts (or shares) the sampler, measures the idle baseline when asked, and marks each task's
  * measured phase. Run the bench as usual, then read `results()`, `table()`, `report()` or `csv()`.
  * @throws ConfigError for options that cannot be used (as a tracker's constructor does); SamplerError
- * when measuring cannot start (e.g. gpu_ids that match no GPU), with the reason.
+ * when measuring cannot start (e.g. gpu_ids that match no GPU), with the reason; CodeCarbonError
+ * (ERR_CODECARBON_USAGE) for a Bench whose tasks have already run.
  */
 export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {}): Promise<EnergyBench> {
+  // A task that has run does not run again until reset: no measured phase would be marked.
+  const ran = bench.tasks.filter((t) => !['not-started', 'aborted'].includes(t.result.state)).map((t) => `'${String(t.name)}'`);
+  if (ran.length > 0) {
+    throw new CodeCarbonError('ERR_CODECARBON_USAGE', `no energy can be attached to a Bench that has run: task${ran.length > 1 ? 's' : ''} `
+      + `${ran.join(', ')} ${ran.length > 1 ? 'have' : 'has'} results, and tinybench does not run a task again until it is reset; `
+      + 'call attachEnergy() before bench.run() (or bench.reset() first; that drops the results)');
+  }
   const { offline, baseline, minPeriods, ...trackerOptions } = options;
   const Kind = offline ? OfflineEmissionsTracker : EmissionsTracker;
   const tracker = new Kind({ saveToFile: false, ...trackerOptions });

@@ -1,6 +1,6 @@
 // `codecarbon bench FILE`: runs a tinybench suite with energy attached and prints the table.
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bench } from 'tinybench';
 import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
@@ -43,19 +43,60 @@ function parse(args: string[]): BenchArgs {
   return parsed;
 }
 
+/** Node's codes for a file its module loader will not run (a README.md, a .ts file, JSON). */
+const refusedByLoader = new Set(['ERR_UNKNOWN_FILE_EXTENSION', 'ERR_IMPORT_ASSERTION_TYPE_MISSING', 'ERR_IMPORT_ATTRIBUTE_MISSING']);
+
 /** The suite FILE exports, as a tinybench Bench. */
 async function load(file: string): Promise<Bench> {
   const path = resolve(file);
-  if (!existsSync(path)) {
-    throw usageError(`bench: ${file} was not found (no file at ${path}); give the path of a file that exports a tinybench Bench`);
+  const fix = 'give the path of a file that exports a tinybench Bench';
+  if (!existsSync(path)) throw usageError(`bench: ${file} was not found (no file at ${path}); ${fix}`);
+  if (statSync(path).isDirectory()) throw usageError(`bench: ${file} is a directory; ${fix} (e.g. ${join(file, 'suite.js')})`);
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(path).href) as { default?: unknown };
+  } catch (e) {
+    // Node's loader refuses the file before any of it runs: its kind, not the suite, is wrong.
+    // An error the suite's own code throws is the user's to read, stack and all.
+    if (!refusedByLoader.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    throw usageError(`bench: ${file} is not a JavaScript module Node can load (${(e as Error).message}); ${fix} `
+      + '(.js, .mjs or .cjs; a .ts suite compiled to .js first)');
   }
-  const mod = await import(pathToFileURL(path).href) as { default?: unknown };
   const exported = typeof mod.default === 'function' && !('tasks' in mod.default) ? await (mod.default as () => unknown)() : mod.default;
   if (typeof exported !== 'object' || exported === null || !('run' in exported) || !('tasks' in exported)) {
     throw usageError(`${file} must export default a tinybench Bench (or a function returning one), `
       + 'with its tasks added and not yet run: export default bench;');
   }
   return exported as Bench;
+}
+
+const csvFixes: Readonly<Record<string, string>> = {
+  EISDIR: 'it is a directory: give a file in it, e.g. --csv DIR/bench.csv',
+  ENOENT: 'its directory does not exist: create it, or give --csv another path',
+  ENOTDIR: 'part of its path is a file, not a directory: give --csv another path',
+  EACCES: 'writing there is not allowed: grant it, or give --csv another path',
+  EPERM: 'writing there is not allowed: grant it, or give --csv another path',
+  EROFS: 'the file system is read-only: give --csv another path',
+};
+
+/** Why the CSV cannot be written to `path`, with the fix: the error as the system gave it. */
+function csvFailure(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? String(e);
+  return `--csv ${path}: could not write (${code}): ${csvFixes[code] ?? 'check the path, its permissions and free space'}`;
+}
+
+/**
+ * Opens the --csv file for appending (and removes it again when it did not exist), so that a path
+ * that cannot be written fails before the suite runs, not after minutes of it.
+ */
+function checkCsvPath(path: string): void {
+  const existed = existsSync(path);
+  try {
+    closeSync(openSync(path, 'a'));
+    if (!existed) unlinkSync(path);
+  } catch (e) {
+    throw usageError(`${csvFailure(path, e)}; nothing was run`);
+  }
 }
 
 /** `codecarbon bench …`; resolves to the exit code. */
@@ -66,6 +107,7 @@ export async function bench(args: string[]): Promise<number> {
     return 0;
   }
   if (file === null) throw usageError(`bench needs a FILE\n\nUsage:\n${benchUsage}`);
+  if (csv !== null) checkCsvPath(csv);
   const suite = await load(file);
   const energy = await attachEnergy(suite, options).catch((e: unknown) => {
     const given = new Set(Object.keys(options));
@@ -73,9 +115,17 @@ export async function bench(args: string[]): Promise<number> {
   });
   try {
     await suite.run();
-    if (csv !== null) writeFileSync(csv, await energy.csv());
     if (json) console.log(JSON.stringify(await energy.report(), null, 2));
     else console.table(await energy.table());
+    if (csv !== null) {
+      try {
+        writeFileSync(csv, await energy.csv());
+      } catch (e) {
+        // Checked before the run, lost since: the results above are printed all the same.
+        console.error(`codecarbon: ${csvFailure(csv, e)}; the results are the ${json ? 'JSON' : 'table'} above`);
+        return 74; // EX_IOERR, as monitor gives for a row it cannot write
+      }
+    }
   } finally {
     await energy.stop();
   }
