@@ -59,6 +59,16 @@ test('--help and -h after each command print its usage on stdout and exit 0', as
   }
 });
 
+test('codecarbon with no command: the usage on stderr, exit 2 (a usage error, as an unknown command is); --help: on stdout, exit 0', async () => {
+  const none = await cliHere([]);
+  assert.equal(none.code, 2);
+  assert.equal(none.stdout, '');
+  assert.ok(none.stderr.startsWith('codecarbon: a command is needed\n\nUsage: codecarbon <command> [options]\n'), none.stderr);
+  const help = await cliHere(['--help']);
+  assert.deepEqual([help.code, help.stderr], [0, '']);
+  assert.equal(`codecarbon: a command is needed\n\n${help.stdout}`, none.stderr);
+});
+
 test('each command\'s help lists every option it accepts, and accepts every option it lists', async () => {
   for (const [command, flags] of [['monitor', monitorFlags], ['detect', detectOptionFlags], ['bench', benchFlags]] as const) {
     const { stdout } = await cliHere([command, '--help']);

@@ -21,9 +21,10 @@ Options:
 
 async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help') {
+  if (command === undefined) throw new CodeCarbonError('ERR_CODECARBON_USAGE', `a command is needed\n\n${usage}`);
+  if (command === '-h' || command === '--help') {
     console.log(usage);
-    return command === undefined ? 1 : 0;
+    return 0;
   }
   if (command === '-v' || command === '--version') {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
