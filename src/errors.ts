@@ -15,10 +15,13 @@ export class ConfigError extends CodeCarbonError {
   override name = 'ConfigError';
   readonly key: string;
   readonly origin: string;
+  /** The message without the key and origin: what is wrong and the fix. */
+  readonly detail: string;
   constructor(key: string, origin: string, message: string) {
     super('ERR_CODECARBON_CONFIG', `${key} (from ${origin}): ${message}`);
     this.key = key;
     this.origin = origin;
+    this.detail = message;
   }
 }
 

@@ -8,7 +8,8 @@ export class OfflineEmissionsTracker extends EmissionsTracker {
   protected override locate(): { intensity: Intensity; lookup?: boolean } {
     const o = this.options;
     if (!o.countryIsoCode && !(o.cloudProvider && o.cloudRegion) && o.forceCarbonIntensityGCo2eKwh === null) {
-      throw new ConfigError('country_iso_code', 'argument',
+      const origin = this.origins['countryIsoCode'] ?? 'default';
+      throw new ConfigError(origin === 'argument' ? 'countryIsoCode' : 'country_iso_code', origin,
         'an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with '
         + 'cloudRegion (in a config file: country_iso_code, or cloud_provider with cloud_region)');
     }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { now } from './clock.js';
-import { resolveConfig, type ConfigSources } from './config/resolve.js';
+import { attributed, resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
 import { Whereabouts } from './emissions/whereabouts.js';
@@ -92,8 +92,8 @@ export class EmissionsTracker extends EventTarget {
   protected locate(): { intensity: Intensity; lookup?: boolean } {
     const o = this.options;
     if (o.countryIsoCode) resolveCountry(o.countryIsoCode, this.origins['countryIsoCode']);
-    const intensity = intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
-      cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset });
+    const intensity = attributed(() => intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
+      cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset }), this.origins);
     // Nothing given: the online tracker looks its location up in the background once started.
     return { intensity, lookup: !(o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) };
   }

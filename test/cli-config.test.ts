@@ -1,4 +1,4 @@
-// `codecarbon config` says what a tracker in the same folder would warn about, first and on stderr.
+// `codecarbon config` says what a tracker in the same folder would warn about (first, on stderr) and refuse (last, exit 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -37,4 +37,17 @@ test('the outputs\' warnings a tracker gives at its start are said too (text and
 test('a clean folder: no warnings at all', async () => {
   const { stderr } = await config('[codecarbon]\nproject_name = clean\n');
   assert.equal(stderr, '');
+});
+
+test('a value a tracker would refuse: the table still, then the error with the file and line it came from, exit 2 (--json: error, exit 2)', async () => {
+  const failed = await config('[codecarbon]\ncountry_iso_code = USA\nregion = atlantis\n').then(() => null, (e: { code: number; stdout: string; stderr: string }) => e);
+  assert.ok(failed !== null, 'config exited 0');
+  assert.equal(failed.code, 2);
+  assert.match(failed.stdout, /^region +atlantis +\/.*\.codecarbon\.config, line 3$/m);
+  assert.match(failed.stderr, /^codecarbon: a tracker here would refuse this configuration: region \(from \/.*\/\.codecarbon\.config, line 3\): unknown US state "atlantis"; closest: /);
+  const json = await config('[codecarbon]\ncountry_iso_code = Atlantis\n', ['--json']).then(() => null, (e: { code: number; stdout: string }) => e);
+  assert.equal(json?.code, 2);
+  assert.match((JSON.parse(json!.stdout) as { error: string }).error, /^country_iso_code \(from .*, line 2\): unknown country "Atlantis"/);
+  const fine = JSON.parse((await config('[codecarbon]\ncountry_iso_code = USA\nregion = texas\n', ['--json'])).stdout) as { error: string | null };
+  assert.equal(fine.error, null);
 });

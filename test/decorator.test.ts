@@ -80,7 +80,7 @@ test('with a shared tracker each call is a task of it', async () => {
 });
 
 test('a bad option throws when wrapping, not at the first call', () => {
-  assert.throws(() => trackEmissions(() => 1, { offline: true }), { name: 'ConfigError', message: /^country_iso_code \(from argument\): an offline tracker needs/ });
+  assert.throws(() => trackEmissions(() => 1, { offline: true }), { name: 'ConfigError', message: /^country_iso_code \(from default\): an offline tracker needs/ });
 });
 
 test('a legacy decorator (experimentalDecorators: prototype, name, descriptor) wraps the method; a field or accessor is refused by name', async () => {

@@ -129,7 +129,7 @@ test('tasks: marks with no I/O, rows in emissions_<experiment>_<run_id>.csv with
 test('bad construction: offline without a location, a missing output_dir, an unknown option', () => {
   assert.throws(() => new OfflineEmissionsTracker({}, { env: {} }), {
     name: 'ConfigError',
-    message: 'country_iso_code (from argument): an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion '
+    message: 'country_iso_code (from default): an offline tracker needs countryIsoCode (an ISO-3 code such as "FRA", or a country name), or cloudProvider with cloudRegion '
       + '(in a config file: country_iso_code, or cloud_provider with cloud_region)',
   });
   assert.throws(() => new EmissionsTracker({ outputDir: '/nonexistent/dir' }, { env: {} }),

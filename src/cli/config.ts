@@ -2,9 +2,9 @@
 // it came from, so a user can see why the tracker does what it does. Secrets are masked.
 import { camel, keySpecs } from '../config/keys.js';
 import { resolveConfig, type Resolved } from '../config/resolve.js';
-import { CodeCarbonError } from '../errors.js';
+import { CodeCarbonError, ConfigError } from '../errors.js';
 import { choiceWarnings } from '../output/select.js';
-import type { ResolvedOptions } from '../tracker.js';
+import { EmissionsTracker, type ResolvedOptions } from '../tracker.js';
 import { configUsage } from './usage.js';
 
 /** A secret as shown: its last 4 characters when it is long enough to keep them hidden. */
@@ -33,9 +33,10 @@ export async function config(args: string[]): Promise<number> {
   const rows = configRows(resolved);
   // What a tracker built here would say at its start: the files' and variables' keys, then the outputs chosen.
   const warnings = [...resolved.warnings, ...choiceWarnings(resolved.values as unknown as ResolvedOptions)];
+  const refused = refusal();
   if (args.includes('--json')) {
-    console.log(JSON.stringify({ schema: 1, keys: rows, warnings }, null, 2));
-    return 0;
+    console.log(JSON.stringify({ schema: 1, keys: rows, warnings, error: refused?.message ?? null }, null, 2));
+    return refused === null ? 0 : 2;
   }
   const width = Math.max(...rows.map((r) => r.key.length));
   const shown = (v: unknown): string => (v === null ? '(none)' : Array.isArray(v) ? v.join(',') : String(v));
@@ -43,5 +44,18 @@ export async function config(args: string[]): Promise<number> {
   // First and on stderr, as a tracker says them: a table piped through head or grep must not hide them.
   for (const w of warnings) console.error(`warning: ${w}`);
   for (const r of rows) console.log(`${r.key.padEnd(width)}  ${shown(r.value).padEnd(valueWidth)}  ${r.origin}`);
-  return 0;
+  // Last, after the table that shows the value and its origin: the run would not start.
+  if (refused !== null) console.error(`codecarbon: a tracker here would refuse this configuration: ${refused.message}`);
+  return refused === null ? 0 : 2;
+}
+
+/** The ConfigError a tracker built here (the online one, as code gets by default) throws, if any. */
+function refusal(): ConfigError | null {
+  try {
+    new EmissionsTracker({ logLevel: 'critical' });
+    return null;
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
 }

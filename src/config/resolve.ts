@@ -177,3 +177,18 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
   }
   return { values: Object.freeze(values), origins: Object.freeze(origins), warnings };
 }
+
+/**
+ * Runs `fn` (a lookup that checks values it was handed, such as intensityFor()) and gives a
+ * ConfigError it throws the origin the value really came from: a file and line, a variable or
+ * the default, not "argument".
+ */
+export function attributed<T>(fn: () => T, origins: Readonly<Record<string, string>>): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof ConfigError) || e.origin !== 'argument') throw e;
+    const origin = origins[camel(e.key)] ?? 'argument';
+    throw new ConfigError(origin === 'argument' ? camel(e.key) : e.key, origin, e.detail);
+  }
+}
