@@ -93,6 +93,37 @@ test('monitor -- with no command after it is a usage error, not the whole machin
     + 'leave "--" out to track the whole machine until Ctrl-C\n']);
 });
 
+test('monitor with a CSV it could not write at the end: refused before the command runs (exit 2), naming the flag or the file line', async (t) => {
+  const where = place(t);
+  const ran = join(where.dir, 'ran');
+  const command = ['--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(ran)}, '')`];
+  const missing = join(where.dir, 'no-such-dir', 'x.csv');
+  const flag = await cc(['monitor', ...offline, '--output-file', missing, ...command], where);
+  assert.deepEqual([flag.code, flag.stderr], [2, `codecarbon: --output-file (from command line): ${missing} cannot be written (ENOENT): `
+    + 'its directory does not exist: create it, or choose another output_file; nothing was run\n']);
+  mkdirSync(join(where.dir, 'emissions.csv'));
+  const dir = await cc(['monitor', ...offline, ...command], where);
+  assert.deepEqual([dir.code, dir.stderr], [2, `codecarbon: output_dir (from default): ${join('.', 'emissions.csv')} cannot be written (EISDIR): `
+    + 'it is a directory: remove it or choose another output_file; nothing was run\n']);
+  assert.ok(!existsSync(ran), 'the command ran');
+  assert.ok(!existsSync(join(where.dir, 'no-such-dir')));
+});
+
+test('monitor that keeps the record nowhere says so after its figures; --api or --no-api against --output-methods is a usage error', async (t) => {
+  const where = place(t, { CODECARBON_SAVE_TO_FILE: 'false' });
+  const r = await cc(['monitor', ...offline, '--', process.execPath, '-e', '0'], where);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\n {2}emissions [^\n]*\n {2}saved nowhere: no output that keeps the record is on \(save_to_file is false, from environment variable CODECARBON_SAVE_TO_FILE\); the figures above are all there is: add --output-methods csv \(or save_to_file = true in the config\) to keep them\n$/);
+  const kept = await cc(['monitor', ...offline, '--output-methods', 'csv', '--', process.execPath, '-e', '0'], where);
+  assert.doesNotMatch(kept.stderr, /saved nowhere/);
+  const no = await cliHere(['monitor', ...offline, '--no-api', '--output-methods', 'api,csv', '--', process.execPath, '-e', '0']);
+  assert.deepEqual([no.code, no.stderr], [2, 'codecarbon: --no-api contradicts --output-methods api,csv, which decides the outputs alone; '
+    + 'drop --no-api, or remove api in --output-methods\n']);
+  const yes = await cliHere(['monitor', ...offline, '--output-methods', 'csv', '--api', '--', process.execPath, '-e', '0']);
+  assert.deepEqual([yes.code, yes.stderr], [2, 'codecarbon: --api contradicts --output-methods csv, which decides the outputs alone; '
+    + 'drop --api, or add api in --output-methods\n']);
+});
+
 test('bench with a file that does not exist: its name, where it was looked for and the fix; exit 2, no stack', async (t) => {
   const where = place(t);
   const r = await cc(['bench', 'missing.js', ...offline], where);
@@ -169,22 +200,23 @@ export default () => new Bench({ time: 100, warmupTime: 10 }).add('sum', () => {
 
 test('monitor when the CSV cannot be written (EISDIR): no "written to", the reason, and exit 74 (the command\'s own code if it failed)', async (t) => {
   const where = place(t);
-  mkdirSync(join(where.dir, 'emissions.csv'));
+  // Made by the command: a path that could not be written at the start is refused before it runs.
+  const mkdir = 'require("fs").mkdirSync("emissions.csv");';
   const why = 'could not write emissions.csv (EISDIR): it is a directory: remove it or choose another output_file; '
     + 'the record is kept in finalEmissionsData';
-  const ok = await cc(['monitor', ...offline, '--', process.execPath, '-e', '0'], where);
+  const ok = await cc(['monitor', ...offline, '--', process.execPath, '-e', mkdir], where);
   assert.equal(ok.code, 74);
   assert.doesNotMatch(ok.stderr, /^ {2}written to/m);
-  assert.ok(ok.stderr.endsWith(`\n  NOT written: ${why}\ncodecarbon: exit status 74 (EX_IOERR): ${process.execPath} -e 0 ran, `
+  assert.ok(ok.stderr.endsWith(`\n  NOT written: ${why}\ncodecarbon: exit status 74 (EX_IOERR): ${process.execPath} -e ${mkdir} ran, `
     + 'but its row could not be written\n'), ok.stderr);
-  const failed = await cc(['monitor', ...offline, '--', process.execPath, '-e', 'process.exit(3)'], where);
+  rmSync(join(where.dir, 'emissions.csv'), { recursive: true });
+  const failed = await cc(['monitor', ...offline, '--', process.execPath, '-e', `${mkdir} process.exit(3)`], where);
   assert.equal(failed.code, 3);
   assert.ok(failed.stderr.endsWith(`\n  NOT written: ${why}\n`), failed.stderr);
 });
 
 test('monitor without a command, stopped by SIGINT, when the CSV cannot be written: exit 74 rather than 130', async (t) => {
   const where = place(t);
-  mkdirSync(join(where.dir, 'emissions.csv'));
   const child = spawn(process.execPath, [cli, 'monitor', ...offline], { cwd: where.dir, env: where.env, stdio: ['ignore', 'ignore', 'pipe'] });
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   let stderr = '';
@@ -192,6 +224,7 @@ test('monitor without a command, stopped by SIGINT, when the CSV cannot be writt
     stderr += d.toString();
     if (stderr.includes('Ctrl-C to stop')) r(); // printed once its signal handlers are in place
   }));
+  mkdirSync(join(where.dir, 'emissions.csv')); // after the start, which refuses a path it cannot write
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   clearTimeout(killer);
@@ -203,8 +236,7 @@ test('monitor without a command, stopped by SIGINT, when the CSV cannot be writt
 
 test('monitor when the output directory may not be written (EACCES): exit 74 and the fix', { skip: process.getuid?.() === 0 && 'root may write anywhere' }, async (t) => {
   const where = place(t);
-  chmodSync(where.dir, 0o555);
-  const r = await cc(['monitor', ...offline, '--', process.execPath, '-e', '0'], where);
+  const r = await cc(['monitor', ...offline, '--', process.execPath, '-e', 'require("fs").chmodSync(".", 0o555)'], where);
   assert.equal(r.code, 74);
   assert.match(r.stderr, /\n {2}NOT written: could not write emissions\.csv \(EACCES\): writing there is not allowed: grant it, or choose another output_dir; /);
 });

@@ -1,11 +1,12 @@
 // `codecarbon bench FILE`: runs a tinybench suite with energy attached and prints the table.
-import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bench } from 'tinybench';
 import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
+import { probeWritable } from '../output/csv.js';
 import { flagValue, inFlagWords } from './flags.js';
 import { benchUsage } from './usage.js';
 
@@ -85,18 +86,10 @@ function csvFailure(path: string, e: unknown): string {
   return `--csv ${path}: could not write (${code}): ${csvFixes[code] ?? 'check the path, its permissions and free space'}`;
 }
 
-/**
- * Opens the --csv file for appending (and removes it again when it did not exist), so that a path
- * that cannot be written fails before the suite runs, not after minutes of it.
- */
+/** A --csv path that cannot be written fails before the suite runs, not after minutes of it. */
 function checkCsvPath(path: string): void {
-  const existed = existsSync(path);
-  try {
-    closeSync(openSync(path, 'a'));
-    if (!existed) unlinkSync(path);
-  } catch (e) {
-    throw usageError(`${csvFailure(path, e)}; nothing was run`);
-  }
+  const failed = probeWritable(path);
+  if (failed !== null) throw usageError(`${csvFailure(path, failed)}; nothing was run`);
 }
 
 /** `codecarbon bench …`; resolves to the exit code. */

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
+import { probeWritable, writeFix } from '../output/csv.js';
 import { outputPath } from '../output/paths.js';
 import type { EmissionsRecord } from '../output/record.js';
 import { methodsOf } from '../output/select.js';
@@ -58,6 +59,12 @@ function parse(args: string[]): MonitorArgs {
       options[key] = v;
     } else throw usageError(`unknown option for monitor: ${a}\n\nUsage:\n${monitorUsage}`);
   }
+  const list = typeof options['outputMethods'] === 'string' ? options['outputMethods'].split(',').map((m) => m.trim().toLowerCase()) : null;
+  if (list !== null && flags['saveToApi'] !== undefined && list.includes('api') !== options['saveToApi']) {
+    // output_methods decides alone (as CodeCarbon's does): the switch would be dropped without a word.
+    throw usageError(`${flags['saveToApi']} contradicts --output-methods ${String(options['outputMethods'])}, which decides the outputs alone; `
+      + `drop ${flags['saveToApi']}, or ${options['saveToApi'] === true ? 'add' : 'remove'} api in --output-methods`);
+  }
   if (i === args.length - 1) {
     throw usageError('monitor: "--" must be followed by the command to run; leave "--" out to track the whole machine until Ctrl-C');
   }
@@ -92,6 +99,24 @@ function checkCliOutputs(tracker: EmissionsTracker): void {
     throw new ConfigError(name, from, `the ${m} output cannot be used from codecarbon monitor: ${why}`);
   }
 }
+
+/**
+ * @throws ConfigError when the CSV a run would end by writing cannot be written (a directory that
+ * does not exist, no permission): said before the command runs, not after hours of it.
+ */
+function checkCsvWritable(tracker: EmissionsTracker): void {
+  if (!tracker.writesCsv) return;
+  const o = tracker.options;
+  const path = outputPath(o.outputDir, o.outputFile);
+  const failed = probeWritable(path);
+  if (failed === null) return;
+  const [key, option] = (tracker.origins['outputFile'] ?? 'default') !== 'default' ? ['output_file', 'outputFile'] : ['output_dir', 'outputDir'];
+  throw new ConfigError(key, tracker.origins[option] ?? 'default', `${path} cannot be written (${failed.code ?? String(failed)}): `
+    + `${key === 'output_file' ? writeFix(failed.code).replace('output_dir', key) : writeFix(failed.code)}; nothing was run`);
+}
+
+/** Outputs that keep a run's record once monitor has ended (a scrape endpoint's scraper keeps its own). */
+const keeping = new Set(['csv', 'api', 'prometheus']);
 
 /**
  * A tracker that leaves signals and exit to the monitor. In process mode it counts this process's
@@ -136,6 +161,12 @@ function finish(tracker: EmissionsTracker, what: string, code: number, before = 
   const o = tracker.options;
   const failed = tracker.writeError;
   if (record !== null) console.error(`${before}${report(what, record, tracker.writesCsv ? outputPath(o.outputDir, o.outputFile) : null, failed)}`);
+  if (record !== null && !methodsOf(o).some((m) => keeping.has(m)) && !o.prometheusListenAddress) {
+    const origin = tracker.origins[o.outputMethods === null || o.outputMethods === undefined ? 'saveToFile' : 'outputMethods'] ?? 'default';
+    console.error(`  saved nowhere: no output that keeps the record is on (${o.outputMethods === null || o.outputMethods === undefined
+      ? 'save_to_file is false' : `output_methods is ${JSON.stringify(methodsOf(o).join(','))}`}, from ${origin}); the figures above are all `
+      + 'there is: add --output-methods csv (or save_to_file = true in the config) to keep them');
+  }
   if (failed === null || code !== 0) return code;
   console.error(`codecarbon: exit status ${exitIoError} (EX_IOERR): ${what} ran, but its row could not be written`);
   return exitIoError;
@@ -211,6 +242,11 @@ export async function monitor(args: string[]): Promise<number> {
   } catch (e) {
     throw inFlagWords(e, { ...flagOf, saveToApi: '--api' }, new Set(Object.keys(flags)));
   }
-  checkCliOutputs(tracker);
+  try {
+    checkCliOutputs(tracker);
+    checkCsvWritable(tracker);
+  } catch (e) {
+    throw inFlagWords(e, flagOf, new Set(Object.keys(flags)));
+  }
   return command !== null ? runCommand(tracker, command) : runMachine(tracker);
 }

@@ -25,11 +25,31 @@ const fixes: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'its name is too long: choose a shorter output_file',
 };
 
+/** The fix for a file that cannot be written, by its errno (in output_dir and output_file's words). */
+export function writeFix(code: string | undefined): string {
+  return fixes[code ?? ''] ?? 'check the path, its permissions and free space';
+}
+
 /** The OutputError for a file that could not be written: its path, the errno and the fix for it. */
 export function writeFailure(path: string, e: unknown): OutputError {
   const code = (e as NodeJS.ErrnoException).code;
-  return new OutputError(`could not write ${path} (${code ?? String(e)}): ${fixes[code ?? ''] ?? 'check the path, '
-    + 'its permissions and free space'}; the record is kept in finalEmissionsData`, { cause: e });
+  return new OutputError(`could not write ${path} (${code ?? String(e)}): ${writeFix(code)}; the record is kept in finalEmissionsData`, { cause: e });
+}
+
+/**
+ * Whether a file can be written at `path`, asked of the system itself (it is opened for appending,
+ * and removed again when it did not exist): null, or the error (ENOENT, EISDIR, EACCES, EROFS…).
+ * For a check before minutes of work, not instead of handling the write's own error.
+ */
+export function probeWritable(path: string): NodeJS.ErrnoException | null {
+  const existed = existsSync(path);
+  try {
+    closeSync(openSync(path, 'a'));
+    if (!existed) unlinkSync(path);
+    return null;
+  } catch (e) {
+    return e as NodeJS.ErrnoException;
+  }
 }
 
 /** A spreadsheet would run a cell that starts with = + - @ as a formula: such text gets a leading '. */
