@@ -22,7 +22,8 @@ const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * Other errors come back as they are.
  */
 export function inFlagWords(e: unknown, flags: Readonly<Record<string, string>>, given: ReadonlySet<string>): unknown {
-  if (!(e instanceof ConfigError) || e.origin !== 'argument') return e;
+  // 'default': an option nobody set that had to be (an offline run without a location).
+  if (!(e instanceof ConfigError) || (e.origin !== 'argument' && e.origin !== 'default')) return e;
   let rest = e.message.slice(`${e.key} (from ${e.origin}): `.length);
   for (const [option, flag] of Object.entries(flags)) {
     // camelCase names only: code's words (config keys stay, they are a config file's words; and
