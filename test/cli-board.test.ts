@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliHere } from './helpers/cli.js';
@@ -93,6 +93,36 @@ test('report with some files unreadable: the page from the others, each unreadab
     stderr: `codecarbon: report: cannot read ${missing}: no such file (ENOENT); check the path\n`
       + 'codecarbon: exit status 66 (EX_NOINPUT): 1 of 2 files could not be read (named above); the report covers the others\n' });
   assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
+});
+
+test('report and board on a file of another format: named on stderr with what it is not; report exit 66, nothing written when no file can be used', async () => {
+  const dir = tempDir('cc-report-format-');
+  const other = join(dir, 'prices.csv');
+  writeFileSync(other, 'item,price\napple,1\n');
+  const out = join(dir, 'r.html');
+  const problem = 'not an emissions file: its header lacks timestamp, project_name, run_id, duration, emissions, energy_consumed '
+    + '(give an emissions.csv, a task file emissions_<experiment>_<run_id>.csv or a bench --json report)';
+  const alone = await cliHere(['report', other, '-o', out]);
+  assert.deepEqual(alone, { code: 66, stdout: '', stderr: `codecarbon: report: cannot use ${other}: ${problem}\n`
+    + `codecarbon: exit status 66 (EX_NOINPUT): no file to report on could be used; ${out} was not written\n` });
+  assert.ok(!existsSync(out));
+  copyFileSync(join(fixtures, 'emissions.csv'), join(dir, 'emissions.csv'));
+  const some = await cliHere(['report', join(dir, 'emissions.csv'), other, '-o', out]);
+  assert.equal(some.code, 66);
+  assert.equal(some.stderr, `codecarbon: report: cannot use ${other}: ${problem}\n`
+    + 'codecarbon: exit status 66 (EX_NOINPUT): 1 of 2 files could not be used (named above); the report covers the others\n');
+  assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
+  const child = spawn(process.execPath, [cli, 'board', other, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  while (!/http:\S+/.test(stdout)) await once(child.stdout, 'data');
+  child.kill('SIGINT');
+  const exited = once(child, 'exit');
+  await once(child.stderr, 'end');
+  assert.equal((await exited)[0], 0);
+  assert.equal(stderr, `codecarbon: board: cannot use ${other} now: ${problem}; the board shows it once it can be used\n`);
 });
 
 test('board on a file that cannot be read yet: named on stderr with the problem, served all the same, shown once a run writes it', async () => {

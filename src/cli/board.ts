@@ -1,7 +1,7 @@
 // `codecarbon board` serves a dashboard of emissions files; `codecarbon report` writes the same views as one HTML file.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { boardPaths, whyUnreadable } from '../board/files.js';
+import { boardPaths, readBoardFile, whyUnreadable } from '../board/files.js';
 import { CodeCarbonError } from '../errors.js';
 import { flagValue } from './flags.js';
 import { boardUsage, exitNoInput, reportUsage } from './usage.js';
@@ -47,7 +47,9 @@ export async function board(args: string[]): Promise<number> {
   const hint = files.length === 0 ? ' (./emissions.csv is the default: name the files to show)' : '';
   for (const path of paths) {
     const why = whyUnreadable(path);
+    const file = why === null ? readBoardFile(path) : null;
     if (why !== null) console.error(`codecarbon: board: cannot read ${path} now: ${why}${hint}; the board shows it once it can be read`);
+    else if (file?.kind === 'unusable') console.error(`codecarbon: board: cannot use ${path} now: ${file.problem}; the board shows it once it can be used`);
   }
   const host = values['--host'] ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
@@ -81,6 +83,14 @@ export async function report(args: string[]): Promise<number> {
   }
   const [{ BoardState }, { renderPage }] = await Promise.all([import('../board/server.js'), import('../board/page.js')]);
   const model = new BoardState(paths.filter((p) => !unreadable.some(([u]) => u === p)), false).model();
+  // Read but of no use (another CSV, a README, an empty file): as good as unreadable for the report.
+  const unusable = model.files.filter((f) => f.kind === 'unusable');
+  for (const f of unusable) console.error(`codecarbon: report: cannot use ${f.path}: ${f.problem}`);
+  if (unusable.length === model.files.length) {
+    console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): no file to report on could be ${unreadable.length === 0 ? 'used' : 'read or used'}; `
+      + `${out} was not written`);
+    return exitNoInput;
+  }
   try {
     writeFileSync(out, renderPage(model));
   } catch (e) {
@@ -89,8 +99,9 @@ export async function report(args: string[]): Promise<number> {
   const problems = model.files.filter((f) => f.problem !== null || f.skipped.length > 0).length;
   console.log(`codecarbon report: ${out} (${model.totals.runs} runs, ${model.projects.length} projects from ${model.files.length} files`
     + `${problems > 0 ? `; ${problems} with skipped lines or problems, listed under Files` : ''})`);
-  if (unreadable.length === 0) return 0;
-  console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): ${unreadable.length} of ${paths.length} files could not be read `
+  if (unreadable.length + unusable.length === 0) return 0;
+  console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): ${unreadable.length + unusable.length} of `
+    + `${unreadable.length + model.files.length} files could not be ${unusable.length === 0 ? 'read' : unreadable.length === 0 ? 'used' : 'read or used'} `
     + '(named above); the report covers the others');
   return exitNoInput;
 }
