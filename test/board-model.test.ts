@@ -62,13 +62,14 @@ test('files: CodeCarbon 3.3.0\'s 38 columns, this port\'s 45, the task file foun
     'tasks[0] lacks name, joulesPerOp, gCo2ePerOp or cpu/gpu/ram: not a codecarbon bench --json report');
 });
 
-test('files this port\'s tracker wrote: the run and its task file (found beside) read whole, figures as written', async (t) => {
+test('files this port\'s tracker wrote: the run and its task file (found beside) read whole, figures and names as written', async (t) => {
   const clock = new ScriptedClock(1000);
   const hw = new ScriptedRapl(1, 10, undefined, clock);
   t.after(hw.forTrackers());
-  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, experimentName: 'x', projectName: 'real' });
+  const { tracker, dir } = fakeTracker({ raplDir: hw.root, forceRamPower: 1e-6, samplePeriodMs: 60_000, experimentName: 'x', projectName: '=real' });
   tracker.start();
-  for (const name of ['a', 'b', 'a']) {
+  // Names a spreadsheet would run as formulas: written with an apostrophe, shown as given.
+  for (const name of ['-a', 'b', '-a']) {
     tracker.startTask(name);
     clock.advance(2000);
     tracker.stopTask(name);
@@ -82,9 +83,10 @@ test('files this port\'s tracker wrote: the run and its task file (found beside)
   const csv = Object.fromEntries(header!.map((h, i) => [h, row![i]!]));
   const run = m.projects[0]!.runs[0]!;
   assert.deepEqual([m.projects[0]!.name, run.runId, run.energyKwh, run.emissionsKg, run.components.cpu.source, run.intensity.gCo2ePerKwh, run.intensity.derived],
-    ['real', tracker.runId, Number(csv['energy_consumed']), Number(csv['emissions']), csv['cpu_source'], Number(csv['carbon_intensity_g_co2e_kwh']), false]);
+    ['=real', tracker.runId, Number(csv['energy_consumed']), Number(csv['emissions']), csv['cpu_source'], Number(csv['carbon_intensity_g_co2e_kwh']), false]);
   assert.deepEqual([run.tasks!.rows, run.tasks!.tasks, run.tasks!.provisional], [3, 3, 0]);
-  assert.deepEqual(run.tasks!.byName.map((n) => [n.name, n.rows, n.tasks]), [['a', 2, 2], ['b', 1, 1]]);
+  assert.equal(csv['project_name'], "'=real");
+  assert.deepEqual(run.tasks!.byName.map((n) => [n.name, n.rows, n.tasks]), [['-a', 2, 2], ['b', 1, 1]]);
   // 3 tasks of 2 s with the CPU at 10 W (RAM forced to 1 µW adds 6 µJ).
   assert.ok(Math.abs(run.tasks!.joules - 3 * 2 * 10) < 1e-4, `${run.tasks!.joules} J`);
 });

@@ -118,10 +118,15 @@ function quotedRecord(text: string, pos: number): { fields: string[]; next: numb
   return { fields, next: i + 1, lines };
 }
 
-/** A cell as text, undefined when the file has no such column. */
+/**
+ * A cell as text, undefined when the file has no such column. The apostrophe the CSV writer puts
+ * before text a spreadsheet would run as a formula (`'=1+2`) is taken off again: the board shows
+ * the name as it was given.
+ */
 export function cell(row: CsvRow, column: string): string | undefined {
   const i = row.at[column];
-  return i === undefined ? undefined : row.fields[i];
+  const v = i === undefined ? undefined : row.fields[i];
+  return v !== undefined && v.charCodeAt(0) === 39 && /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v;
 }
 
 /** A cell as a number, 0 when the column is absent or empty (a task file drops columns empty for every task). */
