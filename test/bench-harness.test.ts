@@ -158,3 +158,18 @@ test('a Bench that has run is refused by name with the fix; a reset one is measu
   await bench.run();
   assert.deepEqual((await energy.results()).map((r) => r.name), ['one', 'two']);
 });
+
+test('estimated power: every figure drawn from it is marked (est.), and a constant estimate has no spread, not 1e-15 W of rounding', async (t) => {
+  // A package at 0 W and RAM forced to 3 W: the only energy is an estimate, the same in every slice.
+  const fake = scriptedRapl(t, 0);
+  const bench = new Bench({ time: 0, iterations: 5, warmup: false }).add('estimated', work);
+  const energy = await attachEnergy(bench, { ...options(fake.root), forceRamPower: 3, samplePeriodMs: 20, baseline: { durationMs: 400, slices: 8 } });
+  t.after(() => energy.stop());
+  const b = energy.baseline!;
+  assert.ok(Math.abs(b.watts - 3) < 1e-9 && b.perComponentWatts.cpu === 0, `${b.watts} W`);
+  assert.equal(b.spreadWatts, 0);
+  await bench.run();
+  const [row] = await energy.table();
+  for (const column of ['Energy/op', 'Dynamic/op', 'Power (W)', 'gCO2e/op']) assert.match(String(row![column]), / \(est\.\)$/, column);
+  assert.match(String(row!['Dynamic/op']), /^\S+ \S*J ± 0 J \(est\.\)$/);
+});

@@ -185,7 +185,10 @@ export class EnergyBench {
     const total = perSlice.map((p) => p.cpu + p.gpu + p.ram);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const m = mean(total);
-    const sd = Math.sqrt(total.reduce((a, w) => a + (w - m) ** 2, 0) / (total.length - 1));
+    const sd0 = Math.sqrt(total.reduce((a, w) => a + (w - m) ** 2, 0) / (total.length - 1));
+    // Slices of an estimated constant power differ only by floating-point rounding (1e-15 W): no
+    // spread. A counter's whole µJ in a slice is some 1e-7 of it, far above this cut.
+    const sd = sd0 < m * 1e-9 ? 0 : sd0;
     this.#baseline = {
       watts: m, spreadWatts: sd, slices: n, durationMs: edges.at(-1)! - edges[0]!,
       perComponentWatts: { cpu: mean(perSlice.map((p) => p.cpu)), gpu: mean(perSlice.map((p) => p.gpu)), ram: mean(perSlice.map((p) => p.ram)) },
@@ -260,10 +263,12 @@ export class EnergyBench {
       const r = results.get(String(task.name));
       const row: Record<string, string | number> = { ...(rows[i] ?? { 'Task name': String(task.name) }) };
       if (r === undefined) return row;
-      row['Energy/op'] = `${formatJoules(r.joulesPerOp)}${r.resolution === 'too-short' || !r.measured ? ' (est.)' : ''}`;
-      if (r.dynamic !== null) row['Dynamic/op'] = `${formatJoules(r.dynamic.joulesPerOp)} ± ${formatJoules(r.dynamic.spreadJoulesPerOp)}`;
-      row['Power (W)'] = r.watts.toFixed(1);
-      row['gCO2e/op'] = r.gCo2ePerOp === 0 || r.gCo2ePerOp >= 1e-3 ? r.gCo2ePerOp.toPrecision(3) : r.gCo2ePerOp.toExponential(2);
+      // Every figure drawn from an estimated energy is one.
+      const est = r.resolution === 'too-short' || !r.measured ? ' (est.)' : '';
+      row['Energy/op'] = `${formatJoules(r.joulesPerOp)}${est}`;
+      if (r.dynamic !== null) row['Dynamic/op'] = `${formatJoules(r.dynamic.joulesPerOp)} ± ${formatJoules(r.dynamic.spreadJoulesPerOp)}${est}`;
+      row['Power (W)'] = `${r.watts.toFixed(1)}${est}`;
+      row['gCO2e/op'] = `${r.gCo2ePerOp === 0 || r.gCo2ePerOp >= 1e-3 ? r.gCo2ePerOp.toPrecision(3) : r.gCo2ePerOp.toExponential(2)}${est}`;
       const notes = [r.resolution === 'too-short' ? `too short (< ${this.#minPeriods} samples)` : '', r.measured ? '' : 'estimated',
         r.final ? '' : 'provisional', r.note ?? ''].filter((n) => n !== '');
       if (notes.length > 0) row['Note'] = notes.join('; ');
