@@ -51,3 +51,16 @@ test('a value a tracker would refuse: the table still, then the error with the f
   const fine = JSON.parse((await config('[codecarbon]\ncountry_iso_code = USA\nregion = texas\n', ['--json'])).stdout) as { error: string | null };
   assert.equal(fine.error, null);
 });
+
+test('one line per key: a continued value is quoted; location_cache_file shows the cache file the tracker will use, "" when off', async () => {
+  const home = tempDir();
+  const dir = tempDir('cc-config-');
+  writeFileSync(join(dir, '.codecarbon.config'), '[codecarbon]\nproject_name = one\n  two\n');
+  const env = { PATH: process.env['PATH'], HOME: home, XDG_CACHE_HOME: join(home, 'cache') };
+  const { stdout } = await run(process.execPath, [cli, 'config'], { cwd: dir, env });
+  assert.equal(stdout.split('\n').length, 1 + stdout.split('\n').filter((l) => /^[a-z_0-9]+ {2,}/.test(l)).length, stdout);
+  assert.match(stdout, /^project_name +"one\\ntwo" +\/.*, line 2$/m);
+  assert.match(stdout, new RegExp(`^location_cache_file +${join(home, 'cache', 'codecarbon', 'location.json')} +default$`, 'm'));
+  const off = await run(process.execPath, [cli, 'config'], { cwd: dir, env: { ...env, CODECARBON_LOCATION_CACHE_FILE: '' } });
+  assert.match(off.stdout, /^location_cache_file +"" +environment variable CODECARBON_LOCATION_CACHE_FILE$/m);
+});

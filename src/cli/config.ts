@@ -2,6 +2,7 @@
 // it came from, so a user can see why the tracker does what it does. Secrets are masked.
 import { camel, keySpecs } from '../config/keys.js';
 import { resolveConfig, type Resolved } from '../config/resolve.js';
+import { defaultCacheFile } from '../emissions/location.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
 import { choiceWarnings } from '../output/select.js';
 import { EmissionsTracker, type ResolvedOptions } from '../tracker.js';
@@ -15,7 +16,8 @@ export function mask(value: string): string {
 /** The resolved configuration, key by key: value (masked when secret) and origin. */
 export function configRows({ values, origins }: Resolved = resolveConfig({})): { key: string; value: unknown; origin: string }[] {
   return keySpecs.filter((s) => s.kind.type !== 'object').map((s) => {
-    const v = values[camel(s.key)];
+    // A default the tracker works out itself is shown as it will be, not as "(none)".
+    const v = s.key === 'location_cache_file' && (values[camel(s.key)] ?? null) === null ? defaultCacheFile() : values[camel(s.key)];
     return { key: s.key, value: s.secret === true && typeof v === 'string' && origins[camel(s.key)] !== 'default' ? mask(v) : v ?? null,
       origin: origins[camel(s.key)] ?? 'default' };
   });
@@ -39,7 +41,9 @@ export async function config(args: string[]): Promise<number> {
     return refused === null ? 0 : 2;
   }
   const width = Math.max(...rows.map((r) => r.key.length));
-  const shown = (v: unknown): string => (v === null ? '(none)' : Array.isArray(v) ? v.join(',') : String(v));
+  // One line per key: a value holding a line break or tab (a config file's continuation line) is quoted.
+  const line = (t: string): string => (/[\r\n\t]/.test(t) ? JSON.stringify(t) : t);
+  const shown = (v: unknown): string => (v === null ? '(none)' : v === '' ? '""' : line(Array.isArray(v) ? v.join(',') : String(v)));
   const valueWidth = Math.min(40, Math.max(...rows.map((r) => shown(r.value).length)));
   // First and on stderr, as a tracker says them: a table piped through head or grep must not hide them.
   for (const w of warnings) console.error(`warning: ${w}`);
