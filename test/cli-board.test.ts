@@ -36,7 +36,7 @@ test('report writes the page and says what it read; a taken port is refused with
   const out = join(dir, 'r.html');
   const r = await cliHere(['report', join(dir, 'emissions.csv'), '-o', out]);
   assert.deepEqual(r, { code: 0, stderr: '',
-    stdout: `codecarbon report: ${out} (2 runs, 1 projects from 1 files; 1 with skipped lines or problems, listed under Files)\n` });
+    stdout: `codecarbon report: ${out} (2 runs, 1 project from 1 file; 1 with skipped lines or problems, listed under Files)\n` });
   assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
   const blocker = createServer().listen(0, '127.0.0.1');
   await once(blocker, 'listening');
@@ -89,7 +89,7 @@ test('report with some files unreadable: the page from the others, each unreadab
   const out = join(dir, 'r.html');
   const missing = join(dir, 'gone.csv');
   const r = await cliHere(['report', join(dir, 'emissions.csv'), missing, '-o', out]);
-  assert.deepEqual(r, { code: 66, stdout: `codecarbon report: ${out} (2 runs, 1 projects from 1 files)\n`,
+  assert.deepEqual(r, { code: 66, stdout: `codecarbon report: ${out} (2 runs, 1 project from 1 file)\n`,
     stderr: `codecarbon: report: cannot read ${missing}: no such file (ENOENT); check the path\n`
       + 'codecarbon: exit status 66 (EX_NOINPUT): 1 of 2 files could not be read (named above); the report covers the others\n' });
   assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);

@@ -56,3 +56,12 @@ test('a rapl_dir that does not exist is a warning naming it and the fix', async 
   assert.deepEqual(JSON.parse(stdout).warnings, ['rapl_dir /no/such/powercap is not a directory: no RAPL counter can be read there; '
     + 'fix rapl_dir (or CODECARBON_RAPL_DIR), or leave it unset for /sys/class/powercap']);
 });
+
+test('the RAPL line tells a directory that does not exist from one with no zones in it', async (t) => {
+  const empty = new FakeRapl([]);
+  t.after(() => empty.cleanup());
+  const missing = await run(process.execPath, [cli, 'detect', '--rapl-dir', '/no/such/powercap']);
+  assert.match(missing.stdout, /^RAPL {4}\/no\/such\/powercap: no such directory$/m);
+  const none = await run(process.execPath, [cli, 'detect', '--rapl-dir', empty.root]);
+  assert.match(none.stdout, new RegExp(`^RAPL {4}${empty.root}: no zones found$`, 'm'));
+});

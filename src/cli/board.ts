@@ -97,7 +97,8 @@ export async function report(args: string[]): Promise<number> {
     throw new CodeCarbonError('ERR_CODECARBON_USAGE', `report: could not write ${out} (${(e as NodeJS.ErrnoException).code ?? String(e)}): choose another -o`);
   }
   const problems = model.files.filter((f) => f.problem !== null || f.skipped.length > 0).length;
-  console.log(`codecarbon report: ${out} (${model.totals.runs} runs, ${model.projects.length} projects from ${model.files.length} files`
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  console.log(`codecarbon report: ${out} (${count(model.totals.runs, 'run')}, ${count(model.projects.length, 'project')} from ${count(model.files.length, 'file')}`
     + `${problems > 0 ? `; ${problems} with skipped lines or problems, listed under Files` : ''})`);
   if (unreadable.length + unusable.length === 0) return 0;
   console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): ${unreadable.length + unusable.length} of `

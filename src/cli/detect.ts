@@ -1,4 +1,5 @@
 // `codecarbon detect`: the hardware plan as text for a person, or as stable JSON.
+import { existsSync } from 'node:fs';
 import { CodeCarbonError } from '../errors.js';
 import { resolveEngineOptions, type EngineOptions } from '../sampler/options.js';
 import { planHardware, type HardwarePlan } from '../sources/detect.js';
@@ -61,7 +62,8 @@ export function detectText(plan: HardwarePlan): string {
     `CPU     ${cpuInfo.model ?? '(model unreadable)'}: ${cpuInfo.threads} threads, ${cpuInfo.sockets} socket(s), `
       + `${plan.usableCpus} usable${plan.cgroup.cpuQuota === null ? '' : ' (cgroup cpu.max)'}`,
     `        ${plan.tdp.detail}`,
-    `RAPL    ${rapl.roots.join(', ')}: ${rapl.choices.length === 0 ? 'no zones found' : `${rapl.choices.length} zone(s)`}`,
+    `RAPL    ${rapl.choices.length > 0 ? `${rapl.roots.join(', ')}: ${rapl.choices.length} zone(s)`
+      : rapl.roots.map((r) => `${r}: ${existsSync(r) ? 'no zones found' : 'no such directory'}`).join('; ')}`,
     ...rapl.choices.map(({ zone, use, reason }) => `        ${zone.id.padEnd(18)} ${zone.name.padEnd(16)} `
       + `${use === null ? 'skipped' : `used (${use})`}: ${reason}`),
     `RAM     ${(plan.memTotalBytes / gib).toFixed(1)} GiB`
