@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nvidiaDriverPresent } from '../src/sources/gpu.js';
 import { FakeRapl } from './helpers/sysfs.js';
 
 const run = promisify(execFile);
@@ -65,3 +66,13 @@ test('the RAPL line tells a directory that does not exist from one with no zones
   const none = await run(process.execPath, [cli, 'detect', '--rapl-dir', empty.root]);
   assert.match(none.stdout, new RegExp(`^RAPL {4}${empty.root}: no zones found$`, 'm'));
 });
+
+test('gpu_ids on a machine without an NVIDIA driver: a warning that no GPU is measured (no word for a machine without GPUs otherwise)',
+  { skip: nvidiaDriverPresent() && 'this machine has an NVIDIA driver' }, async () => {
+    const env = { ...process.env, CODECARBON_RAPL_DIR: '/no/such/powercap' };
+    const asked = JSON.parse((await run(process.execPath, [cli, 'detect', '--json', '--gpu-ids', '0,1'], { env })).stdout) as { warnings: string[] };
+    assert.ok(asked.warnings.includes('gpu_ids = 0,1 (from argument) asks for GPUs, but no NVIDIA driver on this machine (no /dev/nvidiactl, '
+      + 'no /proc/driver/nvidia/version): no GPU is measured, the CPU and RAM are as usual'), asked.warnings.join('\n'));
+    const plain = JSON.parse((await run(process.execPath, [cli, 'detect', '--json'], { env })).stdout) as { warnings: string[] };
+    assert.ok(!plain.warnings.some((w) => w.includes('GPU')), plain.warnings.join('\n'));
+  });

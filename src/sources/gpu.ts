@@ -103,9 +103,17 @@ export function selectGpus(found: readonly GpuInfo[], ids: readonly string[], ke
 export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; message: string }[] } {
   const warnings: { cause: string; message: string }[] = [];
   if (session !== null && session.library !== o.nvmlLibrary) closeSession();
+  // GPUs asked for by id and none to be had: said, where a machine without GPUs is not news.
+  const askedFor = (why: string): void => {
+    if (o.gpuIds !== null && o.gpuIds.trim() !== '') {
+      warnings.push({ cause: 'gpu-ids:none', message: `gpu_ids = ${o.gpuIds} (from ${o.gpuIdsOrigin ?? 'argument'}) asks for GPUs, but ${why}: `
+        + 'no GPU is measured, the CPU and RAM are as usual' });
+    }
+  };
   if (session === null && o.nvmlLibrary === defaultNvmlLibrary && !nvidiaDriverPresent()) {
-    return { found: [], tracked: [], warnings,
-      reason: `no NVIDIA driver on this machine (no ${driverMarks.join(', no ')}): GPUs are not measured; set nvml_library to load one anyway` };
+    const why = `no NVIDIA driver on this machine (no ${driverMarks.join(', no ')})`;
+    askedFor(why);
+    return { found: [], tracked: [], warnings, reason: `${why}: GPUs are not measured; set nvml_library to load one anyway` };
   }
   if (session === null) {
     try {
@@ -121,6 +129,7 @@ export function planGpus(o: GpuOptions): GpuPlan & { warnings: { cause: string; 
       const why = (e as Error).message;
       // A configured library that cannot be used is worth a warning; the default one missing is a machine without NVIDIA GPUs.
       if (o.nvmlLibrary !== defaultNvmlLibrary) warnings.push({ cause: 'nvml-load', message: `${why}: GPUs are not measured` });
+      else askedFor(`NVML could not be loaded (${why})`);
       return { found: [], tracked: [], reason: `no NVIDIA GPU measured: ${why}`, warnings };
     }
   }
