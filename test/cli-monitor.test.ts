@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -33,6 +33,16 @@ test('the command\'s exit code comes back; the report and one CSV row are writte
   const r = rows();
   assert.equal(r.length, 2);
   assert.equal(r[1]![r[0]!.indexOf('tracking_mode')], 'process');
+});
+
+test('a tracking_mode set in the environment or a config file is kept, not replaced by process mode', async () => {
+  const { dir, env, rows } = place();
+  await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--', process.execPath, '-e', '0'],
+    { cwd: dir, env: { ...env, CODECARBON_TRACKING_MODE: 'machine' } });
+  writeFileSync(join(dir, '.codecarbon.config'), '[codecarbon]\ntracking_mode = machine\n');
+  await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--', process.execPath, '-e', '0'], { cwd: dir, env });
+  const r = rows();
+  assert.deepEqual(r.slice(1).map((row) => row[r[0]!.indexOf('tracking_mode')]), ['machine', 'machine']);
 });
 
 test('a command that does not exist: exit 127, and no row', async () => {

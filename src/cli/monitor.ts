@@ -1,6 +1,7 @@
 // `codecarbon monitor [-- command]`: tracks a command (or the machine) and reports its energy and emissions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { resolveConfig } from '../config/resolve.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
 import { probeWritable, writeFix } from '../output/csv.js';
@@ -237,8 +238,10 @@ export async function monitor(args: string[]): Promise<number> {
   // Built before anything runs: a bad option is an error, not a half-tracked command.
   let tracker: EmissionsTracker;
   try {
+    // Process mode for a command, unless a config file or CODECARBON_TRACKING_MODE says otherwise.
+    const configured = resolveConfig({ ...options }).origins['trackingMode'] !== 'default';
     tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(
-      { trackingMode: command !== null ? 'process' : 'machine', ...options });
+      { ...(configured ? {} : { trackingMode: command !== null ? 'process' : 'machine' }), ...options });
   } catch (e) {
     throw inFlagWords(e, { ...flagOf, saveToApi: '--api' }, new Set(Object.keys(flags)));
   }
