@@ -2,7 +2,7 @@
 // After tsc: make the CLI executable, copy the plain-JS test fixtures next to their compiled imports,
 // and bundle the sampler thread's modules into the one file its thread loads.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 
 chmodSync('dist/src/cli/main.js', 0o755);
@@ -71,12 +71,4 @@ try {
   execFileSync(process.execPath, ['scripts/code-cache.mjs'], { stdio: ['ignore', 'inherit', 'pipe'], timeout: 60_000 });
 } catch (e) {
   console.warn(`postbuild: no code cache for the sampler thread (it compiles its bundle from source): ${String(e.stderr ?? e.message).trim()}`);
-}
-
-// `npx codecarbon` in a clone of this repository: npx runs a command from node_modules/.bin, and
-// without this link installs the clone into its own cache instead, whose prepare builds it all
-// again (14 s, silently, before the first command). Only in the package's own folder.
-if (existsSync('node_modules/.bin') && JSON.parse(readFileSync('package.json', 'utf8')).name === 'codecarbon') {
-  rmSync('node_modules/.bin/codecarbon', { force: true });
-  symlinkSync('../../dist/src/cli/main.js', 'node_modules/.bin/codecarbon');
 }
