@@ -7,6 +7,7 @@ import { now } from './clock.js';
 import { attributed, resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
 import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
+import { holding } from './emissions/geolocate.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
@@ -234,7 +235,8 @@ export class EmissionsTracker extends EventTarget {
    */
   async #sampleAfter(t1: number): Promise<void> {
     const s = this.#sampler!;
-    const sampled = Promise.all([s.sampleNow(wantsExact(s, this.#startMs!, t1, this.options.gpuCounterPeriodMs)), this.#locating, warmPlatform()]);
+    const sampled = Promise.all([s.sampleNow(wantsExact(s, this.#startMs!, t1, this.options.gpuCounterPeriodMs)),
+      this.#locating && holding(this.#locating), warmPlatform()]);
     readUtilisation(); // while the sampler thread takes its sample
     await sampled;
     await this.#where.refreshLive(this.options);

@@ -3,6 +3,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { ServerResponse } from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -244,6 +245,48 @@ test('a program that ends with a lookup still being asked exits without waiting 
   const [, source] = out.trimEnd().split('\n');
   assert.match(source!, worldAverage);
   assert.equal(rows(dir).length, 1);
+});
+
+test('a discarded tracker\'s lookup does not hold the program (an hour\'s time-out); a stop() holds it until the answer, and uses it', async (t) => {
+  // Geolocation answers only when the test says; the cloud metadata services at once, with a 404.
+  const held: ServerResponse[] = [];
+  const geo = await httpServer((req, res) => {
+    if (req.url?.startsWith('/geo') === true) held.push(res);
+    else res.writeHead(404).end();
+  });
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-net-discard-');
+  cleanup(t, geo, rapl, dir);
+  const fixture = fileURLToPath(new URL('./fixtures/lookup-exit.js', import.meta.url));
+  const runChild = async (mode: string, onReady: () => void): Promise<{ code: number | null; out: string }> => {
+    const child = spawn(process.execPath, [fixture, geo.url, dir, rapl.root, String(3_600_000), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000); // held an hour: killed, and the test fails
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      if (!out.includes('ready\n') && (out + d).includes('ready\n')) onReady();
+      out += d;
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    clearTimeout(killer);
+    return { code, out };
+  };
+  const discarded = await runChild('discard', () => {});
+  assert.deepEqual(discarded, { code: 0, out: 'ready\ndiscarded\n' });
+  // Answered 500 ms after the child is stopping (a sample after its stop is in by then, on any
+  // machine but a very loaded one, where the test asks less): its stop() must hold the program.
+  const answer = (): void => {
+    const reply = (): void => {
+      const res = held.pop();
+      if (res === undefined) return void setTimeout(reply, 20);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ country_code3: 'FRA', region: 'Ile-de-France' }));
+    };
+    setTimeout(reply, 500);
+  };
+  const stopped = await runChild('stop', answer);
+  assert.equal(stopped.code, 0, 'exit code (13: the program ended with its await unsettled)');
+  assert.match(stopped.out.split('\n')[1]!, /^country: France \(FRA\)/);
 });
 
 test('stop() and flush() wait for a late Electricity Maps answer, holding the process: the program goes on with its figure', async (t) => {

@@ -293,13 +293,17 @@ export class EnergyBench {
     return stringify(rows, { header: true, columns: rows.length > 0 ? Object.keys(rows[0]!) : ['task'] });
   }
 
-  /** Stops listening and stops the tracker (which writes its own row only with saveToFile). */
-  async stop(): Promise<void> {
+  /**
+   * Stops listening and stops the tracker (which writes its own row only with saveToFile);
+   * `discard`: ends it without a record, not waiting for its location lookup.
+   */
+  async stop(discard = false): Promise<void> {
     this.#bench.removeEventListener('add', this.#onAdd);
     this.#bench.removeEventListener('start', this.#onStart);
     if (this.#holding) this.tracker.sampler?.releaseFullRate();
     this.#holding = false;
-    await this.tracker.stop();
+    if (discard) await this.tracker.discard();
+    else await this.tracker.stop();
   }
 }
 
@@ -340,7 +344,8 @@ export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {
     try {
       await energy.measureBaseline(b.durationMs ?? 2000, b.slices);
     } catch (e) {
-      await energy.stop(); // no tracker left running behind an error
+      // No tracker left running behind an error, and no wait for its location lookup either.
+      await energy.stop(true);
       throw e;
     }
   }

@@ -11,13 +11,25 @@ export const graceMs = 250;
 
 /**
  * `answer`'s value, or undefined once `windowMs` have passed without it. The process is kept alive
- * until then on purpose: a stop() or flush() waiting for an answer whose socket does not hold the
+ * until then (unless `holds` is false): a caller awaiting an answer whose socket does not hold the
  * process would otherwise see its program end under it, the await never settled.
  */
-export function within<R>(answer: Promise<R>, windowMs: number): Promise<R | undefined> {
+export function within<R>(answer: Promise<R>, windowMs: number, holds = true): Promise<R | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const closed = new Promise<undefined>((r) => { timer = setTimeout(r, windowMs, undefined); });
+  const closed = new Promise<undefined>((r) => {
+    timer = setTimeout(r, windowMs, undefined);
+    if (!holds) timer.unref();
+  });
   return Promise.race([answer, closed]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * `p`, with the process kept alive until it settles: for an await on a promise that nothing else
+ * holds the process for (a lookup's window), which must settle, not vanish with the program.
+ */
+export function holding<R>(p: Promise<R>): Promise<R> {
+  const keep = setInterval(() => {}, 1 << 30);
+  return p.finally(() => clearInterval(keep));
 }
 
 /** A lookup shared by the process: asked once; its answer, or its failure, kept for the process. */
@@ -29,7 +41,9 @@ export class Lookup<R> {
   told = false;
 
   constructor(answer: Promise<R>, readonly windowMs: number) {
-    this.waited = within(answer.then((r) => { this.#result = r; }, () => undefined), windowMs).then(() => undefined);
+    // Not holding the process: a program that ends (or discards its tracker) with nobody waiting
+    // for the answer exits then; a stop() or flush() holds it while it waits (holding()).
+    this.waited = within(answer.then((r) => { this.#result = r; }, () => undefined), windowMs, false).then(() => undefined);
   }
 
   /** The answer, or undefined while it is being asked. */
