@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { parseCsv } from '../src/output/csv.js';
 import { Sampler, type SamplerWarningEvent } from '../src/sampler/sampler.js';
 import { readsFailOnceRemoved } from '../src/sources/source.js';
-import { fakeNvmlLibrary } from './helpers/nvml.js';
+import { fakeNvmlLibrary, noGcc } from './helpers/nvml.js';
 import { ScriptedClock } from './helpers/scripted.js';
 import { FakeProc, FakeRapl, tempDir } from './helpers/sysfs.js';
 
@@ -43,7 +43,7 @@ function stuckChild(mode: string, hang: string, env: Record<string, string> = {}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-test('a GPU read that never returns: the GPU is given up and named, the CPU goes on being measured; process.exit() still writes the row and exits', async () => {
+test('a GPU read that never returns: the GPU is given up and named, the CPU goes on being measured; process.exit() still writes the row and exits', { skip: noGcc }, async () => {
   // Without max_energy_range_uj: a warning at the source's opening, which the successor (opening it again) must not repeat.
   const c = stuckChild('exit', 'power:3', { AFTER_STUCK: 'go' }, null);
   await c.printed('stuck\n');
@@ -67,7 +67,7 @@ test('a GPU read that never returns: the GPU is given up and named, the CPU goes
   for (const col of ['cpu_energy', 'gpu_energy', 'ram_energy', 'duration']) assert.ok(Number(row[col]) >= 0 && Number.isFinite(Number(row[col])));
 });
 
-test('a GPU read that returns only after it was given up: the old thread never writes the timeline again', async () => {
+test('a GPU read that returns only after it was given up: the old thread never writes the timeline again', { skip: noGcc }, async () => {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
   const proc = new FakeProc();
   const r = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('./fixtures/slow-read.js', import.meta.url)),
@@ -84,21 +84,21 @@ test('a GPU read that returns only after it was given up: the old thread never w
   assert.equal(got.state, 2); // stopped cleanly by the successor, not crashed
 });
 
-test('stuck, then stop() and the event loop empties: stop() resolves, the row is written once, the process ends', async () => {
+test('stuck, then stop() and the event loop empties: stop() resolves, the row is written once, the process ends', { skip: noGcc }, async () => {
   const c = stuckChild('stop', 'power:3');
   assert.deepEqual(await c.exited, [0, null], c.out());
   assert.match(c.out(), /^stuck\nstopped$/m);
   assert.equal(rowsOf(join(c.dir, 'emissions.csv')).length, countFlushes(c.out()) + 1);
 });
 
-test('stuck, then SIGINT: the row is written and the signal ends the process as usual', async () => {
+test('stuck, then SIGINT: the row is written and the signal ends the process as usual', { skip: noGcc }, async () => {
   const c = stuckChild('signal', 'power:3');
   await c.printed('stuck\n');
   c.child.kill('SIGINT');
   assert.deepEqual(await c.exited, [null, 'SIGINT'], c.out());
 });
 
-test('nvmlInit_v2 never returns: measuring does not start, said with the phase; the program still ends', async () => {
+test('nvmlInit_v2 never returns: measuring does not start, said with the phase; the program still ends', { skip: noGcc }, async () => {
   const c = stuckChild('drain', 'init');
   const [code] = await c.exited;
   assert.equal(code, 0, c.out());
@@ -110,7 +110,7 @@ function countFlushes(out: string): number {
   return out.split('\n').filter((l) => l.startsWith('flushed')).length;
 }
 
-test('monitor whose GPU stops answering while its command runs: the report, the command\'s exit code, no hang', async () => {
+test('monitor whose GPU stops answering while its command runs: the report, the command\'s exit code, no hang', { skip: noGcc }, async () => {
   const dir = tempDir();
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));

@@ -9,7 +9,7 @@ import { Sampler } from '../src/sampler/sampler.js';
 import { rowLayout, rowOffset } from '../src/sampler/layout.js';
 import { CostWindow, GpuSource, nvidiaDriverPresent, planGpus, probeGpus, selectGpus, type GpuInfo } from '../src/sources/gpu.js';
 import { Nvml, NvmlError } from '../src/sources/nvml.js';
-import { fakeGpus, fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
+import { fakeGpus, fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ, noGcc } from './helpers/nvml.js';
 import { nvmlClock } from './fixtures/scripted.hook.js';
 import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
 import { FakeProc } from './helpers/sysfs.js';
@@ -17,7 +17,7 @@ import { FakeProc } from './helpers/sysfs.js';
 const gpuOptions = (o: Partial<Parameters<typeof planGpus>[0]> = {}) => ({
   nvmlLibrary: fakeNvmlLibrary(), gpuIds: null, cudaVisibleDevices: null, gpuCounterPeriodMs: 1000, ...o });
 
-test('the binding: a missing library is named with the fix; values above 2^53 mJ stay exact; codes have names', () => {
+test('the binding: a missing library is named with the fix; values above 2^53 mJ stay exact; codes have names', { skip: noGcc }, () => {
   fakeNvmlEnv();
   assert.throws(() => Nvml.open('/nowhere/libnvidia-ml.so.1'), {
     name: 'NvmlLoadError',
@@ -41,7 +41,7 @@ test('the binding: a missing library is named with the fix; values above 2^53 mJ
   fakeNvmlEnv();
 });
 
-test('discovery: every GPU with its UUID, power limit and counter support; no library is a reason, not an error', () => {
+test('discovery: every GPU with its UUID, power limit and counter support; no library is a reason, not an error', { skip: noGcc }, () => {
   fakeNvmlEnv();
   const plan = probeGpus(gpuOptions());
   assert.deepEqual(plan.found.map((g) => [g.index, g.uuid, g.name, g.powerLimitW, g.energyCounter]),
@@ -59,7 +59,7 @@ test('discovery: every GPU with its UUID, power limit and counter support; no li
   assert.match(configured.warnings[0]!.message, /^NVML library \/opt\/nvidia\/libnvidia-ml\.so\.1 could not be loaded .*: GPUs are not measured$/);
 });
 
-test('selection: indices, UUIDs, unique prefixes and MIG UUIDs; CUDA_VISIBLE_DEVICES when gpu_ids is unset', () => {
+test('selection: indices, UUIDs, unique prefixes and MIG UUIDs; CUDA_VISIBLE_DEVICES when gpu_ids is unset', { skip: noGcc }, () => {
   const found: GpuInfo[] = fakeGpus.map((g) => ({ index: g.index, uuid: g.uuid, name: g.name, powerLimitW: 700, energyCounter: true,
     migUuids: 'mig' in g ? [g.mig] : [] }));
   const sel = (ids: string[]) => selectGpus(found, ids, 'gpu_ids', 'argument');
@@ -92,7 +92,7 @@ test('selection: indices, UUIDs, unique prefixes and MIG UUIDs; CUDA_VISIBLE_DEV
     /^gpu_ids \(from arguments, CODECARBON_GPU_IDS or a config file\): "GPU-0000" matches no GPU; .*\. It is left out: GPUs 2 are measured, and the CPU and RAM as usual$/m);
 });
 
-test('codecarbon detect lists each GPU: index, UUID, name, power limit, energy counter', async () => {
+test('codecarbon detect lists each GPU: index, UUID, name, power limit, energy counter', { skip: noGcc }, async () => {
   fakeNvmlEnv();
   const cli = new URL('../src/cli/main.js', import.meta.url).pathname;
   const proc = new FakeProc();
@@ -145,7 +145,7 @@ function counterReadings(sampler: Sampler, j: number): { tMs: number; cUj: numbe
   return out;
 }
 
-test('hybrid GPU channels: totals between counter readings equal the counter; short intervals follow the square wave', async (t) => {
+test('hybrid GPU channels: totals between counter readings equal the counter; short intervals follow the square wave', { skip: noGcc }, async (t) => {
   // 4 s square wave (2 s at 80 W, 2 s at 680 W), a counter that moves every 10 ms, read every 500 ms.
   const square = { periodMs: 4000, lowW: 80, highW: 680 };
   const { sampler, run } = gpuSampler(t, { FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
@@ -198,7 +198,7 @@ test('hybrid GPU channels: totals between counter readings equal the counter; sh
   assert.ok(tail.energyUj[gpu0]! > 0);
 });
 
-test('a lost GPU stops with a warning, keeps what it measured; a driver reload is not a wrap', async (t) => {
+test('a lost GPU stops with a warning, keeps what it measured; a driver reload is not a wrap', { skip: noGcc }, async (t) => {
   // A slow square wave and a fine counter step, so that only the reload is under test here.
   const square = { periodMs: 8000, lowW: 80, highW: 680 };
   const { sampler, run } = gpuSampler(t, { FAKE_NVML_LOST: '1:12', FAKE_NVML_RESET: '0:400', FAKE_NVML_SQUARE: '8000:80:680',
@@ -223,7 +223,7 @@ test('a lost GPU stops with a warning, keeps what it measured; a driver reload i
   await new Promise((r) => setImmediate(r)); // the warnings travel on a channel
 });
 
-test('counter readings are staggered, one per tick, and follow the cadence', async (t) => {
+test('counter readings are staggered, one per tick, and follow the cadence', { skip: noGcc }, async (t) => {
   const { sampler, run } = gpuSampler(t, {}, { gpuIds: '0,1', gpuCounterPeriodMs: 300 });
   await sampler.start();
   await run(1300);
@@ -246,7 +246,7 @@ test('counter readings are staggered, one per tick, and follow the cadence', asy
   assert.equal(inited(), 0, 'nvmlShutdown ran when the sampler stopped');
 });
 
-test('a counter reading that costs 4 ms (as on an H200) is read at most every 800 ms: 0.5 % of a core per GPU', async (t) => {
+test('a counter reading that costs 4 ms (as on an H200) is read at most every 800 ms: 0.5 % of a core per GPU', { skip: noGcc }, async (t) => {
   const { sampler, run } = gpuSampler(t, { FAKE_NVML_ENERGY_COST_US: '4000' }, { gpuIds: '0', gpuCounterPeriodMs: 200 });
   await sampler.start();
   // The clock is the test's, the 4 ms of CPU per reading are real: a loaded machine can only make a reading dearer, the period longer.
@@ -260,7 +260,7 @@ test('a counter reading that costs 4 ms (as on an H200) is read at most every 80
   assert.ok(gaps.slice(2).every((g) => g >= 790), `gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
 });
 
-test('while the process idles (the sampler slowed down), counter readings slow down by the same factor; power is still read every tick', () => {
+test('while the process idles (the sampler slowed down), counter readings slow down by the same factor; power is still read every tick', { skip: noGcc }, () => {
   fakeNvmlEnv({ FAKE_NVML_COUNT: '1' });
   const o = gpuOptions({ gpuIds: '0', gpuCounterPeriodMs: 1000 });
   const reads = (slowdown: number, tickMs: number): { counters: number; powers: number } => {

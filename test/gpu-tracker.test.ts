@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCsv } from '../src/output/csv.js';
-import { fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ } from './helpers/nvml.js';
+import { fakeNvmlEnv, fakeNvmlLibrary, fakeTruthJ, noGcc } from './helpers/nvml.js';
 import { nvmlClock } from './fixtures/scripted.hook.js';
 import { ScriptedClock, ScriptedRapl } from './helpers/scripted.js';
 import { fakeTracker } from './helpers/tracker.js';
@@ -24,7 +24,7 @@ function scriptedGpus(t: import('node:test').TestContext, vars: Record<string, s
   return { clock, hw };
 }
 
-test('a tracker with GPUs: count, model, energy near the truth, utilisation, and how each was measured', async (t) => {
+test('a tracker with GPUs: count, model, energy near the truth, utilisation, and how each was measured', { skip: noGcc }, async (t) => {
   const square = { periodMs: 4000, lowW: 80, highW: 680 };
   const { clock, hw } = scriptedGpus(t, { FAKE_NVML_SQUARE: '4000:80:680', FAKE_NVML_STEP_MS: '10' });
   const { tracker, dir } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuCounterPeriodMs: 300, samplePeriodMs: 60_000 });
@@ -55,7 +55,7 @@ test('a tracker with GPUs: count, model, energy near the truth, utilisation, and
   assert.deepEqual(warnings.filter((w) => !/no energy counter/.test(w)), []);
 });
 
-test('a run shorter than the counter period keeps its GPU figure provisional and says so; gpu_ids selects', async (t) => {
+test('a run shorter than the counter period keeps its GPU figure provisional and says so; gpu_ids selects', { skip: noGcc }, async (t) => {
   const { clock, hw } = scriptedGpus(t, {});
   const { tracker, dir } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuIds: ['GPU-9a8b'], gpuCounterPeriodMs: 5000,
     samplePeriodMs: 60_000 });
@@ -69,7 +69,7 @@ test('a run shorter than the counter period keeps its GPU figure provisional and
   assert.ok(Number(r['gpu_energy']) > 0);
 });
 
-test('gpu_ids that match no GPU are left out with a warning listing the GPUs found; the rest is measured and written', async (t) => {
+test('gpu_ids that match no GPU are left out with a warning listing the GPUs found; the rest is measured and written', { skip: noGcc }, async (t) => {
   const { clock, hw } = scriptedGpus(t, {});
   for (const [ids, count] of [['5', '0'], ['5,1', '1']] as const) {
     const { tracker, dir } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuIds: ids });

@@ -1,10 +1,17 @@
 // The fake libnvidia-ml (test/fixtures/fake-nvml.c), compiled once per test process with gcc.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './sysfs.js';
 
 let built: string | undefined;
+
+/**
+ * Why the tests with the fake NVML are skipped (false when they run): it is C, built with gcc.
+ * `.ci/run` installs it; a machine without it says so instead of failing on a spawn error.
+ */
+export const noGcc: string | false = spawnSync('gcc', ['--version']).error === undefined ? false
+  : 'gcc is not installed (Debian package gcc): the fake NVML (test/fixtures/fake-nvml.c) cannot be built';
 
 /** Path of the fake NVML shared library, built on first use. */
 export function fakeNvmlLibrary(): string {
