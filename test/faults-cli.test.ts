@@ -103,7 +103,7 @@ test('monitor with a CSV it could not write at the end: refused before the comma
     + 'its directory does not exist: create it, or choose another output_file; nothing was run\n']);
   mkdirSync(join(where.dir, 'emissions.csv'));
   const dir = await cc(['monitor', ...offline, ...command], where);
-  assert.deepEqual([dir.code, dir.stderr], [2, `codecarbon: output_dir (from default): ${join('.', 'emissions.csv')} cannot be written (EISDIR): `
+  assert.deepEqual([dir.code, dir.stderr], [2, `codecarbon: ${join('.', 'emissions.csv')} cannot be written (EISDIR): `
     + 'it is a directory: remove it or choose another output_file; nothing was run\n']);
   assert.ok(!existsSync(ran), 'the command ran');
   assert.ok(!existsSync(join(where.dir, 'no-such-dir')));

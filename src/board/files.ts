@@ -68,6 +68,14 @@ export function whyUnreadable(path: string): string | null {
   }
 }
 
+/** The problem of a file with nothing in it yet: a run may write it later, its format is not wrong. */
+export const emptyFile = 'the file is empty: no run has written to it yet';
+
+/** Whether a file read is of no use to show (another format; not one still empty). */
+export function isForeign(f: { readonly kind: string; readonly problem: string | null }): boolean {
+  return f.kind === 'unusable' && f.problem !== emptyFile;
+}
+
 /** Reads one file; never throws for a bad file: the page says what was wrong with it. */
 export function readBoardFile(path: string): BoardFile {
   let text: string;
@@ -77,7 +85,7 @@ export function readBoardFile(path: string): BoardFile {
     return { path, kind: 'unusable', problem: `could not read it: ${reasonOf(path, e)}` };
   }
   if (path.endsWith('.json')) return readBench(path, text);
-  if (text.trim() === '') return { path, kind: 'unusable', problem: 'the file is empty: no run has written to it yet' };
+  if (text.trim() === '') return { path, kind: 'unusable', problem: emptyFile };
   const tasks = readTable(text, tasksRequired);
   if (tasks !== null) return { path, kind: 'tasks', table: tasks, format: formatOf(tasks.header) };
   const table = readTable(text, emissionsRequired);

@@ -1,7 +1,7 @@
 // `codecarbon board` serves a dashboard of emissions files; `codecarbon report` writes the same views as one HTML file.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { boardPaths, readBoardFile, whyUnreadable } from '../board/files.js';
+import { boardPaths, isForeign, readBoardFile, whyUnreadable } from '../board/files.js';
 import { CodeCarbonError } from '../errors.js';
 import { flagValue } from './flags.js';
 import { boardUsage, exitNoInput, reportUsage } from './usage.js';
@@ -42,6 +42,12 @@ export async function board(args: string[]): Promise<number> {
   } catch (e) {
     throw usageError((e as Error).message);
   }
+  // Ctrl-C stops the board from the moment its address is printed (a script may signal it at once).
+  const stopped = new Promise<void>((done) => {
+    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); done(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   console.log(`codecarbon board: ${server.url} (${paths.join(', ')}; task files beside them; Ctrl-C to stop)`);
   // Served all the same: the board reads its files again at each look, and a run may write one later.
   const hint = files.length === 0 ? ' (./emissions.csv is the default: name the files to show)' : '';
@@ -49,18 +55,14 @@ export async function board(args: string[]): Promise<number> {
     const why = whyUnreadable(path);
     const file = why === null ? readBoardFile(path) : null;
     if (why !== null) console.error(`codecarbon: board: cannot read ${path} now: ${why}${hint}; the board shows it once it can be read`);
-    else if (file?.kind === 'unusable') console.error(`codecarbon: board: cannot use ${path} now: ${file.problem}; the board shows it once it can be used`);
+    else if (file !== null && file.kind === 'unusable' && isForeign(file)) console.error(`codecarbon: board: cannot use ${path} now: ${file.problem}; the board shows it once it can be used`);
   }
   const host = values['--host'] ?? '127.0.0.1';
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
     console.error(`codecarbon board: listening on ${host}: anyone who can reach this address can read these files' figures; `
       + 'use --host 127.0.0.1 to keep them on this machine');
   }
-  await new Promise<void>((done) => {
-    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); done(); };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
   return 0;
 }
@@ -83,10 +85,11 @@ export async function report(args: string[]): Promise<number> {
   }
   const [{ BoardState }, { renderPage }] = await Promise.all([import('../board/server.js'), import('../board/page.js')]);
   const model = new BoardState(paths.filter((p) => !unreadable.some(([u]) => u === p)), false).model();
-  // Read but of no use (another CSV, a README, an empty file): as good as unreadable for the report.
-  const unusable = model.files.filter((f) => f.kind === 'unusable');
+  // Read but of no use (another CSV, a README): as good as unreadable for the report. An empty file
+  // is one no run has written yet: listed under Files, not a fault.
+  const unusable = model.files.filter(isForeign);
   for (const f of unusable) console.error(`codecarbon: report: cannot use ${f.path}: ${f.problem}`);
-  if (unusable.length === model.files.length) {
+  if (unusable.length === model.files.length && unusable.length > 0) {
     console.error(`codecarbon: exit status ${exitNoInput} (EX_NOINPUT): no file to report on could be ${unreadable.length === 0 ? 'used' : 'read or used'}; `
       + `${out} was not written`);
     return exitNoInput;
