@@ -95,6 +95,23 @@ test('report with some files unreadable: the page from the others, each unreadab
   assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
 });
 
+/** `codecarbon board FILES --port 0` in `cwd`, once it serves: its address, and stop() (SIGINT) with its exit code and stderr. */
+async function boardChild(files: string[], cwd: string): Promise<{ url: string; stop: () => Promise<{ code: number | null; stderr: string }> }> {
+  const child = spawn(process.execPath, [cli, 'board', ...files, '--port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  while (!/http:\S+/.test(stdout)) await once(child.stdout, 'data');
+  const stop = async (): Promise<{ code: number | null; stderr: string }> => {
+    child.kill('SIGINT');
+    const exited = once(child, 'exit');
+    await once(child.stderr, 'end');
+    return { code: (await exited)[0] as number | null, stderr };
+  };
+  return { url: /http:\S+/.exec(stdout)![0], stop };
+}
+
 test('report and board on a file of another format: named on stderr with what it is not; report exit 66, nothing written when no file can be used', async () => {
   const dir = tempDir('cc-report-format-');
   const other = join(dir, 'prices.csv');
@@ -112,38 +129,20 @@ test('report and board on a file of another format: named on stderr with what it
   assert.equal(some.stderr, `codecarbon: report: cannot use ${other}: ${problem}\n`
     + 'codecarbon: exit status 66 (EX_NOINPUT): 1 of 2 files could not be used (named above); the report covers the others\n');
   assert.match(readFileSync(out, 'utf8'), /^<!doctype html>/);
-  const child = spawn(process.execPath, [cli, 'board', other, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-  while (!/http:\S+/.test(stdout)) await once(child.stdout, 'data');
-  child.kill('SIGINT');
-  const exited = once(child, 'exit');
-  await once(child.stderr, 'end');
-  assert.equal((await exited)[0], 0);
-  assert.equal(stderr, `codecarbon: board: cannot use ${other} now: ${problem}; the board shows it once it can be used\n`);
+  const board = await boardChild([other], dir);
+  assert.deepEqual(await board.stop(), { code: 0, stderr: `codecarbon: board: cannot use ${other} now: ${problem}; the board shows it once it can be used\n` });
 });
 
 test('board on a file that cannot be read yet: named on stderr with the problem, served all the same, shown once a run writes it', async () => {
   const dir = tempDir('cc-board-later-');
   const later = join(dir, 'later.csv');
-  const child = spawn(process.execPath, [cli, 'board', later, '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
-  while (!/http:\S+/.test(stdout)) await once(child.stdout, 'data');
-  const url = /http:\S+/.exec(stdout)![0];
+  const { url, stop } = await boardChild([later], dir);
   type Model = { totals: { runs: number }; files: { path: string; problem: string | null }[] };
   const before = (await (await fetch(`${url}data.json`)).json()) as Model;
   assert.deepEqual(before.files.map((f) => f.problem), ['could not read it: no such file (ENOENT); check the path']);
   copyFileSync(join(fixtures, 'emissions.csv'), later);
   const after = (await (await fetch(`${url}data.json`)).json()) as Model;
   assert.deepEqual([after.totals.runs, after.files[0]!.problem], [2, null]);
-  child.kill('SIGINT');
-  const exited = once(child, 'exit');
-  await once(child.stderr, 'end');
-  assert.equal((await exited)[0], 0);
-  assert.equal(stderr, `codecarbon: board: cannot read ${later} now: no such file (ENOENT); check the path; the board shows it once it can be read\n`);
+  assert.deepEqual(await stop(), { code: 0,
+    stderr: `codecarbon: board: cannot read ${later} now: no such file (ENOENT); check the path; the board shows it once it can be read\n` });
 });
