@@ -169,8 +169,8 @@ export default () => new Bench({ time: 50, warmup: false }).add('sum', () => {
   const late = await cc(['bench', suite, ...offline, '--csv', csv], where);
   assert.equal(late.code, 74, late.stderr);
   assert.match(late.stdout, /'sum'.*Energy\/op|Energy\/op[^]*'sum'/);
-  assert.ok(late.stderr.endsWith(`codecarbon: --csv ${csv}: could not write (EISDIR): it is a directory: give a file in it, `
-    + 'e.g. --csv DIR/bench.csv; the results are the table above\n'), late.stderr);
+  assert.ok(late.stderr.endsWith(`codecarbon: --csv ${csv}: could not write (EISDIR): it is a directory: remove it or give --csv `
+    + 'another path; the results are the table above\n'), late.stderr);
   assert.ok(existsSync(loaded));
 });
 

@@ -6,7 +6,7 @@ import type { Bench } from 'tinybench';
 import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
-import { probeWritable } from '../output/csv.js';
+import { probeWritable, writeFix } from '../output/csv.js';
 import { flagValue, inFlagWords } from './flags.js';
 import { benchUsage } from './usage.js';
 
@@ -71,19 +71,10 @@ async function load(file: string): Promise<Bench> {
   return exported as Bench;
 }
 
-const csvFixes: Readonly<Record<string, string>> = {
-  EISDIR: 'it is a directory: give a file in it, e.g. --csv DIR/bench.csv',
-  ENOENT: 'its directory does not exist: create it, or give --csv another path',
-  ENOTDIR: 'part of its path is a file, not a directory: give --csv another path',
-  EACCES: 'writing there is not allowed: grant it, or give --csv another path',
-  EPERM: 'writing there is not allowed: grant it, or give --csv another path',
-  EROFS: 'the file system is read-only: give --csv another path',
-};
-
-/** Why the CSV cannot be written to `path`, with the fix: the error as the system gave it. */
+/** Why the CSV cannot be written to `path`, with the fix (the CSV output's, in --csv's words). */
 function csvFailure(path: string, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code ?? String(e);
-  return `--csv ${path}: could not write (${code}): ${csvFixes[code] ?? 'check the path, its permissions and free space'}`;
+  const code = (e as NodeJS.ErrnoException).code;
+  return `--csv ${path}: could not write (${code ?? String(e)}): ${writeFix(code).replace(/choose another output_(dir|file)/, 'give --csv another path')}`;
 }
 
 /** A --csv path that cannot be written fails before the suite runs, not after minutes of it. */
