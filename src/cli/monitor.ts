@@ -1,7 +1,6 @@
 // `codecarbon monitor [-- command]`: tracks a command (or the machine) and reports its energy and emissions.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { resolveConfig } from '../config/resolve.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
 import { probeWritable, writeFix } from '../output/csv.js';
@@ -239,9 +238,8 @@ export async function monitor(args: string[]): Promise<number> {
   let tracker: EmissionsTracker;
   try {
     // Process mode for a command, unless a config file or CODECARBON_TRACKING_MODE says otherwise.
-    const configured = resolveConfig({ ...options }).origins['trackingMode'] !== 'default';
-    tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(
-      { ...(configured ? {} : { trackingMode: command !== null ? 'process' : 'machine' }), ...options });
+    tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(options,
+      { defaults: { trackingMode: command !== null ? 'process' : 'machine' } });
   } catch (e) {
     throw inFlagWords(e, { ...flagOf, saveToApi: '--api' }, new Set(Object.keys(flags)));
   }

@@ -127,6 +127,11 @@ export interface ConfigSources {
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly home?: string;
+  /**
+   * A command's own defaults (camelCase option → value), below every file, variable and argument:
+   * `codecarbon monitor` tracks a command in process mode unless told otherwise.
+   */
+  readonly defaults?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -146,7 +151,7 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
       parser.set(parser.own, name.slice('codecarbon_'.length).toLowerCase(), value, `environment variable ${name}`);
     }
   }
-  const values: Record<string, unknown> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), s.default]));
+  const values: Record<string, unknown> = { ...Object.fromEntries(keySpecs.map((s) => [camel(s.key), s.default])), ...sources.defaults };
   const origins: Record<string, string> = Object.fromEntries(keySpecs.map((s) => [camel(s.key), 'default']));
   const known = keySpecs.map((s) => [s.key] as const);
   for (const [rawKey, setting] of parser.settings()) {
