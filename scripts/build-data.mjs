@@ -144,6 +144,8 @@ function buildRegions() {
   writeFileSync(join(out, 'regions.json'), JSON.stringify({
     about: 'Regional carbon intensity: US states (EPA eGRID 2016, lbs/MWh converted to gCO2e/kWh), Canadian provinces (2023 generation shares in %), Nordic bidding zones (ENTSO-E averages), Google Cloud regions (Google); via CodeCarbon 3.3.0. Where AWS, Azure and newer Google Cloud regions are (the providers\' region pages). See data/README.md.',
     usStates, canadaProvincesMix2023: canada, nordicZones, nordicUpdated: nordic.metadata?.last_updated ?? null, cloudRegions, cloudLocated,
+    // Spellings upstream's table answers to that Google does not use: a config written for CodeCarbon keeps its figure.
+    cloudAliases: { 'gcp:me-cenrtal1': 'gcp:me-central1' },
   }) + '\n');
   return `${Object.keys(usStates).length} US states, ${Object.keys(canada).length} provinces, ${Object.keys(nordicZones).length} Nordic zones, ${Object.keys(cloudRegions).length} cloud regions with an intensity, ${Object.keys(cloudLocated).length} located`;
 }

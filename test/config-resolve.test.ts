@@ -53,6 +53,9 @@ test('typed values: numbers, enums and lists; errors say the expected form', () 
   const env = { CODECARBON_GPU_IDS: '0, GPU-1234 ,', CODECARBON_TRACKING_MODE: 'Process', CODECARBON_API_CALL_INTERVAL: '-1' };
   const r = resolveConfig({ wue: 1.8 }, { ...dirs(null, null), env });
   assert.deepEqual([r.values['gpuIds'], r.values['trackingMode'], r.values['apiCallInterval'], r.values['wue']], [['0', 'GPU-1234'], 'process', -1, 1.8]);
+  // gpu_ids as CodeCarbon cleans it: only letters, digits and '-' (a Python list's brackets and quotes go).
+  const listed = dirs(null, '[codecarbon]\ngpu_ids = [0, \'GPU-5f1c\']\n');
+  assert.deepEqual(resolveConfig({}, { ...listed, env: {} }).values['gpuIds'], ['0', 'GPU-5f1c']);
   assert.throws(() => resolveConfig({}, { ...dirs(null, null), env: { CODECARBON_PUE: '0' } }),
     { message: 'pue (from environment variable CODECARBON_PUE): expected a number > 0, got "0"' });
   assert.throws(() => resolveConfig({ onCsvWrite: 'replace' }, { ...dirs(null, null), env: {} }),

@@ -38,11 +38,15 @@ test('regional figures: eGRID states converted from lbs/MWh, Quebec from the mix
   near(intensityFor({ countryIsoCode: 'CAN', region: 'quebec' }).gCo2ePerKwh, 3.937, 1e-3);
 });
 
-test('fixed upstream bugs: europe-west10 is Berlin, me-central1 is found, AWS says it fell back', () => {
+test('fixed upstream bugs: europe-west10 is Berlin, me-central1 is found (and upstream\'s me-cenrtal1 too), AWS says it fell back', () => {
   const berlin = intensityFor({ cloudProvider: 'gcp', cloudRegion: 'europe-west10' });
   assert.deepEqual([berlin.gCo2ePerKwh, berlin.countryIsoCode], [345, 'DEU']);
   assert.notEqual(intensityFor({ cloudProvider: 'gcp', cloudRegion: 'europe-west1' }).countryIsoCode, 'DEU');
   assert.equal(intensityFor({ cloudProvider: 'gcp', cloudRegion: 'me-central1' }).countryIsoCode, 'QAT');
+  // Upstream's own spelling still finds Doha: a config written for CodeCarbon keeps its figure.
+  const typo = intensityFor({ cloudProvider: 'gcp', cloudRegion: 'me-cenrtal1' });
+  assert.deepEqual([typo.gCo2ePerKwh, typo.countryIsoCode, typo.detail],
+    [575, 'QAT', 'gcp region me-cenrtal1 (CodeCarbon\'s spelling of me-central1, Doha), Google Cloud region carbon data']);
   const aws = intensityFor({ cloudProvider: 'aws', cloudRegion: 'eu-west-3', countryIsoCode: 'FRA' });
   assert.equal(aws.source, 'country');
   assert.equal(aws.detail, 'France (FRA), 2023, Our World in Data; aws publishes no grid intensity for eu-west-3, so that of its location (Paris) is used');

@@ -58,7 +58,9 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
       return k.isValid(raw) ? raw : fail(k.expected);
     case 'list': {
       const items = typeof text === 'string' ? text.split(',') : Array.isArray(text) ? text.map(String) : fail('a comma-separated list');
-      return items.map((s) => s.trim()).filter((s) => s !== '');
+      // gpu_ids as CodeCarbon reads it: only letters, digits and '-' count ('[0, 1]' is 0 and 1).
+      const kept = spec.key === 'gpu_ids' ? items.map((s) => s.replace(/[^A-Za-z0-9-]/g, '')) : items;
+      return kept.map((s) => s.trim()).filter((s) => s !== '');
     }
     case 'number':
     case 'int': {

@@ -35,6 +35,8 @@ export interface RegionTable {
   readonly cloudRegions: Readonly<Record<string, CloudRegionRow>>;
   /** `provider:region` → where it is, for regions with no published intensity (AWS, Azure, newer GCP). */
   readonly cloudLocated: Readonly<Record<string, { countryIsoCode: string; region: string | null; city: string }>>;
+  /** `provider:region` spellings of upstream's table (its typo me-cenrtal1) → the key they stand for. */
+  readonly cloudAliases: Readonly<Record<string, string>>;
 }
 
 function load<T>(file: string): () => T {

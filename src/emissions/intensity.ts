@@ -184,11 +184,12 @@ function fromCloud(q: IntensityQuery): Intensity | { note: string; countryIsoCod
   const provider = q.cloudProvider!.trim().toLowerCase();
   const region = q.cloudRegion?.trim().toLowerCase();
   if (!region) throw new ConfigError('cloud_region', 'argument', `required with cloud_provider ${JSON.stringify(q.cloudProvider)} (e.g. "europe-west1")`);
-  const { cloudRegions, cloudLocated } = regionTable();
-  const row = cloudRegions[`${provider}:${region}`];
+  const { cloudRegions, cloudLocated, cloudAliases } = regionTable();
+  const row = cloudRegions[`${provider}:${region}`] ?? cloudRegions[cloudAliases[`${provider}:${region}`] ?? ''];
   if (row !== undefined) {
     return { gCo2ePerKwh: row.gCo2ePerKwh, source: 'cloud-region', dataset: 'codecarbon', year: cloudTableYear,
-      detail: `${provider} region ${region} (${row.city ?? row.countryName}), Google Cloud region carbon data`,
+      detail: `${provider} region ${region} (${row.region === region ? '' : `CodeCarbon's spelling of ${row.region}, `}${row.city ?? row.countryName}), `
+        + 'Google Cloud region carbon data',
       countryIsoCode: row.countryIsoCode, countryName: row.countryName };
   }
   const at = cloudLocated[`${provider}:${region}`];
