@@ -95,8 +95,9 @@ export class EmissionsTracker extends EventTarget {
     if (o.countryIsoCode) resolveCountry(o.countryIsoCode, this.origins['countryIsoCode']);
     const intensity = attributed(() => intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
       cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset }), this.origins);
-    // Nothing given: the online tracker looks its location up in the background once started.
-    return { intensity, lookup: !(o.forceCarbonIntensityGCo2eKwh !== null || o.countryIsoCode || o.cloudProvider) };
+    // No location given: the online tracker looks it up in the background once started (with a
+    // forced intensity too, as upstream: the rows still say which country they are in).
+    return { intensity, lookup: !(o.countryIsoCode || o.cloudProvider) };
   }
 
   /** This tracker's run id (a UUID, made on first use: a decorated call pays for it off its path). */

@@ -134,6 +134,31 @@ test('flush() and stop() on a silent network: each bounded, a row each, one warn
   }
 });
 
+test('a forced intensity: the figure is the one forced, the country still looked up and written (as upstream), no world-average warning', async (t) => {
+  const geo = await httpServer((req, res) => {
+    if (req.url?.startsWith('/geo') === true) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ country_code3: 'FRA', region: 'Bretagne' }));
+    else res.writeHead(404).end();
+  });
+  cleanup(t, geo);
+  const { tracker, rapl, dir } = fakeTracker({ countryIsoCode: null, forceCarbonIntensityGCo2eKwh: 100, geojsUrl: `${geo.url}/geo`,
+    ipinfoUrl: `${geo.url}/ipinfo`, cloudMetadataUrl: geo.url, locationTimeoutMs: 30_000, cloudMetadataTimeoutMs: 30_000 }, EmissionsTracker);
+  cleanup(t, rapl, dir);
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  tracker.start();
+  await tracker.stop();
+  const [row] = rows(dir);
+  assert.deepEqual([row!['carbon_intensity_g_co2e_kwh'], row!['carbon_intensity_source'], row!['country_iso_code'], row!['country_name'], row!['region']],
+    ['100', 'forced: force_carbon_intensity_g_co2e_kwh', 'FRA', 'France', 'bretagne']);
+  assert.deepEqual(warnings, []);
+  const offline = fakeTracker({ countryIsoCode: 'DEU', forceCarbonIntensityGCo2eKwh: 100 });
+  cleanup(t, offline.rapl, offline.dir);
+  offline.tracker.start();
+  await offline.tracker.stop();
+  const [o] = rows(offline.dir);
+  assert.deepEqual([o!['carbon_intensity_g_co2e_kwh'], o!['country_iso_code'], o!['country_name']], ['100', 'DEU', 'Germany']);
+});
+
 test('location services that fail at once (HTTP 500, not HTTP): one warning with the reasons; later trackers do not ask again', async (t) => {
   const failing = await failingServer();
   const garbage = await garbageServer();

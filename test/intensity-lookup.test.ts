@@ -18,7 +18,7 @@ test('upstream pins: France, no country, SE2, Ontario', () => {
 
 test('each step of the order says where its figure came from', () => {
   const pick = (q: Parameters<typeof intensityFor>[0]) => { const r = intensityFor(q); return [r.source, r.year, r.countryIsoCode]; };
-  assert.deepEqual(pick({ forceGCo2ePerKwh: 0, countryIsoCode: 'POL' }), ['forced', null, null]);
+  assert.deepEqual(pick({ forceGCo2ePerKwh: 0, countryIsoCode: 'POL' }), ['forced', null, 'POL']); // the figure forced, the country kept
   assert.deepEqual(pick({ cloudProvider: 'gcp', cloudRegion: 'europe-west9', countryIsoCode: 'POL' }), ['cloud-region', 2024, 'FRA']);
   assert.deepEqual(pick({ countryIsoCode: 'USA', region: 'TX' }), ['us-state', 2016, 'USA']);
   assert.deepEqual(pick({ countryIsoCode: 'can', region: 'QC' }), ['canada-province', 2023, 'CAN']);

@@ -211,8 +211,10 @@ export function intensityFor(q: IntensityQuery = {}): Intensity {
     if (!(q.forceGCo2ePerKwh >= 0) || !Number.isFinite(q.forceGCo2ePerKwh)) {
       throw new ConfigError('force_carbon_intensity_g_co2e_kwh', 'argument', `expected a number >= 0, got ${q.forceGCo2ePerKwh}`);
     }
+    // The figure is forced; where the machine is still says which country the row is in, as upstream.
+    const where = intensityFor({ ...q, forceGCo2ePerKwh: null });
     return { gCo2ePerKwh: q.forceGCo2ePerKwh, source: 'forced', dataset: 'codecarbon', year: null,
-      detail: 'force_carbon_intensity_g_co2e_kwh', countryIsoCode: null, countryName: null };
+      detail: 'force_carbon_intensity_g_co2e_kwh', countryIsoCode: where.countryIsoCode, countryName: where.countryName };
   }
   let note = '';
   if (q.cloudProvider) {

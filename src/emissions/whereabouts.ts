@@ -14,6 +14,7 @@ export class Whereabouts {
   #geo: Lookup<Located> | null = null;
   #cloud: Lookup<CloudFound> | null = null;
   #dataset: 'codecarbon' | 'ember' = 'codecarbon';
+  #forced: number | null = null;
   #timeoutMs = 0;
   /** The figure for the lookups' last seen answers (intensityFor() is not free; records read it often). */
   #memo: { geo: Located | undefined; cloud: CloudFound | undefined; intensity: Intensity } | null = null;
@@ -47,6 +48,7 @@ export class Whereabouts {
    */
   lookUp(o: ResolvedOptions, running: () => boolean): Promise<void> {
     this.#dataset = o.carbonIntensityDataset;
+    this.#forced = o.forceCarbonIntensityGCo2eKwh;
     this.#timeoutMs = o.locationTimeoutMs;
     this.#geo = geolocate({ geojsUrl: o.geojsUrl, ipinfoUrl: o.ipinfoUrl, timeoutMs: o.locationTimeoutMs,
       cacheFile: o.locationCacheFile === '' ? null : o.locationCacheFile ?? undefined });
@@ -59,7 +61,8 @@ export class Whereabouts {
 
   /** Says, once per process, that rows use the world average because no location is known (yet). */
   #tell(geo: Lookup<Located>): void {
-    if (geo.told || this.geo !== null || this.cloud !== null) return;
+    // With a forced intensity no figure depends on the location: nothing to warn about.
+    if (geo.told || this.geo !== null || this.cloud !== null || this.#forced !== null) return;
     geo.told = true;
     const found = geo.result;
     if (found === undefined) {
@@ -87,9 +90,11 @@ export class Whereabouts {
     let intensity: Intensity;
     if (g === null && c === null) {
       const why = geo === undefined ? 'the location lookup had not answered when this was written' : 'the location lookup failed';
-      intensity = { ...this.#static, detail: `${this.#static.detail} (${why})` };
+      // A forced figure stands whatever the lookup gave: its detail is not about the location.
+      intensity = this.#static.source === 'forced' ? this.#static : { ...this.#static, detail: `${this.#static.detail} (${why})` };
     } else {
-      const q = { cloudProvider: c?.provider, cloudRegion: c?.region, countryIsoCode: g?.countryIsoCode, dataset: this.#dataset };
+      const q = { cloudProvider: c?.provider, cloudRegion: c?.region, countryIsoCode: g?.countryIsoCode, dataset: this.#dataset,
+        forceGCo2ePerKwh: this.#forced };
       try {
         intensity = intensityFor({ ...q, region: g?.region });
       } catch {
