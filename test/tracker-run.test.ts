@@ -246,6 +246,12 @@ test('Electricity Maps: the latest figure with the auth-token header; on failure
       + 'this process; check electricitymaps_api_token and electricitymaps_url']);
     assert.equal(second.finalEmissionsData!.carbon_intensity_g_co2e_kwh, 56.039);
     assert.doesNotMatch(JSON.stringify(second.finalEmissionsData) + warnings.join(''), /s3cret/);
+    // country_2letter_iso_code is the zone asked for, as upstream's countryCode.
+    fail = false;
+    const zoned = fakeTracker({ electricitymapsApiToken: 'zoned-s3cret', electricitymapsUrl, country2letterIsoCode: 'BE' }).tracker;
+    zoned.start();
+    await zoned.stop();
+    assert.equal(seen.at(-1)!.url, '/v3/carbon-intensity/latest?zone=BE');
   } finally {
     server.closeAllConnections();
     server.close();

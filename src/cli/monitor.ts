@@ -237,9 +237,10 @@ export async function monitor(args: string[]): Promise<number> {
   // Built before anything runs: a bad option is an error, not a half-tracked command.
   let tracker: EmissionsTracker;
   try {
-    // Process mode for a command, unless a config file or CODECARBON_TRACKING_MODE says otherwise.
+    // CodeCarbon's monitor defaults (a measurement every 10 s, the API every 30), and process mode
+    // for a command; a config file, a variable or a flag says otherwise.
     tracker = new (monitorTracker(offline ? OfflineEmissionsTracker : EmissionsTracker))(options,
-      { defaults: { trackingMode: command !== null ? 'process' : 'machine' } });
+      { defaults: { trackingMode: command !== null ? 'process' : 'machine', measurePowerSecs: 10, apiCallInterval: 30 } });
   } catch (e) {
     throw inFlagWords(e, { ...flagOf, saveToApi: '--api' }, new Set(Object.keys(flags)));
   }

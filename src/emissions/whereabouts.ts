@@ -115,7 +115,8 @@ export class Whereabouts {
     const base = this.#located();
     if (!o.electricitymapsApiToken || base.source === 'forced' || base.source === 'cloud-region') return;
     const geo = this.geo;
-    const zone = base.countryIsoCode === null ? null : countryTable().countries[base.countryIsoCode]?.iso2 ?? null;
+    // country_2letter_iso_code, as upstream asks Electricity Maps with it; else the country's own.
+    const zone = o.country2letterIsoCode || (base.countryIsoCode === null ? null : countryTable().countries[base.countryIsoCode]?.iso2 ?? null);
     // Its socket does not hold the process: waited for here at most one time-out, holding it.
     const answer = await within(sharedLiveIntensity({ baseUrl: o.electricitymapsUrl, token: o.electricitymapsApiToken,
       latitude: geo?.latitude, longitude: geo?.longitude, zone, timeoutMs: o.locationTimeoutMs }, o.measurePowerSecs * 1000),
