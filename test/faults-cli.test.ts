@@ -124,6 +124,19 @@ test('monitor that keeps the record nowhere says so after its figures; --api or 
     + 'drop --api, or add api in --output-methods\n']);
 });
 
+test('a flag given twice, or an empty command after "--": usage errors (exit 2) that say so, nothing run', async (t) => {
+  const twice = await cliHere(['monitor', ...offline, '--country-iso-code', 'DEU', '--', process.execPath, '-e', '0']);
+  assert.deepEqual([twice.code, twice.stderr], [2, 'codecarbon: --country-iso-code is given twice ("FRA", then "DEU"): give it once\n']);
+  const bench = await cliHere(['bench', 'suite.js', '--baseline-ms', '2000', '--baseline-ms', '500']);
+  assert.deepEqual([bench.code, bench.stderr], [2, 'codecarbon: --baseline-ms is given twice ("2000", then "500"): give it once\n']);
+  const empty = await cliHere(['monitor', ...offline, '--', '']);
+  assert.deepEqual([empty.code, empty.stderr], [2, 'codecarbon: monitor: the command after "--" is empty (""): give the program to run, e.g. -- node app.js\n']);
+  // The command's own arguments may repeat the monitor's flags: they are its, not ours.
+  const where = place(t);
+  const theirs = await cc(['monitor', ...offline, '--', process.execPath, '-e', '0', '--', '--country-iso-code', 'X'], where);
+  assert.equal(theirs.code, 0, theirs.stderr);
+});
+
 test('bench with a file that does not exist: its name, where it was looked for and the fix; exit 2, no stack', async (t) => {
   const where = place(t);
   const r = await cc(['bench', 'missing.js', ...offline], where);

@@ -5,11 +5,18 @@ import { CodeCarbonError, ConfigError } from '../errors.js';
 
 /**
  * The value after the flag at `args[i]`.
- * @throws CodeCarbonError (usage) when there is none, or when it is `--` (the start of a command, not a value).
+ * @throws CodeCarbonError (usage) when there is none, when it is `--` (the start of a command, not a
+ * value), or when the flag was given before (one of the two would be dropped without a word).
  */
 export function flagValue(args: readonly string[], i: number, help = ''): string {
   const v = args[i + 1];
   if (v === undefined || v === '--') throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${args[i]} needs a value${help}`);
+  // Parsers read left to right: an earlier one is the first time the flag is given.
+  const first = args.indexOf(args[i]!);
+  if (first < i) {
+    throw new CodeCarbonError('ERR_CODECARBON_USAGE', `${args[i]} is given twice (${JSON.stringify(args[first + 1])}, then `
+      + `${JSON.stringify(v)}): give it once`);
+  }
   return v;
 }
 

@@ -68,6 +68,9 @@ function parse(args: string[]): MonitorArgs {
   if (i === args.length - 1) {
     throw usageError('monitor: "--" must be followed by the command to run; leave "--" out to track the whole machine until Ctrl-C');
   }
+  if (i < args.length && args[i + 1]!.trim() === '') {
+    throw usageError(`monitor: the command after "--" is empty (${JSON.stringify(args[i + 1])}): give the program to run, e.g. -- node app.js`);
+  }
   return { offline, help, options, flags, command: i < args.length ? args.slice(i + 1) : null };
 }
 
