@@ -61,12 +61,13 @@ test('silent, failing or regionless geojs: one retry each, then ipinfo (ISO-2 co
 });
 
 test('every source fails: no country is invented; the reasons are given', async () => {
-  const s = await serve({ '/geo': () => ({ status: 500 }), '/ipinfo': (n) => (n === 1 ? { body: '[]' } : { status: 503 }) });
+  const s = await serve({ '/geo': (n) => (n === 1 ? { status: 500 } : { body: JSON.stringify({ country_code3: 'XXX', region: 'Nowhere' }) }),
+    '/ipinfo': (n) => (n === 1 ? { body: '[]' } : { status: 503 }) });
   try {
     const r = await locate({ geojsUrl: s.url('/geo'), ipinfoUrl: s.url('/ipinfo'), cacheFile: null });
     assert.equal(r.location, null);
     assert.deepEqual(r.failures, [
-      `${s.url('/geo')}: HTTP 500`, `${s.url('/geo')}: HTTP 500`,
+      `${s.url('/geo')}: HTTP 500`, `${s.url('/geo')}: unknown country "XXX" in the answer`,
       `${s.url('/ipinfo')}: no country code in the answer`, `${s.url('/ipinfo')}: HTTP 503`,
     ]);
   } finally {

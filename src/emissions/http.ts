@@ -83,7 +83,8 @@ export function askFailure(e: unknown, timeoutMs: number): string {
   if (err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
   // Node's HTTP parser codes (HPE_INVALID_CONSTANT…) say little to a reader.
   if (typeof err.code === 'string' && err.code.startsWith('HPE_')) return 'the answer is not HTTP';
-  return err.code ?? err.message;
+  // A system error's code (ECONNREFUSED) says it; this package's own errors say it in their message.
+  return err.code !== undefined && !err.code.startsWith('ERR_CODECARBON') ? err.code : err.message;
 }
 
 /** The JSON body of a successful answer. @throws Error `HTTP <status>` or `the answer is not JSON`. */

@@ -45,7 +45,12 @@ const num = (v: unknown): number | null => {
 
 function fromCountry(code: unknown, source: GeoLocation['source'], rest: Omit<GeoLocation, 'countryIsoCode' | 'countryName' | 'source'>): GeoLocation {
   if (typeof code !== 'string' || code.trim() === '') throw new Error('no country code in the answer');
-  const iso3 = resolveCountry(code, source);
+  let iso3: string;
+  try {
+    iso3 = resolveCountry(code, source);
+  } catch {
+    throw new Error(`unknown country ${JSON.stringify(code)} in the answer`);
+  }
   return { countryIsoCode: iso3, countryName: countryTable().countries[iso3]!.name, source, ...rest };
 }
 
