@@ -29,7 +29,7 @@ test('a wrong [DEFAULT] value: the error names the [DEFAULT] line', () => {
   const cwd = tempDir();
   writeFileSync(join(cwd, '.codecarbon.config'), '[DEFAULT]\npue = high\n[codecarbon]\n');
   assert.throws(() => resolveConfig({}, { cwd, home: tempDir(), env: {} }),
-    { message: `pue (from ${join(cwd, '.codecarbon.config')}, line 2 in [DEFAULT]): expected a number > 0, got "high"` });
+    { message: `pue (from ${join(cwd, '.codecarbon.config')}, line 2 in [DEFAULT]): expected a number > 0 and <= 100, got "high"` });
 });
 
 test('[DEFAULT] without [codecarbon] still applies (CodeCarbon merges files into one parser); other sections are still warned about', () => {

@@ -57,7 +57,7 @@ test('typed values: numbers, enums and lists; errors say the expected form', () 
   const listed = dirs(null, '[codecarbon]\ngpu_ids = [0, \'GPU-5f1c\']\n');
   assert.deepEqual(resolveConfig({}, { ...listed, env: {} }).values['gpuIds'], ['0', 'GPU-5f1c']);
   assert.throws(() => resolveConfig({}, { ...dirs(null, null), env: { CODECARBON_PUE: '0' } }),
-    { message: 'pue (from environment variable CODECARBON_PUE): expected a number > 0, got "0"' });
+    { message: 'pue (from environment variable CODECARBON_PUE): expected a number > 0 and <= 100, got "0"' });
   assert.throws(() => resolveConfig({ onCsvWrite: 'replace' }, { ...dirs(null, null), env: {} }),
     { message: 'onCsvWrite (from argument): expected one of "append", "update", got "replace"' });
 });

@@ -35,7 +35,7 @@ test('bad values name the key, where they came from and the expected form', () =
   assert.throws(() => resolveEngineOptions({}, { env: { CODECARBON_RAPL_PREFER_PSYS: 'maybe' }, ...none }), new ConfigError('rapl_prefer_psys',
     'environment variable CODECARBON_RAPL_PREFER_PSYS', 'expected true or false (also 1/0, yes/no, on/off), got "maybe"'));
   assert.throws(() => resolveEngineOptions({ forceCpuPower: -3 }, { env: {}, ...none }),
-    { name: 'ConfigError', message: 'forceCpuPower (from argument): expected a number > 0, got -3' });
+    { name: 'ConfigError', message: 'forceCpuPower (from argument): expected a number > 0 and <= 1000000, got -3' });
   assert.throws(() => resolveEngineOptions({ trackingMode: 'thread' as never }, { env: {}, ...none }),
     { message: 'trackingMode (from argument): expected one of "machine", "process", got "thread"' });
   assert.throws(() => resolveEngineOptions({}, { env: { CODECARBON_RING_CAPACITY: '1' }, ...none }),

@@ -86,7 +86,16 @@ test('the same key in two files, or in two sections, is no duplicate', (t) => {
 test('a number argument that is NaN or Infinity is shown as such, not as null', (t) => {
   const where = dirs(t, null, null);
   assert.throws(() => resolveConfig({ measurePowerSecs: Number.NaN }, where),
-    { name: 'ConfigError', message: 'measurePowerSecs (from argument): expected a number > 0, got NaN' });
+    { name: 'ConfigError', message: 'measurePowerSecs (from argument): expected a number > 0 and <= 2147483, got NaN' });
   assert.throws(() => resolveConfig({ pue: Number.POSITIVE_INFINITY }, where),
-    { name: 'ConfigError', message: 'pue (from argument): expected a number > 0, got Infinity' });
+    { name: 'ConfigError', message: 'pue (from argument): expected a number > 0 and <= 100, got Infinity' });
+});
+
+test('values past what the arithmetic and the timers can hold are refused with the bound: a time-out over 2^31 - 1 ms, 1e308 W', (t) => {
+  const where = dirs(t, null, null);
+  assert.throws(() => resolveConfig({}, { ...where, env: { CODECARBON_LOCATION_TIMEOUT_MS: '3000000000' } }), { name: 'ConfigError',
+    message: 'location_timeout_ms (from environment variable CODECARBON_LOCATION_TIMEOUT_MS): expected a number > 0 and <= 2147483647, got "3000000000"' });
+  assert.throws(() => resolveConfig({}, { ...where, env: { CODECARBON_FORCE_RAM_POWER: '1e308' } }), { name: 'ConfigError',
+    message: 'force_ram_power (from environment variable CODECARBON_FORCE_RAM_POWER): expected a number > 0 and <= 1000000, got "1e308"' });
+  assert.equal(resolveConfig({}, { ...where, env: { CODECARBON_LOCATION_TIMEOUT_MS: String(2 ** 31 - 1) } }).values['locationTimeoutMs'], 2 ** 31 - 1);
 });

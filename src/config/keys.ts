@@ -4,7 +4,7 @@ import { defaultNvmlLibrary, defaultRaplDir } from '../sources/defaults.js';
 /** How a key's text is read. */
 export type KeyKind =
   | { readonly type: 'string'; readonly nonEmpty?: boolean }
-  | { readonly type: 'number'; readonly min?: number; readonly exclusiveMin?: boolean }
+  | { readonly type: 'number'; readonly min?: number; readonly exclusiveMin?: boolean; readonly max?: number }
   | { readonly type: 'int'; readonly min?: number }
   | { readonly type: 'bool' }
   | { readonly type: 'enum'; readonly values: readonly string[] }
@@ -36,6 +36,10 @@ const list = { type: 'list' } as const;
 const path = { type: 'string', nonEmpty: true } as const;
 const positive = { type: 'number', min: 0, exclusiveMin: true } as const;
 const nonNegative = { type: 'number', min: 0 } as const;
+// Upper bounds past which a value cannot be meant and breaks the arithmetic or the timers: a timer
+// longer than 2^31 - 1 ms fires at once (Node's TimeoutOverflowWarning); 1e308 W overflows to NaN.
+const timerMs = { ...positive, max: 2 ** 31 - 1 } as const;
+const watts = { ...positive, max: 1e6 } as const;
 const oneOf = (...values: string[]): KeyKind => ({ type: 'enum', values });
 const hasMethod = (v: unknown, ...names: string[]): boolean =>
   typeof v === 'object' && v !== null && names.some((n) => typeof (v as Record<string, unknown>)[n] === 'function');
@@ -49,7 +53,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'project_name', kind: str, default: 'codecarbon' },
   { key: 'experiment_id', kind: str, default: '5b0fa12a-3dd7-45bb-9766-cc326314d9f1' },
   { key: 'experiment_name', kind: str, default: 'base' },
-  { key: 'measure_power_secs', kind: positive, default: 15 },
+  { key: 'measure_power_secs', kind: { ...positive, max: Math.floor((2 ** 31 - 1) / 1000) }, default: 15 },
   { key: 'api_call_interval', kind: { type: 'int', min: -1 }, default: 8 },
   { key: 'api_endpoint', kind: str, default: 'https://api.codecarbon.io' },
   { key: 'api_key', kind: str, default: 'api_key', secret: true },
@@ -70,12 +74,12 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'log_level', kind: { type: 'level' }, default: 'info' },
   { key: 'logger_preamble', kind: str, default: '' },
   { key: 'on_csv_write', kind: oneOf('append', 'update'), default: 'append' },
-  { key: 'force_cpu_power', kind: positive, default: null, engine: true },
-  { key: 'force_ram_power', kind: positive, default: null, engine: true },
+  { key: 'force_cpu_power', kind: watts, default: null, engine: true },
+  { key: 'force_ram_power', kind: watts, default: null, engine: true },
   { key: 'force_mode_cpu_load', kind: bool, default: false, engine: true },
-  { key: 'pue', kind: positive, default: 1 },
-  { key: 'wue', kind: nonNegative, default: 0 },
-  { key: 'force_carbon_intensity_g_co2e_kwh', kind: nonNegative, default: null },
+  { key: 'pue', kind: { ...positive, max: 100 }, default: 1 },
+  { key: 'wue', kind: { ...nonNegative, max: 1000 }, default: 0 },
+  { key: 'force_carbon_intensity_g_co2e_kwh', kind: { ...nonNegative, max: 1e5 }, default: null },
   { key: 'electricitymaps_api_token', kind: str, default: null, secret: true },
   { key: 'allow_multiple_runs', kind: bool, default: true },
   { key: 'rapl_include_dram', kind: bool, default: false,
@@ -92,10 +96,10 @@ export const keySpecs: readonly KeySpec[] = [
   // This port's own keys.
   { key: 'rapl_dir', kind: path, default: defaultRaplDir, engine: true },
   { key: 'nvml_library', kind: path, default: defaultNvmlLibrary, engine: true },
-  { key: 'sample_period_ms', kind: positive, default: 100, engine: true },
-  { key: 'idle_sample_period_ms', kind: positive, default: 2000, engine: true },
-  { key: 'gpu_counter_period_ms', kind: positive, default: 1000, engine: true },
-  { key: 'source_timeout_ms', kind: positive, default: 2000, engine: true },
+  { key: 'sample_period_ms', kind: timerMs, default: 100, engine: true },
+  { key: 'idle_sample_period_ms', kind: timerMs, default: 2000, engine: true },
+  { key: 'gpu_counter_period_ms', kind: timerMs, default: 1000, engine: true },
+  { key: 'source_timeout_ms', kind: timerMs, default: 2000, engine: true },
   { key: 'ring_capacity', kind: { type: 'int', min: 2 }, default: 16384, engine: true },
   { key: 'proc_dir', kind: path, default: '/proc', engine: true },
   { key: 'cgroup_dir', kind: path, default: '/sys/fs/cgroup', engine: true },
@@ -103,11 +107,11 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'task_records_kept', kind: { type: 'int', min: 0 }, default: 100_000 },
   { key: 'geojs_url', kind: str, default: 'https://get.geojs.io/v1/ip/geo.json' },
   { key: 'ipinfo_url', kind: str, default: 'https://ipinfo.io/json' },
-  { key: 'location_timeout_ms', kind: positive, default: 2000 },
+  { key: 'location_timeout_ms', kind: timerMs, default: 2000 },
   { key: 'location_cache_file', kind: str, default: null },
   { key: 'electricitymaps_url', kind: str, default: 'https://api.electricitymaps.com' },
   { key: 'cloud_metadata_url', kind: str, default: 'http://169.254.169.254' },
-  { key: 'cloud_metadata_timeout_ms', kind: positive, default: 1000 },
+  { key: 'cloud_metadata_timeout_ms', kind: timerMs, default: 1000 },
   { key: 'prometheus_listen_address', kind: str, default: null },
 ];
 
