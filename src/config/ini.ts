@@ -162,12 +162,15 @@ const maxInterpolationDepth = 10;
  * @throws ConfigError through `fail`, with what is wrong and the fix: a `%` followed by neither `%`
  * nor `(`, a `%(` without `)s`, a key that is not set, references 10 deep (a key that refers to itself).
  */
-export function interpolate(value: string, lookup: (key: string) => string | undefined, fail: (problem: string) => never): string {
+export function interpolate(value: string, lookup: (key: string) => string | undefined, fail: (problem: string) => never,
+  secret: (key: string | null) => boolean = () => false): string {
   const out: string[] = [];
   const escape = 'write "%%" for a literal "%" (configparser\'s syntax, as CodeCarbon reads config files and CODECARBON_* variables)';
   const walk = (text: string, via: string[]): void => {
     let rest = text;
-    const at = (): string => `${JSON.stringify(text)}, at character ${text.length - rest.length + 1},`;
+    // A secret's value (api_key, a token) is never quoted: the position alone says where it goes wrong.
+    const hidden = secret(via.at(-1) ?? null);
+    const at = (): string => `${hidden ? 'its value (a secret, not shown)' : JSON.stringify(text)}, at character ${text.length - rest.length + 1},`;
     const where = via.length === 0 ? '' : ` (in the value of "${via.at(-1)}", which it refers to${via.length > 1 ? ` through ${via.slice(0, -1).map((k) => `"${k}"`).join(', ')}` : ''})`;
     if (via.length >= maxInterpolationDepth) {
       fail(`refers through ${via.map((k) => `"${k}"`).join(' → ')}, ${maxInterpolationDepth} references deep (a key that refers to itself?); `
@@ -187,7 +190,9 @@ export function interpolate(value: string, lookup: (key: string) => string | und
         rest = rest.slice(2);
       } else if (c === '(') {
         const m = /^%\(([^)]+)\)s/.exec(rest);
-        if (m === null) fail(`${at()} has "${rest}", not a reference "%(key)s"${where}; write "%(key)s" to use another key's value, or ${escape}`);
+        if (m === null) {
+          fail(`${at()} has ${hidden ? 'a "%("' : `"${rest}"`}, not a reference "%(key)s"${where}; write "%(key)s" to use another key's value, or ${escape}`);
+        }
         const name = m[1]!.toLowerCase();
         rest = rest.slice(m[0].length);
         const v = lookup(name);

@@ -119,9 +119,10 @@ class Parser {
   /** A key's value as the section gives it, interpolated (configparser's BasicInterpolation). */
   value(key: string, { raw, origin }: Setting): string {
     const lookup = (name: string): string | undefined => (this.own.get(name) ?? this.defaults.get(name))?.raw;
+    const secret = (name: string | null): boolean => specByKey.get(keyAliases[name ?? key] ?? name ?? key)?.secret === true;
     return raw.includes('%') ? interpolate(raw, lookup, (problem) => {
       throw new ConfigError(key, origin, problem);
-    }) : raw;
+    }, secret) : raw;
   }
 }
 
