@@ -112,6 +112,23 @@ async function boardChild(files: string[], cwd: string): Promise<{ url: string; 
   return { url: /http:\S+/.exec(stdout)![0], stop };
 }
 
+test('report -o onto a file it reads, or onto one that is not a report, is refused (exit 2) and the file kept; a report is replaced', async () => {
+  const dir = tempDir('cc-report-onto-');
+  const csv = join(dir, 'emissions.csv');
+  copyFileSync(join(fixtures, 'emissions.csv'), csv);
+  const before = readFileSync(csv, 'utf8');
+  assert.deepEqual(await cliHere(['report', csv, '-o', csv]), { code: 2, stdout: '', stderr: `codecarbon: report: -o ${csv} is one of the files `
+    + 'to report on, which the report would replace: give another path (e.g. -o report.html), or remove the file\n' });
+  const notes = join(dir, 'notes.txt');
+  writeFileSync(notes, 'my notes\n');
+  const r = await cliHere(['report', csv, '-o', notes]);
+  assert.deepEqual([r.code, r.stderr], [2, `codecarbon: report: -o ${notes} holds something else (its first line: "my notes"), which the `
+    + 'report would replace: give another path (e.g. -o report.html), or remove the file\n']);
+  assert.deepEqual([readFileSync(csv, 'utf8'), readFileSync(notes, 'utf8')], [before, 'my notes\n']);
+  const out = join(dir, 'r.html');
+  for (let i = 0; i < 2; i++) assert.equal((await cliHere(['report', csv, '-o', out])).code, 0);
+});
+
 test('report and board on a file of another format: named on stderr with what it is not; report exit 66, nothing written when no file can be used', async () => {
   const dir = tempDir('cc-report-format-');
   const other = join(dir, 'prices.csv');

@@ -137,6 +137,27 @@ test('a flag given twice, or an empty command after "--": usage errors (exit 2) 
   assert.equal(theirs.code, 0, theirs.stderr);
 });
 
+test('bench --csv onto the suite file or a file of other rows (a tracker\'s emissions.csv) is refused, nothing run; a bench CSV is replaced', async (t) => {
+  const where = place(t);
+  const suite = join(where.dir, 'suite.mjs');
+  writeFileSync(suite, `import { Bench } from '${tinybench}';
+export default () => new Bench({ time: 20, warmup: false }).add('sum', () => { let x = 0; for (let i = 0; i < 100; i++) x += i; return x; });`);
+  const tracker = join(where.dir, 'emissions.csv');
+  writeFileSync(tracker, 'timestamp,project_name,run_id\n2026-12-04T10:00:00,p,r\n');
+  const self = await cliHere(['bench', suite, ...offline, '--csv', suite]);
+  assert.deepEqual([self.code, self.stderr], [2, `codecarbon: --csv ${suite} is the suite file itself: give the CSV another path; nothing was run\n`]);
+  const other = await cliHere(['bench', suite, ...offline, '--csv', tracker]);
+  assert.deepEqual([other.code, other.stderr], [2, `codecarbon: --csv ${tracker} holds something else (its first line: `
+    + '"timestamp,project_name,run_id"), which it would replace: give another path, or remove the file; nothing was run\n']);
+  assert.equal(readFileSync(tracker, 'utf8'), 'timestamp,project_name,run_id\n2026-12-04T10:00:00,p,r\n');
+  const csv = join(where.dir, 'bench.csv');
+  for (let i = 0; i < 2; i++) {
+    const r = await cc(['bench', suite, ...offline, '--csv', csv], where);
+    assert.equal(r.code, 0, r.stderr);
+  }
+  assert.equal(parseCsv(readFileSync(csv, 'utf8')).length, 2, 'the second run replaced the first one\'s CSV');
+});
+
 test('bench with a file that does not exist: its name, where it was looked for and the fix; exit 2, no stack', async (t) => {
   const where = place(t);
   const r = await cc(['bench', 'missing.js', ...offline], where);

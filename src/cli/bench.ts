@@ -6,7 +6,7 @@ import type { Bench } from 'tinybench';
 import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
-import { probeWritable, writeFix } from '../output/csv.js';
+import { existingFirstLine, probeWritable, writeFix } from '../output/csv.js';
 import { flagValue, inFlagWords } from './flags.js';
 import { benchUsage } from './usage.js';
 
@@ -77,8 +77,19 @@ function csvFailure(path: string, e: unknown): string {
   return `--csv ${path}: could not write (${code ?? String(e)}): ${writeFix(code).replace(/choose another output_(dir|file)/, 'give --csv another path')}`;
 }
 
-/** A --csv path that cannot be written fails before the suite runs, not after minutes of it. */
-function checkCsvPath(path: string): void {
+/**
+ * A --csv path that cannot be written fails before the suite runs, not after minutes of it; one
+ * that holds something else (the suite itself, a tracker's emissions.csv) is not overwritten.
+ */
+function checkCsvPath(path: string, suite: string | null): void {
+  if (suite !== null && resolve(path) === resolve(suite)) {
+    throw usageError(`--csv ${path} is the suite file itself: give the CSV another path; nothing was run`);
+  }
+  const first = existingFirstLine(path);
+  if (first !== '' && !first.startsWith('task,runs,')) {
+    throw usageError(`--csv ${path} holds something else (its first line: ${JSON.stringify(first.slice(0, 60))}), which it would `
+      + 'replace: give another path, or remove the file; nothing was run');
+  }
   const failed = probeWritable(path);
   if (failed !== null) throw usageError(`${csvFailure(path, failed)}; nothing was run`);
 }
@@ -91,7 +102,7 @@ export async function bench(args: string[]): Promise<number> {
     return 0;
   }
   if (file === null) throw usageError(`bench needs a FILE\n\nUsage:\n${benchUsage}`);
-  if (csv !== null) checkCsvPath(csv);
+  if (csv !== null) checkCsvPath(csv, file);
   const suite = await load(file);
   const energy = await attachEnergy(suite, options).catch((e: unknown) => {
     const given = new Set(Object.keys(options));

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { boardPaths, isForeign, readBoardFile, whyUnreadable } from '../board/files.js';
 import { CodeCarbonError } from '../errors.js';
+import { existingFirstLine } from '../output/csv.js';
 import { flagValue } from './flags.js';
 import { boardUsage, exitNoInput, reportUsage } from './usage.js';
 
@@ -76,6 +77,11 @@ export async function report(args: string[]): Promise<number> {
   }
   const out = resolve(values['-o'] ?? values['--output'] ?? 'report.html');
   const paths = boardPaths(files);
+  const head = existingFirstLine(out).trimStart().slice(0, 60);
+  if (paths.includes(out) || (head !== '' && !/^<!doctype html/i.test(head))) {
+    throw usageError(`report: -o ${out} ${paths.includes(out) ? 'is one of the files to report on' : `holds something else (its first line: `
+      + `${JSON.stringify(head)})`}, which the report would replace: give another path (e.g. -o report.html), or remove the file`);
+  }
   const unreadable = paths.map((p) => [p, whyUnreadable(p)] as const).filter((u): u is [string, string] => u[1] !== null);
   const hint = files.length === 0 ? ' (./emissions.csv is the default: name the files to report on)' : '';
   for (const [path, why] of unreadable) console.error(`codecarbon: report: cannot read ${path}: ${why}${hint}`);

@@ -160,6 +160,11 @@ function firstLine(path: string): string {
   }
 }
 
+/** The first line of a file about to be replaced ('' when there is no file there): a look before it goes. */
+export function existingFirstLine(path: string): string {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() === true ? firstLine(path).replace(/^\uFEFF/, '') : '';
+}
+
 /** Upstream's backup name: file.bak, else file_0.bak, file_1.bak, … (the first free one). */
 export function backupName(path: string): string {
   if (!existsSync(`${path}.bak`)) return `${path}.bak`;
