@@ -3,9 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
-import { probeWritable, writeFix } from '../output/csv.js';
+import { csvLine, headerLine, probeWritable, writeFix } from '../output/csv.js';
 import { outputPath } from '../output/paths.js';
-import type { EmissionsRecord } from '../output/record.js';
+import { columns, type EmissionsRecord } from '../output/record.js';
 import { methodsOf } from '../output/select.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { EmissionsTracker } from '../tracker.js';
@@ -146,7 +146,9 @@ export function report(what: string, r: EmissionsRecord, csvPath: string | null,
       : `${Number(r.gpu_power).toFixed(1)} W mean  ${r.gpu_model}, ${Number(r.gpu_utilization_percent).toFixed(0)} % busy  ${r.gpu_source}`}`,
     `  emissions ${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
       + ` (${r.carbon_intensity_source})`,
-    ...(writeError !== null ? [`  NOT written: ${writeError.message}`] : csvPath === null ? [] : [`  written to ${csvPath}`]),
+    // Code keeps the record in finalEmissionsData; here it is printed below instead.
+    ...(writeError !== null ? [`  NOT written: ${writeError.message.replace(/; the record is kept in finalEmissionsData$/, '')}`]
+      : csvPath === null ? [] : [`  written to ${csvPath}`]),
   ].join('\n');
 }
 
@@ -169,6 +171,10 @@ function finish(tracker: EmissionsTracker, what: string, code: number, before = 
     console.error(`  saved nowhere: no output that keeps the record is on (${o.outputMethods === null || o.outputMethods === undefined
       ? 'save_to_file is false' : `output_methods is ${JSON.stringify(methodsOf(o).join(','))}`}, from ${origin}); the figures above are all `
       + 'there is: add --output-methods csv (or save_to_file = true in the config) to keep them');
+  }
+  if (failed !== null && record !== null) {
+    // The row would be lost with this process: it goes to stderr, ready to append to a CSV by hand.
+    console.error(`  the row that was not written (a header line, then the row):\n${headerLine(columns)}${csvLine(columns.map((c) => record[c]))}`.trimEnd());
   }
   if (failed === null || code !== 0) return code;
   console.error(`codecarbon: exit status ${exitIoError} (EX_IOERR): ${what} ran, but its row could not be written`);
