@@ -46,7 +46,7 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
   assert.ok(Math.abs(r.cpu.joules - truthJ) / truthJ < 0.02, `${r.cpu.joules} J vs ${truthJ} J`);
   // An operation's energy: the power over its own time (tinybench's mean latency).
   const opTruthJ = 40 * (r.latencyMeanMs! / 1000);
-  assert.ok(Math.abs(r.cpu.joulesPerOp - opTruthJ) / opTruthJ < 0.02, `${r.cpu.joulesPerOp} J/op vs ${opTruthJ}`);
+  assert.ok(Math.abs(r.cpu.joulesPerOp! - opTruthJ) / opTruthJ < 0.02, `${r.cpu.joulesPerOp} J/op vs ${opTruthJ}`);
   assert.ok(r.opShare > 0 && r.opShare <= 1 && Math.abs(r.opShare - (r.runs * r.latencyMeanMs!) / r.durationMs) < 1e-12);
   assert.equal(r.cpu.source, 'rapl (measured)');
   assert.equal(r.resolution, 'sampled');
@@ -55,7 +55,7 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
   assert.ok(r.durationMs >= 600 && r.durationMs <= wallMs - 100, `measured phase ${r.durationMs} ms of a ${wallMs} ms run (warm-up excluded)`);
   assert.ok(Math.abs(r.watts - 40) < 1, `${r.watts} W`);
   // 56 g/kWh (France): g per op = kWh per op × 56.
-  assert.ok(Math.abs(r.gCo2ePerOp - (r.joulesPerOp / 3.6e6) * energy.tracker.intensity.gCo2ePerKwh) < 1e-15);
+  assert.ok(Math.abs(r.gCo2ePerOp! - (r.joulesPerOp! / 3.6e6) * energy.tracker.intensity.gCo2ePerKwh) < 1e-15);
   assert.equal(r.dynamic, null);
   const rows = await energy.table();
   assert.equal(rows[0]!['Task name'], 'sqrt loop');
@@ -94,7 +94,7 @@ test('the idle baseline: dynamic energy is the load above it, with the baseline\
   assert.equal(r!.dynamic!.belowBaseline, false);
   // The baseline's spread carried to one operation: its watts over the operation's time.
   const spreadPerOp = (b.spreadWatts * r!.latencyMeanMs!) / 1000;
-  assert.ok(Math.abs(r!.dynamic!.spreadJoulesPerOp - spreadPerOp) <= 1e-12 * Math.max(1, spreadPerOp), `${r!.dynamic!.spreadJoulesPerOp} vs ${spreadPerOp}`);
+  assert.ok(Math.abs(r!.dynamic!.spreadJoulesPerOp! - spreadPerOp) <= 1e-12 * Math.max(1, spreadPerOp), `${r!.dynamic!.spreadJoulesPerOp} vs ${spreadPerOp}`);
   assert.match(String((await energy.table())[0]!['Dynamic/op']), / ± /);
 });
 
@@ -108,7 +108,7 @@ test('an operation of nanoseconds: its energy is the power over its own latency,
   const [r] = await energy.results();
   // J/op × ops/s is the power drawn: consistent with the latency tinybench reports.
   const opTruthJ = 40 * (r!.latencyMeanMs! / 1000);
-  assert.ok(Math.abs(r!.joulesPerOp - opTruthJ) / opTruthJ < 0.02, `${r!.joulesPerOp} J/op vs ${opTruthJ} J at 40 W over ${r!.latencyMeanMs} ms`);
+  assert.ok(Math.abs(r!.joulesPerOp! - opTruthJ) / opTruthJ < 0.02, `${r!.joulesPerOp} J/op vs ${opTruthJ} J at 40 W over ${r!.latencyMeanMs} ms`);
   // tinybench's own time between iterations is most of a phase of 1 + 1s: said, and left out of J/op.
   assert.ok(r!.opShare < 0.9, `the operations took ${r!.opShare} of the phase`);
   assert.ok(r!.joules > (r!.runs * opTruthJ) / 0.9, 'the phase\'s energy includes tinybench\'s time');
@@ -172,4 +172,22 @@ test('estimated power: every figure drawn from it is marked (est.), and a consta
   const [row] = await energy.table();
   for (const column of ['Energy/op', 'Dynamic/op', 'Power (W)', 'gCO2e/op']) assert.match(String(row![column]), / \(est\.\)$/, column);
   assert.match(String(row!['Dynamic/op']), /^\S+ \S*J ± 0 J \(est\.\)$/);
+});
+
+test('a task that errors before any operation completes: no figure per operation (null, "—", empty cells), said in its note', async (t) => {
+  const fake = scriptedRapl(t, 40);
+  const bench = new Bench({ time: 50, warmup: false }).add('throws', () => { throw new Error('task failed'); }).add('fine', work);
+  const energy = await attachEnergy(bench, options(fake.root));
+  t.after(() => energy.stop());
+  await bench.run();
+  const [failed, fine] = await energy.results();
+  assert.deepEqual([failed!.runs, failed!.joulesPerOp, failed!.gCo2ePerOp, failed!.cpu.joulesPerOp],
+    [0, null, null, null]);
+  assert.equal(failed!.note, 'the task errored: no operation completed, so no figure per operation');
+  assert.ok(typeof fine!.joulesPerOp === 'number' && fine!.joulesPerOp > 0);
+  const [row] = await energy.table();
+  assert.deepEqual([row!['Energy/op'], row!['gCO2e/op']], ['—', '—']);
+  const csv = parseCsv(await energy.csv());
+  assert.deepEqual(['energy_j_per_op', 'emissions_g_per_op'].map((c) => csv[1]![csv[0]!.indexOf(c)]), ['', '']);
+  assert.equal(JSON.parse(JSON.stringify(await energy.report())).tasks[0].joulesPerOp, null);
 });

@@ -54,6 +54,13 @@ test('files: CodeCarbon 3.3.0\'s 38 columns, this port\'s 45, the task file foun
   ]);
   const bench = readBoardFile(join(dir, 'bench.json'));
   assert.equal(bench.kind, 'bench');
+  // A task with no operation completed has null per-operation figures: still a bench report, shown with "—".
+  const report = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as { tasks: Record<string, unknown>[] };
+  Object.assign(report.tasks[0]!, { runs: 0, joulesPerOp: null, gCo2ePerOp: null });
+  writeFileSync(join(dir, 'errored.json'), JSON.stringify(report));
+  const errored = readBoardFile(join(dir, 'errored.json'));
+  assert.equal(errored.kind, 'bench');
+  assert.equal(buildModel([errored], 'v', false).bench[0]!.tasks[0]!.joulesPerOp, null);
   writeFileSync(join(dir, 'other.json'), '{"a":1}');
   assert.deepEqual(readBoardFile(join(dir, 'other.json')), { path: join(dir, 'other.json'), kind: 'unusable',
     problem: 'JSON without "tasks" and "intensity": not a codecarbon bench --json report' });

@@ -159,6 +159,18 @@ export default () => new Bench({ time: 20, warmup: false }).add('sum', () => { l
   assert.equal(parseCsv(readFileSync(csv, 'utf8')).length, 2, 'the second run replaced the first one\'s CSV');
 });
 
+test('bench with a task that throws: its row without per-operation figures, the error named on stderr, exit 1', async (t) => {
+  const where = place(t);
+  const suite = join(where.dir, 'suite.mjs');
+  writeFileSync(suite, `import { Bench } from '${tinybench}';
+export default () => new Bench({ time: 20, warmup: false }).add('throws', () => { throw new Error('task failed'); }).add('fine', () => 1);`);
+  const r = await cc(['bench', suite, ...offline], where);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /'throws'[^\n]*'—'[^\n]*no operation completed/);
+  assert.doesNotMatch(r.stdout, /at .*suite\.mjs/, 'no stack in the table');
+  assert.ok(r.stderr.endsWith('codecarbon: bench: task \'throws\' errored (Error: task failed); its figures cover the operations before the error\n'), r.stderr);
+});
+
 test('bench with a file that does not exist: its name, where it was looked for and the fix; exit 2, no stack', async (t) => {
   const where = place(t);
   const r = await cc(['bench', 'missing.js', ...offline], where);

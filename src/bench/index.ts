@@ -30,7 +30,8 @@ export interface EnergyBenchOptions extends TrackerOptions {
 /** One component's share of a task. */
 export interface ComponentEnergyResult {
   readonly joules: number;
-  readonly joulesPerOp: number;
+  /** Null when no operation completed (a task that errored at once): no figure is made up. */
+  readonly joulesPerOp: number | null;
   /** How it was measured: e.g. `rapl (measured)`, `dimm-model (estimate)`, `none`. */
   readonly source: string;
 }
@@ -60,8 +61,8 @@ export interface TaskEnergy {
   readonly opShare: number;
   /** Energy of the whole measured phase (the operations and tinybench's time between them). */
   readonly joules: number;
-  /** The phase's mean power × the operation's mean latency: one operation's energy. */
-  readonly joulesPerOp: number;
+  /** The phase's mean power × the operation's mean latency: one operation's energy; null when no operation completed. */
+  readonly joulesPerOp: number | null;
   readonly watts: number;
   readonly cpu: ComponentEnergyResult;
   readonly gpu: ComponentEnergyResult;
@@ -69,9 +70,9 @@ export interface TaskEnergy {
   /** True when every component with energy was read from a counter; false when any is an estimate. */
   readonly measured: boolean;
   /** g CO2eq per operation (PUE applied, as CodeCarbon's energy is). */
-  readonly gCo2ePerOp: number;
+  readonly gCo2ePerOp: number | null;
   /** Baseline-subtracted energy (never below 0), with the baseline's spread carried to one op (its watts × the op's latency); null without a baseline. */
-  readonly dynamic: { readonly joules: number; readonly joulesPerOp: number; readonly spreadJoulesPerOp: number; readonly belowBaseline: boolean } | null;
+  readonly dynamic: { readonly joules: number; readonly joulesPerOp: number | null; readonly spreadJoulesPerOp: number | null; readonly belowBaseline: boolean } | null;
   /**
    * `sampled` when the measured phase spans at least `minPeriods` sampling periods; `too-short`
    * when it does not: its energy shares the surrounding samples' by time (an estimate).
@@ -219,7 +220,8 @@ export class EnergyBench {
       // tens of ns takes most of the phase, and is not the operation's.
       const opMs = r.latency?.mean !== undefined && r.latency.mean >= 0 ? r.latency.mean : runs > 0 ? durationMs / runs : 0;
       const opShare = durationMs > 0 ? Math.min(1, (runs * opMs) / durationMs) : 1;
-      const per = (j: number): number => (durationMs > 0 ? (j * opMs) / durationMs : 0);
+      // No operation completed (the task errored at once): there is no operation to give energy to.
+      const per = (j: number): number | null => (runs === 0 ? null : durationMs > 0 ? (j * opMs) / durationMs : 0);
       const part = (uj: number, source: string): ComponentEnergyResult => ({ joules: uj / 1e6, joulesPerOp: per(uj / 1e6), source });
       const b = this.#baseline;
       const idleJ = b === null ? 0 : (b.watts * durationMs) / 1000;
@@ -236,7 +238,7 @@ export class EnergyBench {
         },
         resolution: durationMs < this.#minPeriods * period ? 'too-short' : 'sampled',
         final: interval.final,
-        note: m.errored ? 'the task errored: its energy covers the runs before the error'
+        note: m.errored ? `the task errored: ${runs === 0 ? 'no operation completed, so no figure per operation' : 'its energy covers the runs before the error'}`
           : this.#concurrent ? 'tasks ran concurrently: each figure includes the others\' energy'
             : opShare < 0.9 ? `the operations took ${(opShare * 100).toFixed(0)} % of the measured phase (tinybench's own time between `
               + 'them the rest): energy/op is the phase\'s power over the operation\'s mean latency' : null,
@@ -262,13 +264,18 @@ export class EnergyBench {
     return this.#bench.tasks.map((task, i) => {
       const r = results.get(String(task.name));
       const row: Record<string, string | number> = { ...(rows[i] ?? { 'Task name': String(task.name) }) };
+      delete row['Stack']; // an errored task's stack, a dozen lines in one cell: its Error cell and the note say it
       if (r === undefined) return row;
       // Every figure drawn from an estimated energy is one.
       const est = r.resolution === 'too-short' || !r.measured ? ' (est.)' : '';
-      row['Energy/op'] = `${formatJoules(r.joulesPerOp)}${est}`;
-      if (r.dynamic !== null) row['Dynamic/op'] = `${formatJoules(r.dynamic.joulesPerOp)} ± ${formatJoules(r.dynamic.spreadJoulesPerOp)}${est}`;
+      const g = r.gCo2ePerOp;
+      row['Energy/op'] = r.joulesPerOp === null ? '—' : `${formatJoules(r.joulesPerOp)}${est}`;
+      if (r.dynamic !== null) {
+        row['Dynamic/op'] = r.dynamic.joulesPerOp === null ? '—'
+          : `${formatJoules(r.dynamic.joulesPerOp)} ± ${formatJoules(r.dynamic.spreadJoulesPerOp ?? 0)}${est}`;
+      }
       row['Power (W)'] = `${r.watts.toFixed(1)}${est}`;
-      row['gCO2e/op'] = `${r.gCo2ePerOp === 0 || r.gCo2ePerOp >= 1e-3 ? r.gCo2ePerOp.toPrecision(3) : r.gCo2ePerOp.toExponential(2)}${est}`;
+      row['gCO2e/op'] = g === null ? '—' : `${g === 0 || g >= 1e-3 ? g.toPrecision(3) : g.toExponential(2)}${est}`;
       const notes = [r.resolution === 'too-short' ? `too short (< ${this.#minPeriods} samples)` : '', r.measured ? '' : 'estimated',
         r.final ? '' : 'provisional', r.note ?? ''].filter((n) => n !== '');
       if (notes.length > 0) row['Note'] = notes.join('; ');
@@ -281,9 +288,9 @@ export class EnergyBench {
     const b = this.#baseline;
     const rows = (await this.results()).map((r) => ({
       task: r.name, runs: r.runs, duration_s: r.durationMs / 1000, latency_mean_ms: r.latencyMeanMs ?? '',
-      throughput_mean_ops_s: r.throughputMeanOps ?? '', op_share: r.opShare, energy_j: r.joules, energy_j_per_op: r.joulesPerOp,
-      cpu_j_per_op: r.cpu.joulesPerOp, gpu_j_per_op: r.gpu.joulesPerOp, ram_j_per_op: r.ram.joulesPerOp, power_w: r.watts,
-      emissions_g_per_op: r.gCo2ePerOp, baseline_w: b?.watts ?? '', baseline_spread_w: b?.spreadWatts ?? '',
+      throughput_mean_ops_s: r.throughputMeanOps ?? '', op_share: r.opShare, energy_j: r.joules, energy_j_per_op: r.joulesPerOp ?? '',
+      cpu_j_per_op: r.cpu.joulesPerOp ?? '', gpu_j_per_op: r.gpu.joulesPerOp ?? '', ram_j_per_op: r.ram.joulesPerOp ?? '', power_w: r.watts,
+      emissions_g_per_op: r.gCo2ePerOp ?? '', baseline_w: b?.watts ?? '', baseline_spread_w: b?.spreadWatts ?? '',
       dynamic_j_per_op: r.dynamic?.joulesPerOp ?? '', dynamic_spread_j_per_op: r.dynamic?.spreadJoulesPerOp ?? '',
       resolution: r.resolution, measured: r.measured ? 'Y' : 'N', final: r.final ? 'Y' : 'N',
       cpu_source: r.cpu.source, gpu_source: r.gpu.source, ram_source: r.ram.source,

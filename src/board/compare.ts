@@ -36,8 +36,9 @@ export interface RegionalView {
 export interface BenchTaskView {
   readonly name: string;
   readonly runs: number;
-  readonly joulesPerOp: number;
-  readonly gCo2ePerOp: number;
+  /** Null when no operation of the task completed. */
+  readonly joulesPerOp: number | null;
+  readonly gCo2ePerOp: number | null;
   readonly dynamicJoulesPerOp: number | null;
   readonly spreadJoulesPerOp: number | null;
   readonly measured: boolean;

@@ -40,8 +40,10 @@ function readBench(path: string, text: string): BoardFile {
   if (d === null || typeof d !== 'object' || !Array.isArray(d.tasks) || typeof d.intensity !== 'object') {
     return { path, kind: 'unusable', problem: 'JSON without "tasks" and "intensity": not a codecarbon bench --json report' };
   }
-  const bad = d.tasks.findIndex((t: Partial<TaskEnergy>) => typeof t?.name !== 'string' || typeof t.joulesPerOp !== 'number'
-    || typeof t.gCo2ePerOp !== 'number' || typeof t.cpu?.source !== 'string' || typeof t.gpu?.source !== 'string' || typeof t.ram?.source !== 'string');
+  // A per-operation figure is a number, or null when no operation of the task completed.
+  const figure = (v: unknown): boolean => typeof v === 'number' || v === null;
+  const bad = d.tasks.findIndex((t: Partial<TaskEnergy>) => typeof t?.name !== 'string' || !figure(t.joulesPerOp)
+    || !figure(t.gCo2ePerOp) || typeof t.cpu?.source !== 'string' || typeof t.gpu?.source !== 'string' || typeof t.ram?.source !== 'string');
   if (bad !== -1) return { path, kind: 'unusable', problem: `tasks[${bad}] lacks name, joulesPerOp, gCo2ePerOp or cpu/gpu/ram: not a codecarbon bench --json report` };
   return { path, kind: 'bench', report: d as EnergyBenchReport };
 }

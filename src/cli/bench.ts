@@ -124,5 +124,12 @@ export async function bench(args: string[]): Promise<number> {
   } finally {
     await energy.stop();
   }
-  return 0;
+  // A task that threw is a failed suite, as a test runner says: its figures above cover what ran.
+  const errored = suite.tasks.filter((t) => t.result.state === 'errored');
+  for (const t of errored) {
+    const e = (t.result as { error?: unknown }).error;
+    console.error(`codecarbon: bench: task '${String(t.name)}' errored (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); `
+      + 'its figures cover the operations before the error');
+  }
+  return errored.length > 0 ? 1 : 0;
 }

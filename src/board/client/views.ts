@@ -95,13 +95,15 @@ function benchView(m: BoardModel): View {
   }
   const draws: (() => void)[] = [];
   const el = h('div', {}, ...m.bench.map((b, k) => {
-    const rows = b.tasks.map((t) => [t.name, t.runs, fmtJoules(t.joulesPerOp),
+    const rows = b.tasks.map((t) => [t.name, t.runs, t.joulesPerOp === null ? '—' : fmtJoules(t.joulesPerOp),
       t.dynamicJoulesPerOp === null ? '—' : `${fmtJoules(t.dynamicJoulesPerOp)} ± ${fmtJoules(t.spreadJoulesPerOp ?? 0)}`,
-      fmtMass(t.gCo2ePerOp / 1000), t.sources, t.notes]);
+      t.gCo2ePerOp === null ? '—' : fmtMass(t.gCo2ePerOp / 1000), t.sources, t.notes]);
+    // A task with no operation completed has no figure to draw.
+    const drawn = b.tasks.filter((t): t is typeof t & { joulesPerOp: number } => t.joulesPerOp !== null);
     const tbl = table('Energy per operation', ['Task', 'Ops', 'J/op', 'Dynamic J/op ± spread', 'CO2eq/op', 'Sources', 'Notes'], rows, { 'data-testid': `bench-${k}` });
-    const listed = b.tasks.map((t) => `${t.name} ${fmtJoules(t.joulesPerOp)}`).join(', ');
+    const listed = drawn.map((t) => `${t.name} ${fmtJoules(t.joulesPerOp)}`).join(', ');
     const chart = chartBox(`bench-${k}`, `Energy per operation of each task: ${listed}.`, h('p', {}, 'See the table below.'));
-    draws.push(() => barChart(chart.plot, b.tasks.map((t) => t.name), b.tasks.map((t) => t.joulesPerOp), fmtJoules, '#6a1b9a'));
+    draws.push(() => barChart(chart.plot, drawn.map((t) => t.name), drawn.map((t) => t.joulesPerOp), fmtJoules, '#6a1b9a'));
     const bl = b.baseline;
     const base = bl === null ? 'no baseline measured' : `baseline ${fmtNumber(bl.watts, 'W')} ± ${fmtNumber(bl.spreadWatts, 'W')} over ${bl.slices} slices`;
     const about = `Intensity ${fmtNumber(b.intensity.gCo2ePerKwh, 'gCO2e/kWh')}: ${b.intensity.detail}; ${base}.`;
