@@ -252,6 +252,11 @@ export class EmissionsTracker extends EventTarget {
     return this.#out.outputs.delivered();
   }
 
+  /** After delivered(): what the API or the Pushgateway did not receive of the run, one line each (empty when all did). */
+  undelivered(): string[] {
+    return this.#out.outputs.undelivered();
+  }
+
   /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
   async stop(): Promise<number | null> {
     if (this.#startMs === null) return null;

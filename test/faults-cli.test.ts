@@ -15,6 +15,7 @@ import { columns } from '../src/output/record.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 import { cliHere } from './helpers/cli.js';
 import { noService } from './helpers/tracker.js';
+import { failingServer } from './helpers/servers.js';
 
 const execFileP = promisify(execFile);
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -268,6 +269,21 @@ test('monitor when the CSV cannot be written (EISDIR): no "written to", the reas
   const failed = await cc(['monitor', ...offline, '--', process.execPath, '-e', `${mkdir} process.exit(3)`], where);
   assert.equal(failed.code, 3);
   assert.equal(printedRow(failed.stderr)['project_name'], 'codecarbon');
+});
+
+test('monitor whose only output is an API that fails: NOT sent, the row printed, exit 74; with a CSV as well, the CSV keeps it (exit 0)', async (t) => {
+  const where = place(t);
+  const api = await failingServer();
+  t.after(() => api.close());
+  const command = ['--', process.execPath, '-e', 'setTimeout(() => {}, 1200)'];
+  const r = await cc(['monitor', ...offline, '--output-methods', 'api', '--api-endpoint', api.url, ...command], where);
+  assert.equal(r.code, 74, r.stderr);
+  assert.match(r.stderr, /\n {2}NOT sent: the CodeCarbon API did not receive [^\n]+ kWh \([^\n]+ kg CO2eq over [\d.]+ s\) of the run\n {2}the row that was not sent \(a header line, then the row\):\ntimestamp,project_name,run_id,/);
+  assert.ok(r.stderr.endsWith('but its row could not be sent\n'), r.stderr);
+  const both = await cc(['monitor', ...offline, '--output-methods', 'api,csv', '--api-endpoint', api.url, ...command], where);
+  assert.equal(both.code, 0, both.stderr);
+  assert.match(both.stderr, /\n {2}written to emissions\.csv\n {2}NOT sent: the CodeCarbon API did not receive /);
+  assert.doesNotMatch(both.stderr, /the row that was not/);
 });
 
 test('monitor without a command, stopped by SIGINT, when the CSV cannot be written: exit 74 rather than 130', async (t) => {

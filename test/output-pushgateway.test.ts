@@ -85,6 +85,7 @@ test('pushes: PUT per flush and stop with upstream\'s gauges (delta) and counter
   assert.ok(Math.abs(one('codecarbon_cpu_power').value - 10) < 1e-9);
   for (const g of ['emissions', 'emissions_rate', 'gpu_power', 'ram_power', 'gpu_energy', 'ram_energy', 'energy_consumed']) one(`codecarbon_${g}`);
   assert.deepEqual(warnings, []);
+  assert.deepEqual(tracker.undelivered(), []);
 });
 
 test('a slow gateway: one push in flight, the ones made meanwhile fold into one, and the counter still adds up', async (t) => {
@@ -120,4 +121,5 @@ test('a gateway that is down: one warning per kind naming prometheus_url and the
   await tracker.delivered();
   assert.deepEqual(warnings, ['the Pushgateway did not take the push (PUT http://127.0.0.1:1/metrics/job/codecarbon_base): ECONNREFUSED; '
     + 'the next push carries the figures so far (its counter includes this one\'s energy); check prometheus_url, and that the Pushgateway runs there']);
+  assert.deepEqual(tracker.undelivered(), ['the Pushgateway (http://127.0.0.1:1/metrics/job/codecarbon_base) did not take the run\'s last push']);
 });

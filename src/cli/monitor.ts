@@ -137,7 +137,8 @@ function monitorTracker(Base: typeof EmissionsTracker) {
 const wh = (kwh: unknown): string => `${(Number(kwh) * 1000).toFixed(4)} Wh`;
 
 /** The short report printed when the command ends; `writeError` replaces the "written to" line. */
-export function report(what: string, r: EmissionsRecord, csvPath: string | null, writeError: Error | null = null): string {
+export function report(what: string, r: EmissionsRecord, csvPath: string | null, writeError: Error | null = null,
+  notSent: readonly string[] = []): string {
   return [
     `codecarbon: ${what} ran ${Number(r.duration).toFixed(2)} s`,
     `  CPU ${wh(r.cpu_energy).padStart(14)}  ${Number(r.cpu_power).toFixed(1)} W mean  ${r.cpu_source}`,
@@ -149,6 +150,7 @@ export function report(what: string, r: EmissionsRecord, csvPath: string | null,
     // Code keeps the record in finalEmissionsData; here it is printed below instead.
     ...(writeError !== null ? [`  NOT written: ${writeError.message.replace(/; the record is kept in finalEmissionsData$/, '')}`]
       : csvPath === null ? [] : [`  written to ${csvPath}`]),
+    ...notSent.map((n) => `  NOT sent: ${n}`),
   ].join('\n');
 }
 
@@ -159,25 +161,31 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
 
 /**
  * The report of a stopped tracker, on stderr, and the exit status: `code`, unless it is 0 and the
- * row could not be written (then 74, said on a last line).
+ * row could not be written, or, with no CSV, sent (then 74, said on a last line, the row printed).
  */
 function finish(tracker: EmissionsTracker, what: string, code: number, before = ''): number {
   const record = tracker.finalEmissionsData;
   const o = tracker.options;
   const failed = tracker.writeError;
-  if (record !== null) console.error(`${before}${report(what, record, tracker.writesCsv ? outputPath(o.outputDir, o.outputFile) : null, failed)}`);
+  // What the API or the Pushgateway did not get: the record is lost with it when no CSV holds it.
+  const notSent = tracker.undelivered();
+  const lost = failed !== null || (notSent.length > 0 && !tracker.writesCsv);
+  if (record !== null) {
+    console.error(`${before}${report(what, record, tracker.writesCsv ? outputPath(o.outputDir, o.outputFile) : null, failed, notSent)}`);
+  }
   if (record !== null && !methodsOf(o).some((m) => keeping.has(m)) && !o.prometheusListenAddress) {
     const origin = tracker.origins[o.outputMethods === null || o.outputMethods === undefined ? 'saveToFile' : 'outputMethods'] ?? 'default';
     console.error(`  saved nowhere: no output that keeps the record is on (${o.outputMethods === null || o.outputMethods === undefined
       ? 'save_to_file is false' : `output_methods is ${JSON.stringify(methodsOf(o).join(','))}`}, from ${origin}); the figures above are all `
       + 'there is: add --output-methods csv (or save_to_file = true in the config) to keep them');
   }
-  if (failed !== null && record !== null) {
+  const verb = failed !== null ? 'written' : 'sent';
+  if (lost && record !== null) {
     // The row would be lost with this process: it goes to stderr, ready to append to a CSV by hand.
-    console.error(`  the row that was not written (a header line, then the row):\n${headerLine(columns)}${csvLine(columns.map((c) => record[c]))}`.trimEnd());
+    console.error(`  the row that was not ${verb} (a header line, then the row):\n${headerLine(columns)}${csvLine(columns.map((c) => record[c]))}`.trimEnd());
   }
-  if (failed === null || code !== 0) return code;
-  console.error(`codecarbon: exit status ${exitIoError} (EX_IOERR): ${what} ran, but its row could not be written`);
+  if (!lost || code !== 0) return code;
+  console.error(`codecarbon: exit status ${exitIoError} (EX_IOERR): ${what} ran, but its row could not be ${verb}`);
   return exitIoError;
 }
 

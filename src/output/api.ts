@@ -180,6 +180,13 @@ export class ApiOutput implements Output, Abandonable {
       + '(the CSV row, where save_to_file is on) includes them');
   }
 
+  /** What the API has not received of the run, or null. */
+  undelivered(): string | null {
+    const u = this.unsent;
+    if (u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0) return null;
+    return `the CodeCarbon API did not receive ${figure(u.energyKwh)} kWh (${figure(u.emissionsKg)} kg CO2eq over ${u.durationS.toFixed(1)} s) of the run`;
+  }
+
   /** The process is exiting with an upload pending or in flight: says what never reached the API. */
   abandon(): void {
     const u = this.unsent;

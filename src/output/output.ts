@@ -20,6 +20,8 @@ export interface Output {
   runStart?(): void;
   /** This port's: the run has ended, with a record or without (discard()), after exit(). */
   runEnd?(): void;
+  /** This port's: once exit() is over, what of the run did not reach it, in a few words; null when all did. */
+  undelivered?(): string | null;
 }
 
 /** A built-in output that can say, as the process exits, what it could not deliver. */
@@ -70,6 +72,11 @@ export class Outputs {
   restart(): void {
     this.#handed = null;
     for (const o of this.list) if (o.output.runStart) this.#call(o, 'runStart', () => o.output.runStart!());
+  }
+
+  /** What each output that can tell did not deliver of the run (after delivered()). */
+  undelivered(): string[] {
+    return this.list.map((o) => o.output.undelivered?.() ?? null).filter((u): u is string => u !== null);
   }
 
   /** The run has ended (with or without a record): runEnd() on the outputs that have it. */

@@ -74,6 +74,8 @@ export class PushgatewayOutput implements Output, Abandonable {
   #busy: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
   #pushed = false;
+  /** Whether the last push was not taken (a later one carries the figures so far). */
+  #lastFailed = false;
   #energyKwh = 0;
 
   /** @throws ConfigError for a prometheus_url that is not host:port or an http(s) URL. */
@@ -119,6 +121,11 @@ export class PushgatewayOutput implements Output, Abandonable {
     await this.#request('DELETE', undefined);
   }
 
+  /** Whether the run's last push was not taken, or null. */
+  undelivered(): string | null {
+    return this.#lastFailed ? `the Pushgateway (${this.#shown}) did not take the run's last push` : null;
+  }
+
   /** The process is exiting with a push in flight: its figures stay on the gateway, or never got there. */
   abandon(): void {
     this.#warn('abandoned', `the process exited before the Pushgateway (${this.#shown}) had the run's last push, and the job's `
@@ -160,13 +167,14 @@ export class PushgatewayOutput implements Output, Abandonable {
     try {
       const res = await ask(this.#jobUrl, { method, headers: this.#headers, body, signal: AbortSignal.timeout(this.#timeoutMs), holdsProcess: true });
       if (res.ok) {
-        if (method === 'PUT') this.#pushed = true;
+        if (method === 'PUT') [this.#pushed, this.#lastFailed] = [true, false];
         return;
       }
       [kind, why] = [`http-${res.status}`, `HTTP ${res.status}${excerpt(res.text)}`];
     } catch (e) {
       [kind, why] = [(e as { code?: string }).code ?? (e as Error).name, askFailure(e, this.#timeoutMs)];
     }
+    if (method === 'PUT') this.#lastFailed = true;
     const fix = kind === 'http-401' || kind === 'http-403' ? 'check PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD'
       : 'check prometheus_url, and that the Pushgateway runs there';
     const next = method === 'PUT' ? 'the next push carries the figures so far (its counter includes this one\'s energy)'
