@@ -26,6 +26,15 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
 function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
   const { offline, tracker: shared, taskName, ...trackerOptions } = options;
   if (shared !== undefined) {
+    if (!(shared instanceof EmissionsTracker)) {
+      throw new TypeError(`trackEmissions(fn, { tracker }): tracker must be an EmissionsTracker (or OfflineEmissionsTracker), got ${shared === null ? 'null' : typeof shared}`);
+    }
+    const given = Object.keys(trackerOptions).filter((k) => (trackerOptions as Record<string, unknown>)[k] !== undefined);
+    if (given.length > 0 || offline !== undefined) {
+      // Each call is a task of that tracker: its own options are the ones in force.
+      throw new TypeError(`trackEmissions(fn, { tracker, ${[...given, ...(offline !== undefined ? ['offline'] : [])].join(', ')} }): with tracker, `
+        + 'each call is a task of that tracker, whose own options apply; give these to the tracker instead (taskName is the only other option)');
+    }
     const name = taskName ?? (fn.name || 'task');
     return function tracked(this: unknown, ...args: Parameters<F>): unknown {
       const task = shared.startTask(name);
@@ -73,6 +82,10 @@ export function trackEmissions<F extends AnyFn>(fn: F, options?: TrackEmissionsO
 export function trackEmissions(options?: TrackEmissionsOptions): TrackEmissionsDecorator;
 export function trackEmissions(first?: AnyFn | TrackEmissionsOptions, second?: TrackEmissionsOptions): unknown {
   if (typeof first === 'function') return wrap(first, second ?? {});
+  if (first !== undefined && (typeof first !== 'object' || first === null || Array.isArray(first))) {
+    throw new TypeError(`trackEmissions(fn, options) wraps a function, and @trackEmissions(options) takes an object of options; `
+      + `got ${first === null ? 'null' : Array.isArray(first) ? 'an array' : typeof first} as the first argument`);
+  }
   const options = first ?? {};
   return (method: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown => {
     if (typeof context === 'string' || typeof context === 'symbol') {

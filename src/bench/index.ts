@@ -323,6 +323,12 @@ export class EnergyBench {
  * (ERR_CODECARBON_USAGE) for a Bench whose tasks have already run.
  */
 export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {}): Promise<EnergyBench> {
+  if (typeof bench !== 'object' || bench === null || !Array.isArray((bench as Partial<Bench>).tasks) || typeof bench.addEventListener !== 'function') {
+    throw new TypeError(`attachEnergy(bench): bench must be a tinybench Bench (new Bench() from 'tinybench', version 6), got ${bench === null ? 'null' : typeof bench}`);
+  }
+  if (options.minPeriods !== undefined && !(Number.isInteger(options.minPeriods) && options.minPeriods >= 1)) {
+    throw new ConfigError('minPeriods', 'argument', `expected an integer >= 1, got ${String(options.minPeriods)}`);
+  }
   // A task that has run does not run again until reset: no measured phase would be marked.
   const ran = bench.tasks.filter((t) => !['not-started', 'aborted'].includes(t.result.state)).map((t) => `'${String(t.name)}'`);
   if (ran.length > 0) {

@@ -169,11 +169,17 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
     values[camel(key)] = convert(spec, parser.value(rawKey, setting), setting.origin);
     origins[camel(key)] = setting.origin;
   }
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new ConfigError('options', 'argument', `expected an object of options (e.g. { projectName: 'x' }) or nothing, got ${shown(args)}`);
+  }
   for (const [name, raw] of Object.entries(args)) {
     if (raw === undefined) continue;
     const spec = specByOption.get(name);
     if (spec === undefined) {
-      throw new ConfigError(name, 'argument', `unknown option; did you mean "${closest(name, [...specByOption.keys()].map((k) => [k] as const), 1)[0]}"?`);
+      // Options of the wrapper and the harness, not of a tracker: say where they go.
+      const elsewhere = name === 'offline' ? '; for a tracker that never goes online use OfflineEmissionsTracker (offline is an option of '
+        + 'trackEmissions() and attachEnergy())' : '';
+      throw new ConfigError(name, 'argument', `unknown option; did you mean "${closest(name, [...specByOption.keys()].map((k) => [k] as const), 1)[0]}"?${elsewhere}`);
     }
     values[name] = convert(spec, raw, 'argument');
     origins[name] = 'argument';

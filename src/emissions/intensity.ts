@@ -76,6 +76,9 @@ export function closest(input: string, candidates: readonly (readonly [label: st
  * @throws ConfigError listing the closest valid codes.
  */
 export function resolveCountry(input: string, origin = 'argument'): string {
+  if (typeof input !== 'string') {
+    throw new ConfigError('country_iso_code', origin, `expected an ISO-3 or ISO-2 code or a country name as a string (e.g. "FRA"), got ${JSON.stringify(input) ?? typeof input}`);
+  }
   const { countries } = countryTable();
   const code = input.trim().toUpperCase();
   if (countries[code] !== undefined) return code;
