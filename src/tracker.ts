@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { now } from './clock.js';
 import { attributed, resolveConfig, type ConfigSources } from './config/resolve.js';
 import { ConfigError } from './errors.js';
-import { intensityFor, resolveCountry, type Intensity } from './emissions/intensity.js';
+import { intensityFor, resolveCountry, unknownCloud, type Intensity } from './emissions/intensity.js';
 import { holding } from './emissions/geolocate.js';
 import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
@@ -95,6 +95,8 @@ export class EmissionsTracker extends EventTarget {
     if (o.countryIsoCode) resolveCountry(o.countryIsoCode, this.origins['countryIsoCode']);
     const intensity = attributed(() => intensityFor({ countryIsoCode: o.countryIsoCode, region: o.region, cloudProvider: o.cloudProvider,
       cloudRegion: o.cloudRegion, forceGCo2ePerKwh: o.forceCarbonIntensityGCo2eKwh, dataset: o.carbonIntensityDataset }), this.origins);
+    const cloud = unknownCloud(o.cloudProvider, o.cloudRegion);
+    if (cloud !== null) this.#pending.push(cloud);
     // No location given: the online tracker looks it up in the background once started (with a
     // forced intensity too, as upstream: the rows still say which country they are in).
     return { intensity, lookup: !(o.countryIsoCode || o.cloudProvider) };

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { intensityFor } from '../src/emissions/intensity.js';
+import { intensityFor, unknownCloud } from '../src/emissions/intensity.js';
+import { OfflineEmissionsTracker } from '../src/offline.js';
+import { FakeRapl } from './helpers/sysfs.js';
 
 const kgFor = (kWh: number, q: Parameters<typeof intensityFor>[0]): number => kWh * intensityFor(q).gCo2ePerKwh / 1000;
 const near = (actual: number, expected: number, rel = 1e-12): void =>
@@ -76,7 +78,7 @@ test('bad inputs: clear errors with the closest valid values', () => {
   assert.throws(() => intensityFor({ countryIsoCode: 'USA', region: 'califrnia' }),
     { message: 'region (from argument): unknown US state "califrnia"; closest: california, arizona, alabama' });
   assert.throws(() => intensityFor({ countryIsoCode: 'CAN', region: 'ontrio' }), { message: /^region \(from argument\): unknown Canadian province "ontrio"; closest: ontario, / });
-  assert.throws(() => intensityFor({ cloudProvider: 'gcp' }), { message: 'cloud_region (from argument): required with cloud_provider "gcp" (e.g. "europe-west1")' });
+  assert.throws(() => intensityFor({ cloudProvider: 'gcp' }), { message: 'cloud_region (from argument): a cloud_region is needed with cloud_provider "gcp" (e.g. "europe-west1")' });
   assert.throws(() => intensityFor({ forceGCo2ePerKwh: -1 }), { message: 'force_carbon_intensity_g_co2e_kwh (from argument): expected a number >= 0, got -1' });
 });
 
@@ -90,4 +92,23 @@ test('the ember dataset: Ember\'s country figures from CO2.js, labelled, year un
   assert.deepEqual([world.source, world.countryIsoCode], ['world-average', null]);
   assert.notEqual(world.gCo2ePerKwh, 475);
   assert.equal(intensityFor({ countryIsoCode: 'USA', region: 'CA', dataset: 'ember' }).source, 'us-state');
+});
+
+test('a cloud provider or region in no table is said once by the tracker, with the closest regions; known ones are not', async () => {
+  assert.equal(unknownCloud('gcp', 'europe-west9'), null);
+  assert.equal(unknownCloud('aws', 'eu-west-3'), null);
+  assert.equal(unknownCloud('gcp', 'me-cenrtal1'), null);
+  assert.equal(unknownCloud('gcp', 'europe-wst9'), 'cloud_region "europe-wst9" is no gcp region in the tables (closest: europe-west9, europe-west1, '
+    + 'europe-west2): the country given (or the world average) is used; check cloud_region');
+  assert.match(unknownCloud('gpc', 'europe-west9')!, /^cloud_provider "gpc" is none of gcp, aws, azure: /);
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', cloudProvider: 'gcp', cloudRegion: 'mars-1', saveToFile: false,
+    raplDir: rapl.root }, { env: {} });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  tracker.start();
+  await tracker.stop();
+  rapl.cleanup();
+  assert.equal(warnings.filter((w) => w.startsWith('cloud_region "mars-1" is no gcp region in the tables')).length, 1, warnings.join('\n'));
+  assert.equal(tracker.finalEmissionsData!.country_iso_code, 'FRA');
 });

@@ -178,6 +178,30 @@ function fromRegion(iso3: string, region: string, row: CountryRow): Intensity | 
   return null;
 }
 
+const exampleRegion: Readonly<Record<string, string>> = { gcp: 'europe-west1', aws: 'eu-west-3', azure: 'francecentral' };
+
+/**
+ * Why a cloud provider and region given are in no table (a typo, most likely), with the fix; null
+ * when the tables know them. Said once by a tracker: its figure is then the country's or the world's.
+ */
+export function unknownCloud(provider: string | null | undefined, region: string | null | undefined): string | null {
+  if (!provider || !region) return null;
+  const p = provider.trim().toLowerCase();
+  const r = region.trim().toLowerCase();
+  const { cloudRegions, cloudLocated, cloudAliases } = regionTable();
+  const keys = [...Object.keys(cloudRegions), ...Object.keys(cloudLocated)];
+  const key = `${p}:${r}`;
+  if (cloudRegions[key] !== undefined || cloudLocated[key] !== undefined || cloudAliases[key] !== undefined) return null;
+  const providers = [...new Set(keys.map((k) => k.split(':')[0]!))];
+  if (!providers.includes(p)) {
+    return `cloud_provider ${JSON.stringify(provider)} is none of ${providers.join(', ')}: its region's figure cannot be found, so the country `
+      + 'given (or the world average) is used; check cloud_provider';
+  }
+  const near = closest(r, keys.filter((k) => k.startsWith(`${p}:`)).map((k) => [k.slice(p.length + 1)] as const));
+  return `cloud_region ${JSON.stringify(region)} is no ${p} region in the tables (closest: ${near.join(', ')}): the country given (or the `
+    + 'world average) is used; check cloud_region';
+}
+
 /**
  * A cloud region: Google's figure when the impact table has one; else where the region is (its
  * country, and its US state, Canadian province or Nordic zone when known), said in the note; else
@@ -186,7 +210,10 @@ function fromRegion(iso3: string, region: string, row: CountryRow): Intensity | 
 function fromCloud(q: IntensityQuery): Intensity | { note: string; countryIsoCode?: string; region?: string | null } {
   const provider = q.cloudProvider!.trim().toLowerCase();
   const region = q.cloudRegion?.trim().toLowerCase();
-  if (!region) throw new ConfigError('cloud_region', 'argument', `required with cloud_provider ${JSON.stringify(q.cloudProvider)} (e.g. "europe-west1")`);
+  if (!region) {
+    throw new ConfigError('cloud_region', 'argument', `a cloud_region is needed with cloud_provider ${JSON.stringify(q.cloudProvider)} `
+      + `(e.g. ${JSON.stringify(exampleRegion[provider] ?? exampleRegion['gcp'])})`);
+  }
   const { cloudRegions, cloudLocated, cloudAliases } = regionTable();
   const row = cloudRegions[`${provider}:${region}`] ?? cloudRegions[cloudAliases[`${provider}:${region}`] ?? ''];
   if (row !== undefined) {
