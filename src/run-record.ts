@@ -29,7 +29,9 @@ export function runSetting(o: ResolvedOptions, run: RunFacts): RunSetting {
     cloudProvider: o.cloudProvider ?? cloud?.provider ?? '', cloudRegion: o.cloudRegion ?? cloud?.region ?? '',
     machine: {
       os: platformString(), runtime: runtimeVersion(), version: packageVersion(), cpuCount: plan.cpuInfo.threads,
-      cpuModel: plan.cpuInfo.model ?? '', gpuCount: plan.gpus.tracked.length, gpuModel: gpuModel(plan.gpus), ramTotalGiB: plan.memTotalBytes / 1024 ** 3,
+      cpuModel: plan.cpuInfo.model ?? '', gpuCount: plan.gpus.tracked.length, gpuModel: gpuModel(plan.gpus),
+      // As upstream: a SLURM job's memory, not the node's.
+      ramTotalGiB: Math.min(plan.memTotalBytes, plan.slurm?.memBytes ?? Infinity) / 1024 ** 3,
     },
   };
 }

@@ -37,7 +37,7 @@ export function detectJson(plan: HardwarePlan): object {
     schema: 1,
     cpu: {
       model: plan.cpuInfo.model, sockets: plan.cpuInfo.sockets, threads: plan.cpuInfo.threads,
-      usableCpus: plan.usableCpus, cgroupCpuQuota: plan.cgroup.cpuQuota,
+      usableCpus: plan.usableCpus, cgroupCpuQuota: plan.cgroup.cpuQuota, slurm: plan.slurm,
       tdp: { watts: plan.tdp.tdpW, origin: plan.tdp.origin, entry: plan.tdp.entry ?? null, detail: plan.tdp.detail },
     },
     rapl: {
@@ -62,12 +62,15 @@ export function detectText(plan: HardwarePlan): string {
     `CPU     ${cpuInfo.model ?? '(model unreadable)'}: ${cpuInfo.threads} threads, ${cpuInfo.sockets} socket(s), `
       + `${plan.usableCpus} usable${plan.cgroup.cpuQuota === null ? '' : ' (cgroup cpu.max)'}`,
     `        ${plan.tdp.detail}`,
+    ...(plan.slurm === null ? [] : [`        SLURM job ${plan.slurm.jobId}: ${plan.slurm.cpus ?? '?'} CPUs, `
+      + `${plan.slurm.memBytes === null ? '?' : (plan.slurm.memBytes / gib).toFixed(1)} GiB allocated (counted instead of the node's)`]),
     `RAPL    ${rapl.choices.length > 0 ? `${rapl.roots.join(', ')}: ${rapl.choices.length} zone(s)`
       : rapl.roots.map((r) => `${r}: ${existsSync(r) ? 'no zones found' : 'no such directory'}`).join('; ')}`,
     ...rapl.choices.map(({ zone, use, reason }) => `        ${zone.id.padEnd(18)} ${zone.name.padEnd(16)} `
       + `${use === null ? 'skipped' : `used (${use})`}: ${reason}`),
     `RAM     ${(plan.memTotalBytes / gib).toFixed(1)} GiB`
-      + (plan.ramModelBytes < plan.memTotalBytes ? `, ${(plan.ramModelBytes / gib).toFixed(1)} GiB allowed by the cgroup` : ''),
+      + (plan.ramModelBytes < plan.memTotalBytes ? `, ${(plan.ramModelBytes / gib).toFixed(1)} GiB ${plan.slurm?.memBytes === plan.ramModelBytes
+        ? 'allocated to the SLURM job' : 'allowed by the cgroup'}` : ''),
     ...(plan.gpus.found.length === 0 ? [`GPU     none found: ${plan.gpus.reason}`] : [
       `GPU     ${plan.gpus.found.length} found (NVML), ${plan.gpus.tracked.length} tracked`,
       ...plan.gpus.found.map((g) => `        ${String(g.index).padEnd(3)}${g.uuid}  ${g.name}, power limit `

@@ -34,6 +34,8 @@ export interface EngineOptions {
   readonly gpuIdsOrigin: string;
   /** CUDA_VISIBLE_DEVICES of the tracked program (null when unset; "" hides every GPU). */
   readonly cudaVisibleDevices: string | null;
+  /** SLURM_JOB_ID (or SLURM_JOBID) of the environment: the job whose CPUs and memory count; null outside SLURM. */
+  readonly slurmJobId: string | null;
   /** Wanted period of each GPU's energy counter readings, ms (lengthened to keep them under 0.5 % of a core). */
   readonly gpuCounterPeriodMs: number;
   /**
@@ -50,7 +52,7 @@ export const engineKeys: readonly string[] = keySpecs.filter((s) => s.engine ===
 const resolvedOptions = new WeakSet<EngineOptions>();
 
 /** Engine options that are not configuration keys: the tracked process and the CUDA environment. */
-const runtimeKeys = ['pid', 'cudaVisibleDevices', 'gpuIdsOrigin'];
+const runtimeKeys = ['pid', 'cudaVisibleDevices', 'gpuIdsOrigin', 'slurmJobId'];
 
 /**
  * The engine's options from a resolved configuration: its engine keys, this process's pid and the
@@ -65,6 +67,7 @@ export function engineOptionsFrom(resolved: Resolved, env: NodeJS.ProcessEnv = p
   out['gpuIdsOrigin'] = resolved.origins['gpuIds'] ?? 'default';
   out['pid'] = runtime.pid ?? process.pid;
   out['cudaVisibleDevices'] = runtime.cudaVisibleDevices !== undefined ? runtime.cudaVisibleDevices : env['CUDA_VISIBLE_DEVICES'] ?? null;
+  out['slurmJobId'] = env['SLURM_JOB_ID'] || env['SLURM_JOBID'] || null;
   const options = Object.freeze(out as unknown as EngineOptions);
   resolvedOptions.add(options);
   return options;

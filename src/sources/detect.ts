@@ -4,6 +4,7 @@ import { readCgroupLimits, usableCpus, type CgroupLimits } from './cgroup.js';
 import { lookupTdp, readCpuInfo, type CpuInfo, type TdpMatch } from './cpu-info.js';
 import { ConstantSource, openCpuEstimate } from './cpu-load.js';
 import { memTotalBytes } from './proc.js';
+import { readSlurmJob, type SlurmJob } from './slurm.js';
 import { dimmCount, dimmModelW, openProcessRam } from './ram.js';
 import { defaultRaplDir, openRapl, permissionMessage, planRapl, raplDirExists, raplRoots, type RaplPlan } from './rapl.js';
 import { closeSession, GpuSource, planGpus, probeGpus, type GpuPlan } from './gpu.js';
@@ -16,8 +17,10 @@ export interface HardwarePlan {
   readonly cgroup: CgroupLimits;
   readonly usableCpus: number;
   readonly memTotalBytes: number;
-  /** Memory the RAM model sizes: total RAM, or the cgroup's memory.max when smaller. */
+  /** Memory the RAM model sizes: total RAM, or the cgroup's memory.max or the SLURM job's memory when smaller. */
   readonly ramModelBytes: number;
+  /** The SLURM job this runs in (its CPUs are cpuInfo.threads and bound usableCpus), or null. */
+  readonly slurm: SlurmJob | null;
   readonly arm: boolean;
   readonly rapl: RaplPlan;
   readonly cpu: { readonly source: string; readonly measured: boolean; readonly reason: string };
@@ -61,10 +64,14 @@ function chooseRam(o: EngineOptions, rapl: RaplPlan, ramModelBytes: number, arm:
  * is asked (the sampler thread marks the phase: a driver that never answers is then named).
  */
 export function planHardware(o: EngineOptions, keepGpus = false, beforeGpus?: () => void): HardwarePlan {
-  const cpuInfo = readCpuInfo(o.procDir);
+  const warnings: { cause: string; message: string }[] = [];
+  // A SLURM job counts for its allocation: its CPUs and memory, not the node's (as upstream).
+  const job = o.slurmJobId === null ? null : readSlurmJob({ SLURM_JOB_ID: o.slurmJobId }, (message) => warnings.push({ cause: 'slurm', message }));
+  const node = readCpuInfo(o.procDir);
+  const cpuInfo = job?.cpus == null ? node : { ...node, threads: job.cpus };
   const cgroup = readCgroupLimits(o.cgroupDir, o.procDir);
   const total = memTotalBytes(o.procDir);
-  const ramModelBytes = Math.min(total, cgroup.memoryMaxBytes ?? Infinity);
+  const ramModelBytes = Math.min(total, cgroup.memoryMaxBytes ?? Infinity, job?.memBytes ?? Infinity);
   const arm = process.arch.startsWith('arm');
   const rapl = planRapl(raplRoots(o.raplDir), o.raplPreferPsys);
   // The sampler thread looks the TDP up only when it will estimate the CPU: matching a model
@@ -72,7 +79,6 @@ export function planHardware(o: EngineOptions, keepGpus = false, beforeGpus?: ()
   const tdp = keepGpus && rapl.cpu.length > 0 && o.forceCpuPower === null && !o.forceModeCpuLoad
     ? { tdpW: 0, origin: 'not-needed' as const, detail: 'TDP not looked up: RAPL counters measure the CPU' }
     : lookupTdp(cpuInfo, o.forceCpuPower);
-  const warnings: { cause: string; message: string }[] = [];
   const denied = rapl.choices.filter((c) => c.zone.unreadableReason === 'EACCES' || c.zone.unreadableReason === 'EPERM')
     .filter((c) => ['package', 'psys', 'dram'].includes(c.zone.domain)).map((c) => `${c.zone.path}/energy_uj`);
   if (denied.length > 0) warnings.push({ cause: 'rapl-permission', message: permissionMessage(denied) });
@@ -84,7 +90,7 @@ export function planHardware(o: EngineOptions, keepGpus = false, beforeGpus?: ()
   const { warnings: gpuWarnings, ...gpus } = (keepGpus ? planGpus : probeGpus)(o);
   warnings.push(...gpuWarnings);
   return {
-    cpuInfo, tdp, cgroup, usableCpus: usableCpus(cgroup), memTotalBytes: total, ramModelBytes, arm, rapl,
+    cpuInfo, tdp, cgroup, usableCpus: Math.min(usableCpus(cgroup), job?.cpus ?? Infinity), memTotalBytes: total, ramModelBytes, arm, rapl, slurm: job,
     cpu: chooseCpu(o, rapl, tdp),
     ram: chooseRam(o, rapl, ramModelBytes, arm),
     gpus,
