@@ -110,3 +110,15 @@ test('monitor --no-api wins over save_to_api in the environment; --output-method
     '--log-level', 'critical', '--', process.execPath, '-e', ''], { cwd: other.dir, env: other.env });
   assert.equal(existsSync(join(other.dir, 'emissions.csv')), false);
 });
+
+test('the report gives a figure under 0.0001 in three significant digits, never as 0.0000; zero stays 0.0000', async () => {
+  const { report } = await import('../src/cli/monitor.js');
+  const r = { duration: 0.2, cpu_energy: 1.234e-8, cpu_power: 0.5, cpu_source: 'cpu-process (estimate)', ram_energy: 0.003, ram_power: 10,
+    ram_source: 'ram-process (estimate)', gpu_energy: 0, gpu_source: 'none', emissions: 6.5e-10, carbon_intensity_g_co2e_kwh: 56,
+    carbon_intensity_source: 'country' } as unknown as Parameters<typeof report>[1];
+  const text = report('x', r, null);
+  assert.match(text, /CPU +0\.0000123 Wh/);
+  assert.match(text, /RAM +3\.0000 Wh/);
+  assert.match(text, /GPU +0\.0000 Wh/);
+  assert.match(text, /emissions 6\.50e-7 g CO2eq/);
+});

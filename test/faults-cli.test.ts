@@ -179,12 +179,16 @@ test('bench with a file that does not exist: its name, where it was looked for a
     + 'give the path of a file that exports a tinybench Bench\n']);
 });
 
-test('bench with a directory, a README or a .ts file: what it is and the fix; exit 2, no stack', async (t) => {
+test('bench with a directory, a README, a .ts file or one that does not parse: what it is and the fix; exit 2, no stack', async (t) => {
   const where = place(t);
   mkdirSync(join(where.dir, 'suites'));
   writeFileSync(join(where.dir, 'README.md'), '# suites\n');
   writeFileSync(join(where.dir, 'suite.ts'), 'export default 1;\n');
   const fix = 'give the path of a file that exports a tinybench Bench';
+  writeFileSync(join(where.dir, 'typo.mjs'), 'export default 1 +;\n');
+  const typo = await cc(['bench', 'typo.mjs', ...offline], where);
+  assert.deepEqual([typo.code, typo.stderr], [2, 'codecarbon: bench: typo.mjs could not be loaded as JavaScript (SyntaxError: Unexpected '
+    + `token ';'): \`node --check typo.mjs\` shows the line; ${fix}\n`]);
   const dir = await cc(['bench', 'suites', ...offline], where);
   assert.deepEqual([dir.code, dir.stderr], [2, `codecarbon: bench: suites is a directory; ${fix} (e.g. ${join('suites', 'suite.js')})\n`]);
   for (const file of ['README.md', 'suite.ts']) {

@@ -59,6 +59,11 @@ async function load(file: string): Promise<Bench> {
   } catch (e) {
     // Node's loader refuses the file before any of it runs: its kind, not the suite, is wrong.
     // An error the suite's own code throws is the user's to read, stack and all.
+    if (e instanceof SyntaxError) {
+      // Not JavaScript (a data file), or a suite with a typo: Node's stack here is its loader's, not the file's line.
+      throw usageError(`bench: ${file} could not be loaded as JavaScript (SyntaxError: ${e.message}): \`node --check ${file}\` `
+        + `shows the line; ${fix}`);
+    }
     if (!refusedByLoader.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
     throw usageError(`bench: ${file} is not a JavaScript module Node can load (${(e as Error).message}); ${fix} `
       + '(.js, .mjs or .cjs; a .ts suite compiled to .js first)');

@@ -134,7 +134,9 @@ function monitorTracker(Base: typeof EmissionsTracker) {
   };
 }
 
-const wh = (kwh: unknown): string => `${(Number(kwh) * 1000).toFixed(4)} Wh`;
+/** Four decimals, as upstream prints; a figure under 0.0001 in three significant digits, not as 0.0000. */
+const figure = (x: number): string => (x === 0 || x >= 1e-4 ? x.toFixed(4) : x.toPrecision(3));
+const wh = (kwh: unknown): string => `${figure(Number(kwh) * 1000)} Wh`;
 
 /** The short report printed when the command ends; `writeError` replaces the "written to" line. */
 export function report(what: string, r: EmissionsRecord, csvPath: string | null, writeError: Error | null = null,
@@ -145,7 +147,7 @@ export function report(what: string, r: EmissionsRecord, csvPath: string | null,
     `  RAM ${wh(r.ram_energy).padStart(14)}  ${Number(r.ram_power).toFixed(1)} W mean  ${r.ram_source}`,
     `  GPU ${wh(r.gpu_energy).padStart(14)}  ${r.gpu_source === 'none' ? 'no GPU measured'
       : `${Number(r.gpu_power).toFixed(1)} W mean  ${r.gpu_model}, ${Number(r.gpu_utilization_percent).toFixed(0)} % busy  ${r.gpu_source}`}`,
-    `  emissions ${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
+    `  emissions ${figure(Number(r.emissions) * 1000)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
       + ` (${r.carbon_intensity_source})`,
     // Code keeps the record in finalEmissionsData; here it is printed below instead.
     ...(writeError !== null ? [`  NOT written: ${writeError.message.replace(/; the record is kept in finalEmissionsData$/, '')}`]
@@ -231,7 +233,7 @@ async function runMachine(tracker: EmissionsTracker): Promise<number> {
     const r = tracker.current();
     if (r !== null && process.stderr.isTTY) {
       process.stderr.write(`\r${wh(r.energy_consumed)}  ${(Number(r.cpu_power) + Number(r.ram_power) + Number(r.gpu_power)).toFixed(1)} W  `
-        + `${(Number(r.emissions) * 1000).toFixed(4)} g CO2eq  (Ctrl-C to stop) `);
+        + `${figure(Number(r.emissions) * 1000)} g CO2eq  (Ctrl-C to stop) `);
     }
   }, 1000);
   const stopped = new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
