@@ -9,11 +9,16 @@ import { FakeProc, FakeRapl } from './helpers/sysfs.js';
 test('the aligned clock follows the main thread\'s base whatever the local origin', () => {
   // Node lines differ on whether a worker's performance.now() shares the main thread's origin;
   // alignedClock measures the offset through hrtime, so a pair read in another base is honoured.
-  const here = clockPair();
-  const shifted = { hrNs: here.hrNs, nowMs: here.nowMs + 12_345.5 };
-  const clock = alignedClock(shifted);
-  const offset = clock() - performance.now();
-  assert.ok(Math.abs(offset - 12_345.5) < 1, `offset ${offset}`);
+  // Each pair of readings is as good as the scheduler lets it be: a thread preempted between the
+  // two reads of all 8 tries of a pair (a loaded machine) is off by the preemption. The best of 20
+  // alignments is what the clock can do; a wrong offset would be off in every one.
+  const offsets: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const here = clockPair();
+    const clock = alignedClock({ hrNs: here.hrNs, nowMs: here.nowMs + 12_345.5 });
+    offsets.push(Math.abs(clock() - performance.now() - 12_345.5));
+  }
+  assert.ok(Math.min(...offsets) < 1, `offsets off by ${offsets.map((o) => o.toFixed(3)).join(', ')} ms`);
 });
 
 test('sample timestamps from the sampler thread line up with the main thread\'s clock', async (t) => {
