@@ -1,6 +1,6 @@
 // trackEmissions: a standard (TC39) method decorator and a function wrapper; each call a tracked run.
 import { OfflineEmissionsTracker } from './offline.js';
-import { EmissionsTracker } from './tracker.js';
+import { EmissionsTracker, kConcurrentTask } from './tracker.js';
 import type { TrackerOptions } from './types.js';
 
 /** Tracker options, plus how each call is tracked. */
@@ -37,16 +37,18 @@ function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
     }
     const name = taskName ?? (fn.name || 'task');
     return function tracked(this: unknown, ...args: Parameters<F>): unknown {
-      const task = shared.startTask(name);
+      // Calls may overlap (an async function called again before it returned): each is a task of
+      // the function's name, known by its own handle, not renamed.
+      const stop = shared[kConcurrentTask](name);
       let result: unknown;
       try {
         result = fn.apply(this, args);
       } catch (e) {
-        shared.stopTask(task);
+        stop();
         throw e;
       }
-      if (isThenable(result)) return Promise.resolve(result).finally(() => shared.stopTask(task));
-      shared.stopTask(task);
+      if (isThenable(result)) return Promise.resolve(result).finally(stop);
+      stop();
       return result;
     } as F;
   }

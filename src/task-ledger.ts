@@ -113,6 +113,19 @@ export class TaskLedger {
     return id;
   }
 
+  /** Opens a task that may overlap others of its name; returns its handle for stopConcurrent(). */
+  startConcurrent(name: string): number {
+    return this.#tasks.openConcurrent(name);
+  }
+
+  /** Closes the task opened as `handle`; returns its id (-1 when it is not open). Folds as stop() does. */
+  stopConcurrent(handle: number, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
+    const book = this.#tasks;
+    const id = book.stopConcurrent(handle);
+    if (id >= 0 && book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast(sampler, kept);
+    return id;
+  }
+
   #noSuchTask(name: string | undefined): void {
     this.warn(`stopTask(${name === undefined ? '' : JSON.stringify(name)}): no such task is open`);
   }

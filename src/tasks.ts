@@ -24,6 +24,9 @@ export class TaskBook {
   #soleName: string | null = null;
   #soleStart = 0;
   readonly #order: string[] = [];
+  /** Tasks open by handle (openConcurrent()): several of one name at once. */
+  readonly #concurrent = new Map<number, { readonly name: string; readonly startMs: number }>();
+  #handles = 0;
   // Empty until the first task ends: a tracker per call (the decorator) should cost no buffers.
   /** Start and end of each finished task, side by side: the [start, end] pairs timesOf() and a fold hand on as they are. */
   #times: Float64Array<ArrayBufferLike> = new Float64Array(0);
@@ -128,12 +131,32 @@ export class TaskBook {
     return i + this.#foldedCount;
   }
 
+  /**
+   * Opens a task of `name` that may overlap others of the same name (a wrapped async function
+   * called again before its last call returned): it is known by the handle returned, not by its
+   * name, and is recorded under its name.
+   */
+  openConcurrent(name: string, t = now()): number {
+    const handle = ++this.#handles;
+    this.#concurrent.set(handle, { name, startMs: t });
+    return handle;
+  }
+
+  /** Closes the task opened as `handle`; returns its id, or -1 when no such task is open. */
+  stopConcurrent(handle: number, t = now()): number {
+    const open = this.#concurrent.get(handle);
+    if (open === undefined) return -1;
+    this.#concurrent.delete(handle);
+    return this.#ended(open.name, open.startMs, t);
+  }
+
   /** Closes every open task at `tMs` (the run's stop mark), labelled as closed by the stop. */
   closeOpen(tMs: number): void {
     const open = this.openNames();
-    if (open.length === 0) return;
+    if (open.length === 0 && this.#concurrent.size === 0) return;
     this.#closedFrom = Math.min(this.#closedFrom, this.#n);
     for (const name of open) this.stop(name, tMs);
+    for (const handle of [...this.#concurrent.keys()]) this.stopConcurrent(handle, tMs);
   }
 
   /** Whether finished task `i` was closed by the run's stop. */

@@ -25,6 +25,9 @@ import { TaskLedger } from './task-ledger.js';
 import { warmInBackground, warmRecords } from './warm.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
 
+/** The decorator's way to a tracker's overlapping tasks (see [kConcurrentTask]); not exported by the package. */
+export const kConcurrentTask: unique symbol = Symbol('codecarbon.concurrentTask');
+
 export type { ResolvedOptions } from './types.js';
 
 /** The longest the process's exit waits for the sampler thread (to start, and for a last sample). */
@@ -329,6 +332,17 @@ export class EmissionsTracker extends EventTarget {
    */
   stopTask(name?: string): number {
     return this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept);
+  }
+
+  /**
+   * For trackEmissions({ tracker }): a task of `name` that may overlap others of that name (a
+   * wrapped async function called again before the last call returned); the function returned ends
+   * it and gives its id. Not part of the API.
+   */
+  [kConcurrentTask](name: string): () => number {
+    if (this.#startMs === null) this.start();
+    const handle = this.#ledger.startConcurrent(name);
+    return () => this.#ledger.stopConcurrent(handle, this.#sampler, this.options.taskRecordsKept);
   }
 
   /**

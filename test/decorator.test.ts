@@ -115,3 +115,24 @@ test('a standard decorator on a field or getter is refused by name and kind', ()
   assert.throws(() => decorator(() => 1, { kind: 'getter', name: 'size' }),
     { name: 'TypeError', message: '@trackEmissions decorates methods only; size is a getter' });
 });
+
+test('with a shared tracker, calls that overlap (an async function called again before it returned) are each a task of its name, no warning', async () => {
+  const { dir, options } = where();
+  const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, raplDir: options.raplDir, logLevel: 'error' }, { env: {} });
+  const warnings: string[] = [];
+  tracker.addEventListener('warning', (e) => warnings.push((e as Event & { message: string }).message));
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const handle = trackEmissions(async function handle(n: number): Promise<number> { await gate; return n; }, { tracker });
+  tracker.start();
+  const calls = [handle(1), handle(2), handle(3), handle(4)];
+  release();
+  assert.deepEqual(await Promise.all(calls), [1, 2, 3, 4]);
+  // One still open at the stop is closed by it, under its name too.
+  const late = handle(5);
+  await tracker.stop();
+  await late;
+  const tasks = parseCsv(readFileSync(join(dir, `emissions_base_${tracker.runId}.csv`), 'utf8')).slice(1);
+  assert.deepEqual(tasks.map((t) => t[0]), ['handle', 'handle', 'handle', 'handle', 'handle']);
+  assert.deepEqual(warnings, []);
+});
