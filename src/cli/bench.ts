@@ -79,7 +79,8 @@ async function load(file: string): Promise<Bench> {
 /** Why the CSV cannot be written to `path`, with the fix (the CSV output's, in --csv's words). */
 function csvFailure(path: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  return `--csv ${path}: could not write (${code ?? String(e)}): ${writeFix(code).replace(/choose another output_(dir|file)/, 'give --csv another path')}`;
+  const instead = 'give --csv another path';
+  return `--csv ${path}: could not write (${code ?? String(e)}): ${writeFix(code, { dir: instead, file: instead, name: instead })}`;
 }
 
 /**

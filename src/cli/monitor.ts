@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
-import { csvLine, headerLine, probeWritable, writeFix } from '../output/csv.js';
+import { csvLine, headerLine, OutputError, probeWritable, writeFix } from '../output/csv.js';
 import { outputPath } from '../output/paths.js';
 import { columns, type EmissionsRecord } from '../output/record.js';
 import { methodsOf } from '../output/select.js';
@@ -114,8 +114,11 @@ function checkCsvWritable(tracker: EmissionsTracker): void {
   const failed = probeWritable(path);
   if (failed === null) return;
   const [key, option] = (tracker.origins['outputFile'] ?? 'default') !== 'default' ? ['output_file', 'outputFile'] : ['output_dir', 'outputDir'];
-  throw new ConfigError(key, tracker.origins[option] ?? 'default', `${path} cannot be written (${failed.code ?? String(failed)}): `
-    + `${key === 'output_file' ? writeFix(failed.code).replace('output_dir', key) : writeFix(failed.code)}; nothing was run`);
+  // Given an output_file (a path of its own), that is the key to change, whatever part of it fails.
+  const fix = key === 'output_file'
+    ? writeFix(failed.code, { dir: 'choose another output_file', file: 'choose another output_file', name: 'choose a shorter output_file' })
+    : writeFix(failed.code);
+  throw new ConfigError(key, tracker.origins[option] ?? 'default', `${path} cannot be written (${failed.code ?? String(failed)}): ${fix}; nothing was run`);
 }
 
 /** Outputs that keep a run's record once monitor has ended (a scrape endpoint's scraper keeps its own). */
@@ -150,7 +153,7 @@ export function report(what: string, r: EmissionsRecord, csvPath: string | null,
     `  emissions ${figure(Number(r.emissions) * 1000)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
       + ` (${r.carbon_intensity_source})`,
     // Code keeps the record in finalEmissionsData; here it is printed below instead.
-    ...(writeError !== null ? [`  NOT written: ${writeError.message.replace(/; the record is kept in finalEmissionsData$/, '')}`]
+    ...(writeError !== null ? [`  NOT written: ${writeError instanceof OutputError ? writeError.reason : writeError.message}`]
       : csvPath === null ? [] : [`  written to ${csvPath}`]),
     ...notSent.map((n) => `  NOT sent: ${n}`),
   ].join('\n');

@@ -143,6 +143,10 @@ export interface ConfigSources {
  * @throws ConfigError for an unknown argument or a value of the wrong form, naming the key and its origin.
  */
 export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: ConfigSources = {}): Resolved {
+  // Before any file is read: options that are not an object are the caller's mistake, whatever the files say.
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new ConfigError('options', 'argument', `expected an object of options (e.g. { projectName: 'x' }) or nothing, got ${shown(args)}`);
+  }
   const env = sources.env ?? process.env;
   const warnings: string[] = [];
   const parser = new Parser(warnings);
@@ -168,9 +172,6 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
     }
     values[camel(key)] = convert(spec, parser.value(rawKey, setting), setting.origin);
     origins[camel(key)] = setting.origin;
-  }
-  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    throw new ConfigError('options', 'argument', `expected an object of options (e.g. { projectName: 'x' }) or nothing, got ${shown(args)}`);
   }
   for (const [name, raw] of Object.entries(args)) {
     if (raw === undefined) continue;

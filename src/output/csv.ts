@@ -8,32 +8,48 @@ import { upstreamColumns } from './record.js';
 /** Writing an output failed; what was measured is kept and returned all the same. */
 export class OutputError extends CodeCarbonError {
   override name = 'OutputError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** What failed and the fix, without where the record is kept (a command-line user cannot reach finalEmissionsData). */
+  readonly reason: string;
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('ERR_CODECARBON_OUTPUT', message, options);
+    this.reason = options?.reason ?? message;
   }
 }
 
-const fixes: Readonly<Record<string, string>> = {
-  EISDIR: 'it is a directory: remove it or choose another output_file',
-  EACCES: 'writing there is not allowed: grant it, or choose another output_dir',
-  EPERM: 'writing there is not allowed: grant it, or choose another output_dir',
-  EROFS: 'the file system is read-only: choose another output_dir',
-  ENOSPC: 'the disk is full: free some space',
-  EDQUOT: 'the disk quota is used up: free some space',
-  ENOENT: 'its directory does not exist: create it, or choose another output_dir',
-  ENOTDIR: 'part of its path is a file, not a directory: choose another output_dir',
-  ENAMETOOLONG: 'its name is too long: choose a shorter output_file',
+/** How a fix names the place to choose instead: the config keys, or a flag's words (bench's --csv). */
+export interface FixWords {
+  /** Instead of the directory (ENOENT, EACCES…): e.g. "choose another output_dir". */
+  readonly dir: string;
+  /** Instead of the file (EISDIR): e.g. "choose another output_file". */
+  readonly file: string;
+  /** Instead of a name too long (ENAMETOOLONG): e.g. "choose a shorter output_file". */
+  readonly name: string;
+}
+
+const keyWords: FixWords = { dir: 'choose another output_dir', file: 'choose another output_file', name: 'choose a shorter output_file' };
+
+const fixes: Readonly<Record<string, (w: FixWords) => string>> = {
+  EISDIR: (w) => `it is a directory: remove it or ${w.file}`,
+  EACCES: (w) => `writing there is not allowed: grant it, or ${w.dir}`,
+  EPERM: (w) => `writing there is not allowed: grant it, or ${w.dir}`,
+  EROFS: (w) => `the file system is read-only: ${w.dir}`,
+  ENOSPC: () => 'the disk is full: free some space',
+  EDQUOT: () => 'the disk quota is used up: free some space',
+  ENOENT: (w) => `its directory does not exist: create it, or ${w.dir}`,
+  ENOTDIR: (w) => `part of its path is a file, not a directory: ${w.dir}`,
+  ENAMETOOLONG: (w) => `its name is too long: ${w.name}`,
 };
 
-/** The fix for a file that cannot be written, by its errno (in output_dir and output_file's words). */
-export function writeFix(code: string | undefined): string {
-  return fixes[code ?? ''] ?? 'check the path, its permissions and free space';
+/** The fix for a file that cannot be written, by its errno, in the config keys' words unless `words` are given. */
+export function writeFix(code: string | undefined, words: FixWords = keyWords): string {
+  return fixes[code ?? '']?.(words) ?? 'check the path, its permissions and free space';
 }
 
 /** The OutputError for a file that could not be written: its path, the errno and the fix for it. */
 export function writeFailure(path: string, e: unknown): OutputError {
   const code = (e as NodeJS.ErrnoException).code;
-  return new OutputError(`could not write ${path} (${code ?? String(e)}): ${writeFix(code)}; the record is kept in finalEmissionsData`, { cause: e });
+  const reason = `could not write ${path} (${code ?? String(e)}): ${writeFix(code)}`;
+  return new OutputError(`${reason}; the record is kept in finalEmissionsData`, { cause: e, reason });
 }
 
 /**
