@@ -6,7 +6,7 @@ import { CsvFiles, type CsvFileOptions } from './output/csv-files.js';
 import type { Outputs } from './output/output.js';
 import type { EmissionsRecord, MetricRecord } from './output/record.js';
 import { outputsOf } from './output/select.js';
-import { EmissionsBook, labelSources, runContext, runSetting } from './run-record.js';
+import { EmissionsBook, labelSources, runContext, runSetting, silentComponents } from './run-record.js';
 import type { Sampler } from './sampler/sampler.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
@@ -104,9 +104,12 @@ export class RunOutput {
 
   /** The run's energy per component from its start to t1, its sources labelled as rows say them. */
   #energy(run: RunState, t1: number): ComponentEnergy {
-    const e = run.sampler.timeline!.energyBetween(run.startMs!, t1, run.anchor ?? undefined);
-    return labelSources(componentEnergy(run.sampler.info!.channels, e.energyUj), !e.final && hasGpuCounters(run.sampler),
-      run.sampler.stuck !== null, stoppedComponents(run.sampler, t1));
+    const tl = run.sampler.timeline!;
+    const { channels } = run.sampler.info!;
+    const e = tl.energyBetween(run.startMs!, t1, run.anchor ?? undefined);
+    const silent = silentComponents(channels, (c) => tl.ring.lastReadingMs(c), run.startMs!, t1);
+    return labelSources(componentEnergy(channels, e.energyUj), !e.final && hasGpuCounters(run.sampler),
+      run.sampler.stuck !== null, { stopped: stoppedComponents(run.sampler, t1), silent, t1 });
   }
 
   /** Builds the record at t1 and hands it to every output (the CSV row first); returns it. */

@@ -6,7 +6,7 @@ import type { Intensity } from './emissions/intensity.js';
 import type { Whereabouts } from './emissions/whereabouts.js';
 import { cpuPercentSince, packageVersion, platformString, ramUse, runtimeVersion } from './machine.js';
 import type { HardwarePlan } from './sources/detect.js';
-import type { Component } from './sources/source.js';
+import type { ChannelInfo, Component } from './sources/source.js';
 import { gpuModel } from './sources/gpu.js';
 import type { CpuTimes } from './sources/proc.js';
 import type { ResolvedOptions } from './tracker.js';
@@ -48,26 +48,61 @@ export function runContext(o: ResolvedOptions, run: RunFacts & { readonly gpuPer
   };
 }
 
+/** A component one of whose channels had no valid reading for a material part of a record's span. */
+export interface Silence {
+  readonly component: Component;
+  /** The channel's last valid reading, in the span; NaN when it had none in the span. */
+  readonly lastMs: number;
+}
+
+/**
+ * The components whose sources went silent in [t0, t1]: a channel whose last valid reading (a
+ * source that could not be read: a /proc that hides the process, a counter file gone) is before
+ * t0, or more than 1 % of the span before t1 (every record is read off a sample at or after its
+ * end, where every channel that reads has read). Its energy there is missing, not zero: rows say
+ * so rather than pass the 0 for a figure.
+ */
+export function silentComponents(channels: readonly ChannelInfo[], lastReadingMs: (c: number) => number,
+  t0: number, t1: number): Silence[] {
+  const silent: Silence[] = [];
+  const slack = 0.01 * (t1 - t0);
+  for (let c = 0; c < channels.length; c++) {
+    const last = lastReadingMs(c);
+    if (last >= t1 - slack) continue;
+    const { component } = channels[c]!;
+    const lastMs = last >= t0 ? last : Number.NaN;
+    const known = silent.findIndex((x) => x.component === component);
+    if (known < 0) silent.push({ component, lastMs });
+    else if (!(silent[known]!.lastMs <= lastMs)) silent[known] = { component, lastMs };
+  }
+  return silent;
+}
+
 /**
  * The components' sources as rows say them: a GPU figure after its last energy counter reading is
  * power-integrated until the next one (provisional); past a stuck sampler's last sample nothing
  * was measured (incomplete, every component); a component in `stopped` had a source given up (its
- * reads stopped answering) before the row's end: incomplete, that one only.
+ * reads stopped answering) before the row's end: incomplete, that one only; a component in
+ * `silent` had a source without valid readings (not measured, or incomplete from its last one).
  */
 export function labelSources(energy: ComponentEnergy, provisionalGpu: boolean, stuck: boolean,
-  stopped: readonly Component[] = []): ComponentEnergy {
+  gone: { readonly stopped: readonly Component[]; readonly silent: readonly Silence[]; readonly t1: number } | null = null): ComponentEnergy {
   let { cpuSource, gpuSource, ramSource } = energy;
   if (provisionalGpu) gpuSource = `${gpuSource}, provisional (power since the last counter reading)`;
   if (stuck) {
     const note = ', incomplete (the sampler thread stopped answering)';
     [cpuSource, gpuSource, ramSource] = [cpuSource + note, gpuSource + note, ramSource + note];
-  } else if (stopped.length > 0) {
-    const note = ', incomplete (its reads stopped answering; energy after that is not measured)';
-    if (stopped.includes('cpu')) cpuSource += note;
-    if (stopped.includes('gpu')) gpuSource += note;
-    if (stopped.includes('ram')) ramSource += note;
+    return { ...energy, cpuSource, gpuSource, ramSource };
   }
-  return { ...energy, cpuSource, gpuSource, ramSource };
+  const note = (c: Component): string => {
+    if (gone === null) return '';
+    if (gone.stopped.includes(c)) return ', incomplete (its reads stopped answering; energy after that is not measured)';
+    const s = gone.silent.find((x) => x.component === c);
+    if (s === undefined) return '';
+    if (Number.isNaN(s.lastMs)) return ', not measured (no valid reading in this span: its energy is missing, not 0; see the warnings)';
+    return `, incomplete (no valid reading in the last ${((gone.t1 - s.lastMs) / 1000).toFixed(1)} s: energy then is not measured)`;
+  };
+  return { ...energy, cpuSource: cpuSource + note('cpu'), gpuSource: gpuSource + note('gpu'), ramSource: ramSource + note('ram') };
 }
 
 /**

@@ -122,6 +122,21 @@ test('model: a run is its last row (rows are cumulative), totals sum runs, tasks
   assert.ok(m.world.countries.length > 200 && !m.world.countries.some((c) => c.iso3 === 'ATA'));
 });
 
+test('a CodeCarbon row with energy_consumed 0: its intensity is not known (null, said so), not a derived 0', () => {
+  const dir = place();
+  const [header, first] = parseCsv(readFileSync(join(dir, 'codecarbon-3.3.0.csv'), 'utf8'));
+  const at = (c: string): number => header!.indexOf(c);
+  const row = [...first!];
+  for (const c of ['cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed']) row[at(c)] = '0.0';
+  const file = join(dir, 'zero.csv');
+  writeFileSync(file, `${header!.join(',')}\n${row.map((v) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',')}\n`);
+  const run = buildModel(readBoardFiles([file]), 'v1', false).projects[0]!.runs[0]!;
+  assert.ok(run.emissionsKg > 0);
+  assert.equal(run.intensity.gCo2ePerKwh, null);
+  assert.equal(run.intensity.derived, true);
+  assert.match(run.intensity.source, /^not known: .*energy_consumed is 0/);
+});
+
 test('cloud regions: CodeCarbon\'s recommendation sentence, or "already running" in the least-emitting region', () => {
   const gcp = Object.values(regionTable().cloudRegions).filter((r) => r.provider === 'gcp').sort((a, b) => a.gCo2ePerKwh - b.gCo2ePerKwh);
   const best = gcp[0]!;

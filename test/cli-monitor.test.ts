@@ -111,6 +111,16 @@ test('monitor --no-api wins over save_to_api in the environment; --output-method
   assert.equal(existsSync(join(other.dir, 'emissions.csv')), false);
 });
 
+test('the live line of a machine run says (est.) when a figure is an estimate, (incomplete) when a source stopped reading, nothing when all is measured', async () => {
+  const { liveLine } = await import('../src/cli/monitor.js');
+  const line = (cpu: string, ram: string, gpu = 'none'): string => liveLine({ energy_consumed: 0.002, cpu_power: 30, ram_power: 5, gpu_power: 0,
+    emissions: 1e-4, cpu_source: cpu, ram_source: ram, gpu_source: gpu } as unknown as Parameters<typeof liveLine>[0]);
+  assert.equal(line('rapl (measured)', 'rapl-dram (measured)'), '2.0000 Wh  35.0 W  0.1000 g CO2eq');
+  assert.equal(line('rapl (measured)', 'ram-model (estimate)'), '2.0000 Wh  35.0 W  0.1000 g CO2eq (est.)');
+  assert.equal(line('cpu-load (estimate), incomplete (no valid reading in the last 2.0 s: energy then is not measured)', 'rapl-dram (measured)'),
+    '2.0000 Wh  35.0 W  0.1000 g CO2eq (incomplete)');
+});
+
 test('the report gives a figure under 0.0001 in three significant digits, never as 0.0000; zero stays 0.0000', async () => {
   const { report } = await import('../src/cli/monitor.js');
   const r = { duration: 0.2, cpu_energy: 1.234e-8, cpu_power: 0.5, cpu_source: 'cpu-process (estimate)', ram_energy: 0.003, ram_power: 10,

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,7 +12,7 @@ import { parseCsv } from '../src/output/csv.js';
 import { Sampler, type SamplerWarningEvent } from '../src/sampler/sampler.js';
 import { readsFailOnceRemoved } from '../src/sources/source.js';
 import { fakeNvmlLibrary, noGcc } from './helpers/nvml.js';
-import { ScriptedClock } from './helpers/scripted.js';
+import { ScriptedClock, scriptedTracker } from './helpers/scripted.js';
 import { FakeProc, FakeRapl, tempDir } from './helpers/sysfs.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/stuck-sampler.js', import.meta.url));
@@ -281,4 +281,45 @@ test('RAPL readings invalid for a while: the gap\'s energy is spread over the ga
   assert.ok(Math.abs(inGap.energyUj[0]! - 4000 * (b - a) / (after - gapFrom)) < 1e-6, `${inGap.energyUj[0]}`);
   assert.ok(Math.abs(tl.energyBetween(b, after).energyUj[0]! - 4000 * (after - b) / (after - gapFrom)) < 1e-6);
   assert.equal(warnings.filter((w) => /held an invalid counter/.test(w)).length, 1);
+});
+
+/** A process-mode tracker over a fake /proc on a driven clock, no RAPL (the CPU estimated from the process's CPU time). */
+function processTracker(t: import('node:test').TestContext, proc: FakeProc) {
+  const { tracker, clock, dir } = scriptedTracker(t, { trackingMode: 'process', procDir: proc.root, cgroupDir: proc.root, raplDir: tempDir() });
+  t.after(async () => { await tracker.stop(); });
+  return { tracker, clock, csv: join(dir, 'emissions.csv') };
+}
+
+test('a /proc that does not show the tracked process: the CPU is "not measured" in the row, not a 0 W estimate', async (t) => {
+  const proc = new FakeProc(); // no /proc/<pid>: as a hidepid mount or another pid namespace shows it
+  const { tracker, clock, csv } = processTracker(t, proc);
+  tracker.start();
+  clock.advance(5000);
+  await tracker.stop();
+  const [row] = rowsOf(csv);
+  assert.equal(row!['cpu_energy'], '0');
+  assert.match(row!['cpu_source']!, /^cpu-process \(estimate\), not measured \(no valid reading in this span: its energy is missing, not 0/);
+  assert.equal(row!['ram_source'], 'ram-forced (estimate)');
+});
+
+test('a tracked process\'s /proc files gone mid-run: the CPU is "incomplete" from its last reading; while they read, no label', async (t) => {
+  const proc = new FakeProc();
+  const pidDir = join(proc.root, String(process.pid));
+  mkdirSync(pidDir);
+  // utime stime cutime cstime are fields 14-17: 100 jiffies of CPU time, constant
+  writeFileSync(join(pidDir, 'stat'), `${process.pid} (node) S ${'0 '.repeat(10)}100 0 0 0 20 0 1 0\n`);
+  const { tracker, clock, csv } = processTracker(t, proc);
+  tracker.start();
+  clock.advance(3000);
+  await tracker.flush();
+  rmSync(pidDir, { recursive: true });
+  clock.advance(1000);
+  await tracker.flush();
+  clock.advance(1000);
+  await tracker.stop();
+  const rows = rowsOf(csv);
+  assert.equal(rows.length, 3);
+  assert.equal(rows[0]!['cpu_source'], 'cpu-process (estimate)');
+  assert.equal(rows[1]!['cpu_source'], 'cpu-process (estimate), incomplete (no valid reading in the last 1.0 s: energy then is not measured)');
+  assert.equal(rows[2]!['cpu_source'], 'cpu-process (estimate), incomplete (no valid reading in the last 2.0 s: energy then is not measured)');
 });

@@ -15,7 +15,8 @@ export interface ComponentView {
 
 /** The intensity a run used, with its dataset and year, or derived from the row when the file records none. */
 export interface IntensityView {
-  readonly gCo2ePerKwh: number;
+  /** Null when the file records none and the row's energy is 0 (emissions ÷ 0 says nothing). */
+  readonly gCo2ePerKwh: number | null;
   readonly source: string;
   readonly dataset: string;
   readonly year: string;
@@ -80,7 +81,12 @@ function intensity(last: CsvRow): IntensityView {
       year: text(last, 'carbon_intensity_year'), derived: false };
   }
   const kwh = num(last, 'energy_consumed');
-  return { gCo2ePerKwh: kwh > 0 ? (num(last, 'emissions') * 1000) / kwh : 0, derived: true, dataset: 'not recorded', year: 'not recorded',
+  const base = { derived: true, dataset: 'not recorded', year: 'not recorded' };
+  if (!(kwh > 0)) {
+    return { ...base, gCo2ePerKwh: null,
+      source: 'not known: CodeCarbon files do not record the intensity, and this row\'s energy_consumed is 0 (emissions ÷ energy cannot be derived)' };
+  }
+  return { ...base, gCo2ePerKwh: (num(last, 'emissions') * 1000) / kwh,
     source: 'derived from the row (emissions ÷ energy_consumed): CodeCarbon files do not record the intensity' };
 }
 

@@ -141,6 +141,19 @@ function monitorTracker(Base: typeof EmissionsTracker) {
 const figure = (x: number): string => (x === 0 || x >= 1e-4 ? x.toFixed(4) : x.toPrecision(3));
 const wh = (kwh: unknown): string => `${figure(Number(kwh) * 1000)} Wh`;
 
+/**
+ * The line a terminal shows while the machine is measured: energy, power and emissions so far,
+ * said to be estimates (est.) when a component's figure is, and incomplete when one's source has
+ * stopped reading (the report at the end names which).
+ */
+export function liveLine(r: EmissionsRecord): string {
+  const sources = [r.cpu_source, r.ram_source, r.gpu_source].map(String);
+  const label = sources.some((s) => /\b(not measured|incomplete)\b/.test(s)) ? ' (incomplete)'
+    : sources.some((s) => s.includes('(estimate)')) ? ' (est.)' : '';
+  return `${wh(r.energy_consumed)}  ${(Number(r.cpu_power) + Number(r.ram_power) + Number(r.gpu_power)).toFixed(1)} W  `
+    + `${figure(Number(r.emissions) * 1000)} g CO2eq${label}`;
+}
+
 /** The short report printed when the command ends; `writeError` replaces the "written to" line. */
 export function report(what: string, r: EmissionsRecord, csvPath: string | null, writeError: Error | null = null,
   notSent: readonly string[] = []): string {
@@ -234,10 +247,7 @@ async function runMachine(tracker: EmissionsTracker): Promise<number> {
   // Also what keeps this process alive until the signal: the sampler thread does not.
   const live = setInterval(() => {
     const r = tracker.current();
-    if (r !== null && process.stderr.isTTY) {
-      process.stderr.write(`\r${wh(r.energy_consumed)}  ${(Number(r.cpu_power) + Number(r.ram_power) + Number(r.gpu_power)).toFixed(1)} W  `
-        + `${figure(Number(r.emissions) * 1000)} g CO2eq  (Ctrl-C to stop) `);
-    }
+    if (r !== null && process.stderr.isTTY) process.stderr.write(`\r${liveLine(r)}  (Ctrl-C to stop) `);
   }, 1000);
   const stopped = new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
   console.error('codecarbon: measuring the whole machine; Ctrl-C to stop');

@@ -99,6 +99,7 @@ export class ChannelGaps {
         this.#lastIndex[c] = index;
         this.#lastMs[c] = tMs;
         this.#lastUj[c] = v;
+        this.ring.setLastReading(c, tMs);
         continue;
       }
       if (state === kReading) {

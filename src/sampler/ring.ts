@@ -87,6 +87,8 @@ class RingViews {
   readonly data: Float64Array;
   readonly anchorState: Int32Array;
   readonly anchorData: Float64Array;
+  /** Sampler → main: per channel, the time of its last valid reading (NaN before the first). */
+  readonly lastReading: Float64Array;
   readonly stride: number;
 
   constructor(readonly buffer: SharedArrayBuffer, readonly shape: RingShape) {
@@ -105,13 +107,14 @@ class RingViews {
     this.data = new Float64Array(buffer, take(capacity * this.stride * 8), capacity * this.stride);
     this.anchorState = new Int32Array(buffer, take(anchors * 4), anchors);
     this.anchorData = new Float64Array(buffer, take(anchors * this.stride * 8), anchors * this.stride);
+    this.lastReading = new Float64Array(buffer, take(channels * 8), channels);
   }
 
   static bytes(shape: RingShape): number {
     const line = (n: number): number => (n + 63) & ~63;
     const stride = shape.channels + 1;
     return line(kControlInts * 4) + line(shape.capacity * 4) + line(shape.capacity * stride * 8)
-      + line(shape.anchors * 4) + line(shape.anchors * stride * 8);
+      + line(shape.anchors * 4) + line(shape.anchors * stride * 8) + line(shape.channels * 8);
   }
 }
 
@@ -226,6 +229,14 @@ export class RingReader extends RingViews {
     return this.controlF64[kMeasuredFromF64]!;
   }
 
+  /**
+   * Time of channel `c`'s last valid reading, NaN before its first: a channel in a gap (a source
+   * that could not be read) stays at its last one, which later records say is where it stopped.
+   */
+  lastReadingMs(c: number): number {
+    return this.lastReading[c]!;
+  }
+
   /** Whether a sample taken after wake `count` (wake()'s return) is published (see kServed); counts wrap at 2^31. */
   hasServed(count: number): boolean {
     return ((Atomics.load(this.control, kServed) - count) | 0) >= 0;
@@ -244,7 +255,10 @@ export class RingWriter extends RingReader {
    */
   constructor(shape: RingShape, buffer?: SharedArrayBuffer) {
     super(buffer ?? new SharedArrayBuffer(RingViews.bytes(shape)), shape);
-    if (buffer === undefined) this.setMeasuredFrom(Number.NaN);
+    if (buffer === undefined) {
+      this.setMeasuredFrom(Number.NaN);
+      this.lastReading.fill(Number.NaN);
+    }
     else this.#count = this.published();
   }
 
@@ -289,6 +303,10 @@ export class RingWriter extends RingReader {
     Atomics.store(this.seq, slot, -1);
     this.data[slot * this.stride + 1 + col] = value;
     Atomics.store(this.seq, slot, expect);
+  }
+
+  setLastReading(c: number, tMs: number): void {
+    this.lastReading[c] = tMs;
   }
 
   setMeasuredFrom(tMs: number): void {

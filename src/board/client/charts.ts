@@ -27,9 +27,9 @@ function table(caption: string, head: string[], rows: Child[][], attrs: Record<s
 }
 
 /** A figure that says what a value is: its text, with the raw number kept for tests and copy-paste. */
-function figure(label: string, text: string, value: number, testId: string): HTMLElement {
+function figure(label: string, text: string, value: number | null, testId: string): HTMLElement {
   return h('div', { class: 'card' }, h('div', { class: 'label' }, label),
-    h('div', { class: 'value', 'data-testid': testId, 'data-value': String(value) }, text));
+    h('div', { class: 'value', 'data-testid': testId, 'data-value': value === null ? '' : String(value) }, text));
 }
 
 const palette = ['#2e7d32', '#1565c0', '#ef6c00', '#6a1b9a', '#00838f', '#c62828', '#558b2f', '#4e342e'];

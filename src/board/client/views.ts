@@ -56,7 +56,7 @@ function runView(p: ProjectView, r: RunView): View {
     h('h3', {}, `Run ${r.runId}`), h('p', { class: 'where' }, `${r.file}, line ${r.line}; ended ${r.timestamp}`),
     h('div', { class: 'cards' }, figure('Energy', fmtEnergy(r.energyKwh), r.energyKwh, 'run-energy'),
       figure('Emissions (CO2eq)', fmtMass(r.emissionsKg), r.emissionsKg, 'run-emissions'), figure('Duration', fmtDuration(r.durationS), r.durationS, 'run-duration'),
-      figure('Intensity', fmtNumber(i.gCo2ePerKwh, 'gCO2e/kWh'), i.gCo2ePerKwh, 'run-intensity')),
+      figure('Intensity', i.gCo2ePerKwh === null ? '—' : fmtNumber(i.gCo2ePerKwh, 'gCO2e/kWh'), i.gCo2ePerKwh, 'run-intensity')),
     h('p', { 'data-testid': 'intensity-source' }, `Intensity: ${i.source}; dataset ${i.dataset}, year ${i.year}.`),
     compTable, bars.box, h('h3', {}, 'Emissions over the run'), timeline.box);
   return { el, draw: () => {
