@@ -71,8 +71,11 @@ test('gpu_ids on a machine without an NVIDIA driver: a warning that no GPU is me
   { skip: nvidiaDriverPresent() && 'this machine has an NVIDIA driver' }, async () => {
     const env = { ...process.env, CODECARBON_RAPL_DIR: '/no/such/powercap' };
     const asked = JSON.parse((await run(process.execPath, [cli, 'detect', '--json', '--gpu-ids', '0,1'], { env })).stdout) as { warnings: string[] };
-    assert.ok(asked.warnings.includes('gpu_ids = 0,1 (from argument) asks for GPUs, but no NVIDIA driver on this machine (no /dev/nvidiactl, '
+    // In the command line's words: the flag and its value, not the config key "from argument".
+    assert.ok(asked.warnings.includes('--gpu-ids 0,1 (from command line) asks for GPUs, but no NVIDIA driver on this machine (no /dev/nvidiactl, '
       + 'no /proc/driver/nvidia/version): no GPU is measured, the CPU and RAM are as usual'), asked.warnings.join('\n'));
+    const fromEnv = JSON.parse((await run(process.execPath, [cli, 'detect', '--json'], { env: { ...env, CODECARBON_GPU_IDS: '1' } })).stdout) as { warnings: string[] };
+    assert.ok(fromEnv.warnings.some((w) => w.startsWith('gpu_ids = 1 (from environment variable CODECARBON_GPU_IDS) asks for GPUs')), fromEnv.warnings.join('\n'));
     const plain = JSON.parse((await run(process.execPath, [cli, 'detect', '--json'], { env })).stdout) as { warnings: string[] };
     assert.ok(!plain.warnings.some((w) => w.includes('GPU')), plain.warnings.join('\n'));
   });

@@ -85,3 +85,14 @@ test('monitor --output-methods csv,logger: the refusal keeps the code API exampl
   const r = await cc(t, ['monitor', ...offline, '--output-methods', 'csv,logger', '--', ...sh]);
   assert.deepEqual([r.code, r.stderr], [2, `codecarbon: --output-methods (from command line): ${loggerWhy}\n`]);
 });
+
+test('warnings about options the command line set name the flag; those set otherwise keep their key', async () => {
+  const { warningInFlagWords } = await import('../src/cli/flags.js');
+  const flags = { gpuIds: '--gpu-ids', trackingMode: '--tracking-mode' };
+  const given = new Set(['gpuIds']);
+  assert.equal(warningInFlagWords('gpu_ids = 0,1 (from argument) asks for GPUs, but none', flags, given), '--gpu-ids 0,1 (from command line) asks for GPUs, but none');
+  assert.equal(warningInFlagWords('gpu_ids (from argument): "7" matches no GPU', flags, given), '--gpu-ids (from command line): "7" matches no GPU');
+  assert.equal(warningInFlagWords('tracking_mode = x (from argument) changes nothing', flags, given), 'tracking_mode = x (from argument) changes nothing');
+  assert.equal(warningInFlagWords('gpu_ids = 1 (from environment variable CODECARBON_GPU_IDS) asks', flags, given),
+    'gpu_ids = 1 (from environment variable CODECARBON_GPU_IDS) asks');
+});

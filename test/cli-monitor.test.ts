@@ -10,6 +10,7 @@ import { parseCsv } from '../src/output/csv.js';
 import { cliHere } from './helpers/cli.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 import { noService } from './helpers/tracker.js';
+import { nvidiaDriverPresent } from '../src/sources/gpu.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -33,6 +34,15 @@ test('the command\'s exit code comes back; the report and one CSV row are writte
   const r = rows();
   assert.equal(r.length, 2);
   assert.equal(r[1]![r[0]!.indexOf('tracking_mode')], 'process');
+});
+
+test('the tracker\'s warnings about a flag name the flag, and --log-level still silences them', { skip: nvidiaDriverPresent() && 'this machine has an NVIDIA driver' }, async () => {
+  const { dir, env } = place();
+  const base = [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--gpu-ids', '0'];
+  const said = await run(process.execPath, [...base, '--', process.execPath, '-e', '0'], { cwd: dir, env });
+  assert.match(said.stderr, /^\[codecarbon WARNING\] --gpu-ids 0 \(from command line\) asks for GPUs, but no NVIDIA driver/m);
+  const quiet = await run(process.execPath, [...base, '--log-level', 'error', '--', process.execPath, '-e', '0'], { cwd: dir, env });
+  assert.doesNotMatch(quiet.stderr, /WARNING/);
 });
 
 test('a tracking_mode set in the environment or a config file is kept, not replaced by process mode', async () => {

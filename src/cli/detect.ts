@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { CodeCarbonError } from '../errors.js';
 import { resolveEngineOptions, type EngineOptions } from '../sampler/options.js';
 import { planHardware, type HardwarePlan } from '../sources/detect.js';
-import { flagValue, inFlagWords } from './flags.js';
+import { flagValue, inFlagWords, warningInFlagWords } from './flags.js';
 import { detectUsage } from './usage.js';
 
 const detectFlags: Record<string, keyof EngineOptions> = {
@@ -94,13 +94,16 @@ export async function detect(args: string[]): Promise<number> {
     console.log(`Usage: codecarbon\n${detectUsage}`);
     return 0;
   }
+  const flagOf = Object.fromEntries(Object.entries(detectFlags).map(([flag, option]) => [option, flag]));
+  const given = new Set(Object.keys(options));
   let resolved: EngineOptions;
   try {
     resolved = resolveEngineOptions(options);
   } catch (e) {
-    throw inFlagWords(e, Object.fromEntries(Object.entries(detectFlags).map(([flag, option]) => [option, flag])), new Set(Object.keys(options)));
+    throw inFlagWords(e, flagOf, given);
   }
-  const plan = planHardware(resolved);
+  const found = planHardware(resolved);
+  const plan = { ...found, warnings: found.warnings.map((w) => ({ ...w, message: warningInFlagWords(w.message, flagOf, given) })) };
   console.log(json ? JSON.stringify(detectJson(plan), null, 2) : detectText(plan));
   return 0;
 }

@@ -43,3 +43,17 @@ export function inFlagWords(e: unknown, flags: Readonly<Record<string, string>>,
   // An option the user did not give (an offline run without a location): the message alone.
   return new CodeCarbonError(e.code, rest);
 }
+
+/**
+ * A warning about an option the command line set, in its words: `gpu_ids = 0 (from argument)` reads
+ * `--gpu-ids 0 (from command line)`, `gpu_ids (from argument)` reads `--gpu-ids (from command line)`.
+ * Options given otherwise (a config file, a variable) keep their key.
+ */
+export function warningInFlagWords(message: string, flags: Readonly<Record<string, string>>, given: ReadonlySet<string>): string {
+  return message.replace(/\b([a-z][a-z0-9_]*)(?: = (.*?))? \(from argument\)/g, (all, key: string, value: string | undefined) => {
+    const option = camel(key);
+    const flag = flags[option];
+    if (flag === undefined || !given.has(option)) return all;
+    return `${flag}${value === undefined ? '' : ` ${value}`} (from command line)`;
+  });
+}

@@ -8,9 +8,10 @@ import { outputPath } from '../output/paths.js';
 import { columns, type EmissionsRecord } from '../output/record.js';
 import { methodsOf } from '../output/select.js';
 import { OfflineEmissionsTracker } from '../offline.js';
+import { printWarning, type TrackerWarningEvent } from '../events.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
-import { flagValue, inFlagWords } from './flags.js';
+import { flagValue, inFlagWords, warningInFlagWords } from './flags.js';
 import { exitIoError, monitorUsage } from './usage.js';
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
@@ -276,6 +277,11 @@ export async function monitor(args: string[]): Promise<number> {
   } catch (e) {
     throw inFlagWords(e, { ...flagOf, saveToApi: '--api' }, new Set(Object.keys(flags)));
   }
+  // Its warnings in the command line's words (--gpu-ids 0, not gpu_ids = 0 (from argument)).
+  const given = new Set(Object.keys(flags));
+  tracker.addEventListener('warning', (e) => {
+    printWarning(warningInFlagWords((e as TrackerWarningEvent).message, flagOf, given), tracker.options);
+  });
   try {
     checkCliOutputs(tracker);
     checkCsvWritable(tracker);
