@@ -99,3 +99,24 @@ test('values past what the arithmetic and the timers can hold are refused with t
     message: 'force_ram_power (from environment variable CODECARBON_FORCE_RAM_POWER): expected a number > 0 and <= 1000000, got "1e308"' });
   assert.equal(resolveConfig({}, { ...where, env: { CODECARBON_LOCATION_TIMEOUT_MS: String(2 ** 31 - 1) } }).values['locationTimeoutMs'], 2 ** 31 - 1);
 });
+
+test('numbers are decimal text as CodeCarbon (Python\'s float) reads them: 0x10 and 0b11 are refused, 1_000 and 1e3 are read', (t) => {
+  const where = dirs(t, null, '[codecarbon]\nmeasure_power_secs = 0x10\n');
+  assert.throws(() => resolveConfig({}, where), { name: 'ConfigError',
+    message: `measure_power_secs (from ${where.localFile}, line 2): expected a number > 0 and <= 2147483, got "0x10"` });
+  assert.throws(() => resolveConfig({}, { ...dirs(t, null, null), env: { CODECARBON_API_CALL_INTERVAL: '0b11' } }), { name: 'ConfigError',
+    message: 'api_call_interval (from environment variable CODECARBON_API_CALL_INTERVAL): expected an integer >= -1, got "0b11"' });
+  for (const bad of ['1__0', '_1', '1_', '.', 'e3', 'inf', '1e']) {
+    assert.throws(() => resolveConfig({}, { ...dirs(t, null, null), env: { CODECARBON_PUE: bad } }), { name: 'ConfigError' }, bad);
+  }
+  const read = (v: string): unknown => resolveConfig({}, { ...dirs(t, null, null), env: { CODECARBON_MEASURE_POWER_SECS: v } }).values['measurePowerSecs'];
+  assert.deepEqual(['1_000', '1e3', ' 2.5 ', '.5', '5.', '+7'].map(read), [1000, 1000, 2.5, 0.5, 5, 7]);
+});
+
+test('an empty output_file, and a sampler period under 1 ms, are refused with where they came from', (t) => {
+  const where = dirs(t, null, '[codecarbon]\noutput_file =\n');
+  assert.throws(() => resolveConfig({}, where), { name: 'ConfigError',
+    message: `output_file (from ${where.localFile}, line 2): expected a non-empty path, got ""` });
+  assert.throws(() => resolveConfig({ samplePeriodMs: 0.5 }, dirs(t, null, null)), { name: 'ConfigError',
+    message: 'samplePeriodMs (from argument): expected a number >= 1 and <= 2147483647, got 0.5' });
+});

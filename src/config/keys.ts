@@ -40,6 +40,8 @@ const nonNegative = { type: 'number', min: 0 } as const;
 // longer than 2^31 - 1 ms fires at once (Node's TimeoutOverflowWarning); 1e308 W overflows to NaN.
 const timerMs = { ...positive, max: 2 ** 31 - 1 } as const;
 const watts = { ...positive, max: 1e6 } as const;
+// A sampler period under 1 ms would keep its thread busy (and the ring rounds periods to whole ms).
+const periodMs = { type: 'number', min: 1, max: 2 ** 31 - 1 } as const;
 const oneOf = (...values: string[]): KeyKind => ({ type: 'enum', values });
 const hasMethod = (v: unknown, ...names: string[]): boolean =>
   typeof v === 'object' && v !== null && names.some((n) => typeof (v as Record<string, unknown>)[n] === 'function');
@@ -58,7 +60,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'api_endpoint', kind: str, default: 'https://api.codecarbon.io' },
   { key: 'api_key', kind: str, default: 'api_key', secret: true },
   { key: 'output_dir', kind: str, default: '.' },
-  { key: 'output_file', kind: str, default: 'emissions.csv' },
+  { key: 'output_file', kind: path, default: 'emissions.csv' },
   { key: 'output_methods', kind: list, default: null },
   { key: 'save_to_file', kind: bool, default: true },
   { key: 'save_to_api', kind: bool, default: false },
@@ -96,8 +98,8 @@ export const keySpecs: readonly KeySpec[] = [
   // This port's own keys.
   { key: 'rapl_dir', kind: path, default: defaultRaplDir, engine: true },
   { key: 'nvml_library', kind: path, default: defaultNvmlLibrary, engine: true },
-  { key: 'sample_period_ms', kind: timerMs, default: 100, engine: true },
-  { key: 'idle_sample_period_ms', kind: timerMs, default: 2000, engine: true },
+  { key: 'sample_period_ms', kind: periodMs, default: 100, engine: true },
+  { key: 'idle_sample_period_ms', kind: periodMs, default: 2000, engine: true },
   { key: 'gpu_counter_period_ms', kind: timerMs, default: 1000, engine: true },
   { key: 'source_timeout_ms', kind: timerMs, default: 2000, engine: true },
   { key: 'ring_capacity', kind: { type: 'int', min: 2 }, default: 16384, engine: true },

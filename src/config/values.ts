@@ -12,9 +12,16 @@ export function readBoolean(raw: unknown): boolean | undefined {
   return truthy.has(t) ? true : falsy.has(t) ? false : undefined;
 }
 
-/** A finite number from a number or non-empty text; undefined for anything else. */
+/**
+ * Decimal text as Python's float() reads it (CodeCarbon reads numbers so): digits with single
+ * underscores between them, a fraction, an exponent; not hex, octal or binary (JavaScript's
+ * Number() would take 0x10 for 16, Python refuses it), and not inf or nan.
+ */
+const decimal = /^[+-]?(?:\d+(?:_\d+)*(?:\.(?:\d+(?:_\d+)*)?)?|\.\d+(?:_\d+)*)(?:[eE][+-]?\d+(?:_\d+)*)?$/;
+
+/** A finite number from a number or decimal text; undefined for anything else. */
 export function readNumber(raw: unknown): number | undefined {
   const text = typeof raw === 'string' ? raw.trim() : raw;
-  const n = typeof text === 'string' && text !== '' ? Number(text) : text;
+  const n = typeof text === 'string' ? (decimal.test(text) ? Number(text.replace(/_/g, '')) : undefined) : text;
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
