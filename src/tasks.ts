@@ -55,7 +55,9 @@ export class TaskBook {
 
   /** Opens a task; returns its name (`task_<n>` when none is given). */
   start(name?: string): string {
-    const key = name ?? `task_${++this.#unnamed}`;
+    let key = name;
+    // Unnamed tasks are task_<n>, past any name already open (one a user gave).
+    while (key === undefined || (name === undefined && this.isOpen(key))) key = `task_${++this.#unnamed}`;
     this.#openAt(key, now());
     return key;
   }
@@ -77,7 +79,19 @@ export class TaskBook {
       this.#soleName = null;
     }
     this.#open.set(key, t);
-    this.#order.push(key);
+    const order = this.#order;
+    order.push(key);
+    // Names closed out of order stay behind until here: kept to a few more than the open tasks.
+    if (order.length > 2 * this.#open.size + 16) {
+      const seen = new Set<string>();
+      const kept: string[] = [];
+      for (let i = order.length - 1; i >= 0; i--) {
+        const n = order[i]!;
+        if (this.#open.has(n) && !seen.has(n)) { seen.add(n); kept.push(n); }
+      }
+      order.length = 0;
+      order.push(...kept.reverse());
+    }
   }
 
   /**
@@ -117,6 +131,9 @@ export class TaskBook {
       startMs = this.#open.get(key);
       if (startMs === undefined) return -1;
       this.#open.delete(key);
+      // A loop of tasks inside an open one closes the newest: its name leaves the order with it.
+      const order = this.#order;
+      while (order.length > 0 && !this.isOpen(order.at(-1)!)) order.pop();
     }
     return this.#ended(key, startMs, t);
   }

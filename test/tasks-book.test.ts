@@ -135,3 +135,37 @@ test('stop() without a name ends the last task started, named or not; a loop of 
   assert.ok(grown < 4 * 2 ** 20, `heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
   assert.equal(b.doneCount, 2_000_006);
 });
+
+test('a loop of tasks inside an open one (epoch, then batches), by pairs or by next(): the heap stays flat; closed out of order, the right one still closes', () => {
+  const b = new TaskBook();
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  b.start('epoch');
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 1_000_000; i++) { b.start('batch'); b.stop('batch'); }
+  for (let i = 0; i < 1_000_000; i++) b.next('step');
+  b.stop('step');
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 4 * 2 ** 20, `heap grew ${(grown / 2 ** 20).toFixed(1)} MiB`);
+  // Closed out of order: A and B alternate, each closed while the other is open (the names of
+  // tasks ending alternate, a run each: only the order of open tasks is looked at here).
+  b.start('A');
+  for (let i = 0; i < 10_000; i++) { b.start('B'); b.stop('A'); b.start('A'); b.stop('B'); }
+  assert.deepEqual(b.openNames().sort(), ['A', 'epoch']);
+  assert.equal(b.nameOf(b.stop()), 'A');
+  // The order is still right: the unnamed stop closes the newest open task, then the epoch.
+  b.start('inner');
+  assert.equal(b.nameOf(b.stop()), 'inner');
+  assert.equal(b.nameOf(b.stop()), 'epoch');
+  assert.equal(b.stop(), -1);
+});
+
+test('an unnamed task never takes the name of one a user opened: task_<n> skips it', () => {
+  const b = new TaskBook();
+  assert.equal(b.start('task_1'), 'task_1');
+  assert.equal(b.start(), 'task_2');
+  assert.equal(b.nameOf(b.stop()), 'task_2');
+  assert.equal(b.nameOf(b.stop('task_1')), 'task_1');
+});
