@@ -38,6 +38,25 @@ test('save_to_api: POST /runs from the offline tracker\'s record (no coordinates
   assert.deepEqual(warnings, []);
 });
 
+test('a tracker started again after stop(): each run is a run of its own on the API, its uploads its own', async (t) => {
+  let runs = 0;
+  const api = await fakeApi(t, (s) => ({ status: 201, text: s.path === '/runs' ? `{"id":"run-${++runs}"}` : '{}' }));
+  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7' });
+  const finals: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    tracker.start();
+    clock.advance(2000);
+    await tracker.stop();
+    await tracker.delivered();
+    finals.push(Number(tracker.finalEmissionsData!.energy_consumed));
+  }
+  assert.deepEqual(api.seen.map((s) => s.path === '/runs' ? 'runs' : s.body['run_id']),
+    ['runs', 'run-1', 'runs', 'run-2', 'runs', 'run-3']);
+  const ups = api.seen.filter((s) => s.path === '/emissions');
+  ups.forEach((u, i) => assert.ok(Math.abs(Number(u.body['energy_consumed']) - finals[i]!) < 1e-15, `run ${i}`));
+  assert.deepEqual(warnings, []);
+});
+
 test('the API down for two flushes, then back: the server\'s sums equal the CSV\'s totals; each failure kind said once', async (t) => {
   let down = true;
   const api = await fakeApi(t, (s, i) => (down && s.path === '/emissions' ? { status: 503, text: 'maintenance' } : created(s, i)));

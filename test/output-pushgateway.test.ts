@@ -123,3 +123,20 @@ test('a gateway that is down: one warning per kind naming prometheus_url and the
     + 'the next push carries the figures so far (its counter includes this one\'s energy); check prometheus_url, and that the Pushgateway runs there']);
   assert.deepEqual(tracker.undelivered(), ['the Pushgateway (http://127.0.0.1:1/metrics/job/codecarbon_base) did not take the run\'s last push']);
 });
+
+test('a tracker started again after stop(): the energy counter of the new run starts from 0, not from the last run\'s sum', async (t) => {
+  const gw = await gateway(t);
+  const { tracker, clock } = scripted(t, { outputMethods: ['prometheus'], prometheusUrl: gw.url });
+  const finals: number[] = [];
+  for (let r = 0; r < 2; r++) {
+    tracker.start();
+    clock.advance(2000);
+    await tracker.stop();
+    await tracker.delivered();
+    finals.push(Number(tracker.finalEmissionsData!.energy_consumed));
+  }
+  const counters = gw.seen.filter((s) => s.method === 'PUT')
+    .map((p) => parseExposition(p.body).find((s) => s.name === 'codecarbon_energy_total')!.value);
+  assert.equal(counters.length, 2);
+  counters.forEach((c, i) => assert.ok(Math.abs(c - finals[i]!) < 1e-15, `run ${i}: counter ${c}, run ${finals[i]}`));
+});

@@ -119,6 +119,8 @@ export class ApiOutput implements Output, Abandonable {
   #latest: EmissionsRecord | null = null;
   #runId: string | null = null;
   #lastFailed = false;
+  /** Bumped by runStart(): an upload of an earlier run that fails after it puts nothing back into this run's. */
+  #generation = 0;
   #busy: Promise<void> | null = null;
   #queued: Promise<void> | null = null;
 
@@ -156,6 +158,19 @@ export class ApiOutput implements Output, Abandonable {
     // A fraction of a second with nothing else is not lost: the API's durations add up to whole seconds.
     if (!(a.energy_consumed > 0 || a.emissions > 0 || wholeSeconds(a.duration) >= 1)) return { durationS: 0, energyKwh: 0, emissionsKg: 0 };
     return { durationS: Math.max(0, a.duration), energyKwh: Math.max(0, a.energy_consumed), emissionsKg: Math.max(0, a.emissions) };
+  }
+
+  /**
+   * A tracker's start() after a stop(): a new run, with its own run on the API (POST /runs again)
+   * and nothing of the last run's pending (its end said what the API did not receive).
+   */
+  runStart(): void {
+    this.#generation++;
+    this.#pending = zero();
+    this.#first = null;
+    this.#latest = null;
+    this.#runId = null;
+    this.#lastFailed = false;
   }
 
   /** At flush() and stop(): uploads `delta` with what is pending; resolves when that attempt is over. */
@@ -225,11 +240,16 @@ export class ApiOutput implements Output, Abandonable {
   /** Creates the run if need be, then sends what is pending (whole seconds); a failure puts it back. */
   async #attempt(): Promise<void> {
     if (this.#latest === null || wholeSeconds(this.#pending.duration) < 1) return;
-    if (this.#runId === null) {
-      this.#runId = await this.#createRun();
-      this.#lastFailed = this.#runId === null;
-      if (this.#runId === null) return;
+    const generation = this.#generation;
+    let runId = this.#runId;
+    if (runId === null) {
+      runId = await this.#createRun();
+      if (generation !== this.#generation) return; // a new run began meanwhile: it makes its own
+      this.#runId = runId;
+      this.#lastFailed = runId === null;
+      if (runId === null) return;
     }
+    const latest = this.#latest!;
     const sent = zero();
     for (const f of sentFields) {
       // A negative remainder (a figure revised down) stays pending, netted out by later deltas.
@@ -237,9 +257,10 @@ export class ApiOutput implements Output, Abandonable {
       this.#pending[f] -= sent[f];
     }
     this.#inFlight = sent;
-    const res = await this.#request('emissions', emissionsBody(this.#runId, sent, this.#latest), sent);
+    const res = await this.#request('emissions', emissionsBody(runId, sent, latest), sent);
     this.#inFlight = null;
     if (res !== null && res.status !== 201) this.#refused('emissions', res, sent);
+    if (generation !== this.#generation) return; // the failure was said; the new run's amounts are its own
     this.#lastFailed = res?.status !== 201;
     if (this.#lastFailed) for (const f of sentFields) this.#pending[f] += sent[f];
   }

@@ -127,6 +127,11 @@ export class PushgatewayOutput implements Output, Abandonable {
   }
 
   /** The process is exiting with a push in flight: its figures stay on the gateway, or never got there. */
+  /** A tracker's start() after a stop(): a new run, whose energy counter starts from 0. */
+  runStart(): void {
+    this.#energyKwh = 0;
+  }
+
   abandon(): void {
     this.#warn('abandoned', `the process exited before the Pushgateway (${this.#shown}) had the run's last push, and the job's `
       + 'metrics were not deleted from it; await tracker.delivered() before process.exit()');
