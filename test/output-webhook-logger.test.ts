@@ -92,7 +92,23 @@ test('a silent webhook: stop() resolves at once; the post ends at its time-out',
 test('an emissions_endpoint that is not a URL is a ConfigError naming it and where it came from', async () => {
   const { EmissionsTracker } = await import('../src/tracker.js');
   assert.throws(() => new EmissionsTracker({ countryIsoCode: 'FRA' }, { env: { CODECARBON_EMISSIONS_ENDPOINT: 'not a url' }, cwd: '/nonexistent', home: '/nonexistent' }),
-    { message: 'emissions_endpoint (from environment variable CODECARBON_EMISSIONS_ENDPOINT): "not a url" is not a URL; give one like http://host:port/path' });
+    { message: 'emissions_endpoint (from environment variable CODECARBON_EMISSIONS_ENDPOINT): expected an http:// or https:// URL such as http://host:port/path, got "not a url"' });
+  // Parsed as URLs, but no webhook: a host:port without a scheme, another scheme; credentials not shown.
+  for (const [given, shown] of [['localhost:8080/emissions', 'localhost:8080/emissions'], ['ftp://u:pw@x/y', 'ftp://****@x/y']]) {
+    assert.throws(() => new EmissionsTracker({ countryIsoCode: 'FRA', emissionsEndpoint: given }, { env: {}, cwd: '/nonexistent', home: '/nonexistent' }),
+      { message: `emissions_endpoint (from argument): expected an http:// or https:// URL such as http://host:port/path, got "${shown}"` });
+  }
+});
+
+test('a webhook URL\'s user:password is sent (basic auth) but not shown in warnings', async (t) => {
+  const { WebhookOutput } = await import('../src/output/webhook.js');
+  const said: string[] = [];
+  const w = new WebhookOutput('http://alice:s3cret@127.0.0.1:1/hook', (kind, m) => said.push(m), 200);
+  await w.out({ emissions: 0 } as never);
+  assert.equal(said.length, 1);
+  assert.doesNotMatch(said[0]!, /s3cret|alice/);
+  assert.match(said[0]!, /the webhook http:\/\/127\.0\.0\.1:1\/hook could not be reached/);
+  t.diagnostic(said[0]!);
 });
 
 test('the logger output: one structured record per out and liveOut, at the level asked (console, pino and winston shapes)', async (t) => {

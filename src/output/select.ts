@@ -93,7 +93,7 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Re
       others.push({ name: 'webhook', output: new WebhookOutput(o.emissionsEndpoint, warn) });
     } catch {
       throw new ConfigError('emissions_endpoint', origins?.['emissionsEndpoint'] ?? 'argument',
-        `${JSON.stringify(o.emissionsEndpoint)} is not a URL; give one like http://host:port/path`);
+        `expected an http:// or https:// URL such as http://host:port/path, got ${JSON.stringify(hideCredentials(o.emissionsEndpoint))}`);
     }
   }
   others.push(...metricOutputs(o, methods, warn, current, origins));
@@ -153,3 +153,8 @@ export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: strin
 
 /** Options that choose no output but (perhaps) the CSV: whether the CSV is on. */
 const plainFor = new WeakMap<object, boolean>();
+
+/** A URL-like text with any user:password in it masked, for messages. */
+function hideCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1****@');
+}

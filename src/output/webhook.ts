@@ -27,8 +27,17 @@ export class WebhookOutput implements Output, Abandonable {
   #undelivered = 0;
   #dropped = 0;
 
+  /** The URL as messages show it: without any user:password it carries. */
+  readonly #shown: string;
+
+  /** @throws TypeError for text that is not an http(s) URL (a ConfigError naming its origin, from chooseOutputs). */
   constructor(readonly url: string, readonly warn: OutputWarn, readonly timeoutMs = webhookTimeoutMs) {
-    new URL(url); // a URL that cannot be parsed is a ConfigError at construction (see chooseOutputs)
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`not an http(s) URL: ${u.protocol}`);
+    const secret = u.username !== '' || u.password !== '';
+    u.username = '';
+    u.password = '';
+    this.#shown = secret ? u.href : url;
   }
 
   /** Queues the POST of `total`; resolves when it has been answered or has failed. */
@@ -36,7 +45,7 @@ export class WebhookOutput implements Output, Abandonable {
     const body = JSON.stringify({ ...total, user: user() });
     if (this.#waiting >= maxWaiting) {
       this.#dropped++;
-      this.warn('webhook-backlog', `${this.url} answers more slowly than records come: older totals were skipped `
+      this.warn('webhook-backlog', `${this.#shown} answers more slowly than records come: older totals were skipped `
         + `(${this.#dropped} so far; each later total includes their figures)`);
       return this.#chain;
     }
@@ -55,18 +64,18 @@ export class WebhookOutput implements Output, Abandonable {
     } catch (e) {
       const why = askFailure(e, this.timeoutMs);
       const kind = (e as Error).name === 'TimeoutError' ? 'timeout' : (e as { code?: string }).code ?? 'error';
-      return this.warn(`webhook-${kind}`, `the webhook ${this.url} could not be reached (${why}): this record `
+      return this.warn(`webhook-${kind}`, `the webhook ${this.#shown} could not be reached (${why}): this record `
         + 'was not posted (the CSV and the other outputs have it); check emissions_endpoint');
     }
     if (status !== 201) {
-      this.warn(`webhook-http-${status}`, `the webhook ${this.url} answered HTTP ${status}, not 201 Created: the record `
+      this.warn(`webhook-http-${status}`, `the webhook ${this.#shown} answered HTTP ${status}, not 201 Created: the record `
         + 'may not have been stored; check emissions_endpoint');
     }
   }
 
   abandon(): void {
     if (this.#undelivered === 0) return;
-    this.warn('webhook-abandoned', `the process exited before ${this.#undelivered} record(s) were posted to ${this.url}: `
+    this.warn('webhook-abandoned', `the process exited before ${this.#undelivered} record(s) were posted to ${this.#shown}: `
       + 'they are in the CSV and the other outputs; await tracker.delivered() before process.exit() to send them');
   }
 
