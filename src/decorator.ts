@@ -82,13 +82,28 @@ export interface TrackEmissionsDecorator {
 export function trackEmissions<F extends AnyFn>(fn: F, options?: TrackEmissionsOptions): F;
 /** A class-method decorator: `@trackEmissions({ projectName: 'x' })`. */
 export function trackEmissions(options?: TrackEmissionsOptions): TrackEmissionsDecorator;
-export function trackEmissions(first?: AnyFn | TrackEmissionsOptions, second?: TrackEmissionsOptions): unknown {
-  if (typeof first === 'function') return wrap(first, second ?? {});
+/** Bare, as CodeCarbon's `@track_emissions`: `@trackEmissions` on a method, with the default options. */
+export function trackEmissions<F extends AnyFn>(method: F, context: ClassMethodDecoratorContext): F;
+export function trackEmissions(target: object, key: string | symbol, descriptor: PropertyDescriptor): void;
+export function trackEmissions(first?: AnyFn | TrackEmissionsOptions | object, second?: TrackEmissionsOptions | ClassMethodDecoratorContext | string | symbol,
+  third?: PropertyDescriptor): unknown {
+  // Bare @trackEmissions: the decorator itself is called with the method (standard or legacy).
+  const legacy = typeof first === 'object' && first !== null && (typeof second === 'string' || typeof second === 'symbol');
+  if (legacy || (typeof first === 'function' && isContext(second))) {
+    return (trackEmissions({}) as (a: unknown, b: unknown, c?: unknown) => unknown)(first, second, third);
+  }
+  if (typeof first === 'function') {
+    if (second !== undefined && (typeof second !== 'object' || second === null || Array.isArray(second))) {
+      throw new TypeError(`trackEmissions(fn, options): options must be an object such as { projectName: 'x' }, `
+        + `got ${second === null ? 'null' : Array.isArray(second) ? 'an array' : `${typeof second} ${JSON.stringify(second)}`}`);
+    }
+    return wrap(first as AnyFn, (second ?? {}) as TrackEmissionsOptions);
+  }
   if (first !== undefined && (typeof first !== 'object' || first === null || Array.isArray(first))) {
     throw new TypeError(`trackEmissions(fn, options) wraps a function, and @trackEmissions(options) takes an object of options; `
       + `got ${first === null ? 'null' : Array.isArray(first) ? 'an array' : typeof first} as the first argument`);
   }
-  const options = first ?? {};
+  const options = (first ?? {}) as TrackEmissionsOptions;
   return (method: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown => {
     if (typeof context === 'string' || typeof context === 'symbol') {
       // Legacy decorators: (prototype, name, descriptor); the descriptor's value is replaced.
@@ -102,4 +117,10 @@ export function trackEmissions(first?: AnyFn | TrackEmissionsOptions, second?: T
     if (c.kind !== 'method') throw new TypeError(`@trackEmissions decorates methods only; ${String(c.name ?? 'it')} is a ${c.kind}`);
     return wrap(method as AnyFn, { taskName: String(c.name), ...options });
   };
+}
+
+/** Whether `x` is a standard decorator's context (what a bare `@trackEmissions` passes second). */
+function isContext(x: unknown): x is ClassMethodDecoratorContext {
+  return typeof x === 'object' && x !== null && typeof (x as { kind?: unknown }).kind === 'string'
+    && typeof (x as { addInitializer?: unknown }).addInitializer === 'function';
 }

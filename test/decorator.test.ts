@@ -136,3 +136,30 @@ test('with a shared tracker, calls that overlap (an async function called again 
   assert.deepEqual(tasks.map((t) => t[0]), ['handle', 'handle', 'handle', 'handle', 'handle']);
   assert.deepEqual(warnings, []);
 });
+
+test('bare @trackEmissions (as CodeCarbon\'s @track_emissions): the method is tracked with the default options; a string for options is a clear TypeError', async (t) => {
+  const { dir, options } = where();
+  const noService = 'http://127.0.0.1:1/';
+  const env = { CODECARBON_OUTPUT_DIR: dir, CODECARBON_RAPL_DIR: options.raplDir, CODECARBON_GEOJS_URL: noService, CODECARBON_IPINFO_URL: noService,
+    CODECARBON_CLOUD_METADATA_URL: noService, CODECARBON_LOCATION_CACHE_FILE: '', CODECARBON_LOG_LEVEL: 'critical' };
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  t.after(() => { for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v; });
+  class Job {
+    @trackEmissions
+    twice(x: number): number {
+      return 2 * x;
+    }
+  }
+  assert.equal(new Job().twice(4), 8);
+  const written = await rows(dir, 1);
+  assert.equal(written.length, 1);
+  // Legacy (experimentalDecorators) bare: (prototype, name, descriptor).
+  class Legacy { three(): number { return 3; } }
+  const d = Object.getOwnPropertyDescriptor(Legacy.prototype, 'three')!;
+  const before = d.value as () => number;
+  (trackEmissions as unknown as (a: object, k: string, d: PropertyDescriptor) => unknown)(Legacy.prototype, 'three', d);
+  assert.notEqual(d.value, before);
+  assert.throws(() => trackEmissions((x: number) => x, 'my-project' as never),
+    { name: 'TypeError', message: 'trackEmissions(fn, options): options must be an object such as { projectName: \'x\' }, got string "my-project"' });
+});

@@ -103,7 +103,7 @@ test('an emissions_endpoint that is not a URL is a ConfigError naming it and whe
 test('a webhook URL\'s user:password is sent (basic auth) but not shown in warnings', async (t) => {
   const { WebhookOutput } = await import('../src/output/webhook.js');
   const said: string[] = [];
-  const w = new WebhookOutput('http://alice:s3cret@127.0.0.1:1/hook', (kind, m) => said.push(m), 200);
+  const w = new WebhookOutput('http://alice:s3cret@127.0.0.1:1/hook', (_kind, m) => said.push(m), 200);
   await w.out({ emissions: 0 } as never);
   assert.equal(said.length, 1);
   assert.doesNotMatch(said[0]!, /s3cret|alice/);
