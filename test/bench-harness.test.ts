@@ -66,6 +66,28 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
   assert.equal(csv[1]![csv[0]!.indexOf('energy_j_per_op')], String(r.joulesPerOp));
 });
 
+test('a task that draws less than the baseline: its dynamic 0 is said to be below the baseline in the table and the CSV', async (t) => {
+  const fake = scriptedRapl(t, 10);
+  let sampler: Sampler | null = null;
+  const step = async (watts: number): Promise<void> => {
+    await sampler!.sampleNow();
+    fake.setWatts(watts, 0, performance.now());
+    await sampler!.sampleNow();
+  };
+  const bench = new Bench({ time: 300, warmup: false, setup: () => step(5), teardown: () => step(10) });
+  bench.add('quieter than the baseline', work);
+  const energy = await attachEnergy(bench, { ...options(fake.root), samplePeriodMs: 20, baseline: { durationMs: 400, slices: 8 } });
+  t.after(() => energy.stop());
+  sampler = energy.tracker.sampler;
+  await bench.run();
+  const [r] = await energy.results();
+  assert.equal(r!.dynamic!.belowBaseline, true);
+  assert.equal(r!.dynamic!.joules, 0);
+  assert.match(String((await energy.table())[0]!['Note']), /below the baseline: dynamic energy shown as 0/);
+  const csv = parseCsv(await energy.csv());
+  assert.match(csv[1]![csv[0]!.indexOf('note')]!, /^below the baseline: dynamic energy shown as 0/);
+});
+
 test('the idle baseline: dynamic energy is the load above it, with the baseline\'s spread', async (t) => {
   const fake = scriptedRapl(t, 10);
   // The load runs from setup to teardown, inside the task's marks. A sample on each side of each

@@ -277,7 +277,7 @@ export class EnergyBench {
       row['Power (W)'] = `${r.watts.toFixed(1)}${est}`;
       row['gCO2e/op'] = g === null ? '—' : `${g === 0 || g >= 1e-3 ? g.toPrecision(3) : g.toExponential(2)}${est}`;
       const notes = [r.resolution === 'too-short' ? `too short (< ${this.#minPeriods} samples)` : '', r.measured ? '' : 'estimated',
-        r.final ? '' : 'provisional', r.note ?? ''].filter((n) => n !== '');
+        r.final ? '' : 'provisional', belowNote(r), r.note ?? ''].filter((n) => n !== '');
       if (notes.length > 0) row['Note'] = notes.join('; ');
       return row;
     });
@@ -295,7 +295,8 @@ export class EnergyBench {
       resolution: r.resolution, measured: r.measured ? 'Y' : 'N', final: r.final ? 'Y' : 'N',
       cpu_source: r.cpu.source, gpu_source: r.gpu.source, ram_source: r.ram.source,
       carbon_intensity_g_co2e_kwh: this.tracker.intensity.gCo2ePerKwh,
-      carbon_intensity_source: `${this.tracker.intensity.source}: ${this.tracker.intensity.detail}`, note: r.note ?? '',
+      carbon_intensity_source: `${this.tracker.intensity.source}: ${this.tracker.intensity.detail}`,
+      note: [belowNote(r), r.note ?? ''].filter((n) => n !== '').join('; '),
     }));
     return stringify(rows, { header: true, columns: rows.length > 0 ? Object.keys(rows[0]!) : ['task'] });
   }
@@ -363,4 +364,10 @@ export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {
     }
   }
   return energy;
+}
+
+/** What a dynamic figure of 0 means when the phase drew less than the baseline: not a measured 0. */
+function belowNote(r: TaskEnergy): string {
+  return r.dynamic?.belowBaseline === true
+    ? 'below the baseline: dynamic energy shown as 0 (the baseline was taken under more load than the task ran under; measure it again)' : '';
 }
