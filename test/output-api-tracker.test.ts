@@ -86,3 +86,29 @@ test('an api_endpoint that is not http(s) is a ConfigError naming the key and wh
   assert.throws(() => new EmissionsTracker({ countryIsoCode: 'FRA', saveToApi: true, apiEndpoint: 'ftp://x' }, { env: {}, cwd: '/nonexistent', home: '/nonexistent' }),
     { message: 'api_endpoint (from argument): expected an http:// or https:// URL such as https://api.codecarbon.io, got "ftp://x"' });
 });
+
+test('process.exit() with the API and the Pushgateway both waiting: each output says what it did not deliver (one kind, said per output)', async (t) => {
+  const { createServer } = await import('node:http');
+  const { execFile } = await import('node:child_process');
+  const { FakeRapl, tempDir } = await import('./helpers/sysfs.js');
+  const api = await fakeApi(t, (s) => (s.path === '/runs' ? created(s, 0) : null)); // uploads never answered
+  const hung = createServer(() => { /* never answers */ });
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+  t.after(() => { hung.closeAllConnections(); hung.close(); });
+  const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 0 }]);
+  const dir = tempDir('cc-exit-');
+  const tracker = new URL('../src/offline.js', import.meta.url).href;
+  const script = `const { OfflineEmissionsTracker } = await import(${JSON.stringify(tracker)});
+    const t = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: ${JSON.stringify(dir)}, raplDir: ${JSON.stringify(rapl.root)},
+      outputMethods: ['api', 'prometheus'], apiEndpoint: ${JSON.stringify(api.url)}, prometheusUrl: '127.0.0.1:${(hung.address() as { port: number }).port}' },
+      { env: {}, cwd: ${JSON.stringify(dir)}, home: ${JSON.stringify(dir)} });
+    t.start();
+    await new Promise((r) => setTimeout(r, 1300));
+    await t.stop();
+    process.exit(0);`;
+  const { stderr } = await new Promise<{ stderr: string }>((resolve) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 }, (_e, _out, err) => resolve({ stderr: err }));
+  });
+  assert.match(stderr, /the process exited before the CodeCarbon API received the run's last/);
+  assert.match(stderr, /the process exited before the Pushgateway .* had the run's last push/);
+});

@@ -83,14 +83,14 @@ export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Re
   const others: NamedOutput[] = [];
   if (methods.includes('api')) {
     others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint, apiKey: o.apiKey, experimentId: o.experimentId,
-      endpointOrigin: origins?.['apiEndpoint'] ?? 'argument' }, warn) });
+      endpointOrigin: origins?.['apiEndpoint'] ?? 'argument' }, own(warn, 'api')) });
   }
   if (methods.includes('logger') && o.loggingLogger !== null && o.loggingLogger !== undefined) {
     others.push({ name: 'logger', output: new LoggerOutput(o.loggingLogger as LoggingLogger, origins?.['loggingLogger'] ?? 'argument') });
   }
   if (o.emissionsEndpoint) {
     try {
-      others.push({ name: 'webhook', output: new WebhookOutput(o.emissionsEndpoint, warn) });
+      others.push({ name: 'webhook', output: new WebhookOutput(o.emissionsEndpoint, own(warn, 'webhook')) });
     } catch {
       throw new ConfigError('emissions_endpoint', origins?.['emissionsEndpoint'] ?? 'argument',
         `expected an http:// or https:// URL such as http://host:port/path, got ${JSON.stringify(hideCredentials(o.emissionsEndpoint))}`);
@@ -109,15 +109,15 @@ function metricOutputs(o: ResolvedOptions, methods: readonly string[], warn: Out
   if (methods.includes('prometheus')) {
     try {
       list.push({ name: 'Pushgateway', output: new PushgatewayOutput({ url: o.prometheusUrl!, projectName: project, experimentName: experiment,
-        username: process.env['PROMETHEUS_USERNAME'], password: process.env['PROMETHEUS_PASSWORD'] }, warn) });
+        username: process.env['PROMETHEUS_USERNAME'], password: process.env['PROMETHEUS_PASSWORD'] }, own(warn, 'pushgateway')) });
     } catch (e) {
       throw new ConfigError('prometheus_url', origins?.['prometheusUrl'] ?? 'argument', (e as Error).message.replace(/^.*?: /, ''));
     }
   }
-  if (methods.includes('otel')) list.push({ name: 'OpenTelemetry', output: new OtelOutput(current, experiment, warn) });
+  if (methods.includes('otel')) list.push({ name: 'OpenTelemetry', output: new OtelOutput(current, experiment, own(warn, 'otel')) });
   if (o.prometheusListenAddress) {
     const origin = origins?.['prometheusListenAddress'] ?? 'argument';
-    list.push({ name: 'scrape endpoint', output: new ScrapeOutput(o.prometheusListenAddress, current, experiment, warn, origin) });
+    list.push({ name: 'scrape endpoint', output: new ScrapeOutput(o.prometheusListenAddress, current, experiment, own(warn, 'scrape'), origin) });
   }
   return list;
 }
@@ -157,4 +157,9 @@ const plainFor = new WeakMap<object, boolean>();
 /** A URL-like text with any user:password in it masked, for messages. */
 function hideCredentials(text: string): string {
   return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1****@');
+}
+
+/** An output's own warnings: its kinds (abandoned, unsent, …) said once for it, not once for every output. */
+function own(warn: OutputWarn, output: string): OutputWarn {
+  return (kind, message) => warn(`${output}:${kind}`, message);
 }
