@@ -119,7 +119,7 @@ export class TaskBook {
   stop(name?: string, t = now()): number {
     let key = name;
     if (key === undefined) {
-      while (this.#order.length > 0 && !this.isOpen(this.#order.at(-1)!)) this.#order.pop();
+      this.#trimOrder();
       key = this.#order.pop() ?? this.#soleName ?? undefined;
       if (key === undefined) return -1;
     }
@@ -132,10 +132,15 @@ export class TaskBook {
       if (startMs === undefined) return -1;
       this.#open.delete(key);
       // A loop of tasks inside an open one closes the newest: its name leaves the order with it.
-      const order = this.#order;
-      while (order.length > 0 && !this.isOpen(order.at(-1)!)) order.pop();
+      this.#trimOrder();
     }
     return this.#ended(key, startMs, t);
+  }
+
+  /** Drops the names of closed tasks from the end of the order (the newest open task is then last). */
+  #trimOrder(): void {
+    const order = this.#order;
+    while (order.length > 0 && !this.isOpen(order.at(-1)!)) order.pop();
   }
 
   /** Stores a finished task; returns its id. */

@@ -126,12 +126,12 @@ export class PushgatewayOutput implements Output, Abandonable {
     return this.#lastFailed ? `the Pushgateway (${this.#shown}) did not take the run's last push` : null;
   }
 
-  /** The process is exiting with a push in flight: its figures stay on the gateway, or never got there. */
   /** A tracker's start() after a stop(): a new run, whose energy counter starts from 0. */
   runStart(): void {
     this.#energyKwh = 0;
   }
 
+  /** The process is exiting with a push in flight: its figures stay on the gateway, or never got there. */
   abandon(): void {
     this.#warn('abandoned', `the process exited before the Pushgateway (${this.#shown}) had the run's last push, and the job's `
       + 'metrics were not deleted from it; await tracker.delivered() before process.exit()');
