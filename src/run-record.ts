@@ -51,7 +51,7 @@ export function runContext(o: ResolvedOptions, run: RunFacts & { readonly gpuPer
 /** A component one of whose channels had no valid reading for a material part of a record's span. */
 export interface Silence {
   readonly component: Component;
-  /** The channel's last valid reading, in the span; NaN when it had none in the span. */
+  /** The earliest last valid reading of its silent channels (the span's start for one that never read in it); NaN when none of its channels read in the span. */
   readonly lastMs: number;
 }
 
@@ -64,18 +64,19 @@ export interface Silence {
  */
 export function silentComponents(channels: readonly ChannelInfo[], lastReadingMs: (c: number) => number,
   t0: number, t1: number): Silence[] {
-  const silent: Silence[] = [];
   const slack = 0.01 * (t1 - t0);
+  const by = new Map<Component, { earliest: number; readIn: boolean; silent: boolean }>();
   for (let c = 0; c < channels.length; c++) {
     const last = lastReadingMs(c);
-    if (last >= t1 - slack) continue;
     const { component } = channels[c]!;
-    const lastMs = last >= t0 ? last : Number.NaN;
-    const known = silent.findIndex((x) => x.component === component);
-    if (known < 0) silent.push({ component, lastMs });
-    else if (!(silent[known]!.lastMs <= lastMs)) silent[known] = { component, lastMs };
+    const s = by.get(component) ?? { earliest: Infinity, readIn: false, silent: false };
+    by.set(component, s);
+    if (last >= t0) s.readIn = true;
+    if (last >= t1 - slack) continue;
+    s.silent = true;
+    s.earliest = Math.min(s.earliest, last >= t0 ? last : t0);
   }
-  return silent;
+  return [...by].filter(([, s]) => s.silent).map(([component, s]) => ({ component, lastMs: s.readIn ? s.earliest : Number.NaN }));
 }
 
 /**

@@ -323,3 +323,16 @@ test('a tracked process\'s /proc files gone mid-run: the CPU is "incomplete" fro
   assert.equal(rows[1]!['cpu_source'], 'cpu-process (estimate), incomplete (no valid reading in the last 1.0 s: energy then is not measured)');
   assert.equal(rows[2]!['cpu_source'], 'cpu-process (estimate), incomplete (no valid reading in the last 2.0 s: energy then is not measured)');
 });
+
+test('a component of two channels, one silent: incomplete from the silent one\'s last reading (the span\'s start when it never read), whatever the channels\' order; not measured only when none read', async () => {
+  const { silentComponents } = await import('../src/run-record.js');
+  const ch = (component: 'cpu' | 'ram') => ({ component }) as import('../src/sources/source.js').ChannelInfo;
+  const channels = [ch('cpu'), ch('cpu'), ch('ram')];
+  const at = (...last: number[]) => (c: number) => last[c]!;
+  // t0 = 1000, t1 = 5000: a channel is silent when its last reading is before 4960.
+  assert.deepEqual(silentComponents(channels, at(Number.NaN, 5000, 5000), 1000, 5000), [{ component: 'cpu', lastMs: 1000 }]);
+  assert.deepEqual(silentComponents(channels, at(5000, Number.NaN, 5000), 1000, 5000), [{ component: 'cpu', lastMs: 1000 }]);
+  assert.deepEqual(silentComponents(channels, at(3000, 5000, 5000), 1000, 5000), [{ component: 'cpu', lastMs: 3000 }]);
+  assert.deepEqual(silentComponents(channels, at(Number.NaN, 500, 4990), 1000, 5000), [{ component: 'cpu', lastMs: Number.NaN }]);
+  assert.deepEqual(silentComponents(channels, at(5000, 5000, 5000), 1000, 5000), []);
+});
