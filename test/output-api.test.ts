@@ -82,7 +82,7 @@ test('the contract: POST /runs then /emissions, each header and field, run_id fr
     gpu_power: 72.5, ram_power: 5.1, cpu_energy: 0, gpu_energy: 0, ram_energy: 0, energy_consumed: 0,
     cpu_utilization_percent: 100, gpu_utilization_percent: 0, ram_utilization_percent: 37.5, wue: 0.5,
   });
-  assert.equal(e['emissions_rate'], (e['emissions_sum'] as number) / 4);
+  assert.equal(e['emissions_rate'], (e['emissions_sum'] as number) / 4.25, 'the rate over the 4.25 s the energy covers, not the whole 4');
   assertSums(api, second);
   assert.equal(output.runId, 'run-42');
   await output.exit();
@@ -195,7 +195,7 @@ test('the server failing (500), then refusing connections, then back: nothing lo
   assert.equal(warned.length, 4);
 });
 
-test('answers slower than timeoutMs: the run, then an upload, tried again at the next upload, sums right', async (t) => {
+test('answers slower than timeoutMs: the run tried again; an upload sent but unanswered is in doubt, never sent twice', async (t) => {
   const timeoutMs = 200;
   const api = await fakeApi(t, (s, i) => (i === 0 || i === 3 ? null : created(s, i)));
   const { warned, warn } = collector();
@@ -209,12 +209,90 @@ test('answers slower than timeoutMs: the run, then an upload, tried again at the
     + `${timeoutMs} ms; it is tried again at the next upload, and the emissions wait for it; check api_endpoint`]]);
   const last = await run(output, [2.7, 4.4, 6.1], next);
   assert.deepEqual(api.seen.map((s) => `${s.path} ${s.status} ${String(s.body['duration'] ?? '')}`),
-    ['/runs null ', '/runs 201 ', '/emissions 201 2', '/emissions null 2', '/emissions 201 4']);
+    ['/runs null ', '/runs 201 ', '/emissions 201 2', '/emissions null 2', '/emissions 201 2']);
   assert.deepEqual(warned.map(([k]) => k), ['runs-timeout', 'emissions-timeout']);
-  assert.match(warned[1]![1], /: no answer within 200 ms; the .* kWh \(.* kg CO2eq over 2 s\) are kept and sent with the next upload; check api_endpoint$/);
-  assertSums(api, last);
+  const doubt = api.seen[3]!.body;
+  const said = `${figure(doubt['energy_consumed'] as number)} kWh (${figure(doubt['emissions_sum'] as number)} kg CO2eq over`;
+  assert.equal(warned[1]![1], `the CodeCarbon API did not answer the upload of the emissions (POST ${api.url}/emissions): no answer `
+    + `within 200 ms; it may have taken the ${said} 2 s): they are not sent again, which could count them twice; the run's total `
+    + 'record includes them; check api_endpoint');
+  // What was taken and what is in doubt add up to the run, each amount once.
+  const d = output.inDoubt;
+  assert.deepEqual(d, { durationS: 2, energyKwh: doubt['energy_consumed'], emissionsKg: doubt['emissions_sum'] });
+  for (const [f, sent, extra] of [['energy_consumed', 'energy_consumed', d.energyKwh], ['emissions', 'emissions_sum', d.emissionsKg]] as const) {
+    assert.ok(Math.abs(sum(api, sent) + extra - Number(last[f])) <= 1e-12 * Number(last[f]), f);
+  }
+  assert.equal(sum(api, 'duration') + d.durationS, Math.floor(Number(last.duration)));
+  assert.equal(output.undelivered(), `the CodeCarbon API may not have received ${said} 2.0 s) (sent, never answered) of the run`);
   await output.exit();
-  assert.equal(warned.length, 2);
+  assert.deepEqual(warned.slice(2), [['in-doubt', `the CodeCarbon API may not have received ${said} 2.0 s) of the run: uploads `
+    + 'of them were sent but never answered (see the warnings before), and were not sent again so as not to count them twice; '
+    + "the run's total record (the CSV row, where save_to_file is on) includes them"]]);
+});
+
+test('a server that takes an upload but answers after timeoutMs: what it stored adds up to the run, nothing twice', async (t) => {
+  const timeoutMs = 150;
+  // The hosted API under load: it stores every upload, one of them answered too late for the client.
+  const api = await fakeApi(t, async (s, i) => {
+    if (i === 2) await new Promise((r) => setTimeout(r, timeoutMs * 3));
+    return created(s, i);
+  });
+  const { warned, warn } = collector();
+  const output = new ApiOutput(options(api, timeoutMs), warn);
+  const last = await run(output, [1.6, 3.9, 5.2, 7.4, 9.1]);
+  await api.arrived(api.seen.length);
+  await new Promise((r) => setTimeout(r, timeoutMs * 3)); // the late answer is written (s.status set)
+  assert.deepEqual(warned.map(([k]) => k), ['emissions-timeout']);
+  assertSums(api, last);
+  assert.deepEqual(output.unsent, { durationS: 0, energyKwh: 0, emissionsKg: 0 });
+  assert.ok(output.inDoubt.energyKwh > 0, 'the late upload is said as in doubt: the client cannot know it was stored');
+});
+
+test('a connection reset after the upload was sent is in doubt; one refused before it is kept and sent again', async (t) => {
+  let reset = false;
+  const api = await fakeApi(t, (s, i) => (reset && s.path === '/emissions' ? 'reset' : created(s, i)));
+  const { warned, warn } = collector();
+  const output = new ApiOutput(options(api), warn);
+  const next = deltas();
+  const t1 = total(1.2);
+  await output.out(t1, next(t1));
+  reset = true;
+  const t2 = total(3.4);
+  await output.out(t2, next(t2));
+  assert.deepEqual(warned.map(([k]) => k), ['emissions-network']);
+  assert.match(warned[0]![1], /^the CodeCarbon API did not answer the upload of the emissions \(POST .*\): ECONNRESET; it may have taken /);
+  assert.equal(output.inDoubt.durationS, 2);
+  reset = false;
+  await api.close();
+  const t3 = total(5.5);
+  await output.out(t3, next(t3));
+  assert.deepEqual(warned.map(([k]) => k), ['emissions-network', 'emissions-refused']);
+  assert.match(warned[1]![1], /: ECONNREFUSED; the .* kWh \(.* kg CO2eq over 2 s\) are kept and sent with the next upload; check api_endpoint$/);
+  await api.reopen();
+  const t4 = total(6.8);
+  await output.out(t4, next(t4));
+  assert.deepEqual(uploads(api).map((s) => s.body['duration']), [1, 3], 'the refused 2 s went with the next upload (with 1.3 s more)');
+  assert.equal(sum(api, 'duration') + output.inDoubt.durationS, 6);
+});
+
+test('a 2xx other than 201 is taken (a run id used, amounts not sent again), and said', async (t) => {
+  const api = await fakeApi(t, (s, i) => (s.path === '/runs' ? { status: 200, text: '{"id":"run-200"}' }
+    : i === 1 ? { status: 200, text: '{}' } : created(s, i)));
+  const { warned, warn } = collector();
+  const output = new ApiOutput(options(api), warn);
+  const last = await run(output, [1.4, 2.9, 4.1]);
+  assert.equal(output.runId, 'run-200');
+  assert.deepEqual(api.seen.map((s) => `${s.path} ${s.status}`), ['/runs 200', '/emissions 200', '/emissions 201', '/emissions 201']);
+  const taken = api.seen.filter((s) => s.path === '/emissions');
+  for (const f of ['energy_consumed', 'emissions_sum'] as const) {
+    const want = Number(last[f === 'emissions_sum' ? 'emissions' : f]);
+    assert.ok(Math.abs(taken.reduce((a, s) => a + (s.body[f] as number), 0) - want) <= 1e-12 * want, f);
+  }
+  assert.deepEqual(warned.map(([k]) => k), ['runs-http-200', 'emissions-http-200']);
+  assert.equal(warned[0]![1], `the CodeCarbon API answered POST ${api.url}/runs with HTTP 200, where it answers 201 ({"id":"run-200"}): `
+    + 'its run id is used; check api_endpoint');
+  assert.match(warned[1]![1], /with HTTP 200, where it answers 201 \(\{\}\): the .* kWh \(.* kg CO2eq over 1 s\) are taken as received, not sent again/);
+  assert.equal(output.undelivered(), null);
 });
 
 test('401 on /runs: the warning names api_key (never the key itself), no /emissions sent, the run created at the next upload', async (t) => {

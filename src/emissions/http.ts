@@ -27,6 +27,18 @@ export interface AskOptions {
   readonly holdsProcess?: boolean;
 }
 
+/** Failures of ask() that came after the whole request had been written: the server may have acted on it. */
+const afterSending = new WeakSet<object>();
+
+/**
+ * Whether a failed ask() had handed its whole request to the network (its time-out or reset came
+ * while the answer was awaited): the server may have received it and acted on it, so sending it
+ * again could do it twice. False for a refused connection or a request cut short: it was not taken.
+ */
+export function requestWasSent(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && afterSending.has(e);
+}
+
 /** A lookup answer is a few hundred bytes; a larger one is not a metadata or location service. */
 const maxBodyBytes = 1 << 20;
 
@@ -34,7 +46,8 @@ const maxBodyBytes = 1 << 20;
  * One request, its answer read whole (at most 1 MiB; redirects are not followed). Unless
  * `holdsProcess`, its socket does not keep the process alive: a program that has finished exits
  * even with a lookup in flight.
- * @throws the signal's reason (a TimeoutError), or the system error (`code` ECONNREFUSED…).
+ * @throws the signal's reason (a TimeoutError), or the system error (`code` ECONNREFUSED…);
+ *   requestWasSent() tells whether the server may have received the request.
  */
 export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
   const u = new URL(url);
@@ -46,16 +59,20 @@ export async function ask(url: string | URL, o: AskOptions): Promise<Answer> {
     const req = request(u, { method: o.method ?? 'GET', headers, agent: false });
     let done = false;
     let why: Error | null = null; // what ended the exchange on our side, whatever event reports it first
+    let written = false; // the whole request went to the network ('finish')
     const end = (e: Error | null, answer?: Answer): void => {
       if (done) return;
       done = true;
       o.signal.removeEventListener('abort', onAbort);
-      if (e === null) resolve(answer!);
-      else reject(o.signal.aborted ? o.signal.reason : why ?? e);
+      if (e === null) return resolve(answer!);
+      const failure: unknown = o.signal.aborted ? o.signal.reason : why ?? e;
+      if (written && typeof failure === 'object' && failure !== null) afterSending.add(failure);
+      reject(failure);
     };
     const onAbort = (): void => { req.destroy(o.signal.reason as Error); };
     o.signal.addEventListener('abort', onAbort, { once: true });
     if (o.holdsProcess !== true) req.on('socket', (s) => s.unref());
+    req.on('finish', () => { written = true; });
     req.on('error', (e) => end(e));
     req.on('response', (res) => {
       const chunks: Buffer[] = [];

@@ -1,6 +1,7 @@
 // The hosted CodeCarbon API output: creates the run (POST /runs), then uploads deltas (POST /emissions)
-// one request at a time; what fails is kept and sent with the next upload, what never went is said at exit.
-import { ask, askFailure, type Answer } from '../emissions/http.js';
+// one request at a time; what the API refused is kept and sent with the next upload, what may have
+// reached it unanswered is never sent twice, and what never went is said at exit.
+import { ask, askFailure, requestWasSent, type Answer } from '../emissions/http.js';
 import { ConfigError } from '../errors.js';
 import type { Abandonable, Output, OutputWarn } from './output.js';
 import type { EmissionsRecord } from './record.js';
@@ -18,7 +19,7 @@ export interface ApiOutputOptions {
   readonly endpointOrigin?: string;
 }
 
-/** What the API has not received: seconds, kWh and kg CO2eq (all 0 when everything was delivered). */
+/** Amounts of a run the API did not get, or may not have got: seconds, kWh and kg CO2eq (all 0 for none). */
 export interface ApiUnsent {
   readonly durationS: number;
   readonly energyKwh: number;
@@ -29,6 +30,10 @@ export interface ApiUnsent {
 const sentFields = ['duration', 'emissions', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed'] as const;
 type Amounts = Record<(typeof sentFields)[number], number>;
 type Call = 'runs' | 'emissions';
+/** A request that got no usable answer; `sent`: it had been sent whole, so the server may have acted on it. */
+interface NoAnswer { readonly sent: boolean }
+const none: ApiUnsent = { durationS: 0, energyKwh: 0, emissionsKg: 0 };
+const isNone = (u: ApiUnsent): boolean => u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0;
 
 const zero = (): Amounts => ({ duration: 0, emissions: 0, cpu_energy: 0, gpu_energy: 0, ram_energy: 0, energy_consumed: 0 });
 
@@ -51,6 +56,12 @@ const percent = (v: string | number | undefined): number => Math.min(100, Math.m
 
 const figure = (x: number): string => Number(x.toPrecision(3)).toString();
 
+/** `1.2e-5 kWh (6.7e-7 kg CO2eq over 4 s)`: an upload's whole seconds, or a run's remainder to 0.1 s. */
+function amounts(a: Amounts | ApiUnsent): string {
+  const [kwh, kg, s] = 'durationS' in a ? [a.energyKwh, a.emissionsKg, a.durationS.toFixed(1)] : [a.energy_consumed, a.emissions, a.duration];
+  return `${figure(kwh)} kWh (${figure(kg)} kg CO2eq over ${s} s)`;
+}
+
 /** The run's description for POST /runs: the machine from `latest`, the time from the first record. */
 function runBody(first: EmissionsRecord, latest: EmissionsRecord, experimentId: string): object {
   const r = latest;
@@ -63,12 +74,16 @@ function runBody(first: EmissionsRecord, latest: EmissionsRecord, experimentId: 
   };
 }
 
-/** One upload for POST /emissions: the amounts sent, with the run-average powers and utilisations of `latest`. */
-function emissionsBody(runId: string, sent: Amounts, latest: EmissionsRecord): object {
+/**
+ * One upload for POST /emissions: the amounts sent, with the run-average powers and utilisations of
+ * `latest`. `spanS` is the time the sent energy covers (`duration` is its whole seconds, as upstream's
+ * int(); the rate is over the real span, as upstream's delta record).
+ */
+function emissionsBody(runId: string, sent: Amounts, spanS: number, latest: EmissionsRecord): object {
   const r = latest;
   return {
     timestamp: String(r.timestamp), run_id: runId, duration: sent.duration, emissions_sum: sent.emissions,
-    emissions_rate: sent.emissions / sent.duration,
+    emissions_rate: spanS > 0 ? sent.emissions / spanS : 0,
     cpu_power: num(r.cpu_power), gpu_power: num(r.gpu_power), ram_power: num(r.ram_power),
     cpu_energy: sent.cpu_energy, gpu_energy: sent.gpu_energy, ram_energy: sent.ram_energy, energy_consumed: sent.energy_consumed,
     cpu_utilization_percent: percent(r.cpu_utilization_percent), gpu_utilization_percent: percent(r.gpu_utilization_percent),
@@ -105,7 +120,10 @@ function statusFix(call: Call, status: number): string {
 /**
  * CodeCarbon's CodeCarbonAPIOutput: every out() and liveOut() adds its delta to what is pending and
  * uploads it, whole seconds at a time (the API takes no delta under 1 s), at most one request in
- * flight; a failed upload stays pending and goes with the next. Never throws; its promises never reject.
+ * flight. An upload the API refused (an error status, a refused connection) stays pending and goes
+ * with the next. One that got no answer after it was sent whole (a time-out, a reset) may have been
+ * taken: it is not sent again, which could count it twice, and is said as in doubt. Any 2xx is taken.
+ * Never throws; its promises never reject.
  */
 export class ApiOutput implements Output, Abandonable {
   readonly #options: Required<Omit<ApiOutputOptions, 'endpointOrigin'>>;
@@ -114,7 +132,11 @@ export class ApiOutput implements Output, Abandonable {
   /** The endpoint as messages show it: without any user:password it may carry. */
   readonly #shown: string;
   #pending: Amounts = zero();
+  /** The time the pending energy covers (s): the deltas' own durations, not the whole seconds left over. */
+  #pendingSpan = 0;
   #inFlight: Amounts | null = null;
+  /** Sent whole but never answered: the API may or may not have them. */
+  #inDoubt: Amounts = zero();
   #first: EmissionsRecord | null = null;
   #latest: EmissionsRecord | null = null;
   #runId: string | null = null;
@@ -156,8 +178,18 @@ export class ApiOutput implements Output, Abandonable {
     const a = zero();
     for (const f of sentFields) a[f] = this.#pending[f] + (this.#inFlight?.[f] ?? 0);
     // A fraction of a second with nothing else is not lost: the API's durations add up to whole seconds.
-    if (!(a.energy_consumed > 0 || a.emissions > 0 || wholeSeconds(a.duration) >= 1)) return { durationS: 0, energyKwh: 0, emissionsKg: 0 };
+    if (!(a.energy_consumed > 0 || a.emissions > 0 || wholeSeconds(a.duration) >= 1)) return none;
     return { durationS: Math.max(0, a.duration), energyKwh: Math.max(0, a.energy_consumed), emissionsKg: Math.max(0, a.emissions) };
+  }
+
+  /**
+   * What was sent whole but never answered (timed out, or the connection reset while the answer was
+   * awaited): the API may have it or not. It is not sent again, so it is never counted twice.
+   */
+  get inDoubt(): ApiUnsent {
+    const a = this.#inDoubt;
+    return a.duration > 0 || a.energy_consumed > 0 || a.emissions > 0
+      ? { durationS: a.duration, energyKwh: a.energy_consumed, emissionsKg: a.emissions } : none;
   }
 
   /**
@@ -167,6 +199,8 @@ export class ApiOutput implements Output, Abandonable {
   runStart(): void {
     this.#generation++;
     this.#pending = zero();
+    this.#pendingSpan = 0;
+    this.#inDoubt = zero();
     this.#first = null;
     this.#latest = null;
     this.#runId = null;
@@ -183,31 +217,36 @@ export class ApiOutput implements Output, Abandonable {
     return this.#push(total, delta);
   }
 
-  /** After the run's last out(): waits for the uploads under way, then says once what never reached the API. */
+  /** After the run's last out(): waits for the uploads under way, then says once what never reached the API, or may not have. */
   async exit(): Promise<void> {
     while (this.#busy !== null || this.#queued !== null) await (this.#queued ?? this.#busy);
+    const d = this.inDoubt;
+    if (!isNone(d)) {
+      this.#warn('in-doubt', `the CodeCarbon API may not have received ${amounts(d)} of the run: uploads of them were sent `
+        + 'but never answered (see the warnings before), and were not sent again so as not to count them twice; '
+        + "the run's total record (the CSV row, where save_to_file is on) includes them");
+    }
     const u = this.unsent;
-    if (u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0) return;
+    if (isNone(u)) return;
     const why = this.#lastFailed ? 'its last upload failed (see the warning before)'
       : 'its last delta was under the 1 s the API takes';
-    this.#warn('unsent', `the CodeCarbon API did not receive the run's last ${figure(u.energyKwh)} kWh `
-      + `(${figure(u.emissionsKg)} kg CO2eq over ${u.durationS.toFixed(1)} s): ${why}; the run's total record `
+    this.#warn('unsent', `the CodeCarbon API did not receive the run's last ${amounts(u)}: ${why}; the run's total record `
       + '(the CSV row, where save_to_file is on) includes them');
   }
 
-  /** What the API has not received of the run, or null. */
+  /** What the API has not received of the run, or may not have, or null. */
   undelivered(): string | null {
-    const u = this.unsent;
-    if (u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0) return null;
-    return `the CodeCarbon API did not receive ${figure(u.energyKwh)} kWh (${figure(u.emissionsKg)} kg CO2eq over ${u.durationS.toFixed(1)} s) of the run`;
+    const [u, d] = [this.unsent, this.inDoubt];
+    const parts = [...isNone(u) ? [] : [`did not receive ${amounts(u)}`],
+      ...isNone(d) ? [] : [`may not have received ${amounts(d)} (sent, never answered)`]];
+    return parts.length === 0 ? null : `the CodeCarbon API ${parts.join(' and ')} of the run`;
   }
 
   /** The process is exiting with an upload pending or in flight: says what never reached the API. */
   abandon(): void {
     const u = this.unsent;
-    if (u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0) return;
-    this.#warn('abandoned', `the process exited before the CodeCarbon API received the run's last ${figure(u.energyKwh)} kWh `
-      + `(${figure(u.emissionsKg)} kg CO2eq over ${u.durationS.toFixed(1)} s); the run's total record includes them; `
+    if (isNone(u)) return;
+    this.#warn('abandoned', `the process exited before the CodeCarbon API received the run's last ${amounts(u)}; the run's total record includes them; `
       + 'await tracker.delivered() before process.exit() to send them');
   }
 
@@ -216,6 +255,7 @@ export class ApiOutput implements Output, Abandonable {
       this.#first ??= total;
       this.#latest = total;
       for (const f of sentFields) this.#pending[f] += num(delta[f]);
+      this.#pendingSpan += Math.max(0, num(delta.duration));
     } catch (e) {
       this.#warn('internal', `the CodeCarbon API output could not read a record: ${(e as Error).message}`);
     }
@@ -256,29 +296,41 @@ export class ApiOutput implements Output, Abandonable {
       sent[f] = f === 'duration' ? wholeSeconds(this.#pending[f]) : Math.max(0, this.#pending[f]);
       this.#pending[f] -= sent[f];
     }
+    const span = this.#pendingSpan;
+    this.#pendingSpan = 0;
     this.#inFlight = sent;
-    const res = await this.#request('emissions', emissionsBody(runId, sent, latest), sent);
+    const res = await this.#request('emissions', emissionsBody(runId, sent, span, latest), sent);
     this.#inFlight = null;
-    if (res !== null && res.status !== 201) this.#refused('emissions', res, sent);
+    const taken = 'status' in res && res.ok;
+    if ('status' in res && res.status !== 201) this.#unexpected('emissions', res, sent);
     if (generation !== this.#generation) return; // the failure was said; the new run's amounts are its own
-    this.#lastFailed = res?.status !== 201;
-    if (this.#lastFailed) for (const f of sentFields) this.#pending[f] += sent[f];
+    const doubt = 'sent' in res && res.sent;
+    // What is pending after an upload in doubt did not fail: it is what came after.
+    this.#lastFailed = !taken && !doubt;
+    if (taken) return;
+    if (doubt) {
+      for (const f of sentFields) this.#inDoubt[f] += sent[f];
+      return;
+    }
+    for (const f of sentFields) this.#pending[f] += sent[f];
+    this.#pendingSpan += span;
   }
 
   /** POST /runs: the run id the API gave, or null (said) when it created none. */
   async #createRun(): Promise<string | null> {
     const res = await this.#request('runs', runBody(this.#first!, this.#latest!, this.#options.experimentId), null);
-    if (res === null) return null;
-    if (res.status !== 201) return this.#refused('runs', res, null);
+    if (!('status' in res)) return null;
+    if (res.status !== 201) this.#unexpected('runs', res, null);
+    if (!res.ok) return null;
     const id = runIdOf(res.text);
     if (id === null) {
-      this.#failed('runs', 'garbage', `HTTP 201 but no run id in the answer${this.#excerpt(res.text)}`, null, 'check api_endpoint');
+      this.#failed('runs', 'garbage', `HTTP ${res.status} but no run id in the answer${this.#excerpt(res.text)}`, null, 'check api_endpoint');
     }
     return id;
   }
 
-  /** One POST, its answer; null (said) when none came. */
-  async #request(call: Call, body: object, sent: Amounts | null): Promise<Answer | null> {
+  /** One POST, its answer; when none came (said), whether it had been sent whole. */
+  async #request(call: Call, body: object, sent: Amounts | null): Promise<Answer | NoAnswer> {
     const { apiKey, timeoutMs } = this.#options;
     try {
       return await ask(`${this.#base}/${call}`, {
@@ -286,24 +338,36 @@ export class ApiOutput implements Output, Abandonable {
         signal: AbortSignal.timeout(timeoutMs), body: JSON.stringify(body), holdsProcess: true,
       });
     } catch (e) {
-      this.#failed(call, failureKind(e), askFailure(e, timeoutMs), sent, 'check api_endpoint');
-      return null;
+      const arrived = requestWasSent(e);
+      this.#failed(call, failureKind(e), askFailure(e, timeoutMs), sent, 'check api_endpoint', arrived);
+      return { sent: arrived };
     }
   }
 
-  /** Says an answer other than 201 (the call failed); null, for #createRun to return. */
-  #refused(call: Call, res: Answer, sent: Amounts | null): null {
-    this.#failed(call, `http-${res.status}`, `HTTP ${res.status}${this.#excerpt(res.text)}`, sent, statusFix(call, res.status));
-    return null;
+  /**
+   * Says an answer other than 201. A 2xx is taken (its amounts are not sent again, which could count
+   * them twice); any other status is a failure.
+   */
+  #unexpected(call: Call, res: Answer, sent: Amounts | null): void {
+    if (!res.ok) {
+      this.#failed(call, `http-${res.status}`, `HTTP ${res.status}${this.#excerpt(res.text)}`, sent, statusFix(call, res.status));
+      return;
+    }
+    const what = call === 'runs' ? 'its run id is used' : `the ${amounts(sent!)} are taken as received, not sent again (that could count them twice)`;
+    this.#warn(`${call}-http-${res.status}`, `the CodeCarbon API answered POST ${this.#shown}/${call} with HTTP ${res.status}, `
+      + `where it answers 201${this.#excerpt(res.text)}: ${what}; check api_endpoint`);
   }
 
-  #failed(call: Call, kind: string, what: string, sent: Amounts | null, fix: string): void {
+  /** Says a failed call; `arrived`: it was sent whole and not answered, so emissions are in doubt, not kept. */
+  #failed(call: Call, kind: string, what: string, sent: Amounts | null, fix: string, arrived = false): void {
     const url = `${this.#shown}/${call}`;
     const head = call === 'runs' ? `the CodeCarbon API did not create the run (POST ${url})`
-      : `the CodeCarbon API did not take the emissions (POST ${url})`;
+      : arrived ? `the CodeCarbon API did not answer the upload of the emissions (POST ${url})`
+        : `the CodeCarbon API did not take the emissions (POST ${url})`;
     const retry = sent === null ? 'it is tried again at the next upload, and the emissions wait for it'
-      : `the ${figure(sent.energy_consumed)} kWh (${figure(sent.emissions)} kg CO2eq over ${sent.duration} s) are kept `
-        + 'and sent with the next upload';
+      : arrived ? `it may have taken the ${amounts(sent)}: they are not sent again, which could count them twice; `
+        + "the run's total record includes them"
+        : `the ${amounts(sent)} are kept and sent with the next upload`;
     this.#warn(`${call}-${kind}`, `${head}: ${what}; ${retry}; ${fix}`);
   }
 

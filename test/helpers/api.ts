@@ -13,8 +13,8 @@ export interface Seen {
   status: number | null;
 }
 
-/** An answer, or null for none ever (the client times out). */
-export type Reply = { readonly status: number; readonly text?: string } | null;
+/** An answer; null for none ever (the client times out); 'reset': the connection dropped once the request is read. */
+export type Reply = { readonly status: number; readonly text?: string } | null | 'reset';
 /** How the fake API answers the `index`-th request it sees. */
 export type Replier = (seen: Seen, index: number) => Reply | Promise<Reply>;
 
@@ -56,6 +56,7 @@ export async function fakeApi(t: TestContext, replier: Replier = created): Promi
       for (const w of waiters.filter((x) => seen.length >= x.n)) w.resolve();
       const reply = await replier(s, i);
       if (reply === null) return;
+      if (reply === 'reset') return void req.socket.destroy();
       answered = true;
       active--;
       s.status = reply.status;
