@@ -12,6 +12,7 @@ import { Whereabouts } from './emissions/whereabouts.js';
 import { register, unregister } from './exit.js';
 import { acquireLock, lockPath, releaseLock } from './lock.js';
 import { readUtilisation, recentCpuTimes, warmPlatform } from './machine.js';
+import { ApiOutput } from './output/api.js';
 import type { OutputError } from './output/csv.js';
 import type { EmissionsRecord, MetricRecord, TaskRecord } from './output/record.js';
 import { RunOutput, wantsExact, type RunState } from './run-output.js';
@@ -105,10 +106,15 @@ export class EmissionsTracker extends EventTarget {
     return { intensity, lookup: !(o.countryIsoCode || o.cloudProvider) };
   }
 
-  /** This tracker's run id (a UUID, made on first use: a decorated call pays for it off its path). */
+  /** This tracker's run id (a UUID, made on first use: a decorated call pays for it off its path), the CSV's run_id. */
   get runId(): string {
     this.#runId ??= randomUUID();
     return this.#runId;
+  }
+
+  /** The run's id on the CodeCarbon API (its POST /runs answer), once made; null before, or without the API output. */
+  get apiRunId(): string | null {
+    return (this.#out.outputs.list.find((o) => o.output instanceof ApiOutput)?.output as ApiOutput | undefined)?.runId ?? null;
   }
 
   /** The sampler this tracker reads (shared with every tracker of the same options), once started. */

@@ -16,9 +16,12 @@ test('save_to_api: POST /runs from the offline tracker\'s record (no coordinates
   const api = await fakeApi(t);
   const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, apiKey: 'secret-token', experimentId: 'exp-7' });
   tracker.start();
+  assert.equal(tracker.apiRunId, null, 'no run on the API before the first upload');
   clock.advance(2500);
   await tracker.flush();
   await tracker.delivered(); // else the next upload joins this one's (at most one request in flight)
+  assert.equal(tracker.apiRunId, 'run-42');
+  assert.notEqual(tracker.runId, 'run-42', 'the CSV\'s run_id is the tracker\'s own');
   clock.advance(1500);
   await tracker.stop();
   await tracker.delivered();
@@ -111,4 +114,22 @@ test('process.exit() with the API and the Pushgateway both waiting: each output 
   });
   assert.match(stderr, /the process exited before the CodeCarbon API received the run's last/);
   assert.match(stderr, /the process exited before the Pushgateway .* had the run's last push/);
+});
+
+test('what a run did not deliver is said at each run\'s end; a failure of one kind once for the options', async (t) => {
+  const api = await fakeApi(t, () => ({ status: 503, text: 'down for maintenance' }));
+  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7' });
+  const finals: number[] = [];
+  for (let r = 0; r < 2; r++) {
+    tracker.start();
+    clock.advance(2000 + 1000 * r);
+    await tracker.stop();
+    await tracker.delivered();
+    finals.push(Number(tracker.finalEmissionsData!.energy_consumed));
+  }
+  assert.equal(api.seen.length, 2, 'each run tried to create its run');
+  assert.equal(warnings.filter((w) => w.includes('did not create the run')).length, 1);
+  const unsent = warnings.filter((w) => w.includes('did not receive the run\'s last'));
+  assert.deepEqual(unsent.map((w) => /over (\S+) s/.exec(w)?.[1]), ['2.0', '3.0']);
+  unsent.forEach((w, i) => assert.ok(w.includes(`last ${Number(finals[i]!.toPrecision(3))} kWh`), w));
 });

@@ -122,12 +122,15 @@ function metricOutputs(o: ResolvedOptions, methods: readonly string[], warn: Out
   return list;
 }
 
+/** Kinds said for every run: what the run did not deliver (`API:unsent`, `webhook-abandoned`…), with its amount. */
+const eachRun = /(^|[:-])(unsent|abandoned|in-doubt)$/;
+
 /** The output failures already said, per options object (a tracker and its forks: a decorated function's calls). */
 const saidFor = new WeakMap<object, Set<string>>();
 
 /**
  * A tracker's outputs (CSV first when on) and whether CSV is on. Failures are said through `warn`
- * once per kind for the options object; `pending` (a tracker, not a fork) takes what to say about
+ * once per kind for the options object (what a run did not deliver, at each run's end); `pending` (a tracker, not a fork) takes what to say about
  * the choice itself; `current` reads the run's record so far (for the scrape endpoint and otel).
  * @throws ConfigError for an emissions_endpoint, prometheus_url or prometheus_listen_address that cannot be used,
  *   or a logging_logger.level the logger has no method for (and no log()).
@@ -135,6 +138,8 @@ const saidFor = new WeakMap<object, Set<string>>();
 export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: string) => void,
   origins?: Readonly<Record<string, string>>, pending?: string[], current?: () => MetricRecord | null): [Outputs, boolean] {
   const once: OutputWarn = (kind, message) => {
+    // What a run did not deliver is that run's own amount: said at each run's end.
+    if (eachRun.test(kind)) return void warn(message);
     let said = saidFor.get(o);
     if (said === undefined) saidFor.set(o, said = new Set());
     if (said.has(kind)) return;
