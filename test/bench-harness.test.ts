@@ -90,8 +90,9 @@ test('a task that draws less than the baseline: its dynamic 0 is said to be belo
 
 test('the idle baseline: dynamic energy is the load above it, with the baseline\'s spread', async (t) => {
   const fake = scriptedRapl(t, 10);
-  // The load runs from setup to teardown, inside the task's marks. A sample on each side of each
-  // power step keeps the step out of the samples around a mark, which the timeline reads linearly.
+  // The load runs from setup to teardown, around the task's marks (its phase lies between them). A
+  // sample on each side of each power step keeps the step out of the samples around a mark, which
+  // the timeline reads linearly.
   let sampler: Sampler | null = null;
   const steps: number[] = [];
   const step = async (watts: number): Promise<void> => {
@@ -111,7 +112,8 @@ test('the idle baseline: dynamic energy is the load above it, with the baseline\
   assert.ok(b.spreadWatts >= 0 && b.spreadWatts < 1e-4, `spread ${b.spreadWatts} W`);
   await bench.run();
   const [r] = await energy.results();
-  const dynamicTruthJ = 30 * ((steps[1]! - steps[0]!) / 1000);
+  assert.ok(r!.durationMs > 0 && r!.durationMs < steps[1]! - steps[0]!, 'the phase lies inside the load');
+  const dynamicTruthJ = 30 * (r!.durationMs / 1000);
   assert.ok(Math.abs(r!.dynamic!.joules - dynamicTruthJ) / dynamicTruthJ < 1e-3, `${r!.dynamic!.joules} J vs ${dynamicTruthJ} J`);
   assert.equal(r!.dynamic!.belowBaseline, false);
   // The baseline's spread carried to one operation: its watts over the operation's time.
@@ -212,4 +214,75 @@ test('a task that errors before any operation completes: no figure per operation
   const csv = parseCsv(await energy.csv());
   assert.deepEqual(['energy_j_per_op', 'emissions_g_per_op'].map((c) => csv[1]![csv[0]!.indexOf(c)]), ['', '']);
   assert.equal(JSON.parse(JSON.stringify(await energy.report())).tasks[0].joulesPerOp, null);
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+test('fixtures in the bench\'s setup/teardown and in a task\'s beforeAll/afterAll are not in its phase', async (t) => {
+  const fake = scriptedRapl(t, 40);
+  let sampler: Sampler | null = null;
+  const bursts: string[] = [];
+  // A fixture's work at 400 W, a sample on each side of it: all of it lies between those two samples.
+  const burst = (where: string) => async (): Promise<void> => {
+    await sampler!.sampleNow();
+    fake.setWatts(400);
+    await sleep(40);
+    fake.setWatts(40);
+    await sampler!.sampleNow();
+    bursts.push(where);
+  };
+  const bench = new Bench({ time: 250, warmup: false, setup: (_task, mode) => (mode === 'run' ? burst('setup')() : undefined),
+    teardown: (_task, mode) => (mode === 'run' ? burst('teardown')() : undefined) });
+  bench.add('added before attaching', work);
+  const energy = await attachEnergy(bench, options(fake.root));
+  t.after(() => energy.stop());
+  sampler = energy.tracker.sampler;
+  // A task added after attaching: its own hooks are kept out too (codecarbon bench does this for every task).
+  bench.add('with its own hooks', work, { beforeAll: burst('beforeAll'), afterAll: burst('afterAll') });
+  await bench.run();
+  assert.deepEqual(bursts, ['setup', 'teardown', 'setup', 'beforeAll', 'afterAll', 'teardown']);
+  const results = await energy.results();
+  for (const r of results) {
+    // 40 W all through the iterations; each burst would add some 14 J/s of phase to it.
+    assert.ok(Math.abs(r.cpu.joules / (r.durationMs / 1000) - 40) < 0.05, `${r.name}: ${r.watts} W over ${r.durationMs} ms`);
+  }
+  const csv = parseCsv(await energy.csv(results));
+  assert.deepEqual(csv.slice(1).map((row) => Number(row[csv[0]!.indexOf('energy_j_per_op')])), results.map((r) => r.joulesPerOp));
+  await energy.stop();
+  assert.equal(Object.hasOwn(bench, 'add'), false, 'stop() puts add() back');
+});
+
+test('concurrency \'task\': overlapping iterations share the phase\'s energy, not each its latency\'s worth', async (t) => {
+  const fake = scriptedRapl(t, 40);
+  const bench = new Bench({ time: 200, warmup: false, concurrency: 'task', threshold: 4 });
+  bench.add('overlapping', async () => { await sleep(4); });
+  const energy = await attachEnergy(bench, options(fake.root));
+  t.after(() => energy.stop());
+  await bench.run();
+  const [r] = await energy.results();
+  assert.ok(r!.runs > 4);
+  assert.ok(Math.abs(r!.joulesPerOp! * r!.runs - r!.joules) <= 1e-12 * r!.joules, `${r!.joulesPerOp} J/op × ${r!.runs} vs ${r!.joules} J`);
+  assert.equal(r!.opShare, 1);
+  assert.equal(r!.note, 'its iterations ran concurrently (concurrency \'task\'): energy/op is the phase\'s energy over its operations');
+});
+
+test('a task that errors in warm-up is not measured, and says so in the table, the CSV and the report', async (t) => {
+  const fake = scriptedRapl(t, 40);
+  const bench = new Bench({ time: 50, warmupTime: 10, warmupIterations: 2 })
+    .add('breaks at once', () => { throw new TypeError('no fixture'); }).add('fine', work);
+  const energy = await attachEnergy(bench, options(fake.root));
+  t.after(() => energy.stop());
+  await bench.run();
+  const results = await energy.results();
+  assert.deepEqual(results.map((r) => r.name), ['fine']);
+  const reason = 'it errored in warm-up (TypeError: no fixture), so tinybench did not run it: not measured';
+  assert.deepEqual(energy.unmeasured(), [{ name: 'breaks at once', reason }]);
+  const [row] = await energy.table(results);
+  assert.deepEqual([row!['Task name'], row!['Energy/op'], row!['Note']], ['breaks at once', '—', reason]);
+  const csv = parseCsv(await energy.csv(results));
+  const at = (c: string): number => csv[0]!.indexOf(c);
+  assert.deepEqual(csv.slice(1).map((r) => [r[at('task')], r[at('runs')], r[at('energy_j_per_op')] === '']),
+    [['fine', String(results[0]!.runs), false], ['breaks at once', '0', true]]);
+  assert.equal(csv[2]![at('note')], reason);
+  assert.deepEqual((await energy.report(results)).unmeasured, [{ name: 'breaks at once', reason }]);
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -47,4 +47,19 @@ test('a file that exports no Bench is a clear error', async () => {
   await assert.rejects(run(process.execPath, [cli, 'bench', file, '--offline', '--country-iso-code', 'FRA'], { env, cwd: dir }),
     (e: { stderr: string; code: number }) => /must export default a tinybench Bench \(or a function returning one\)/.test(e.stderr) && e.code !== 0);
   await assert.rejects(run(process.execPath, [cli, 'bench'], { env, cwd: dir }), (e: { stderr: string }) => /bench needs a FILE/.test(e.stderr));
+});
+
+test('a suite\'s tasks keep their beforeAll out of their measured phase, though added before the harness is attached', async () => {
+  // The suite imports tinybench by name, from its own node_modules, as a user's suite does.
+  const { dir, file, env } = place(`import { Bench } from 'tinybench';
+const bench = new Bench({ time: 0, iterations: 5, warmup: false });
+bench.add('after a slow fixture', () => 1 + 1, { beforeAll: () => new Promise((r) => setTimeout(r, 1500)) });
+export default bench;`);
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(fileURLToPath(new URL('../../node_modules/tinybench', import.meta.url)), join(dir, 'node_modules', 'tinybench'));
+  const { stdout } = await run(process.execPath, [cli, 'bench', file, '--offline', '--country-iso-code', 'FRA', '--json'], { env, cwd: dir });
+  const [r] = JSON.parse(stdout).tasks;
+  assert.equal(r.runs, 5);
+  // Five additions take microseconds; with the 1.5 s fixture in it, the phase would last longer than 1.5 s.
+  assert.ok(r.durationMs < 1500, `the measured phase lasted ${r.durationMs} ms`);
 });

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { now } from '../clock.js';
 import { stringify } from 'csv-stringify/sync';
-import type { Bench, Task } from 'tinybench';
+import type { Bench, FnOptions, HookMode, Task } from 'tinybench';
 import { componentEnergy } from '../emissions/compute.js';
 import type { Intensity } from '../emissions/intensity.js';
 import { CodeCarbonError, ConfigError, SamplerError } from '../errors.js';
@@ -87,15 +87,83 @@ export interface TaskEnergy {
 /** Everything the harness measured, for JSON output. */
 export interface EnergyBenchReport {
   readonly tasks: readonly TaskEnergy[];
+  /** Tasks with no measured phase (an error in warm-up), and why. */
+  readonly unmeasured: readonly { readonly name: string; readonly reason: string }[];
   readonly baseline: Baseline | null;
   readonly intensity: Intensity;
   readonly samplePeriodMs: number;
   readonly channels: readonly { readonly id: string; readonly component: string; readonly source: string; readonly measured: boolean }[];
 }
 
-interface Marks { t0: number; t1: number; errored: boolean }
+/**
+ * A task's measured phase: `t0` moves to the latest of its starts (the 'start' event, the end of
+ * the bench's setup, the end of the task's beforeAll), `t1` is the first of its ends (the task's
+ * afterAll, the bench's teardown, the 'complete' event): the iterations, without the hooks' work.
+ */
+interface Marks { t0: number; t1: number; running: boolean; errored: boolean; warmupError: boolean }
+
+/** A Bench's setup or teardown, called by tinybench around each phase of each task. */
+type StageHook = Bench['setup'];
+
+/** The marks of the tasks an EnergyBench watches, for the hooks wrapped around them. */
+const phaseMarks = new WeakMap<Task, Marks>();
+
+function phaseStart(task: Task | undefined, mode: HookMode | undefined): void {
+  const m = task === undefined || mode !== 'run' ? undefined : phaseMarks.get(task);
+  if (m?.running === true && Number.isNaN(m.t1)) m.t0 = now();
+}
+
+function phaseEnd(task: Task | undefined, mode: HookMode | undefined): void {
+  const m = task === undefined || mode !== 'run' ? undefined : phaseMarks.get(task);
+  if (m?.running === true && Number.isNaN(m.t1)) m.t1 = now();
+}
+
+/** Runs `then` after `r` (a hook's result), keeping a synchronous hook synchronous (runSync() needs it). */
+function after<T>(r: T, then: () => void): T {
+  if (typeof (r as { then?: unknown } | null)?.then === 'function') {
+    return (r as unknown as Promise<unknown>).then((v) => { then(); return v; }) as T;
+  }
+  then();
+  return r;
+}
+
+/**
+ * A task's options with its beforeAll/afterAll wrapped so that the measured phase begins after its
+ * beforeAll and ends before its afterAll (mode 'run'): fixtures built there are not the operation's.
+ * Options whose hooks are not functions go as they are, for tinybench to refuse by name.
+ */
+function withPhaseHooks(fnOpts: FnOptions | undefined): FnOptions | undefined {
+  const { beforeAll, afterAll } = fnOpts ?? {};
+  if ((beforeAll !== undefined && typeof beforeAll !== 'function') || (afterAll !== undefined && typeof afterAll !== 'function')) return fnOpts;
+  return {
+    ...fnOpts,
+    beforeAll(this: Task, mode?: HookMode) { return after(beforeAll?.call(this, mode), () => phaseStart(this, mode)); },
+    afterAll(this: Task, mode?: HookMode) { phaseEnd(this, mode); return afterAll?.call(this, mode); },
+  };
+}
+
+/**
+ * Makes every task added to a Bench of this class (tinybench's `Bench`, from the copy a suite
+ * imports) keep its beforeAll/afterAll out of its measured phase, for tasks added before
+ * attachEnergy() (which wraps only later additions). `codecarbon bench` calls it before it loads the
+ * suite. Returns the undo.
+ */
+export function keepTaskHooksOutOfPhases(BenchClass: { prototype: Pick<Bench, 'add'> }): () => void {
+  const proto = BenchClass.prototype;
+  const add = proto.add;
+  proto.add = function (this: Bench, name: string, fn: Parameters<Bench['add']>[1], fnOpts?: FnOptions) {
+    return add.call(this, name, fn, withPhaseHooks(fnOpts));
+  };
+  return () => { proto.add = add; };
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The CSV's columns, in order (csv()). */
+const csvColumns = ['task', 'runs', 'duration_s', 'latency_mean_ms', 'throughput_mean_ops_s', 'op_share', 'energy_j', 'energy_j_per_op',
+  'cpu_j_per_op', 'gpu_j_per_op', 'ram_j_per_op', 'power_w', 'emissions_g_per_op', 'baseline_w', 'baseline_spread_w', 'dynamic_j_per_op',
+  'dynamic_spread_j_per_op', 'resolution', 'measured', 'final', 'cpu_source', 'gpu_source', 'ram_source', 'carbon_intensity_g_co2e_kwh',
+  'carbon_intensity_source', 'note'];
 
 /** Joules with a unit a person reads at a glance. */
 export function formatJoules(j: number): string {
@@ -114,10 +182,12 @@ export class EnergyBench {
   readonly #marks = new Map<Task, Marks>();
   readonly #minPeriods: number;
   #baseline: Baseline | null = null;
-  #concurrent = false;
+  #concurrency: Bench['concurrency'] = null;
   #holding: boolean;
   readonly #onAdd = (e: Event): void => this.#watch((e as Event & { task: Task }).task);
-  readonly #onStart = (): void => { this.#concurrent = this.#bench.concurrency !== null; };
+  readonly #onStart = (): void => { this.#concurrency = this.#bench.concurrency; };
+  /** Puts the Bench's setup, teardown and add back as they were. */
+  readonly #unwrap: () => void;
 
   constructor(bench: Bench, tracker: EmissionsTracker, minPeriods: number) {
     this.#bench = bench;
@@ -129,17 +199,58 @@ export class EnergyBench {
     bench.tasks.forEach((t) => this.#watch(t));
     bench.addEventListener('add', this.#onAdd);
     bench.addEventListener('start', this.#onStart);
+    this.#unwrap = this.#wrapHooks();
+  }
+
+  /**
+   * The bench's setup and teardown (read by tinybench at each call) and its add() (for the tasks'
+   * own hooks) wrapped so that each measured phase holds the iterations, not the fixtures.
+   */
+  #wrapHooks(): () => void {
+    const bench = this.#bench;
+    // Plain properties that tinybench reads at each call, typed read-only.
+    const hooks = bench as { setup: StageHook; teardown: StageHook };
+    const { setup, teardown } = bench;
+    const hadOwnAdd = Object.hasOwn(bench, 'add');
+    const add = bench.add;
+    hooks.setup = (task, mode) => after(setup.call(bench, task, mode), () => phaseStart(task, mode));
+    hooks.teardown = (task, mode) => {
+      phaseEnd(task, mode);
+      return teardown.call(bench, task, mode);
+    };
+    bench.add = (name, fn, fnOpts) => add.call(bench, name, fn, withPhaseHooks(fnOpts));
+    return () => {
+      hooks.setup = setup;
+      hooks.teardown = teardown;
+      if (hadOwnAdd) bench.add = add;
+      else delete (bench as Partial<Bench>).add;
+    };
   }
 
   #watch(task: Task): void {
     if (this.#marks.has(task)) return;
-    const m: Marks = { t0: Number.NaN, t1: Number.NaN, errored: false };
+    const m: Marks = { t0: Number.NaN, t1: Number.NaN, running: false, errored: false, warmupError: false };
     this.#marks.set(task, m);
-    // tinybench dispatches 'start' on the task after every warm-up, just before its measured phase,
-    // and 'complete' after it: two marks, nothing per iteration.
-    task.addEventListener('start', () => { m.t0 = now(); m.t1 = Number.NaN; m.errored = false; });
-    task.addEventListener('complete', () => { m.t1 = now(); });
-    task.addEventListener('error', () => { m.errored = true; });
+    phaseMarks.set(task, m);
+    // tinybench dispatches 'start' on the task after every warm-up, just before its measured phase
+    // (and its hooks), and 'complete' after it: marks per phase, nothing per iteration.
+    task.addEventListener('start', () => { Object.assign(m, { t0: now(), t1: Number.NaN, running: true, errored: false }); });
+    task.addEventListener('complete', () => {
+      if (Number.isNaN(m.t1)) m.t1 = now();
+      m.running = false;
+    });
+    task.addEventListener('error', () => {
+      // An error before the measured phase began is one in warm-up: the task never runs after it.
+      if (m.running) m.errored = true;
+      else m.warmupError = true;
+    });
+    task.addEventListener('reset', () => { Object.assign(m, { t0: Number.NaN, t1: Number.NaN, running: false, errored: false, warmupError: false }); });
+  }
+
+  /** Tasks that errored in warm-up: tinybench does not run them, so there is no phase to measure. */
+  unmeasured(): { readonly name: string; readonly reason: string }[] {
+    return [...this.#marks].filter(([, m]) => m.warmupError && !(m.t1 >= m.t0))
+      .map(([task]) => ({ name: String(task.name), reason: `it errored in warm-up (${errorText(task)}), so tinybench did not run it: not measured` }));
   }
 
   /** The idle baseline, when one was measured. */
@@ -219,9 +330,12 @@ export class EnergyBench {
       // latency): between iterations tinybench does its own bookkeeping, which for an operation of
       // tens of ns takes most of the phase, and is not the operation's.
       const opMs = r.latency?.mean !== undefined && r.latency.mean >= 0 ? r.latency.mean : runs > 0 ? durationMs / runs : 0;
-      const opShare = durationMs > 0 ? Math.min(1, (runs * opMs) / durationMs) : 1;
+      // With concurrency 'task' a task's iterations overlap (each latency is wall time shared with
+      // the others in flight): the phase's energy is theirs together, an operation's its share of it.
+      const overlapping = this.#concurrency === 'task';
+      const opShare = overlapping || !(durationMs > 0) ? 1 : Math.min(1, (runs * opMs) / durationMs);
       // No operation completed (the task errored at once): there is no operation to give energy to.
-      const per = (j: number): number | null => (runs === 0 ? null : durationMs > 0 ? (j * opMs) / durationMs : 0);
+      const per = (j: number): number | null => (runs === 0 ? null : overlapping ? j / runs : durationMs > 0 ? (j * opMs) / durationMs : 0);
       const part = (uj: number, source: string): ComponentEnergyResult => ({ joules: uj / 1e6, joulesPerOp: per(uj / 1e6), source });
       const b = this.#baseline;
       const idleJ = b === null ? 0 : (b.watts * durationMs) / 1000;
@@ -239,7 +353,8 @@ export class EnergyBench {
         resolution: durationMs < this.#minPeriods * period ? 'too-short' : 'sampled',
         final: interval.final,
         note: m.errored ? `the task errored: ${runs === 0 ? 'no operation completed, so no figure per operation' : 'its energy covers the runs before the error'}`
-          : this.#concurrent ? 'tasks ran concurrently: each figure includes the others\' energy'
+          : this.#concurrency === 'bench' ? 'tasks ran concurrently: each figure includes the others\' energy'
+            : overlapping ? 'its iterations ran concurrently (concurrency \'task\'): energy/op is the phase\'s energy over its operations'
             : opShare < 0.9 ? `the operations took ${(opShare * 100).toFixed(0)} % of the measured phase (tinybench's own time between `
               + 'them the rest): energy/op is the phase\'s power over the operation\'s mean latency' : null,
       });
@@ -247,24 +362,30 @@ export class EnergyBench {
     return out;
   }
 
-  /** Everything measured, for JSON. */
-  async report(): Promise<EnergyBenchReport> {
-    const tasks = await this.results();
+  /** Everything measured, for JSON; `results` from results() (one reading for several renderings), else read now. */
+  async report(results?: readonly TaskEnergy[]): Promise<EnergyBenchReport> {
+    const tasks = results ?? await this.results();
     const info = this.tracker.sampler?.info;
     return {
-      tasks, baseline: this.#baseline, intensity: this.tracker.intensity, samplePeriodMs: info?.periodMs ?? Number.NaN,
+      tasks, unmeasured: this.unmeasured(), baseline: this.#baseline, intensity: this.tracker.intensity, samplePeriodMs: info?.periodMs ?? Number.NaN,
       channels: (info?.channels ?? []).map((c) => ({ id: c.id, component: c.component, source: c.source, measured: c.measured })),
     };
   }
 
-  /** Rows for console.table: tinybench's own columns, then energy per operation, power and emissions. */
-  async table(): Promise<Record<string, string | number>[]> {
-    const results = new Map((await this.results()).map((r) => [r.name, r]));
+  /**
+   * Rows for console.table: tinybench's own columns, then energy per operation, power and emissions;
+   * `results` from results() (one reading for several renderings), else read now.
+   */
+  async table(results?: readonly TaskEnergy[]): Promise<Record<string, string | number>[]> {
+    const byName = new Map((results ?? await this.results()).map((r) => [r.name, r]));
+    const unmeasured = new Map(this.unmeasured().map((u) => [u.name, u.reason]));
     const rows = this.#bench.table() as (Record<string, string | number> | null)[];
     return this.#bench.tasks.map((task, i) => {
-      const r = results.get(String(task.name));
+      const r = byName.get(String(task.name));
       const row: Record<string, string | number> = { ...(rows[i] ?? { 'Task name': String(task.name) }) };
       delete row['Stack']; // an errored task's stack, a dozen lines in one cell: its Error cell and the note say it
+      const why = unmeasured.get(String(task.name));
+      if (r === undefined && why !== undefined) Object.assign(row, { 'Energy/op': '—', 'Note': why });
       if (r === undefined) return row;
       // Every figure drawn from an estimated energy is one.
       const est = r.resolution === 'too-short' || !r.measured ? ' (est.)' : '';
@@ -283,10 +404,13 @@ export class EnergyBench {
     });
   }
 
-  /** The results as CSV (one row per task, a header first). */
-  async csv(): Promise<string> {
+  /**
+   * The results as CSV (one row per task, a header first; a task not measured has its note and
+   * empty figures); `results` from results() (one reading for several renderings), else read now.
+   */
+  async csv(results?: readonly TaskEnergy[]): Promise<string> {
     const b = this.#baseline;
-    const rows = (await this.results()).map((r) => ({
+    const rows = (results ?? await this.results()).map((r) => ({
       task: r.name, runs: r.runs, duration_s: r.durationMs / 1000, latency_mean_ms: r.latencyMeanMs ?? '',
       throughput_mean_ops_s: r.throughputMeanOps ?? '', op_share: r.opShare, energy_j: r.joules, energy_j_per_op: r.joulesPerOp ?? '',
       cpu_j_per_op: r.cpu.joulesPerOp ?? '', gpu_j_per_op: r.gpu.joulesPerOp ?? '', ram_j_per_op: r.ram.joulesPerOp ?? '', power_w: r.watts,
@@ -298,7 +422,8 @@ export class EnergyBench {
       carbon_intensity_source: `${this.tracker.intensity.source}: ${this.tracker.intensity.detail}`,
       note: [belowNote(r), r.note ?? ''].filter((n) => n !== '').join('; '),
     }));
-    return stringify(rows, { header: true, columns: rows.length > 0 ? Object.keys(rows[0]!) : ['task'] });
+    const unmeasured = this.unmeasured().map((u) => ({ task: u.name, runs: 0, note: u.reason }));
+    return stringify([...rows, ...unmeasured], { header: true, columns: csvColumns });
   }
 
   /**
@@ -308,6 +433,7 @@ export class EnergyBench {
   async stop(discard = false): Promise<void> {
     this.#bench.removeEventListener('add', this.#onAdd);
     this.#bench.removeEventListener('start', this.#onStart);
+    this.#unwrap();
     if (this.#holding) this.tracker.sampler?.releaseFullRate();
     this.#holding = false;
     if (discard) await this.tracker.discard();
@@ -364,6 +490,12 @@ export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {
     }
   }
   return energy;
+}
+
+/** A task's error in a few words: `Error: message`. */
+function errorText(task: Task): string {
+  const e = (task.result as { error?: unknown }).error;
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
 /** What a dynamic figure of 0 means when the phase drew less than the baseline: not a measured 0. */

@@ -1,9 +1,10 @@
 // `codecarbon bench FILE`: runs a tinybench suite with energy attached and prints the table.
 import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bench } from 'tinybench';
-import { attachEnergy, type EnergyBenchOptions } from '../bench/index.js';
+import { attachEnergy, keepTaskHooksOutOfPhases, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
 import { existingFirstLine, probeWritable, writeFix } from '../output/csv.js';
@@ -54,9 +55,13 @@ async function load(file: string): Promise<Bench> {
   if (!existsSync(path)) throw usageError(`bench: ${file} was not found (no file at ${path}); ${fix}`);
   if (statSync(path).isDirectory()) throw usageError(`bench: ${file} is a directory; ${fix} (e.g. ${join(file, 'suite.js')})`);
   let mod: { default?: unknown };
+  // The tasks are added as the suite loads, before the harness is attached: the suite's own
+  // tinybench keeps their beforeAll/afterAll out of the measured phases from the start.
+  const unhook = await hookSuiteTinybench(path);
   try {
     mod = await import(pathToFileURL(path).href) as { default?: unknown };
   } catch (e) {
+    unhook();
     // Node's loader refuses the file before any of it runs: its kind, not the suite, is wrong.
     // An error the suite's own code throws is the user's to read, stack and all.
     if (e instanceof SyntaxError) {
@@ -68,12 +73,34 @@ async function load(file: string): Promise<Bench> {
     throw usageError(`bench: ${file} is not a JavaScript module Node can load (${(e as Error).message}); ${fix} `
       + '(.js, .mjs or .cjs; a .ts suite compiled to .js first)');
   }
-  const exported = typeof mod.default === 'function' && !('tasks' in mod.default) ? await (mod.default as () => unknown)() : mod.default;
+  let exported: unknown;
+  try {
+    exported = typeof mod.default === 'function' && !('tasks' in mod.default) ? await (mod.default as () => unknown)() : mod.default;
+  } finally {
+    unhook();
+  }
   if (typeof exported !== 'object' || exported === null || !('run' in exported) || !('tasks' in exported)) {
     throw usageError(`${file} must export default a tinybench Bench (or a function returning one), `
       + 'with its tasks added and not yet run: export default bench;');
   }
   return exported as Bench;
+}
+
+/**
+ * Wraps the tinybench the suite at `path` imports (resolved from its folder) so that its tasks'
+ * hooks stay out of their phases; the undo. A suite whose tinybench cannot be found here is
+ * measured as it is (attachEnergy() still keeps the bench's setup and teardown out).
+ */
+async function hookSuiteTinybench(path: string): Promise<() => void> {
+  let url: string;
+  try {
+    url = pathToFileURL(createRequire(path).resolve('tinybench')).href;
+  } catch {
+    return () => {};
+  }
+  const mod = await import(url) as { Bench?: unknown };
+  return typeof mod.Bench === 'function' && typeof (mod.Bench as { prototype?: { add?: unknown } }).prototype?.add === 'function'
+    ? keepTaskHooksOutOfPhases(mod.Bench as Parameters<typeof keepTaskHooksOutOfPhases>[0]) : () => {};
 }
 
 /** Why the CSV cannot be written to `path`, with the fix (the CSV output's, in --csv's words). */
@@ -116,11 +143,13 @@ export async function bench(args: string[]): Promise<number> {
   });
   try {
     await suite.run();
-    if (json) console.log(JSON.stringify(await energy.report(), null, 2));
-    else console.table(await energy.table());
+    // One reading for every rendering: the table and the CSV give the same figures.
+    const results = await energy.results();
+    if (json) console.log(JSON.stringify(await energy.report(results), null, 2));
+    else console.table(await energy.table(results));
     if (csv !== null) {
       try {
-        writeFileSync(csv, await energy.csv());
+        writeFileSync(csv, await energy.csv(results));
       } catch (e) {
         // Checked before the run, lost since: the results above are printed all the same.
         console.error(`codecarbon: ${csvFailure(csv, e)}; the results are the ${json ? 'JSON' : 'table'} above`);
@@ -132,10 +161,11 @@ export async function bench(args: string[]): Promise<number> {
   }
   // A task that threw is a failed suite, as a test runner says: its figures above cover what ran.
   const errored = suite.tasks.filter((t) => t.result.state === 'errored');
+  const unmeasured = new Set(energy.unmeasured().map((u) => u.name));
   for (const t of errored) {
     const e = (t.result as { error?: unknown }).error;
     console.error(`codecarbon: bench: task '${String(t.name)}' errored (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); `
-      + 'its figures cover the operations before the error');
+      + (unmeasured.has(String(t.name)) ? 'in warm-up, so it did not run and has no figures' : 'its figures cover the operations before the error'));
   }
   return errored.length > 0 ? 1 : 0;
 }
