@@ -64,3 +64,12 @@ test('one line per key: a continued value is quoted; location_cache_file shows t
   const off = await run(process.execPath, [cli, 'config'], { cwd: dir, env: { ...env, CODECARBON_LOCATION_CACHE_FILE: '' } });
   assert.match(off.stdout, /^location_cache_file +"" +environment variable CODECARBON_LOCATION_CACHE_FILE$/m);
 });
+
+test('a URL\'s user:password is masked in the table, as a secret key is; the API identity warning names its file and line', async () => {
+  const { stdout, stderr, file } = await config('[codecarbon]\nemissions_endpoint = https://hook:s3cret-pass@example.test/in\n'
+    + 'prometheus_url = ops:gw-pass@gw.example:9091\nsave_to_api = true\nexperiment_id = my-exp\n');
+  assert.match(stdout, /^emissions_endpoint +https:\/\/\*\*\*\*@example\.test\/in +/m);
+  assert.match(stdout, /^prometheus_url +\*\*\*\*@gw\.example:9091 +/m);
+  assert.ok(!stdout.includes('s3cret-pass') && !stdout.includes('gw-pass'));
+  assert.ok(stderr.includes(`the API output is on for experiment_id my-exp (from ${file}, line 5) but api_key is not set`), stderr);
+});

@@ -44,7 +44,7 @@ test('save_to_api: POST /runs from the offline tracker\'s record (no coordinates
 test('a tracker started again after stop(): each run is a run of its own on the API, its uploads its own', async (t) => {
   let runs = 0;
   const api = await fakeApi(t, (s) => ({ status: 201, text: s.path === '/runs' ? `{"id":"run-${++runs}"}` : '{}' }));
-  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7' });
+  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7', apiKey: 'token-7' });
   const finals: number[] = [];
   for (let r = 0; r < 3; r++) {
     tracker.start();
@@ -132,4 +132,24 @@ test('what a run did not deliver is said at each run\'s end; a failure of one ki
   const unsent = warnings.filter((w) => w.includes('did not receive the run\'s last'));
   assert.deepEqual(unsent.map((w) => /over (\S+) s/.exec(w)?.[1]), ['2.0', '3.0']);
   unsent.forEach((w, i) => assert.ok(w.includes(`last ${Number(finals[i]!.toPrecision(3))} kWh`), w));
+});
+
+test('the API identity is checked at start: an empty experiment_id, or an own experiment with no api_key, said with where it came from', async (t) => {
+  const api = await fakeApi(t, (s) => (s.headers['x-api-token'] === 'api_key' ? { status: 401, text: '{"detail":"not authenticated"}' } : created(s, 0)));
+  const empty = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: '' });
+  empty.tracker.start();
+  await empty.tracker.stop();
+  assert.match(empty.warnings.join('\n'), /the API output is on but experiment_id is empty \(from argument\): the CodeCarbon API cannot create a run/);
+  const keyless = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-9' });
+  keyless.tracker.start();
+  keyless.clock.advance(2000);
+  await keyless.tracker.stop();
+  await keyless.tracker.delivered();
+  assert.match(keyless.warnings[0]!, /^the API output is on for experiment_id exp-9 \(from argument\) but api_key is not set \(CodeCarbon's placeholder "api_key"\)/);
+  // The refusal that follows names the key to check, and the experiment it was refused for.
+  assert.ok(keyless.warnings.some((w) => w.endsWith('check api_key: the API refused it for experiment_id "exp-9"')), keyless.warnings.join('\n'));
+  const demo = scripted(t, { saveToApi: true, apiEndpoint: api.url });
+  demo.tracker.start();
+  await demo.tracker.stop();
+  assert.ok(!demo.warnings.some((w) => w.includes('api_key is not set')), 'CodeCarbon\'s demo experiment needs no token of one\'s own');
 });

@@ -304,7 +304,7 @@ test('401 on /runs: the warning names api_key (never the key itself), no /emissi
   await output.liveOut(t1, next(t1));
   assert.deepEqual(api.seen.map((s) => s.path), ['/runs']);
   assert.deepEqual(warned, [['runs-http-401', `the CodeCarbon API did not create the run (POST ${api.url}/runs): HTTP 401 `
-    + '({"detail": "invalid token ***"}); it is tried again at the next upload, and the emissions wait for it; check api_key (the API refused it)']]);
+    + '({"detail": "invalid token ***"}); it is tried again at the next upload, and the emissions wait for it; check api_key: the API refused it for experiment_id "exp-1"']]);
   const t2 = total(3.9);
   await output.out(t2, next(t2));
   assert.deepEqual(api.seen.map((s) => s.path), ['/runs', '/runs', '/emissions']);

@@ -140,3 +140,27 @@ test('a tracker started again after stop(): the energy counter of the new run st
   assert.equal(counters.length, 2);
   counters.forEach((c, i) => assert.ok(Math.abs(c - finals[i]!) < 1e-15, `run ${i}: counter ${c}, run ${finals[i]}`));
 });
+
+test('a prometheus_url with user:password: they are the basic auth (not dropped) and never shown; PROMETHEUS_USERNAME wins, said', async (t) => {
+  const gw = await gateway(t);
+  const withCredentials = `ops%40corp:p%3Ass@${gw.url}`; // host:port with credentials, no scheme
+  const { tracker, clock, warnings } = scripted(t, { outputMethods: ['prometheus'], prometheusUrl: withCredentials });
+  tracker.start();
+  clock.advance(1000);
+  await tracker.stop();
+  await tracker.delivered();
+  assert.ok(gw.seen.length > 0 && gw.seen.every((s) => s.auth === `Basic ${Buffer.from('ops@corp:p:ss').toString('base64')}`), JSON.stringify([gw.seen.map((s) => [s.method, s.auth]), warnings]));
+  assert.deepEqual(warnings, []);
+  process.env['PROMETHEUS_USERNAME'] = 'env-user';
+  process.env['PROMETHEUS_PASSWORD'] = 'env-pass';
+  t.after(() => { delete process.env['PROMETHEUS_USERNAME']; delete process.env['PROMETHEUS_PASSWORD']; });
+  const both = scripted(t, { outputMethods: ['prometheus'], prometheusUrl: withCredentials });
+  both.tracker.start();
+  both.clock.advance(1000);
+  await both.tracker.stop();
+  await both.tracker.delivered();
+  assert.equal(gw.seen.at(-1)!.auth, `Basic ${Buffer.from('env-user:env-pass').toString('base64')}`);
+  assert.deepEqual(both.warnings, ['prometheus_url (from argument) carries a user:password and PROMETHEUS_USERNAME is set: the Pushgateway is asked '
+    + 'with PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD (as CodeCarbon does); drop one of them']);
+  assert.ok(![...warnings, ...both.warnings].some((w) => w.includes('p:ss') || w.includes('p%3Ass')));
+});

@@ -4,7 +4,7 @@ import { camel, keySpecs } from '../config/keys.js';
 import { resolveConfig, type Resolved } from '../config/resolve.js';
 import { defaultCacheFile } from '../emissions/location.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
-import { choiceWarnings } from '../output/select.js';
+import { choiceWarnings, hideCredentials } from '../output/select.js';
 import { EmissionsTracker, type ResolvedOptions } from '../tracker.js';
 import { configUsage } from './usage.js';
 
@@ -13,12 +13,17 @@ export function mask(value: string): string {
   return value.length >= 12 ? `****${value.slice(-4)}` : '****';
 }
 
+/** Keys whose value is a URL, which may carry a user:password. */
+const urlKeys = new Set(['api_endpoint', 'emissions_endpoint', 'prometheus_url']);
+
 /** The resolved configuration, key by key: value (masked when secret) and origin. */
 export function configRows({ values, origins }: Resolved = resolveConfig({})): { key: string; value: unknown; origin: string }[] {
   return keySpecs.filter((s) => s.kind.type !== 'object').map((s) => {
     // A default the tracker works out itself is shown as it will be, not as "(none)".
     const v = s.key === 'location_cache_file' && (values[camel(s.key)] ?? null) === null ? defaultCacheFile() : values[camel(s.key)];
-    return { key: s.key, value: s.secret === true && typeof v === 'string' && origins[camel(s.key)] !== 'default' ? mask(v) : v ?? null,
+    const secret = s.secret === true && typeof v === 'string' && origins[camel(s.key)] !== 'default';
+    // A URL's user:password (a webhook's, a Pushgateway's) is as secret as a key.
+    return { key: s.key, value: secret ? mask(v) : typeof v === 'string' && urlKeys.has(s.key) ? hideCredentials(v) : v ?? null,
       origin: origins[camel(s.key)] ?? 'default' };
   });
 }
@@ -34,7 +39,7 @@ export async function config(args: string[]): Promise<number> {
   const resolved = resolveConfig({});
   const rows = configRows(resolved);
   // What a tracker built here would say at its start: the files' and variables' keys, then the outputs chosen.
-  const warnings = [...resolved.warnings, ...choiceWarnings(resolved.values as unknown as ResolvedOptions)];
+  const warnings = [...resolved.warnings, ...choiceWarnings(resolved.values as unknown as ResolvedOptions, resolved.origins)];
   const refused = refusal();
   if (args.includes('--json')) {
     console.log(JSON.stringify({ schema: 1, keys: rows, warnings, error: refused?.message ?? null }, null, 2));

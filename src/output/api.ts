@@ -17,6 +17,9 @@ export interface ApiOutputOptions {
   readonly timeoutMs?: number;
   /** Where the endpoint came from, for its error (a tracker passes api_endpoint's origin). */
   readonly endpointOrigin?: string;
+  /** Where api_key and experiment_id came from, for the fix a refusal names (a tracker passes their origins). */
+  readonly keyOrigin?: string;
+  readonly experimentOrigin?: string;
 }
 
 /** Amounts of a run the API did not get, or may not have got: seconds, kWh and kg CO2eq (all 0 for none). */
@@ -109,12 +112,14 @@ function failureKind(e: unknown): string {
   return typeof err.code === 'string' && err.code.startsWith('HPE_') ? 'garbage' : 'network';
 }
 
-/** What to check after an HTTP status other than 201. */
-function statusFix(call: Call, status: number): string {
-  if (status === 401 || status === 403) return 'check api_key (the API refused it)';
-  if (status === 404) return call === 'runs' ? 'check api_endpoint and experiment_id' : 'check api_endpoint';
-  if (status >= 400 && status < 500) return 'check api_endpoint, api_key and experiment_id';
-  return 'the API failed on its side; if this goes on, check api_endpoint';
+/** What to check after an HTTP status other than 201, each key with where it came from. */
+function statusFix(call: Call, status: number, o: ApiOutputOptions): string {
+  const from = (key: string, origin: string | undefined): string => (origin === undefined || origin === 'default' ? key : `${key} (from ${origin})`);
+  const [endpoint, key, experiment] = [from('api_endpoint', o.endpointOrigin), from('api_key', o.keyOrigin), from('experiment_id', o.experimentOrigin)];
+  if (status === 401 || status === 403) return `check ${key}: the API refused it for experiment_id ${JSON.stringify(o.experimentId)}`;
+  if (status === 404) return call === 'runs' ? `check ${endpoint} and ${experiment}` : `check ${endpoint}`;
+  if (status >= 400 && status < 500) return `check ${endpoint}, ${key} and ${experiment}`;
+  return `the API failed on its side; if this goes on, check ${endpoint}`;
 }
 
 /**
@@ -126,7 +131,7 @@ function statusFix(call: Call, status: number): string {
  * Never throws; its promises never reject.
  */
 export class ApiOutput implements Output, Abandonable {
-  readonly #options: Required<Omit<ApiOutputOptions, 'endpointOrigin'>>;
+  readonly #options: ApiOutputOptions & { readonly timeoutMs: number };
   readonly #warn: OutputWarn;
   readonly #base: string;
   /** The endpoint as messages show it: without any user:password it may carry. */
@@ -350,7 +355,7 @@ export class ApiOutput implements Output, Abandonable {
    */
   #unexpected(call: Call, res: Answer, sent: Amounts | null): void {
     if (!res.ok) {
-      this.#failed(call, `http-${res.status}`, `HTTP ${res.status}${this.#excerpt(res.text)}`, sent, statusFix(call, res.status));
+      this.#failed(call, `http-${res.status}`, `HTTP ${res.status}${this.#excerpt(res.text)}`, sent, statusFix(call, res.status, this.#options));
       return;
     }
     const what = call === 'runs' ? 'its run id is used' : `the ${amounts(sent!)} are taken as received, not sent again (that could count them twice)`;

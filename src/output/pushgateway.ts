@@ -32,7 +32,7 @@ export interface PushgatewayOptions {
   readonly url: string;
   readonly projectName: string;
   readonly experimentName: string;
-  /** From PROMETHEUS_USERNAME / PROMETHEUS_PASSWORD, as upstream. */
+  /** From PROMETHEUS_USERNAME / PROMETHEUS_PASSWORD, as upstream (else the URL's own user:password). */
   readonly username?: string;
   readonly password?: string;
   /** Connection to last byte, per request (default 5000). */
@@ -82,7 +82,11 @@ export class PushgatewayOutput implements Output, Abandonable {
   constructor(o: PushgatewayOptions, warn: OutputWarn) {
     const url = gatewayUrl(o.url);
     const job = jobName(o.projectName, o.experimentName);
-    const auth = o.username ? `Basic ${Buffer.from(`${o.username}:${o.password ?? ''}`).toString('base64')}` : null;
+    // Basic auth from PROMETHEUS_USERNAME/PASSWORD, as upstream; else from the URL's user:password.
+    const inUrl = url.username !== '' || url.password !== '';
+    const [user, password] = o.username ? [o.username, o.password ?? '']
+      : inUrl ? [decodeURIComponent(url.username), decodeURIComponent(url.password)] : [null, null];
+    const auth = user === null ? null : `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     url.username = '';
     url.password = '';
     const base = url.href.replace(/\/+$/, '');

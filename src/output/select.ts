@@ -1,6 +1,7 @@
 // Which outputs a tracker writes to: output_methods over the save_to_* flags (as upstream), the
 // webhook whenever emissions_endpoint is set, the scrape endpoint whenever prometheus_listen_address
 // is, then the user's output_handlers.
+import { keySpecs } from '../config/keys.js';
 import { ConfigError } from '../errors.js';
 import type { ResolvedOptions } from '../tracker.js';
 import { ApiOutput } from './api.js';
@@ -48,10 +49,29 @@ function handler(h: Record<string, unknown>): Output {
   return { ...(out && { out }), ...(liveOut && { liveOut }), ...(taskOut && { taskOut }), ...(exit && { exit }) } as Output;
 }
 
-/** What to say about the choice of outputs itself (a tracker says it once, at its start; `codecarbon config` too). */
-export function choiceWarnings(o: ResolvedOptions): string[] {
+/** CodeCarbon's default experiment_id: its shared demo experiment on the hosted API. */
+const demoExperiment = keySpecs.find((k) => k.key === 'experiment_id')!.default;
+
+/**
+ * What to say about the choice of outputs itself (a tracker says it once, at its start; `codecarbon
+ * config` too); `origins` names where each key came from.
+ */
+export function choiceWarnings(o: ResolvedOptions, origins?: Readonly<Record<string, string>>): string[] {
   const methods = methodsOf(o);
   const warnings: string[] = [];
+  const from = (k: string): string => (origins?.[k] === undefined || origins[k] === 'default' ? '' : ` (from ${origins[k]})`);
+  if (methods.includes('prometheus') && process.env['PROMETHEUS_USERNAME'] && userinfo.test(o.prometheusUrl ?? '')) {
+    warnings.push(`prometheus_url${from('prometheusUrl')} carries a user:password and PROMETHEUS_USERNAME is set: the Pushgateway `
+      + 'is asked with PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD (as CodeCarbon does); drop one of them');
+  }
+  if (methods.includes('api') && !o.experimentId?.trim()) {
+    warnings.push(`the API output is on but experiment_id is empty${from('experimentId')}: the CodeCarbon API cannot create a run `
+      + 'for it, so nothing is uploaded; set experiment_id to your experiment\'s id (`codecarbon config` shows where each key comes from)');
+  } else if (methods.includes('api') && (!o.apiKey || o.apiKey === 'api_key') && o.experimentId !== demoExperiment) {
+    warnings.push(`the API output is on for experiment_id ${o.experimentId}${from('experimentId')} but api_key is not set (CodeCarbon's `
+      + 'placeholder "api_key"): the uploads carry no project token, and the API takes them only if that experiment accepts '
+      + 'uploads without one; set api_key to the project\'s token');
+  }
   for (const m of new Set(methods)) {
     if (!(upstreamMethods as readonly string[]).includes(m)) {
       warnings.push(`output method "${m}" does not exist: it is ignored; the supported ones are ${supportedText}`);
@@ -79,11 +99,12 @@ export function choiceWarnings(o: ResolvedOptions): string[] {
 export function chooseOutputs(o: ResolvedOptions, warn: OutputWarn, origins?: Readonly<Record<string, string>>,
   current: () => MetricRecord | null = () => null): Chosen {
   const methods = methodsOf(o);
-  const warnings = choiceWarnings(o);
+  const warnings = choiceWarnings(o, origins);
   const others: NamedOutput[] = [];
   if (methods.includes('api')) {
     others.push({ name: 'CodeCarbon API', output: new ApiOutput({ endpoint: o.apiEndpoint, apiKey: o.apiKey, experimentId: o.experimentId,
-      endpointOrigin: origins?.['apiEndpoint'] ?? 'argument' }, own(warn, 'api')) });
+      endpointOrigin: origins?.['apiEndpoint'] ?? 'argument', keyOrigin: origins?.['apiKey'], experimentOrigin: origins?.['experimentId'] },
+    own(warn, 'api')) });
   }
   if (methods.includes('logger') && o.loggingLogger !== null && o.loggingLogger !== undefined) {
     others.push({ name: 'logger', output: new LoggerOutput(o.loggingLogger as LoggingLogger, origins?.['loggingLogger'] ?? 'argument') });
@@ -159,9 +180,12 @@ export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: strin
 /** Options that choose no output but (perhaps) the CSV: whether the CSV is on. */
 const plainFor = new WeakMap<object, boolean>();
 
+/** A URL's user:password part, with a scheme or without one as prometheus_url may be (user:password@host:9091). */
+const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i;
+
 /** A URL-like text with any user:password in it masked, for messages. */
-function hideCredentials(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1****@');
+export function hideCredentials(text: string): string {
+  return text.replace(userinfo, '$1****@');
 }
 
 /** An output's own warnings: its kinds (abandoned, unsent, …) said once for it, not once for every output. */
