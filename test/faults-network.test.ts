@@ -23,7 +23,7 @@ const bound = 10 * timeoutMs;
 const fix = 'set countryIsoCode (codecarbon monitor --offline --country-iso-code XXX)';
 const pendingWarning = `this machine's location was not found within location_timeout_ms (${timeoutMs} ms; geojs, then ipinfo, are still `
   + `being asked): until it is, emissions use the world average (475 g/kWh), said in carbon_intensity_source; no country is assumed; ${fix}`;
-const worldAverage = /^world-average: world average \(IEA 2019\): no country known \(the location lookup (had not answered when this was written|failed)\)$/;
+const worldAverage = /^world-average \(IEA 2019\): no country known \(the location lookup (had not answered when this was written|failed)\)$/;
 
 /** Servers and dirs closed and removed after the test. */
 function cleanup(t: TestContext, ...things: (LocalServer | FakeRapl | string)[]): void {
@@ -185,7 +185,7 @@ test('location services that fail at once (HTTP 500, not HTTP): one warning with
   for (const dir of [first.dir, second.dir]) {
     const [r] = rows(dir);
     assertSane(r!);
-    assert.equal(r!['carbon_intensity_source'], 'world-average: world average (IEA 2019): no country known (the location lookup failed)');
+    assert.equal(r!['carbon_intensity_source'], 'world-average (IEA 2019): no country known (the location lookup failed)');
   }
 });
 

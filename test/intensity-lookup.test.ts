@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { intensityFor, unknownCloud } from '../src/emissions/intensity.js';
+import { intensityFor, sourceText, unknownCloud } from '../src/emissions/intensity.js';
 import { OfflineEmissionsTracker } from '../src/offline.js';
 import { FakeRapl } from './helpers/sysfs.js';
 
@@ -111,4 +111,12 @@ test('a cloud provider or region in no table is said once by the tracker, with t
   rapl.cleanup();
   assert.equal(warnings.filter((w) => w.startsWith('cloud_region "mars-1" is no gcp region in the tables')).length, 1, warnings.join('\n'));
   assert.equal(tracker.finalEmissionsData!.country_iso_code, 'FRA');
+});
+
+test('carbon_intensity_source says the kind, then the detail without repeating it', () => {
+  assert.equal(sourceText({ source: 'world-average', detail: 'world average (IEA 2019): no country known' }),
+    'world-average (IEA 2019): no country known');
+  assert.equal(sourceText({ source: 'world-average', detail: 'world average, Ember yearly average (latest year) via @tgwf/co2 0.19.0' }),
+    'world-average, Ember yearly average (latest year) via @tgwf/co2 0.19.0');
+  assert.equal(sourceText({ source: 'country', detail: 'France (FRA), 2023' }), 'country: France (FRA), 2023');
 });

@@ -5,7 +5,7 @@ import { now } from '../clock.js';
 import { stringify } from 'csv-stringify/sync';
 import type { Bench, FnOptions, HookMode, Task } from 'tinybench';
 import { componentEnergy } from '../emissions/compute.js';
-import type { Intensity } from '../emissions/intensity.js';
+import { sourceText, type Intensity } from '../emissions/intensity.js';
 import { CodeCarbonError, ConfigError, SamplerError } from '../errors.js';
 import { printWarning } from '../events.js';
 import { OfflineEmissionsTracker } from '../offline.js';
@@ -419,7 +419,7 @@ export class EnergyBench {
       resolution: r.resolution, measured: r.measured ? 'Y' : 'N', final: r.final ? 'Y' : 'N',
       cpu_source: r.cpu.source, gpu_source: r.gpu.source, ram_source: r.ram.source,
       carbon_intensity_g_co2e_kwh: this.tracker.intensity.gCo2ePerKwh,
-      carbon_intensity_source: `${this.tracker.intensity.source}: ${this.tracker.intensity.detail}`,
+      carbon_intensity_source: sourceText(this.tracker.intensity),
       note: [belowNote(r), r.note ?? ''].filter((n) => n !== '').join('; '),
     }));
     const unmeasured = this.unmeasured().map((u) => ({ task: u.name, runs: 0, note: u.reason }));

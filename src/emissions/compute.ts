@@ -1,6 +1,6 @@
 // From energies per component to an emissions record: kWh with PUE, kg CO2eq, water, mean powers.
 import type { ChannelInfo } from '../sources/source.js';
-import type { Intensity } from './intensity.js';
+import { sourceText, type Intensity } from './intensity.js';
 import { isoLocal, type EmissionsRecord, type MetricRecord } from '../output/record.js';
 
 /** µJ per kWh (exact; upstream rounds 1 J to 2.77778e-7 kWh, 0.0002 % off). */
@@ -106,7 +106,7 @@ export function buildRecord(durationS: number, e: ComponentEnergy, c: RecordCont
     ram_utilization_percent: c.utilisation.ramPercent, ram_used_gb: c.utilisation.ramUsedGiB,
     on_cloud: onCloud ? 'Y' : 'N', pue: c.pue, wue: c.wue,
     cpu_source: e.cpuSource, gpu_source: e.gpuSource, ram_source: e.ramSource,
-    carbon_intensity_g_co2e_kwh: c.intensity.gCo2ePerKwh, carbon_intensity_source: `${c.intensity.source}: ${c.intensity.detail}`,
+    carbon_intensity_g_co2e_kwh: c.intensity.gCo2ePerKwh, carbon_intensity_source: sourceText(c.intensity),
     carbon_intensity_dataset: c.intensity.dataset, carbon_intensity_year: c.intensity.year ?? '',
   };
 }
@@ -124,7 +124,7 @@ export function metricFields(durationS: number, e: ComponentEnergy, s: RunSettin
     cloud_region: s.cloudRegion, os: s.machine.os, codecarbon_version: s.machine.version, cpu_model: s.machine.cpuModel,
     gpu_model: s.machine.gpuModel, tracking_mode: s.trackingMode, pue: s.pue, cpu_source: e.cpuSource, gpu_source: e.gpuSource,
     ram_source: e.ramSource, carbon_intensity_g_co2e_kwh: s.intensity.gCo2ePerKwh,
-    carbon_intensity_source: `${s.intensity.source}: ${s.intensity.detail}`, carbon_intensity_dataset: s.intensity.dataset,
+    carbon_intensity_source: sourceText(s.intensity), carbon_intensity_dataset: s.intensity.dataset,
   };
 }
 

@@ -138,6 +138,15 @@ function emberData(): Readonly<Record<string, number>> {
   return ember;
 }
 
+/**
+ * The row's carbon_intensity_source: `<source>: <detail>`, the detail's opening words not said twice
+ * (`world-average (IEA 2019): no country known`, not `world-average: world average (IEA 2019): …`).
+ */
+export function sourceText(i: Pick<Intensity, 'source' | 'detail'>): string {
+  const words = i.source.replace(/-/g, ' ');
+  return i.detail.startsWith(words) ? `${i.source}${i.detail.slice(words.length)}` : `${i.source}: ${i.detail}`;
+}
+
 function worldAverage(why: string): Intensity {
   return { gCo2ePerKwh: countryTable().worldAverageGCo2ePerKwh, source: 'world-average', dataset: 'codecarbon',
     year: worldAverageYear, detail: `world average (IEA 2019): ${why}`, countryIsoCode: null, countryName: null };
