@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { gatewayUrl, jobName, pushLabels } from '../src/output/pushgateway.js';
+import { gatewayUrl, jobName, pushLabels, sourceLabels } from '../src/output/pushgateway.js';
 import type { TrackerOptions } from '../src/types.js';
 import { parseExposition } from './helpers/prometheus.js';
 import { scriptedTracker } from './helpers/scripted.js';
@@ -50,7 +50,7 @@ test('job name as upstream: <project>_<experiment>, characters outside [A-Za-z0-
     + 'http(s) URL such as localhost:9091, got "ftp://x"' });
 });
 
-test('pushes: PUT per flush and stop with upstream\'s gauges (delta) and counter (sum), all 14 labels, basic auth; DELETE at exit', async (t) => {
+test('pushes: PUT per flush and stop with upstream\'s gauges (delta) and counter (sum), its 14 labels and the sources, basic auth; DELETE at exit', async (t) => {
   const gw = await gateway(t);
   process.env['PROMETHEUS_USERNAME'] = 'ops';
   process.env['PROMETHEUS_PASSWORD'] = 's3cret';
@@ -77,8 +77,11 @@ test('pushes: PUT per flush and stop with upstream\'s gauges (delta) and counter
   };
   const counter = one('codecarbon_energy_total');
   assert.ok(Math.abs(counter.value - Number(last['energy_consumed'])) < 1e-15);
-  assert.deepEqual(Object.keys(counter.labels).sort(), [...pushLabels].sort());
+  assert.deepEqual(Object.keys(counter.labels).sort(), [...pushLabels, ...sourceLabels].sort());
   for (const l of pushLabels) assert.equal(counter.labels[l], last[l], l);
+  // How each figure was made, as the CSV says it: an estimate reads as one on the gateway too.
+  assert.deepEqual(sourceLabels.map((l) => counter.labels[l]), ['rapl (measured)', last['gpu_source'], last['ram_source'], 'country']);
+  assert.match(String(last['ram_source']), /estimate|forced/);
   assert.equal(counter.labels['country_iso_code'], 'FRA');
   assert.ok(Math.abs(one('codecarbon_cpu_energy').value - (Number(last['cpu_energy']) - Number(first['cpu_energy']))) < 1e-15);
   assert.ok(Math.abs(one('codecarbon_duration').value - 2) < 1e-9);

@@ -3,7 +3,7 @@
 import type { Counter, Gauge, Registry } from 'prom-client';
 import { ask, askFailure } from '../emissions/http.js';
 import { ConfigError } from '../errors.js';
-import { num } from './figures.js';
+import { num, stableSource } from './figures.js';
 import { promClient } from './optional.js';
 import type { Abandonable, Output, OutputWarn } from './output.js';
 import type { EmissionsRecord } from './record.js';
@@ -11,6 +11,19 @@ import type { EmissionsRecord } from './record.js';
 /** Upstream's declared labels, every one filled from the record here (upstream fills project_name only). */
 export const pushLabels = ['project_name', 'country_name', 'country_iso_code', 'region', 'cloud_provider', 'cloud_region',
   'os', 'codecarbon_version', 'cpu_model', 'cpu_count', 'gpu_model', 'gpu_count', 'tracking_mode', 'ram_total_size'] as const;
+
+/**
+ * This port's labels: how each component was measured (`rapl (measured)`, `cpu-load (estimate)`)
+ * and the kind of carbon intensity (`country`, `world-average`, `forced`…), so that an estimate
+ * reads as one on the gateway too. Stable values: a source's passing notes are left out.
+ */
+export const sourceLabels = ['cpu_source', 'gpu_source', 'ram_source', 'carbon_intensity_source'] as const;
+
+/** A source label's value from a record. */
+function sourceLabel(record: EmissionsRecord, label: (typeof sourceLabels)[number]): string {
+  const v = String(record[label] ?? '');
+  return label === 'carbon_intensity_source' ? v.split(/[:( ,]/)[0]! : stableSource(v);
+}
 
 /** Upstream's gauges: the record field each is set to (from the delta record), its name and help. */
 const gauges = [
@@ -97,7 +110,7 @@ export class PushgatewayOutput implements Output, Abandonable {
     this.#warn = warn;
     const { Registry, Gauge, Counter } = promClient();
     this.#registry = new Registry();
-    const labelNames = [...pushLabels];
+    const labelNames = [...pushLabels, ...sourceLabels];
     this.#gauges = gauges.map(([, name, help]) => new Gauge({ name, help, labelNames, registers: [this.#registry] }));
     this.#counter = new Counter({ name: 'codecarbon_energy_total', help: 'Accumulated energy consumption (kWh)', labelNames,
       registers: [this.#registry] });
@@ -142,7 +155,7 @@ export class PushgatewayOutput implements Output, Abandonable {
   }
 
   #push(delta: EmissionsRecord): Promise<void> {
-    const labels = Object.fromEntries(pushLabels.map((l) => [l, String(delta[l] ?? '')]));
+    const labels = Object.fromEntries([...pushLabels.map((l) => [l, String(delta[l] ?? '')]), ...sourceLabels.map((l) => [l, sourceLabel(delta, l)])]);
     // Reset first: labels filled later (a location looked up) must not leave a stale series behind.
     gauges.forEach(([field], i) => {
       this.#gauges[i]!.reset();
