@@ -11,6 +11,16 @@ import { Sampler } from '../src/sampler/sampler.js';
 import { TaskBook } from '../src/tasks.js';
 import { FakeRapl } from './helpers/sysfs.js';
 
+/** A take's names, one per task. */
+function perTask(taken: { count: number; runs: { starts: Int32Array; names: readonly string[] } }): string[] {
+  const { starts, names } = taken.runs;
+  return Array.from({ length: taken.count }, (_, i) => {
+    let r = 0;
+    while (r + 1 < starts.length && starts[r + 1]! <= i) r++;
+    return names[r]!;
+  });
+}
+
 /** Every finished task's name, start and end, read back through the book's accessors in order. */
 const spans = (b: TaskBook) => Array.from({ length: b.doneCount }, (_, i) => [b.nameOf(i), b.startOf(i), b.endOf(i)] as const);
 
@@ -44,7 +54,7 @@ function replay(script: Op[], arena: TaskArena | null): number {
       while (cut < model.length && model[cut]![2] <= until) cut++;
       const taken = b.takeAfter(keep, until);
       removed += taken.count;
-      assert.deepEqual(taken.names, model.slice(keep, cut).map((m) => m[0]));
+      assert.deepEqual(perTask(taken), model.slice(keep, cut).map((m) => m[0]));
       model = [...model.slice(0, keep), ...model.slice(cut)];
     }
     assert.deepEqual(spans(b), model);
@@ -76,7 +86,8 @@ test('a loop of one name stores no name per task, and alternating names one run 
   assert.deepEqual([b.nameOf(0), b.nameOf(99_999), b.nameOf(100_000)], ['step', 'step', 'other']);
   const taken = b.takeAfter(1, Infinity);
   assert.equal(taken.count, 100_000);
-  assert.deepEqual([taken.names[0], taken.names[99_998], taken.names[99_999]], ['step', 'step', 'other']);
+  assert.deepEqual([...taken.runs.starts], [0, 99_999], 'a loop of one name is one run');
+  assert.deepEqual(taken.runs.names, ['step', 'other']);
   assert.deepEqual(spans(b).map((s) => s[0]), ['step']);
 });
 
@@ -165,8 +176,10 @@ test('the warmer faults in the wanted pages, at most its share per call, stops b
   const f0 = minorFaults();
   assert.equal(warmer.warm(), 256);
   const faults = minorFaults() - f0;
-  // The pages marked above were faulted in already; the warmer's own loop adds a few of its own at most.
-  assert.ok(faults >= 250 && faults <= 256 + 32, `${faults} page faults`);
+  // One fault per page, or two where the kernel maps a fresh page for the read of the warmer's
+  // read-modify-write first and faults again for its write (Linux 6.18 here: 512 for 256 pages);
+  // the pages marked above were faulted in already; the warmer's own loop adds a few at most.
+  assert.ok(faults >= 250 && faults <= 2 * 256 + 32, `${faults} page faults`);
   assert.equal(arena.readyTasks, (256 * 4096) / 16);
   // A sample asked for: one batch, then the tick goes on.
   assert.equal(warmer.warm(() => true), 16);
