@@ -1,7 +1,7 @@
 // The integrator module's exports: counter deltas, per-tick integration, batch interpolation.
 export { counterDelta } from "./wrap";
 export { step } from "./integrate";
-export { interpolate } from "./interpolate";
+export { interpolate, sumRuns } from "./interpolate";
 export { reconcile } from "./reconcile";
 
 /** First free byte of linear memory, where the host lays out its buffers. */

@@ -193,29 +193,26 @@ export class TaskLedger {
   #fold(tl: Timeline, kept: number): void {
     if (this.#sealed !== null) return; // the sealed measurement is of the kept tasks as they are
     const book = this.#tasks;
-    const { count, times, names, closedFrom } = book.takeAfter(kept, tl.settledMs());
+    const { count, times, runs, closedFrom } = book.takeAfter(kept, tl.settledMs());
     // Tasks newer than the last settled sample wait for the next fold, a chunk later, not the next stop.
     this.#foldAt = book.doneCount + taskChunk;
     if (count === 0) return;
     const k = tl.channels.length;
-    const batch = tl.measure(times, count);
-    const energy = batch.energyUj;
-    let lastName: string | null = null;
-    let agg: TaskAggregate | undefined;
-    for (let i = 0; i < count; i++) {
-      const taskName = names[i]!;
-      if (taskName !== lastName) {
-        const name = this.#folded.has(taskName) || this.#folded.size < foldedNameCap ? taskName : otherNames;
-        agg = this.#folded.get(name);
-        if (agg === undefined) this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true, closedByStop: 0 });
-        lastName = taskName;
-      }
-      agg!.count++;
-      if (i >= closedFrom) agg!.closedByStop++;
-      agg!.durationMs += times[2 * i + 1]! - times[2 * i]!;
-      const e = agg!.energyUj;
-      for (let c = 0; c < k; c++) e[c]! += energy[i * k + c]!;
-      if (batch.final[i] === 0) agg!.final = false;
+    const n = runs.starts.length;
+    // Summed run by run: a loop of one name is one run, whatever the number of its tasks.
+    const sums = { energyUj: new Float64Array(n * k), durationMs: new Float64Array(n), final: new Uint8Array(n) };
+    tl.sumRuns(times, count, runs.starts, sums);
+    for (let r = 0; r < n; r++) {
+      const taskName = runs.names[r]!;
+      const name = this.#folded.has(taskName) || this.#folded.size < foldedNameCap ? taskName : otherNames;
+      let agg = this.#folded.get(name);
+      if (agg === undefined) this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true, closedByStop: 0 });
+      const [from, to] = [runs.starts[r]!, r + 1 < n ? runs.starts[r + 1]! : count];
+      agg.count += to - from;
+      agg.closedByStop += Math.max(0, to - Math.max(from, closedFrom));
+      agg.durationMs += sums.durationMs[r]!;
+      for (let c = 0; c < k; c++) agg.energyUj[c]! += sums.energyUj[r * k + c]!;
+      if (sums.final[r] === 0) agg.final = false;
     }
   }
 

@@ -2,6 +2,12 @@
 import { now } from './clock.js';
 import { arenaStepTasks, type TaskArena } from './sampler/arena.js';
 
+/** Names of consecutive tasks: run r names the tasks from `starts[r]` to the next run's start. */
+export interface TaskRuns {
+  readonly starts: Int32Array;
+  readonly names: readonly string[];
+}
+
 /** Tasks folded together once more than the kept number have ended: per name, counts and sums. */
 export interface TaskAggregate {
   count: number;
@@ -284,14 +290,21 @@ export class TaskBook {
     return lo;
   }
 
-  /** The names of finished tasks `from` … `to` (to excluded), one per task, run by run. */
-  #namesOf(from: number, to: number): string[] {
-    const out: string[] = []; // pushed: a long array made by its length is a dictionary
-    for (let r = from < to ? this.#runOf(from) : this.#runs, i = from; i < to; r++) {
-      const end = Math.min(to, r + 1 < this.#runs ? this.#runStart[r + 1]! : this.#n);
-      for (const name = this.#runName[r]!; i < end; i++) out.push(name);
+  /**
+   * The names of finished tasks `from` … `to` (to excluded) as runs: run r names the tasks from
+   * `starts[r]` (counted from `from`) to the next run's start. A loop of one name is one run.
+   */
+  #runsOf(from: number, to: number): TaskRuns {
+    const first = from < to ? this.#runOf(from) : this.#runs;
+    let last = first;
+    while (last < this.#runs && this.#runStart[last]! < to) last++;
+    const starts = new Int32Array(last - first);
+    const names: string[] = []; // pushed: a long array made by its length is a dictionary
+    for (let r = first; r < last; r++) {
+      starts[r - first] = Math.max(0, this.#runStart[r]! - from);
+      names.push(this.#runName[r]!);
     }
-    return out;
+    return { starts, names };
   }
 
   /**
@@ -337,16 +350,16 @@ export class TaskBook {
 
   /**
    * Removes the finished tasks after the first `keep` that ended by `untilMs`, and returns them as
-   * columns: `times` holds start, end of each (ms), `names` their names. No object per task: this
+   * columns: `times` holds start, end of each (ms), `runs` their names. No object per task: this
    * runs in the hot loop when tasks are folded. Tasks are stored in the order they ended, so those
    * form one run from `keep` on.
    */
-  takeAfter(keep: number, untilMs: number): { count: number; times: Float64Array; names: string[]; closedFrom: number } {
+  takeAfter(keep: number, untilMs: number): { count: number; times: Float64Array; runs: TaskRuns; closedFrom: number } {
     let cut = keep;
     while (cut < this.#n && this.#times[2 * cut + 1]! <= untilMs) cut++;
     const count = Math.max(0, cut - keep);
     const times = this.#times.slice(2 * keep, 2 * cut);
-    const names = this.#namesOf(keep, cut);
+    const runs = this.#runsOf(keep, cut);
     const closedFrom = Math.max(0, this.#closedFrom - keep); // within the taken ones
     if (count > 0) {
       // Always the same `keep` in a run (task_records_kept): folded ids are one range after it.
@@ -357,6 +370,6 @@ export class TaskBook {
       this.#dropRuns(keep, cut); // the folded tasks' names are the aggregates' now
       this.#n -= count;
     }
-    return { count, times, names, closedFrom };
+    return { count, times, runs, closedFrom };
   }
 }

@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { counterDelta, createIntegrator, interpolate, type ChannelSpec } from '../src/wasm/integrator.js';
-import { counterDeltaReference, interpolateReference, reconcileReference, ReferenceIntegrator } from '../src/wasm/reference.js';
+import { counterDelta, createIntegrator, interpolate, sumRuns, type ChannelSpec } from '../src/wasm/integrator.js';
+import { counterDeltaReference, interpolateReference, reconcileReference, ReferenceIntegrator, sumRunsReference } from '../src/wasm/reference.js';
 
 // A failing property's own error in the report (fast-check 4 otherwise keeps it in `cause`, which the test reporter does not print).
 fc.configureGlobal({ ...fc.readConfigureGlobal(), includeErrorInReport: true });
@@ -116,6 +116,40 @@ test('WASM interpolate equals the reference, clamps outside the span, or extends
     const order = [...qs.keys()].sort((x, y) => qs[x]! - qs[y]!);
     for (let i = 1; i < order.length; i++) assert.ok(a[order[i]! * 2]! >= a[order[i - 1]! * 2]!);
   }));
+});
+
+test('WASM sumRuns equals the reference: tasks in and out of order, runs of names, marks at the origin, chunks of 4,096', () => {
+  const trace = fc.record({
+    rows: fc.array(fc.tuple(fc.double({ min: 0, max: 10, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }),
+      fc.double({ min: 0, max: 1e6, noNaN: true })), { minLength: 1, maxLength: 40 }),
+    tasks: fc.array(fc.tuple(fc.double({ min: -5, max: 400, noNaN: true }), fc.double({ min: 0, max: 50, noNaN: true })), { minLength: 1, maxLength: 60 }),
+    runCuts: fc.array(fc.integer({ min: 1, max: 59 }), { maxLength: 8 }),
+    repeat: fc.integer({ min: 1, max: 150 }),
+    originAt: fc.boolean(), extendHead: fc.boolean(), settledAt: fc.double({ min: 0, max: 400, noNaN: true }),
+  });
+  fc.assert(fc.property(trace, ({ rows, tasks, runCuts, repeat, originAt, extendHead, settledAt }) => {
+    let t = 0;
+    let e0 = 0;
+    let e1 = 0;
+    const slots = new Float64Array(rows.length * 3);
+    rows.forEach(([dt, d0, d1], i) => { t += dt; e0 += d0; e1 += d1; slots.set([t, e0, e1], i * 3); });
+    // Repeated to pass one call's 4,096 tasks now and then: the sums run on across chunks.
+    const all = Array.from({ length: repeat }, () => tasks).flat();
+    const times = Float64Array.from(all.flatMap(([s, d]) => [s, s + d]));
+    const count = all.length;
+    const originMs = originAt ? times[0]! : -1;
+    const cuts = [...new Set(runCuts.map((c) => c % count).filter((c) => c > 0))].sort((x, y) => x - y);
+    const runStarts = Int32Array.from([0, ...cuts]);
+    const sums = () => ({ energyUj: new Float64Array(runStarts.length * 2), durationMs: new Float64Array(runStarts.length),
+      final: new Uint8Array(runStarts.length) });
+    const [a, b] = [sums(), sums()];
+    const o = { originMs, settledMs: settledAt, extendHead };
+    sumRuns(slots, rows.length, 2, times, count, runStarts, a, { ...o, build: 'debug' });
+    sumRunsReference(slots, rows.length, 2, times, count, runStarts, b, o);
+    assert.deepEqual([...a.energyUj], [...b.energyUj]);
+    assert.deepEqual([...a.final], [...b.final]);
+    a.durationMs.forEach((d, r) => assert.ok(Math.abs(d - b.durationMs[r]!) <= 1e-9 * Math.max(1, Math.abs(d)), `run ${r}: ${d} vs ${b.durationMs[r]}`));
+  }), { numRuns: 200 });
 });
 
 /**

@@ -31,7 +31,8 @@ test('a million pairs: spans kept in order, storage grows, takeAfter keeps the f
   assert.equal(b.doneCount, 1_000_000);
   const taken = b.takeAfter(10, Infinity);
   assert.equal(taken.count, 999_990);
-  assert.deepEqual(taken.names.slice(0, 2), ['even', 'odd']);
+  assert.deepEqual(taken.runs.names.slice(0, 2), ['even', 'odd']);
+  assert.deepEqual([...taken.runs.starts.slice(0, 3)], [0, 1, 2]);
   assert.equal(b.doneCount, 10);
   assert.deepEqual(spans(b).map((s) => s.name).slice(0, 3), ['even', 'odd', 'even']);
 });

@@ -121,12 +121,7 @@ export class Timeline {
   measure(times: Float64Array, count: number, out: IntervalBatch = new IntervalBatch(this.#k), start?: Anchor): IntervalBatch {
     const k = this.#k;
     out.reserve(count);
-    if (this.#values.length < 2 * count * k) this.#values = new Float64Array(2 * count * k * 2);
-    const v = this.#values;
-    this.window.valuesAt(times, v, 2 * count);
-    if (start !== undefined && count > 0 && times[0] === start.tMs) this.#anchorValues(start, v);
-    // Every channel's cumulative energy is 0 at the origin by construction, whatever the ring still holds.
-    for (let m = 0; m < 2 * count; m++) if (times[m] === this.originMs) v.fill(0, m * k, (m + 1) * k);
+    const v = this.#valuesAt(times, count, start);
     const settled = this.window.settledMs();
     const oldest = this.ring.oldest() > 0 ? this.window.oldestMs() : -Infinity;
     const measuredFrom = this.measuredFromMs ?? this.ring.measuredFromMs();
@@ -164,6 +159,46 @@ export class Timeline {
       return a < oldest || a >= newest ? 0 : this.ring.timeOf(a + 1) - this.ring.timeOf(a);
     };
     return Math.max(at(t0), at(t1));
+  }
+
+  /** Every channel's cumulative energy at the 2 × `count` marks of `times` (k values each), 0 at the origin. */
+  #valuesAt(times: Float64Array, count: number, start?: Anchor): Float64Array {
+    const k = this.#k;
+    if (this.#values.length < 2 * count * k) this.#values = new Float64Array(2 * count * k * 2);
+    const v = this.#values;
+    this.window.valuesAt(times, v, 2 * count);
+    if (start !== undefined && count > 0 && times[0] === start.tMs) this.#anchorValues(start, v);
+    // Every channel's cumulative energy is 0 at the origin by construction, whatever the ring still holds.
+    for (let m = 0; m < 2 * count; m++) if (times[m] === this.originMs) v.fill(0, m * k, (m + 1) * k);
+    return v;
+  }
+
+  /**
+   * What a fold keeps of `count` intervals ([start, end] pairs in `times`): per run of them (run r
+   * from `runStarts[r]` to the next run's start), the energy per channel summed into `energyUj` (k
+   * per run), the duration into `durationMs`, and into `final` whether all are final. The sums of
+   * what measure() gives each, without the per-interval labels a fold does not keep. `out` starts zeroed.
+   */
+  sumRuns(times: Float64Array, count: number, runStarts: Int32Array,
+    out: { readonly energyUj: Float64Array; readonly durationMs: Float64Array; readonly final: Uint8Array }): void {
+    const k = this.#k;
+    const settled = this.window.settledMs();
+    if (this.window.sumRuns(times, count, runStarts, this.originMs, settled, out)) return;
+    // A hybrid channel (a GPU's counter reconciled with its power): each mark's values, then the sums.
+    const v = this.#valuesAt(times, count);
+    const runs = runStarts.length;
+    for (let r = 0; r < runs; r++) {
+      const end = r + 1 < runs ? runStarts[r + 1]! : count;
+      let durationMs = 0;
+      let final = 1;
+      for (let i = runStarts[r]!; i < end; i++) {
+        durationMs += times[2 * i + 1]! - times[2 * i]!;
+        if (!(times[2 * i + 1]! <= settled)) final = 0;
+        for (let c = 0; c < k; c++) out.energyUj[r * k + c]! += Math.max(0, v[(2 * i + 1) * k + c]! - v[2 * i * k + c]!);
+      }
+      out.durationMs[r] = durationMs;
+      out.final[r] = final;
+    }
   }
 
   /** Energy per channel between two marks (t0 <= t1): measure() for one interval. */

@@ -1,6 +1,6 @@
 // Cumulative values at marks, read off the ring through the WebAssembly interpolation: the one place
 // that turns mark times into energy, for the main thread's Timeline and the sampler's anchors alike.
-import { interpolate } from '../wasm/integrator.js';
+import { interpolate, sumRuns, type RunSums } from '../wasm/integrator.js';
 import { rowOffset, type RowLayout } from './layout.js';
 import type { RingReader } from './ring.js';
 
@@ -101,6 +101,39 @@ export class RingWindow {
     }
     rows.sort((x, y) => x - y);
     return rows.filter((r, i) => i === 0 || r !== rows[i - 1]);
+  }
+
+  /**
+   * What a fold keeps of `count` intervals ([start, end] pairs in `times`, run r from `runStarts[r]`):
+   * sumRuns() over the kept samples that cover them, which reads each mark's values as valuesAt()
+   * does (a value at `originMs` is 0); into `out`. False, with nothing done, where a channel is
+   * hybrid (its values need reconciling: valuesAt()) or before the first sample.
+   */
+  sumRuns(times: Float64Array, count: number, runStarts: Int32Array, originMs: number, settledMs: number, out: RunSums): boolean {
+    if (this.#taOffsets.length > 0 || count === 0) return false;
+    const k = this.layout.channels;
+    const stride = this.layout.stride;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < 2 * count; i++) {
+      const t = times[i]!;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    for (;;) {
+      const newest = this.ring.published() - 1;
+      if (newest < 0) return false;
+      const oldest = this.ring.oldest();
+      const first = Math.max(oldest, this.ring.floorIndex(lo, oldest, newest));
+      const last = Math.min(newest, Math.max(first + 1, this.ring.floorIndex(hi, oldest, newest) + 1));
+      const n = last - first + 1;
+      if (this.#batch.length < n * stride) this.#batch = new Float64Array(n * stride * 2);
+      let ok = true;
+      for (let i = 0; i < n && ok; i++) ok = this.ring.read(first + i, this.#batch, i * stride);
+      if (!ok) continue;
+      sumRuns(this.#batch, n, k, times, count, runStarts, out, { stride, extendHead: first === 0, originMs, settledMs });
+      return true;
+    }
   }
 
   /** valuesAt() for one mark. */

@@ -161,6 +161,29 @@ export function interpolateReference(slots: Float64Array, nSlots: number, k: num
 }
 
 /**
+ * Reference sumRuns: same contract as assembly/interpolate.ts's (each end read as
+ * interpolateReference() reads it; the sums set, not added to).
+ */
+export function sumRunsReference(slots: Float64Array, nSlots: number, k: number, times: Float64Array, count: number,
+  runStarts: Int32Array, out: { energyUj: Float64Array; durationMs: Float64Array; final: Uint8Array },
+  o: { originMs: number; settledMs: number; extendHead?: boolean }): void {
+  const v = new Float64Array(2 * count * k);
+  interpolateReference(slots, nSlots, k, times.subarray(0, 2 * count), v, o.extendHead ?? false);
+  for (let m = 0; m < 2 * count; m++) if (times[m] === o.originMs) v.fill(0, m * k, (m + 1) * k);
+  runStarts.forEach((from, r) => {
+    const to = r + 1 < runStarts.length ? runStarts[r + 1]! : count;
+    out.energyUj.fill(0, r * k, (r + 1) * k);
+    out.durationMs[r] = 0;
+    out.final[r] = 1;
+    for (let i = from; i < to; i++) {
+      out.durationMs[r] = out.durationMs[r]! + times[2 * i + 1]! - times[2 * i]!;
+      if (!(times[2 * i + 1]! <= o.settledMs)) out.final[r] = 0;
+      for (let c = 0; c < k; c++) out.energyUj[r * k + c] = out.energyUj[r * k + c]! + Math.max(0, v[(2 * i + 1) * k + c]! - v[2 * i * k + c]!);
+    }
+  });
+}
+
+/**
  * Reference reconcile: same contract as assembly/reconcile.ts, written for reading. Rewrites channel
  * `ch` of each query's interpolated values in `out` from the counter columns C, Pa, tA (columns c, c + 1, c + 2).
  */
