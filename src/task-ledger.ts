@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { buildRecord, componentEnergy, type RecordContext } from './emissions/compute.js';
 import { CsvFile } from './output/csv.js';
-import { taskColumns, type TaskRecord } from './output/record.js';
-import { taskBase, taskLinesFor, taskRecord, taskText, type MeasuredTasks, type TaskLines } from './output/task-rows.js';
+import { isoLocal, taskColumns, type TaskRecord } from './output/record.js';
+import { runOnlyCells, taskBase, taskLinesFor, taskRecord, taskText, wallClock, type MeasuredTasks, type TaskLines } from './output/task-rows.js';
 import type { TaskArena } from './sampler/arena.js';
 import type { Timeline } from './sampler/timeline.js';
 import type { ChannelInfo } from './sources/source.js';
@@ -178,9 +178,10 @@ export class TaskLedger {
     const m = this.#measure(tl, 0, n);
     const ctx = this.#sealedContext ?? context();
     const base = taskBase(tl.channels, ctx);
+    const wall = wallClock();
     const out: TaskRecord[] = [];
-    for (let i = 0; i < n; i++) out.push(taskRecord(book, m, tl.channels, ctx, i, base));
-    for (const [name, agg] of this.#folded) out.push(foldedRecord(name, agg, tl.channels, ctx));
+    for (let i = 0; i < n; i++) out.push(taskRecord(book, m, tl.channels, ctx, i, base, wall));
+    for (const [name, agg] of this.#folded) out.push(foldedRecord(name, agg, tl.channels, ctx, wall));
     return out;
   }
 
@@ -206,11 +207,14 @@ export class TaskLedger {
       const taskName = runs.names[r]!;
       const name = this.#folded.has(taskName) || this.#folded.size < foldedNameCap ? taskName : otherNames;
       let agg = this.#folded.get(name);
-      if (agg === undefined) this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true, closedByStop: 0 });
+      if (agg === undefined) {
+        this.#folded.set(name, agg = { count: 0, durationMs: 0, energyUj: new Float64Array(k), final: true, closedByStop: 0, lastEndMs: -Infinity });
+      }
       const [from, to] = [runs.starts[r]!, r + 1 < n ? runs.starts[r + 1]! : count];
       agg.count += to - from;
       agg.closedByStop += Math.max(0, to - Math.max(from, closedFrom));
       agg.durationMs += sums.durationMs[r]!;
+      agg.lastEndMs = Math.max(agg.lastEndMs, times[2 * to - 1]!); // tasks are stored in the order they ended
       for (let c = 0; c < k; c++) agg.energyUj[c]! += sums.energyUj[r * k + c]!;
       if (sums.final[r] === 0) agg.final = false;
     }
@@ -302,10 +306,11 @@ function endedBy(agg: TaskAggregate): string {
 }
 
 /** A folded name's record: the sums of its tasks, with their count. */
-function foldedRecord(name: string, agg: TaskAggregate, channels: readonly ChannelInfo[], ctx: RecordContext): TaskRecord {
+function foldedRecord(name: string, agg: TaskAggregate, channels: readonly ChannelInfo[], ctx: RecordContext,
+  wall: (tMs: number) => number): TaskRecord {
   const row: Record<string, string | number> = {
-    ...buildRecord(agg.durationMs / 1000, componentEnergy(channels, agg.energyUj), ctx),
-    task_name: name, final: agg.final ? 'Y' : 'N', resolution: 'folded', task_count: agg.count,
+    ...buildRecord(agg.durationMs / 1000, componentEnergy(channels, agg.energyUj), ctx), ...runOnlyCells,
+    timestamp: isoLocal(new Date(wall(agg.lastEndMs))), task_name: name, final: agg.final ? 'Y' : 'N', resolution: 'folded', task_count: agg.count,
     ended_by: endedBy(agg),
   };
   return Object.fromEntries(taskColumns.map((c) => [c, row[c]!])) as TaskRecord;
@@ -314,5 +319,5 @@ function foldedRecord(name: string, agg: TaskAggregate, channels: readonly Chann
 /** A folded name's line: as foldedRecord() says it, formatted as the task rows are. */
 function foldedLine(lines: TaskLines, name: string, agg: TaskAggregate, channels: readonly ChannelInfo[]): string {
   const e = componentEnergy(channels, agg.energyUj);
-  return lines.line(name, agg.durationMs / 1000, e.cpuUj, e.gpuUj, e.ramUj, agg.final, 'folded', agg.count, endedBy(agg));
+  return lines.line(name, agg.lastEndMs, agg.durationMs / 1000, e.cpuUj, e.gpuUj, e.ramUj, agg.final, 'folded', agg.count, endedBy(agg));
 }

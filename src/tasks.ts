@@ -17,6 +17,8 @@ export interface TaskAggregate {
   final: boolean;
   /** How many of them were closed by the run's stop. */
   closedByStop: number;
+  /** When the last of them ended (the marks' clock, ms). */
+  lastEndMs: number;
 }
 
 /**

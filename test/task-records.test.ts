@@ -102,3 +102,31 @@ test('nextTask() in a loop: a row per iteration, back to back, the same energy a
   const [, ...rows] = parseCsv(readFileSync(join(dir, `emissions_x_${tracker.runId}.csv`), 'utf8'));
   assert.equal(rows.length, 4);
 });
+
+test('a task row\'s timestamp is its own end, a folded row\'s its last task\'s; the run\'s utilisation is not passed for a task\'s', async (t) => {
+  const { tracker, clock } = scripted(t, { taskRecordsKept: 1 });
+  tracker.start();
+  tracker.startTask('early');
+  clock.advance(1000);
+  tracker.stopTask('early');
+  await tracker.sampler!.sampleNow();
+  for (let i = 0; i < 3; i++) {
+    clock.advance(20_000);
+    tracker.startTask('later');
+    clock.advance(1000);
+    tracker.stopTask('later');
+    await tracker.sampler!.sampleNow();
+  }
+  clock.advance(30_000);
+  await tracker.stop();
+  const run = tracker.finalEmissionsData!;
+  const [early, later] = await tracker.taskRecords();
+  assert.deepEqual([early!.task_name, later!.task_name, later!.task_count], ['early', 'later', 3]);
+  const at = (r: { timestamp: string | number }): number => Date.parse(String(r.timestamp));
+  // Whole seconds, as the run's timestamp: the early task ended 92 s before the run, the last 'later' task 30 s before.
+  assert.ok(Math.abs(at(run) - at(early!) - 92_000) <= 1000, `${early!.timestamp} vs the run's ${run.timestamp}`);
+  assert.ok(Math.abs(at(run) - at(later!) - 30_000) <= 1000, `${later!.timestamp} vs the run's ${run.timestamp}`);
+  for (const r of [early!, later!]) {
+    assert.deepEqual([r.cpu_utilization_percent, r.gpu_utilization_percent, r.ram_utilization_percent, r.ram_used_gb], ['', '', '', '']);
+  }
+});

@@ -3,12 +3,27 @@ import { buildRecord, componentEnergy, energyFieldOrder, energyFields, fillEnerg
 import { resolutions, type IntervalBatch } from '../sampler/timeline.js';
 import type { ChannelInfo } from '../sources/source.js';
 import type { TaskBook } from '../tasks.js';
+import { now } from '../clock.js';
 import { csvCell } from './csv.js';
-import { taskColumns, type TaskRecord } from './record.js';
+import { isoLocal, taskColumns, type TaskRecord } from './record.js';
 
 /** A task row's own cells, in the order line() takes them; every other cell is the run's, the same in each row. */
 const own = ['task_name', 'duration', 'emissions', 'emissions_rate', 'cpu_power', 'gpu_power', 'ram_power', 'cpu_energy',
-  'gpu_energy', 'ram_energy', 'energy_consumed', 'water_consumed', 'final', 'resolution', 'task_count', 'ended_by'] as const;
+  'gpu_energy', 'ram_energy', 'energy_consumed', 'water_consumed', 'final', 'resolution', 'task_count', 'ended_by', 'timestamp'] as const;
+
+/**
+ * The machine's utilisation is read off /proc for the run's records at their moment: not per task.
+ * A task row leaves these cells empty rather than pass the run's figures for the task's (CodeCarbon
+ * writes 0 there).
+ */
+export const runOnlyCells: Readonly<Record<string, string>> = Object.fromEntries(
+  ['cpu_utilization_percent', 'gpu_utilization_percent', 'ram_utilization_percent', 'ram_used_gb'].map((c) => [c, '']));
+
+/** Wall-clock ms of a mark's time, from the marks' clock read beside the wall clock once. */
+export function wallClock(): (tMs: number) => number {
+  const [wall0, clock0] = [Date.now(), now()];
+  return (tMs) => wall0 + (tMs - clock0);
+}
 
 /**
  * Rows joined into one text: no string is made per row, and a text (about 35 KB) stays out of the
@@ -31,9 +46,14 @@ export class TaskLines {
   #rows: string[] | null = null;
   /** Rows added since the last text. */
   #added = 0;
+  /** The last timestamp cell made, and its second (tasks in one second share it). */
+  #second = Number.NaN;
+  #stamp = '';
+  readonly #wall: (tMs: number) => number;
 
   constructor(readonly header: readonly string[], base: Readonly<Record<string, string | number>>,
-    readonly pue: number, readonly gCo2ePerKwh: number, readonly wue: number) {
+    readonly pue: number, readonly gCo2ePerKwh: number, readonly wue: number, wall: (tMs: number) => number = wallClock()) {
+    this.#wall = wall;
     this.#parts = [];
     this.#at = new Int32Array(own.length).fill(-1);
     let fixed: string[] = [];
@@ -49,10 +69,10 @@ export class TaskLines {
     if (this.#at.includes(-1)) throw new Error(`TaskLines: the header lacks ${own.filter((_, j) => this.#at[j] === -1).join(', ')}`);
   }
 
-  /** One CSV line for a task; energies in µJ per component. */
-  line(name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
+  /** One CSV line for a task that ended at `endMs` (the marks' clock); energies in µJ per component. */
+  line(name: string, endMs: number, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
     final: boolean, resolution: string, count: number, endedBy: string): string {
-    this.#fill(this.#parts, 0, name, durationS, cpuUj, gpuUj, ramUj, final, resolution, count, endedBy);
+    this.#fill(this.#parts, 0, name, endMs, durationS, cpuUj, gpuUj, ramUj, final, resolution, count, endedBy);
     return this.#parts.join('');
   }
 
@@ -60,11 +80,11 @@ export class TaskLines {
    * A task's line, as line() makes it, added to the rows being joined: each rowsPerText rows make
    * one text, pushed to `texts`; flush() pushes the rest.
    */
-  add(texts: string[], name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
+  add(texts: string[], name: string, endMs: number, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
     final: boolean, resolution: string, count: number, endedBy: string): void {
     const width = this.#parts.length;
     const rows = this.#rows ??= Array.from({ length: rowsPerText * width }, (_, k) => this.#parts[k % width]!);
-    this.#fill(rows, this.#added * width, name, durationS, cpuUj, gpuUj, ramUj, final, resolution, count, endedBy);
+    this.#fill(rows, this.#added * width, name, endMs, durationS, cpuUj, gpuUj, ramUj, final, resolution, count, endedBy);
     if (++this.#added === rowsPerText) {
       texts.push(rows.join(''));
       this.#added = 0;
@@ -79,7 +99,7 @@ export class TaskLines {
   }
 
   /** Writes a row's own cells into `p`, the row starting at index `at0`. */
-  #fill(p: string[], at0: number, name: string, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
+  #fill(p: string[], at0: number, name: string, endMs: number, durationS: number, cpuUj: number, gpuUj: number, ramUj: number,
     final: boolean, resolution: string, count: number, endedBy: string): void {
     const at = this.#at;
     const f = this.#f;
@@ -90,6 +110,13 @@ export class TaskLines {
     p[at0 + at[13]!] = resolution;
     p[at0 + at[14]!] = String(count);
     p[at0 + at[15]!] = endedBy;
+    const wall = this.#wall(endMs);
+    const second = Math.floor(wall / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#stamp = csvCell(isoLocal(new Date(wall)));
+    }
+    p[at0 + at[16]!] = this.#stamp;
   }
 }
 
@@ -110,7 +137,7 @@ function sums(channels: readonly ChannelInfo[], e: Float64Array, j: number, out:
 /** The base record of a run's task rows: the run's context with no energy, and empty task cells. */
 export function taskBase(channels: readonly ChannelInfo[], context: RecordContext): Record<string, string | number> {
   return { ...buildRecord(0, componentEnergy(channels, new Float64Array(channels.length)), context), task_name: '', final: '',
-    resolution: '', task_count: 0, ended_by: '' };
+    resolution: '', task_count: 0, ended_by: '', ...runOnlyCells };
 }
 
 /** The task rows' formatter for a run's context: its shared cells formatted once, for every piece of a write. */
@@ -127,7 +154,7 @@ export function taskText(lines: TaskLines, book: TaskBook, m: MeasuredTasks, cha
   for (let i = from; i < to; i++) {
     const j = i - m.from;
     sums(channels, batch.energyUj, j, s);
-    lines.add(out, book.nameOf(i), (book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!,
+    lines.add(out, book.nameOf(i), book.endOf(i), (book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!,
       batch.final[j] === 1, resolutions[batch.resolution[j]!]!, 1, book.closedByStop(i) ? 'stop' : 'stopTask');
   }
   lines.flush(out);
@@ -139,13 +166,13 @@ export function taskText(lines: TaskLines, book: TaskBook, m: MeasuredTasks, cha
  * every task (taskBase()), made once when many records are built.
  */
 export function taskRecord(book: TaskBook, m: MeasuredTasks, channels: readonly ChannelInfo[], context: RecordContext, i: number,
-  base: Readonly<Record<string, string | number>> = taskBase(channels, context)): TaskRecord {
+  base: Readonly<Record<string, string | number>> = taskBase(channels, context), wall: (tMs: number) => number = wallClock()): TaskRecord {
   const j = i - m.from;
   const s = sums(channels, m.batch.energyUj, j, [0, 0, 0]);
   const row: Record<string, string | number> = {
     ...base, ...energyFields((book.endOf(i) - book.startOf(i)) / 1000, s[0]!, s[1]!, s[2]!, context.pue,
       context.intensity.gCo2ePerKwh, context.wue),
-    task_name: book.nameOf(i), final: m.batch.final[j] === 1 ? 'Y' : 'N', resolution: resolutions[m.batch.resolution[j]!]!,
+    timestamp: isoLocal(new Date(wall(book.endOf(i)))), task_name: book.nameOf(i), final: m.batch.final[j] === 1 ? 'Y' : 'N', resolution: resolutions[m.batch.resolution[j]!]!,
     task_count: 1, ended_by: book.closedByStop(i) ? 'stop' : 'stopTask',
   };
   return Object.fromEntries(taskColumns.map((c) => [c, row[c]!])) as TaskRecord;
