@@ -18,6 +18,46 @@ type AnyFn = (this: unknown, ...args: never[]) => unknown;
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 
+type Step = 'next' | 'throw' | 'return';
+
+/**
+ * A generator's body runs as it is iterated, after the call that made it has returned: its work is
+ * measured from that call until it is done (returned, thrown, or closed by return(), as a for-of
+ * that breaks early does), through a stand-in that ends the measurement then. An async generator
+ * likewise. Anything else is returned as it is, with null.
+ */
+function untilDone(result: unknown, end: () => void): object | null {
+  const kind = Object.prototype.toString.call(result);
+  if (kind !== '[object Generator]' && kind !== '[object AsyncGenerator]') return null;
+  const it = result as Record<Step, (v?: unknown) => unknown>;
+  let ended = false;
+  const finish = (): void => {
+    if (!ended) {
+      ended = true;
+      end();
+    }
+  };
+  const settle = (r: unknown): unknown => {
+    if ((r as IteratorResult<unknown>).done === true) finish();
+    return r;
+  };
+  if (kind === '[object AsyncGenerator]') {
+    const step = (m: Step) => (v?: unknown): Promise<unknown> => Promise.resolve()
+      .then(() => it[m](v)).then(settle, (e: unknown) => { finish(); throw e; });
+    return { next: step('next'), throw: step('throw'), return: step('return'),
+      [Symbol.asyncIterator]() { return this; }, [Symbol.toStringTag]: 'AsyncGenerator' };
+  }
+  const step = (m: Step) => (v?: unknown): unknown => {
+    try {
+      return settle(it[m](v));
+    } catch (e) {
+      finish();
+      throw e;
+    }
+  };
+  return { next: step('next'), throw: step('throw'), return: step('return'), [Symbol.iterator]() { return this; }, [Symbol.toStringTag]: 'Generator' };
+}
+
 /**
  * Wraps `fn` so that each call is tracked. The result (or thrown error) comes back unchanged; a
  * sync function stays sync, its row written once a sample after its end exists (before exit).
@@ -48,6 +88,8 @@ function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
         throw e;
       }
       if (isThenable(result)) return Promise.resolve(result).finally(stop);
+      const iterated = untilDone(result, () => { stop(); });
+      if (iterated !== null) return iterated;
       stop();
       return result;
     } as F;
@@ -64,6 +106,8 @@ function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
       throw e;
     }
     if (isThenable(result)) return Promise.resolve(result).finally(() => tracker.stop());
+    const iterated = untilDone(result, () => void tracker.stop());
+    if (iterated !== null) return iterated;
     void tracker.stop();
     return result;
   } as F;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { trackEmissions } from '../src/decorator.js';
 import { parseCsv } from '../src/output/csv.js';
 import { OfflineEmissionsTracker } from '../src/offline.js';
+import { scriptedTracker } from './helpers/scripted.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 
 function where() {
@@ -162,4 +163,41 @@ test('bare @trackEmissions (as CodeCarbon\'s @track_emissions): the method is tr
   assert.notEqual(d.value, before);
   assert.throws(() => trackEmissions((x: number) => x, 'my-project' as never),
     { name: 'TypeError', message: 'trackEmissions(fn, options): options must be an object such as { projectName: \'x\' }, got string "my-project"' });
+});
+
+test('a generator\'s work is measured until it is done (returned, thrown, closed early), not only its making; async ones too', async (t) => {
+  const { tracker, clock } = scriptedTracker(t, { experimentName: 'x' });
+  const numbers = trackEmissions(function* numbers(n: number): Generator<number, string> {
+    for (let i = 0; i < n; i++) {
+      clock.advance(1000); // the body's work, run as it is iterated
+      yield i;
+    }
+    return 'done';
+  }, { tracker });
+  const failing = trackEmissions(function* failing(): Generator<number> {
+    clock.advance(300);
+    yield 1;
+    throw new Error('broke');
+  }, { tracker });
+  const ticks = trackEmissions(async function* ticks(): AsyncGenerator<number> {
+    for (let i = 0; i < 3; i++) {
+      clock.advance(200);
+      yield i;
+    }
+  }, { tracker });
+  tracker.start();
+  const all = numbers(3);
+  assert.equal(Object.prototype.toString.call(all), '[object Generator]');
+  assert.deepEqual([...all], [0, 1, 2]);
+  for (const i of numbers(5)) if (i === 1) break; // closed early: return()
+  assert.throws(() => [...failing()], /broke/);
+  const seen: number[] = [];
+  for await (const i of ticks()) seen.push(i);
+  assert.deepEqual(seen, [0, 1, 2]);
+  const gen = numbers(1);
+  assert.deepEqual([gen.next(), gen.next()], [{ value: 0, done: false }, { value: 'done', done: true }]);
+  await tracker.stop();
+  const rows = await tracker.taskRecords();
+  assert.deepEqual(rows.map((r) => [r.task_name, r.duration, r.ended_by]), [['numbers', 3, 'stopTask'], ['numbers', 2, 'stopTask'],
+    ['failing', 0.3, 'stopTask'], ['ticks', 0.6, 'stopTask'], ['numbers', 1, 'stopTask']]);
 });
