@@ -329,7 +329,7 @@ export class EmissionsTracker extends EventTarget {
    */
   startTask(name?: string): string {
     if (this.#startMs === null) this.start();
-    return this.#ledger.start(name);
+    return this.#ledger.start(typeof name === 'string' || name === undefined ? name : taskName(name, 'startTask'));
   }
 
   /**
@@ -337,7 +337,8 @@ export class EmissionsTracker extends EventTarget {
    * integer, no allocation) for taskRecord(), or -1 when no such task is open (said in a warning).
    */
   stopTask(name?: string): number {
-    return this.#ledger.stop(name, this.#sampler, this.options.taskRecordsKept);
+    return this.#ledger.stop(typeof name === 'string' || name === undefined ? name : taskName(name, 'stopTask'),
+      this.#sampler, this.options.taskRecordsKept);
   }
 
   /**
@@ -361,12 +362,13 @@ export class EmissionsTracker extends EventTarget {
    * @throws TypeError when `name` is not a string.
    */
   nextTask(name: string): number {
-    if (typeof name !== 'string') {
+    const key = typeof name === 'string' ? name : taskName(name, 'nextTask');
+    if (key === undefined) {
       throw new TypeError(`nextTask(name): name must be a string (the task's name, as given to startTask()), got ${name === null ? 'null' : typeof name}: `
         + 'nextTask(\'step\') in the loop, stopTask(\'step\') after it');
     }
     if (this.#startMs === null) this.start();
-    return this.#ledger.next(name, this.#sampler, this.options.taskRecordsKept);
+    return this.#ledger.next(key, this.#sampler, this.options.taskRecordsKept);
   }
 
   /**
@@ -459,4 +461,16 @@ export class EmissionsTracker extends EventTarget {
   #write(t1: number): EmissionsRecord {
     return this.#out.write(this.#run(), t1);
   }
+}
+
+/**
+ * A task name given as something else than a string: a number is its text (CodeCarbon writes the
+ * str() of what it is given), null none (a name is made, as for no name); anything else is refused.
+ * @throws TypeError naming the call and what was given.
+ */
+function taskName(name: unknown, call: string): string | undefined {
+  if (typeof name === 'number' || typeof name === 'bigint') return String(name);
+  if (name === null) return undefined;
+  throw new TypeError(`${call}(name): name must be a string (the task's name), got ${typeof name === 'object' ? 'an object' : typeof name}: `
+    + `${call}('load') or ${call}(\`batch \${i}\`)`);
 }

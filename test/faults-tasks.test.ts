@@ -117,3 +117,23 @@ test('stop() with 40,000 task rows writes them a piece at a time: the event loop
   assert.ok(turns >= Math.ceil(n / writeChunk), `${turns} turns of the event loop during stop()`);
   assert.equal(taskRows().length, n);
 });
+
+test('a task name that is not a string: a number is its text (as CodeCarbon writes it), null makes one, anything else is a TypeError naming the call', async (t) => {
+  const { tracker, clock, warnings } = scripted(t);
+  tracker.start();
+  const asNumber = tracker.startTask(42 as unknown as string);
+  assert.equal(asNumber, '42');
+  clock.advance(100);
+  assert.equal(tracker.stopTask(42 as unknown as string), 0, 'stopTask(42) ends the task startTask(42) opened');
+  assert.match(tracker.startTask(null as unknown as string), /^task_\d+$/);
+  assert.equal(tracker.stopTask(null as unknown as string), 1, 'stopTask(null) ends the last one, as stopTask() does');
+  assert.equal(tracker.nextTask(7 as unknown as string), -1);
+  assert.equal(tracker.stopTask('7'), 2);
+  assert.throws(() => tracker.startTask({ name: 'x' } as unknown as string), {
+    name: 'TypeError', message: 'startTask(name): name must be a string (the task\'s name), got an object: startTask(\'load\') or startTask(`batch ${i}`)' });
+  assert.throws(() => tracker.stopTask(Symbol('s') as unknown as string), { name: 'TypeError', message: /^stopTask\(name\): name must be a string .*got symbol/ });
+  assert.throws(() => tracker.nextTask(null as unknown as string), { name: 'TypeError', message: /^nextTask\(name\): name must be a string/ });
+  await tracker.stop();
+  assert.deepEqual((await tracker.taskRecords()).map((r) => r.task_name).slice(0, 1), ['42']);
+  assert.deepEqual(warnings, []);
+});
