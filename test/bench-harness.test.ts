@@ -286,3 +286,15 @@ test('a task that errors in warm-up is not measured, and says so in the table, t
   assert.equal(csv[2]![at('note')], reason);
   assert.deepEqual((await energy.report(results)).unmeasured, [{ name: 'breaks at once', reason }]);
 });
+
+test('a baseline slice held up by a busy event loop is longer, the next not shorter: the spread stays the counter\'s rounding', async (t) => {
+  const fake = scriptedRapl(t, 10);
+  const energy = await attachEnergy(new Bench(), { ...options(fake.root), samplePeriodMs: 20 });
+  t.after(() => energy.stop());
+  // 120 ms of synchronous work 75 ms in: the edge due at 100 ms falls at 195 ms or later.
+  setTimeout(() => { const end = performance.now() + 120; while (performance.now() < end); }, 75);
+  const b = await energy.measureBaseline(400, 8);
+  assert.ok(b.durationMs >= 7 * 50 + 120, `the baseline lasted ${b.durationMs} ms: each slice at least 50 ms`);
+  assert.ok(Number.isFinite(b.spreadWatts) && b.spreadWatts < 1e-4, `spread ${b.spreadWatts} W`);
+  assert.ok(Math.abs(b.watts - 10) < 1e-3, `${b.watts} W`);
+});

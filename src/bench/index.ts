@@ -1,6 +1,5 @@
 // `codecarbon/bench`: energy next to time for tinybench suites. The harness marks each task's
 // measured phase (warm-up excluded) on the sampler's timeline; nothing runs per iteration.
-import { performance } from 'node:perf_hooks';
 import { now } from '../clock.js';
 import { stringify } from 'csv-stringify/sync';
 import type { Bench, FnOptions, HookMode, Task } from 'tinybench';
@@ -278,12 +277,13 @@ export class EnergyBench {
         + `${slices === undefined ? '' : ', or fewer slices'}, or a shorter sample_period_ms`);
     }
     const sliceMs = durationMs / n;
-    const begin = performance.now();
     const edges = [now()];
     for (let i = 1; i <= n; i++) {
-      // Timers run whole milliseconds and may fire a little early: sleep to each edge, not by a slice.
-      const due = begin + i * sliceMs;
-      while (performance.now() < due) await sleep(Math.ceil(due - performance.now()));
+      // Each slice a whole sliceMs from the last edge as it fell: a timer late on a busy machine
+      // makes its slice longer, never the next one shorter (a short slice's power would be mostly
+      // the counter's rounding). Timers may fire a little early: slept until the edge is due.
+      const due = edges.at(-1)! + sliceMs;
+      while (now() < due) await sleep(Math.ceil(due - now()));
       edges.push(now());
     }
     await sampler.sampleNow(true);
