@@ -13,8 +13,12 @@ export async function trackerCosts(): Promise<Figure[]> {
   const tracker = new OfflineEmissionsTracker(base, { env: {}, cwd: dir, home: dir });
   tracker.start();
   await tracker.flush(); // the sampler is warm
-  const pair = perCallNs(() => { tracker.startTask('step'); tracker.stopTask('step'); }, 4_000, 21); // within the kept records
-  const many = perCallNs(() => { tracker.startTask('step'); tracker.stopTask('step'); }, 1_000_000, 2); // folding included
+  const step = (): void => { tracker.startTask('step'); tracker.stopTask('step'); };
+  // Warmed first: the first rounds store into pages the sampler thread has not faulted in yet, and
+  // run before V8 has optimized the loop (1-2 µs a pair in the first rounds of a fresh process).
+  perCallNs(step, 2_000, 10);
+  const pair = perCallNs(step, 2_000, 31); // within the kept records: 82,000 pairs in all
+  const many = perCallNs(step, 1_000_000, 2); // folding included
   (globalThis as { gc?: () => void }).gc?.(); // npm run bench passes --expose-gc: live memory, not garbage
   const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
   const t0 = performance.now();
@@ -42,24 +46,24 @@ export async function trackerCosts(): Promise<Figure[]> {
     roundTrip.push(performance.now() - r);
   }
   const calls: number[] = [];
-  for (let r = 0; r < 21; r++) {
+  for (let r = 0; r < 26; r++) {
     const s = process.hrtime.bigint();
     for (let i = 0; i < 200; i++) wrapped(i);
-    calls.push(Number(process.hrtime.bigint() - s) / 200);
+    if (r >= 5) calls.push(Number(process.hrtime.bigint() - s) / 200); // after 5 rounds of warm-up
     await new Promise((res) => setTimeout(res, 50)); // let the runs' stops settle between rounds
   }
   rapl.cleanup();
   return [
     { name: 'tracker task pair (startTask + stopTask, named)', value: median(pair), unit: 'ns', goal: '≤ 120 ns',
-      method: 'median of 21 batches of 100,000 pairs on a started tracker with a warm sampler' },
+      method: 'median of 31 batches of 2,000 pairs on a started tracker with a warm sampler, after 10 batches of warm-up (all within task_records_kept: no folding)' },
     { name: 'tracker task pair over 2 million tasks (folding included)', value: median(many), unit: 'ns',
       method: '2 batches of 10^6 pairs: past 100,000 kept records, settled tasks are folded into one row per name in the hot path' },
     { name: 'heap after 2 million tasks', value: heapMb, unit: 'MiB',
-      method: 'process.memoryUsage().heapUsed after a full GC, following the 2,084,000 pairs above (memory bounded by task_records_kept)' },
+      method: 'process.memoryUsage().heapUsed after a full GC, following the 2,082,000 pairs above (memory bounded by task_records_kept)' },
     { name: 'task rows written per minute (settle + CSV)', value: (written / writeMs) * 60_000, unit: 'rows/min', goal: '≥ 10^6/min',
       method: 'stop() after the pairs above: batch interpolation of the 100,000 kept tasks, records built and written to the task CSV' },
     { name: 'decorator overhead on the caller\'s path (sync function)', value: median(calls) / 1000, unit: 'µs', goal: '≤ 5 µs',
-      method: 'median of 21 rounds of 200 calls of a wrapped one-line function (fork, start, launch of stop); the stop\'s sample and record follow off the call path' },
+      method: 'median of 21 rounds of 200 calls (after 5 rounds of warm-up) of a wrapped one-line function (fork, start, launch of stop); the stop\'s sample and record follow off the call path' },
     { name: 'warm start + stop (no file)', value: median(startStop), unit: 'ms', goal: '≤ 0.2 ms',
       method: 'median of 101 start() + await stop() with the sampler running, after 30 not timed (the code compiled): one sample-now round trip plus the record' },
     { name: 'anchor: warm sample-now round trip (the sampler\'s part of a stop())', value: median(roundTrip), unit: 'ms',
