@@ -31,8 +31,9 @@ export async function trackerCosts(): Promise<Figure[]> {
   const warm = new OfflineEmissionsTracker({ ...base, saveToFile: false }, { env: {}, cwd: dir, home: dir });
   const startStop: number[] = [];
   const roundTrip: number[] = [];
-  // Warm: the paths of a start() and a stop() compiled, as in a process that runs them often.
-  for (let i = 0; i < 30; i++) {
+  // Warm: the paths of a start() and a stop() compiled, on this thread and the sampler's, as in a
+  // process that runs them often (after 30 runs both still took 2-3 times as long as after 1,000).
+  for (let i = 0; i < 1000; i++) {
     warm.start();
     await warm.stop();
   }
@@ -65,7 +66,7 @@ export async function trackerCosts(): Promise<Figure[]> {
     { name: 'decorator overhead on the caller\'s path (sync function)', value: median(calls) / 1000, unit: 'µs', goal: '≤ 5 µs',
       method: 'median of 21 rounds of 200 calls (after 5 rounds of warm-up) of a wrapped one-line function (fork, start, launch of stop); the stop\'s sample and record follow off the call path' },
     { name: 'warm start + stop (no file)', value: median(startStop), unit: 'ms', goal: '≤ 0.2 ms',
-      method: 'median of 101 start() + await stop() with the sampler running, after 30 not timed (the code compiled): one sample-now round trip plus the record' },
+      method: 'median of 101 start() + await stop() with the sampler running, after 1,000 not timed (the code of both threads compiled: after 30 they took 2-3 times as long): one sample-now round trip plus the record' },
     { name: 'anchor: warm sample-now round trip (the sampler\'s part of a stop())', value: median(roundTrip), unit: 'ms',
       method: 'median of 101 Sampler.sampleNow(), each right after one of the start() + stop() above: wake the sampler thread, wait for its sample' },
   ];
