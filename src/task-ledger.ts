@@ -321,3 +321,15 @@ function foldedLine(lines: TaskLines, name: string, agg: TaskAggregate, channels
   const e = componentEnergy(channels, agg.energyUj);
   return lines.line(name, agg.lastEndMs, agg.durationMs / 1000, e.cpuUj, e.gpuUj, e.ramUj, agg.final, 'folded', agg.count, endedBy(agg));
 }
+
+/**
+ * A task name given as something else than a string: a number is its text (CodeCarbon writes the
+ * str() of what it is given), null none (a name is made, as for no name); anything else is refused.
+ * @throws TypeError naming the call and what was given.
+ */
+export function taskName(name: unknown, call: string): string | undefined {
+  if (typeof name === 'number' || typeof name === 'bigint') return String(name);
+  if (name === null) return undefined;
+  throw new TypeError(`${call}(name): name must be a string (the task's name), got ${typeof name === 'object' ? 'an object' : typeof name}: `
+    + `${call}('load') or ${call}(\`batch \${i}\`)`);
+}

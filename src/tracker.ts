@@ -22,7 +22,7 @@ import { follow, samplerForOptions, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
-import { TaskLedger } from './task-ledger.js';
+import { TaskLedger, taskName } from './task-ledger.js';
 import { warmInBackground, warmRecords } from './warm.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
 
@@ -463,14 +463,3 @@ export class EmissionsTracker extends EventTarget {
   }
 }
 
-/**
- * A task name given as something else than a string: a number is its text (CodeCarbon writes the
- * str() of what it is given), null none (a name is made, as for no name); anything else is refused.
- * @throws TypeError naming the call and what was given.
- */
-function taskName(name: unknown, call: string): string | undefined {
-  if (typeof name === 'number' || typeof name === 'bigint') return String(name);
-  if (name === null) return undefined;
-  throw new TypeError(`${call}(name): name must be a string (the task's name), got ${typeof name === 'object' ? 'an object' : typeof name}: `
-    + `${call}('load') or ${call}(\`batch \${i}\`)`);
-}

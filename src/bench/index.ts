@@ -2,14 +2,19 @@
 // measured phase (warm-up excluded) on the sampler's timeline; nothing runs per iteration.
 import { now } from '../clock.js';
 import { stringify } from 'csv-stringify/sync';
-import type { Bench, FnOptions, HookMode, Task } from 'tinybench';
+import type { Bench, Task } from 'tinybench';
 import { componentEnergy } from '../emissions/compute.js';
 import { sourceText, type Intensity } from '../emissions/intensity.js';
 import { CodeCarbonError, ConfigError, SamplerError } from '../errors.js';
 import { printWarning } from '../events.js';
 import { OfflineEmissionsTracker } from '../offline.js';
+import { belowNote, csvColumns, errorText, formatJoules } from './format.js';
+import { watchPhases, wrapBenchHooks, type PhaseMarks } from './phases.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
+
+export { formatJoules } from './format.js';
+export { keepTaskHooksOutOfPhases } from './phases.js';
 
 /** The harness's options: a tracker's (location, config, sources), and its own. */
 export interface EnergyBenchOptions extends TrackerOptions {
@@ -94,91 +99,13 @@ export interface EnergyBenchReport {
   readonly channels: readonly { readonly id: string; readonly component: string; readonly source: string; readonly measured: boolean }[];
 }
 
-/**
- * A task's measured phase: `t0` moves to the latest of its starts (the 'start' event, the end of
- * the bench's setup, the end of the task's beforeAll), `t1` is the first of its ends (the task's
- * afterAll, the bench's teardown, the 'complete' event): the iterations, without the hooks' work.
- */
-interface Marks { t0: number; t1: number; running: boolean; errored: boolean; warmupError: boolean }
-
-/** A Bench's setup or teardown, called by tinybench around each phase of each task. */
-type StageHook = Bench['setup'];
-
-/** The marks of the tasks an EnergyBench watches, for the hooks wrapped around them. */
-const phaseMarks = new WeakMap<Task, Marks>();
-
-function phaseStart(task: Task | undefined, mode: HookMode | undefined): void {
-  const m = task === undefined || mode !== 'run' ? undefined : phaseMarks.get(task);
-  if (m?.running === true && Number.isNaN(m.t1)) m.t0 = now();
-}
-
-function phaseEnd(task: Task | undefined, mode: HookMode | undefined): void {
-  const m = task === undefined || mode !== 'run' ? undefined : phaseMarks.get(task);
-  if (m?.running === true && Number.isNaN(m.t1)) m.t1 = now();
-}
-
-/** Runs `then` after `r` (a hook's result), keeping a synchronous hook synchronous (runSync() needs it). */
-function after<T>(r: T, then: () => void): T {
-  if (typeof (r as { then?: unknown } | null)?.then === 'function') {
-    return (r as unknown as Promise<unknown>).then((v) => { then(); return v; }) as T;
-  }
-  then();
-  return r;
-}
-
-/**
- * A task's options with its beforeAll/afterAll wrapped so that the measured phase begins after its
- * beforeAll and ends before its afterAll (mode 'run'): fixtures built there are not the operation's.
- * Options whose hooks are not functions go as they are, for tinybench to refuse by name.
- */
-function withPhaseHooks(fnOpts: FnOptions | undefined): FnOptions | undefined {
-  const { beforeAll, afterAll } = fnOpts ?? {};
-  if ((beforeAll !== undefined && typeof beforeAll !== 'function') || (afterAll !== undefined && typeof afterAll !== 'function')) return fnOpts;
-  return {
-    ...fnOpts,
-    beforeAll(this: Task, mode?: HookMode) { return after(beforeAll?.call(this, mode), () => phaseStart(this, mode)); },
-    afterAll(this: Task, mode?: HookMode) { phaseEnd(this, mode); return afterAll?.call(this, mode); },
-  };
-}
-
-/**
- * Makes every task added to a Bench of this class (tinybench's `Bench`, from the copy a suite
- * imports) keep its beforeAll/afterAll out of its measured phase, for tasks added before
- * attachEnergy() (which wraps only later additions). `codecarbon bench` calls it before it loads the
- * suite. Returns the undo.
- */
-export function keepTaskHooksOutOfPhases(BenchClass: { prototype: Pick<Bench, 'add'> }): () => void {
-  const proto = BenchClass.prototype;
-  const add = proto.add;
-  proto.add = function (this: Bench, name: string, fn: Parameters<Bench['add']>[1], fnOpts?: FnOptions) {
-    return add.call(this, name, fn, withPhaseHooks(fnOpts));
-  };
-  return () => { proto.add = add; };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The CSV's columns, in order (csv()). */
-const csvColumns = ['task', 'runs', 'duration_s', 'latency_mean_ms', 'throughput_mean_ops_s', 'op_share', 'energy_j', 'energy_j_per_op',
-  'cpu_j_per_op', 'gpu_j_per_op', 'ram_j_per_op', 'power_w', 'emissions_g_per_op', 'baseline_w', 'baseline_spread_w', 'dynamic_j_per_op',
-  'dynamic_spread_j_per_op', 'resolution', 'measured', 'final', 'cpu_source', 'gpu_source', 'ram_source', 'carbon_intensity_g_co2e_kwh',
-  'carbon_intensity_source', 'note'];
-
-/** Joules with a unit a person reads at a glance. */
-export function formatJoules(j: number): string {
-  const a = Math.abs(j);
-  if (a === 0) return '0 J';
-  if (a >= 1) return `${j.toPrecision(3)} J`;
-  if (a >= 1e-3) return `${(j * 1e3).toPrecision(3)} mJ`;
-  if (a >= 1e-6) return `${(j * 1e6).toPrecision(3)} µJ`;
-  return `${(j * 1e9).toPrecision(3)} nJ`;
-}
 
 /** The energy side of a tinybench Bench; made by attachEnergy(). */
 export class EnergyBench {
   readonly tracker: EmissionsTracker;
   readonly #bench: Bench;
-  readonly #marks = new Map<Task, Marks>();
+  readonly #marks = new Map<Task, PhaseMarks>();
   readonly #minPeriods: number;
   #baseline: Baseline | null = null;
   #concurrency: Bench['concurrency'] = null;
@@ -198,52 +125,12 @@ export class EnergyBench {
     bench.tasks.forEach((t) => this.#watch(t));
     bench.addEventListener('add', this.#onAdd);
     bench.addEventListener('start', this.#onStart);
-    this.#unwrap = this.#wrapHooks();
-  }
-
-  /**
-   * The bench's setup and teardown (read by tinybench at each call) and its add() (for the tasks'
-   * own hooks) wrapped so that each measured phase holds the iterations, not the fixtures.
-   */
-  #wrapHooks(): () => void {
-    const bench = this.#bench;
-    // Plain properties that tinybench reads at each call, typed read-only.
-    const hooks = bench as { setup: StageHook; teardown: StageHook };
-    const { setup, teardown } = bench;
-    const hadOwnAdd = Object.hasOwn(bench, 'add');
-    const add = bench.add;
-    hooks.setup = (task, mode) => after(setup.call(bench, task, mode), () => phaseStart(task, mode));
-    hooks.teardown = (task, mode) => {
-      phaseEnd(task, mode);
-      return teardown.call(bench, task, mode);
-    };
-    bench.add = (name, fn, fnOpts) => add.call(bench, name, fn, withPhaseHooks(fnOpts));
-    return () => {
-      hooks.setup = setup;
-      hooks.teardown = teardown;
-      if (hadOwnAdd) bench.add = add;
-      else delete (bench as Partial<Bench>).add;
-    };
+    this.#unwrap = wrapBenchHooks(bench);
   }
 
   #watch(task: Task): void {
     if (this.#marks.has(task)) return;
-    const m: Marks = { t0: Number.NaN, t1: Number.NaN, running: false, errored: false, warmupError: false };
-    this.#marks.set(task, m);
-    phaseMarks.set(task, m);
-    // tinybench dispatches 'start' on the task after every warm-up, just before its measured phase
-    // (and its hooks), and 'complete' after it: marks per phase, nothing per iteration.
-    task.addEventListener('start', () => { Object.assign(m, { t0: now(), t1: Number.NaN, running: true, errored: false }); });
-    task.addEventListener('complete', () => {
-      if (Number.isNaN(m.t1)) m.t1 = now();
-      m.running = false;
-    });
-    task.addEventListener('error', () => {
-      // An error before the measured phase began is one in warm-up: the task never runs after it.
-      if (m.running) m.errored = true;
-      else m.warmupError = true;
-    });
-    task.addEventListener('reset', () => { Object.assign(m, { t0: Number.NaN, t1: Number.NaN, running: false, errored: false, warmupError: false }); });
+    this.#marks.set(task, watchPhases(task));
   }
 
   /** Tasks that errored in warm-up: tinybench does not run them, so there is no phase to measure. */
@@ -490,16 +377,4 @@ export async function attachEnergy(bench: Bench, options: EnergyBenchOptions = {
     }
   }
   return energy;
-}
-
-/** A task's error in a few words: `Error: message`. */
-function errorText(task: Task): string {
-  const e = (task.result as { error?: unknown }).error;
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
-/** What a dynamic figure of 0 means when the phase drew less than the baseline: not a measured 0. */
-function belowNote(r: TaskEnergy): string {
-  return r.dynamic?.belowBaseline === true
-    ? 'below the baseline: dynamic energy shown as 0 (the baseline was taken under more load than the task ran under; measure it again)' : '';
 }

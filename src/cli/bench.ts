@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bench } from 'tinybench';
+import { errorText } from '../bench/format.js';
 import { attachEnergy, keepTaskHooksOutOfPhases, type EnergyBenchOptions } from '../bench/index.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError } from '../errors.js';
@@ -163,8 +164,7 @@ export async function bench(args: string[]): Promise<number> {
   const errored = suite.tasks.filter((t) => t.result.state === 'errored');
   const unmeasured = new Set(energy.unmeasured().map((u) => u.name));
   for (const t of errored) {
-    const e = (t.result as { error?: unknown }).error;
-    console.error(`codecarbon: bench: task '${String(t.name)}' errored (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); `
+    console.error(`codecarbon: bench: task '${String(t.name)}' errored (${errorText(t)}); `
       + (unmeasured.has(String(t.name)) ? 'in warm-up, so it did not run and has no figures' : 'its figures cover the operations before the error'));
   }
   return errored.length > 0 ? 1 : 0;
