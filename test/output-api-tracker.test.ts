@@ -153,3 +153,21 @@ test('the API identity is checked at start: an empty experiment_id, or an own ex
   await demo.tracker.stop();
   assert.ok(!demo.warnings.some((w) => w.includes('api_key is not set')), 'CodeCarbon\'s demo experiment needs no token of one\'s own');
 });
+
+test('runs started again at once, their uploads still under way: each run created and its emissions uploaded, nothing lost or said twice', async (t) => {
+  let runs = 0;
+  const api = await fakeApi(t, (s) => ({ status: 201, text: s.path === '/runs' ? `{"id":"run-${++runs}"}` : '{}' }));
+  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7', apiKey: 'k' });
+  const finals: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    tracker.start();
+    clock.advance(3000);
+    await tracker.stop(); // the last upload is not awaited: the next run starts while it is in flight
+    finals.push(Number(tracker.finalEmissionsData!.energy_consumed));
+  }
+  await tracker.delivered();
+  const ups = api.seen.filter((s) => s.path === '/emissions');
+  assert.deepEqual(ups.map((u) => u.body['run_id']), ['run-1', 'run-2', 'run-3']);
+  ups.forEach((u, i) => assert.ok(Math.abs(Number(u.body['energy_consumed']) - finals[i]!) < 1e-15, `run ${i}`));
+  assert.deepEqual(warnings, []);
+});

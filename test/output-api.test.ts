@@ -379,3 +379,36 @@ test('a bad endpoint or time-out fails at construction, naming the key and the f
     name: 'ConfigError', message: 'timeoutMs (from the API output options): expected a positive number of milliseconds, got 0',
   });
 });
+
+test('a run that ends with its upload in flight, then fails, while the next run uploads: each run\'s end says its own amounts', async (t) => {
+  let release = (): void => {};
+  const held = new Promise<void>((r) => { release = r; });
+  let runs = 0;
+  const api = await fakeApi(t, async (s, i) => {
+    if (s.path === '/runs') return { status: 201, text: `{"id":"run-${++runs}"}` };
+    if (i === 1) {
+      await held;
+      return { status: 503, text: 'busy' };
+    }
+    return created(s, i);
+  });
+  const { warned, warn } = collector();
+  const output = new ApiOutput(options(api), warn);
+  const first = total(2.4);
+  const upload = output.out(first, deltas()(first));
+  await api.arrived(2); // run-1 created, its emissions held
+  const ended = output.exit(); // the first run's end, its upload in flight
+  output.runStart();
+  const second = total(3.7);
+  const next = output.out(second, deltas()(second));
+  release();
+  await Promise.all([upload, ended, next]);
+  await output.exit();
+  assert.deepEqual(api.seen.map((s) => `${s.path} ${s.status} ${String(s.body['run_id'] ?? '')}`),
+    ['/runs 201 ', '/emissions 503 run-1', '/runs 201 ', '/emissions 201 run-2']);
+  assert.deepEqual(warned.map(([k]) => k), ['emissions-http-503', 'unsent']);
+  assert.match(warned[1]![1], new RegExp(`^the CodeCarbon API did not receive the run's last ${figure(Number(first.energy_consumed))} kWh `
+    + `\\(${figure(Number(first.emissions))} kg CO2eq over 2\\.4 s\\): its last upload failed`));
+  assert.equal(output.runId, 'run-2');
+  assert.equal(output.undelivered(), null, 'the second run delivered all');
+});

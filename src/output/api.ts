@@ -59,6 +59,39 @@ const percent = (v: string | number | undefined): number => Math.min(100, Math.m
 
 const figure = (x: number): string => Number(x.toPrecision(3)).toString();
 
+/** What the API has of one run, and what is on its way. */
+interface RunState {
+  pending: Amounts;
+  /** The time the pending energy covers (s): the deltas' own durations, not the whole seconds left over. */
+  pendingSpan: number;
+  inFlight: Amounts | null;
+  /** Sent whole but never answered: the API may or may not have them. */
+  inDoubt: Amounts;
+  first: EmissionsRecord | null;
+  latest: EmissionsRecord | null;
+  runId: string | null;
+  lastFailed: boolean;
+}
+
+const newRun = (): RunState => ({ pending: zero(), pendingSpan: 0, inFlight: null, inDoubt: zero(), first: null, latest: null,
+  runId: null, lastFailed: false });
+
+/** What has not reached the API of `run`: pending amounts and any upload in flight. */
+function unsentOf(run: RunState): ApiUnsent {
+  const a = zero();
+  for (const f of sentFields) a[f] = run.pending[f] + (run.inFlight?.[f] ?? 0);
+  // A fraction of a second with nothing else is not lost: the API's durations add up to whole seconds.
+  if (!(a.energy_consumed > 0 || a.emissions > 0 || wholeSeconds(a.duration) >= 1)) return none;
+  return { durationS: Math.max(0, a.duration), energyKwh: Math.max(0, a.energy_consumed), emissionsKg: Math.max(0, a.emissions) };
+}
+
+/** What of `run` was sent whole but never answered. */
+function inDoubtOf(run: RunState): ApiUnsent {
+  const a = run.inDoubt;
+  return a.duration > 0 || a.energy_consumed > 0 || a.emissions > 0
+    ? { durationS: a.duration, energyKwh: a.energy_consumed, emissionsKg: a.emissions } : none;
+}
+
 /** `1.2e-5 kWh (6.7e-7 kg CO2eq over 4 s)`: an upload's whole seconds, or a run's remainder to 0.1 s. */
 function amounts(a: Amounts | ApiUnsent): string {
   const [kwh, kg, s] = 'durationS' in a ? [a.energyKwh, a.emissionsKg, a.durationS.toFixed(1)] : [a.energy_consumed, a.emissions, a.duration];
@@ -136,20 +169,11 @@ export class ApiOutput implements Output, Abandonable {
   readonly #base: string;
   /** The endpoint as messages show it: without any user:password it may carry. */
   readonly #shown: string;
-  #pending: Amounts = zero();
-  /** The time the pending energy covers (s): the deltas' own durations, not the whole seconds left over. */
-  #pendingSpan = 0;
-  #inFlight: Amounts | null = null;
-  /** Sent whole but never answered: the API may or may not have them. */
-  #inDoubt: Amounts = zero();
-  #first: EmissionsRecord | null = null;
-  #latest: EmissionsRecord | null = null;
-  #runId: string | null = null;
-  #lastFailed = false;
-  /** Bumped by runStart(): an upload of an earlier run that fails after it puts nothing back into this run's. */
-  #generation = 0;
+  /** The current run's: a new one at each runStart(), uploads of an earlier one finishing on their own. */
+  #run: RunState = newRun();
   #busy: Promise<void> | null = null;
-  #queued: Promise<void> | null = null;
+  /** The attempt that follows the one in flight, and the run it is for (calls of that run join it). */
+  #queued: { readonly run: RunState; promise: Promise<void> } | null = null;
 
   /** @throws ConfigError when the endpoint is not an http(s) URL or timeoutMs is not a positive number. */
   constructor(options: ApiOutputOptions, warn: OutputWarn) {
@@ -175,41 +199,29 @@ export class ApiOutput implements Output, Abandonable {
 
   /** The run id the API gave (POST /runs), or null until a run has been created. */
   get runId(): string | null {
-    return this.#runId;
+    return this.#run.runId;
   }
 
-  /** What has not reached the API: pending amounts and any upload in flight (for a process-exit report). */
+  /** What of the current run has not reached the API: pending amounts and any upload in flight (for a process-exit report). */
   get unsent(): ApiUnsent {
-    const a = zero();
-    for (const f of sentFields) a[f] = this.#pending[f] + (this.#inFlight?.[f] ?? 0);
-    // A fraction of a second with nothing else is not lost: the API's durations add up to whole seconds.
-    if (!(a.energy_consumed > 0 || a.emissions > 0 || wholeSeconds(a.duration) >= 1)) return none;
-    return { durationS: Math.max(0, a.duration), energyKwh: Math.max(0, a.energy_consumed), emissionsKg: Math.max(0, a.emissions) };
+    return unsentOf(this.#run);
   }
 
   /**
-   * What was sent whole but never answered (timed out, or the connection reset while the answer was
-   * awaited): the API may have it or not. It is not sent again, so it is never counted twice.
+   * What of the current run was sent whole but never answered (timed out, or the connection reset
+   * while the answer was awaited): the API may have it or not. It is not sent again, so it is never
+   * counted twice.
    */
   get inDoubt(): ApiUnsent {
-    const a = this.#inDoubt;
-    return a.duration > 0 || a.energy_consumed > 0 || a.emissions > 0
-      ? { durationS: a.duration, energyKwh: a.energy_consumed, emissionsKg: a.emissions } : none;
+    return inDoubtOf(this.#run);
   }
 
   /**
-   * A tracker's start() after a stop(): a new run, with its own run on the API (POST /runs again)
-   * and nothing of the last run's pending (its end said what the API did not receive).
+   * A tracker's start() after a stop(): a new run, with its own run on the API (POST /runs again).
+   * The last run's uploads still under way go on for it, and its exit() says what it did not deliver.
    */
   runStart(): void {
-    this.#generation++;
-    this.#pending = zero();
-    this.#pendingSpan = 0;
-    this.#inDoubt = zero();
-    this.#first = null;
-    this.#latest = null;
-    this.#runId = null;
-    this.#lastFailed = false;
+    this.#run = newRun();
   }
 
   /** At flush() and stop(): uploads `delta` with what is pending; resolves when that attempt is over. */
@@ -224,16 +236,17 @@ export class ApiOutput implements Output, Abandonable {
 
   /** After the run's last out(): waits for the uploads under way, then says once what never reached the API, or may not have. */
   async exit(): Promise<void> {
-    while (this.#busy !== null || this.#queued !== null) await (this.#queued ?? this.#busy);
-    const d = this.inDoubt;
+    const run = this.#run; // the run that ended: a new one may start while its uploads finish
+    while (this.#busy !== null || this.#queued !== null) await (this.#queued?.promise ?? this.#busy);
+    const d = inDoubtOf(run);
     if (!isNone(d)) {
       this.#warn('in-doubt', `the CodeCarbon API may not have received ${amounts(d)} of the run: uploads of them were sent `
         + 'but never answered (see the warnings before), and were not sent again so as not to count them twice; '
         + "the run's total record (the CSV row, where save_to_file is on) includes them");
     }
-    const u = this.unsent;
+    const u = unsentOf(run);
     if (isNone(u)) return;
-    const why = this.#lastFailed ? 'its last upload failed (see the warning before)'
+    const why = run.lastFailed ? 'its last upload failed (see the warning before)'
       : 'its last delta was under the 1 s the API takes';
     this.#warn('unsent', `the CodeCarbon API did not receive the run's last ${amounts(u)}: ${why}; the run's total record `
       + '(the CSV row, where save_to_file is on) includes them');
@@ -256,74 +269,80 @@ export class ApiOutput implements Output, Abandonable {
   }
 
   #push(total: EmissionsRecord, delta: EmissionsRecord): Promise<void> {
+    const run = this.#run;
     try {
-      this.#first ??= total;
-      this.#latest = total;
-      for (const f of sentFields) this.#pending[f] += num(delta[f]);
-      this.#pendingSpan += Math.max(0, num(delta.duration));
+      run.first ??= total;
+      run.latest = total;
+      for (const f of sentFields) run.pending[f] += num(delta[f]);
+      run.pendingSpan += Math.max(0, num(delta.duration));
     } catch (e) {
       this.#warn('internal', `the CodeCarbon API output could not read a record: ${(e as Error).message}`);
     }
-    return this.#send();
+    return this.#send(run);
   }
 
-  /** Starts an attempt, or, with one in flight, joins the single attempt that follows it. */
-  #send(): Promise<void> {
+  /**
+   * Starts an attempt for `run`, or, with one in flight, joins the single attempt of that run that
+   * follows it (one request at a time, whatever the run).
+   */
+  #send(run: RunState): Promise<void> {
     if (this.#busy !== null) {
-      return this.#queued ??= this.#busy.then(() => {
-        this.#queued = null;
-        return this.#send();
+      const q = this.#queued;
+      if (q !== null && q.run === run) return q.promise;
+      const entry: { readonly run: RunState; promise: Promise<void> } = { run, promise: Promise.resolve() };
+      entry.promise = (q?.promise ?? this.#busy).then(() => {
+        if (this.#queued === entry) this.#queued = null;
+        return this.#send(run);
       });
+      this.#queued = entry;
+      return entry.promise;
     }
-    const attempt: Promise<void> = this.#attempt()
+    const attempt: Promise<void> = this.#attempt(run)
       .catch((e: unknown) => this.#warn('internal', `the CodeCarbon API output failed: ${(e as Error).message}`))
       .finally(() => { if (this.#busy === attempt) this.#busy = null; });
     this.#busy = attempt;
     return attempt;
   }
 
-  /** Creates the run if need be, then sends what is pending (whole seconds); a failure puts it back. */
-  async #attempt(): Promise<void> {
-    if (this.#latest === null || wholeSeconds(this.#pending.duration) < 1) return;
-    const generation = this.#generation;
-    let runId = this.#runId;
-    if (runId === null) {
-      runId = await this.#createRun();
-      if (generation !== this.#generation) return; // a new run began meanwhile: it makes its own
-      this.#runId = runId;
-      this.#lastFailed = runId === null;
-      if (runId === null) return;
+  /**
+   * Creates `run` on the API if need be, then sends what it has pending (whole seconds); a failure
+   * puts it back into that run, whichever run is current by then.
+   */
+  async #attempt(run: RunState): Promise<void> {
+    if (run.latest === null || wholeSeconds(run.pending.duration) < 1) return;
+    if (run.runId === null) {
+      run.runId = await this.#createRun(run);
+      run.lastFailed = run.runId === null;
+      if (run.runId === null) return;
     }
-    const latest = this.#latest!;
     const sent = zero();
     for (const f of sentFields) {
       // A negative remainder (a figure revised down) stays pending, netted out by later deltas.
-      sent[f] = f === 'duration' ? wholeSeconds(this.#pending[f]) : Math.max(0, this.#pending[f]);
-      this.#pending[f] -= sent[f];
+      sent[f] = f === 'duration' ? wholeSeconds(run.pending[f]) : Math.max(0, run.pending[f]);
+      run.pending[f] -= sent[f];
     }
-    const span = this.#pendingSpan;
-    this.#pendingSpan = 0;
-    this.#inFlight = sent;
-    const res = await this.#request('emissions', emissionsBody(runId, sent, span, latest), sent);
-    this.#inFlight = null;
+    const span = run.pendingSpan;
+    run.pendingSpan = 0;
+    run.inFlight = sent;
+    const res = await this.#request('emissions', emissionsBody(run.runId, sent, span, run.latest), sent);
+    run.inFlight = null;
     const taken = 'status' in res && res.ok;
     if ('status' in res && res.status !== 201) this.#unexpected('emissions', res, sent);
-    if (generation !== this.#generation) return; // the failure was said; the new run's amounts are its own
     const doubt = 'sent' in res && res.sent;
     // What is pending after an upload in doubt did not fail: it is what came after.
-    this.#lastFailed = !taken && !doubt;
+    run.lastFailed = !taken && !doubt;
     if (taken) return;
     if (doubt) {
-      for (const f of sentFields) this.#inDoubt[f] += sent[f];
+      for (const f of sentFields) run.inDoubt[f] += sent[f];
       return;
     }
-    for (const f of sentFields) this.#pending[f] += sent[f];
-    this.#pendingSpan += span;
+    for (const f of sentFields) run.pending[f] += sent[f];
+    run.pendingSpan += span;
   }
 
-  /** POST /runs: the run id the API gave, or null (said) when it created none. */
-  async #createRun(): Promise<string | null> {
-    const res = await this.#request('runs', runBody(this.#first!, this.#latest!, this.#options.experimentId), null);
+  /** POST /runs for `run`: the run id the API gave, or null (said) when it created none. */
+  async #createRun(run: RunState): Promise<string | null> {
+    const res = await this.#request('runs', runBody(run.first!, run.latest!, this.#options.experimentId), null);
     if (!('status' in res)) return null;
     if (res.status !== 201) this.#unexpected('runs', res, null);
     if (!res.ok) return null;
