@@ -41,11 +41,13 @@ function untilDone(result: unknown, end: () => void): object | null {
     if ((r as IteratorResult<unknown>).done === true) finish();
     return r;
   };
+  // On the generator's own prototype: what it inherits (its iterator, the iterator helpers of newer
+  // Node versions, Symbol.dispose) works on the stand-in, through its own next/throw/return.
+  const standIn = Object.create(Object.getPrototypeOf(result) as object) as Record<Step, unknown>;
   if (kind === '[object AsyncGenerator]') {
     const step = (m: Step) => (v?: unknown): Promise<unknown> => Promise.resolve()
       .then(() => it[m](v)).then(settle, (e: unknown) => { finish(); throw e; });
-    return { next: step('next'), throw: step('throw'), return: step('return'),
-      [Symbol.asyncIterator]() { return this; }, [Symbol.toStringTag]: 'AsyncGenerator' };
+    return Object.assign(standIn, { next: step('next'), throw: step('throw'), return: step('return') });
   }
   const step = (m: Step) => (v?: unknown): unknown => {
     try {
@@ -55,7 +57,7 @@ function untilDone(result: unknown, end: () => void): object | null {
       throw e;
     }
   };
-  return { next: step('next'), throw: step('throw'), return: step('return'), [Symbol.iterator]() { return this; }, [Symbol.toStringTag]: 'Generator' };
+  return Object.assign(standIn, { next: step('next'), throw: step('throw'), return: step('return') });
 }
 
 /**

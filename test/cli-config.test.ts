@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { hideCredentials } from '../src/output/select.js';
 import { tempDir } from './helpers/sysfs.js';
 
 const run = promisify(execFile);
@@ -72,4 +73,10 @@ test('a URL\'s user:password is masked in the table, as a secret key is; the API
   assert.match(stdout, /^prometheus_url +\*\*\*\*@gw\.example:9091 +/m);
   assert.ok(!stdout.includes('s3cret-pass') && !stdout.includes('gw-pass'));
   assert.ok(stderr.includes(`the API output is on for experiment_id my-exp (from ${file}, line 5) but api_key is not set`), stderr);
+});
+
+test('a URL\'s user:password is masked up to the last @ before the path, as the URL parser reads it; an @ in the path is left', () => {
+  assert.equal(hideCredentials('https://user:p@ss@hooks.example.com/x'), 'https://****@hooks.example.com/x');
+  assert.equal(hideCredentials('ops:gw@gw.example:9091'), '****@gw.example:9091');
+  assert.equal(hideCredentials('https://hooks.example.com/a@b'), 'https://hooks.example.com/a@b');
 });

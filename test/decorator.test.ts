@@ -167,13 +167,14 @@ test('bare @trackEmissions (as CodeCarbon\'s @track_emissions): the method is tr
 
 test('a generator\'s work is measured until it is done (returned, thrown, closed early), not only its making; async ones too', async (t) => {
   const { tracker, clock } = scriptedTracker(t, { experimentName: 'x' });
-  const numbers = trackEmissions(function* numbers(n: number): Generator<number, string> {
+  const made = function* numbers(n: number): Generator<number, string> {
     for (let i = 0; i < n; i++) {
       clock.advance(1000); // the body's work, run as it is iterated
       yield i;
     }
     return 'done';
-  }, { tracker });
+  };
+  const numbers = trackEmissions(made, { tracker });
   const failing = trackEmissions(function* failing(): Generator<number> {
     clock.advance(300);
     yield 1;
@@ -188,6 +189,8 @@ test('a generator\'s work is measured until it is done (returned, thrown, closed
   tracker.start();
   const all = numbers(3);
   assert.equal(Object.prototype.toString.call(all), '[object Generator]');
+  // On the generator's own prototype: what it inherits (iterator helpers in newer Node) works on it.
+  assert.ok(all instanceof made && Object.getPrototypeOf(all) === made.prototype);
   assert.deepEqual([...all], [0, 1, 2]);
   for (const i of numbers(5)) if (i === 1) break; // closed early: return()
   assert.throws(() => [...failing()], /broke/);

@@ -166,4 +166,12 @@ test('a prometheus_url with user:password: they are the basic auth (not dropped)
   assert.deepEqual(both.warnings, ['prometheus_url (from argument) carries a user:password and PROMETHEUS_USERNAME is set: the Pushgateway is asked '
     + 'with PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD (as CodeCarbon does); drop one of them']);
   assert.ok(![...warnings, ...both.warnings].some((w) => w.includes('p:ss') || w.includes('p%3Ass')));
+  delete process.env['PROMETHEUS_USERNAME'];
+  // A stray '%' in the password, not an escape: taken as typed, not a refusal.
+  const stray = scripted(t, { outputMethods: ['prometheus'], prometheusUrl: `ops:50%@${gw.url}` });
+  stray.tracker.start();
+  stray.clock.advance(1000);
+  await stray.tracker.stop();
+  await stray.tracker.delivered();
+  assert.equal(gw.seen.at(-1)!.auth, `Basic ${Buffer.from('ops:50%').toString('base64')}`);
 });

@@ -56,6 +56,15 @@ export interface PushgatewayOptions {
 export const jobName = (projectName: string, experimentName: string): string =>
   `${projectName}_${experimentName}`.replace(/[^A-Za-z0-9_-]/g, '_');
 
+/** A URL's user or password as typed: percent-escapes decoded, a stray '%' kept as it is. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The gateway's base URL for prometheus_url. @throws ConfigError when it is not host:port or an http(s) URL. */
 export function gatewayUrl(text: string): URL {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
@@ -98,7 +107,7 @@ export class PushgatewayOutput implements Output, Abandonable {
     // Basic auth from PROMETHEUS_USERNAME/PASSWORD, as upstream; else from the URL's user:password.
     const inUrl = url.username !== '' || url.password !== '';
     const [user, password] = o.username ? [o.username, o.password ?? '']
-      : inUrl ? [decodeURIComponent(url.username), decodeURIComponent(url.password)] : [null, null];
+      : inUrl ? [decoded(url.username), decoded(url.password)] : [null, null];
     const auth = user === null ? null : `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
     url.username = '';
     url.password = '';

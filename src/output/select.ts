@@ -181,7 +181,7 @@ export function outputsOf(o: ResolvedOptions, csv: Output, warn: (message: strin
 const plainFor = new WeakMap<object, boolean>();
 
 /** A URL's user:password part, with a scheme or without one as prometheus_url may be (user:password@host:9091). */
-const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i;
+const userinfo = /^([a-z][a-z0-9+.-]*:\/\/)?[^/?#\s]*@/i; // to the last '@' before the path, as the URL parser reads it
 
 /** A URL-like text with any user:password in it masked, for messages. */
 export function hideCredentials(text: string): string {
