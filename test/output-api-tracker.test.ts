@@ -12,6 +12,22 @@ const scripted = scriptedTracker;
 
 const sum = (xs: { body: Record<string, unknown> }[], f: string): number => xs.reduce((s, x) => s + Number(x.body[f]), 0);
 
+/**
+ * Runs of `ms(r)` each, one after the other on the same tracker; `delivered`: each run's uploads
+ * awaited before the next starts. The runs' kWh, in order.
+ */
+async function runsOf(s: ReturnType<typeof scripted>, n: number, ms: (r: number) => number, delivered: boolean): Promise<number[]> {
+  const finals: number[] = [];
+  for (let r = 0; r < n; r++) {
+    s.tracker.start();
+    s.clock.advance(ms(r));
+    await s.tracker.stop(); // without delivered: the next run starts while its last upload is in flight
+    if (delivered) await s.tracker.delivered();
+    finals.push(Number(s.tracker.finalEmissionsData!.energy_consumed));
+  }
+  return finals;
+}
+
 test('save_to_api: POST /runs from the offline tracker\'s record (no coordinates: 0), then one /emissions per flush and stop', async (t) => {
   const api = await fakeApi(t);
   const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, apiKey: 'secret-token', experimentId: 'exp-7' });
@@ -44,15 +60,9 @@ test('save_to_api: POST /runs from the offline tracker\'s record (no coordinates
 test('a tracker started again after stop(): each run is a run of its own on the API, its uploads its own', async (t) => {
   let runs = 0;
   const api = await fakeApi(t, (s) => ({ status: 201, text: s.path === '/runs' ? `{"id":"run-${++runs}"}` : '{}' }));
-  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7', apiKey: 'token-7' });
-  const finals: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    tracker.start();
-    clock.advance(2000);
-    await tracker.stop();
-    await tracker.delivered();
-    finals.push(Number(tracker.finalEmissionsData!.energy_consumed));
-  }
+  const run = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7', apiKey: 'token-7' });
+  const { warnings } = run;
+  const finals = await runsOf(run, 3, () => 2000, true);
   assert.deepEqual(api.seen.map((s) => s.path === '/runs' ? 'runs' : s.body['run_id']),
     ['runs', 'run-1', 'runs', 'run-2', 'runs', 'run-3']);
   const ups = api.seen.filter((s) => s.path === '/emissions');
@@ -118,15 +128,9 @@ test('process.exit() with the API and the Pushgateway both waiting: each output 
 
 test('what a run did not deliver is said at each run\'s end; a failure of one kind once for the options', async (t) => {
   const api = await fakeApi(t, () => ({ status: 503, text: 'down for maintenance' }));
-  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7' });
-  const finals: number[] = [];
-  for (let r = 0; r < 2; r++) {
-    tracker.start();
-    clock.advance(2000 + 1000 * r);
-    await tracker.stop();
-    await tracker.delivered();
-    finals.push(Number(tracker.finalEmissionsData!.energy_consumed));
-  }
+  const run = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7' });
+  const { warnings } = run;
+  const finals = await runsOf(run, 2, (r) => 2000 + 1000 * r, true);
   assert.equal(api.seen.length, 2, 'each run tried to create its run');
   assert.equal(warnings.filter((w) => w.includes('did not create the run')).length, 1);
   const unsent = warnings.filter((w) => w.includes('did not receive the run\'s last'));
@@ -157,14 +161,9 @@ test('the API identity is checked at start: an empty experiment_id, or an own ex
 test('runs started again at once, their uploads still under way: each run created and its emissions uploaded, nothing lost or said twice', async (t) => {
   let runs = 0;
   const api = await fakeApi(t, (s) => ({ status: 201, text: s.path === '/runs' ? `{"id":"run-${++runs}"}` : '{}' }));
-  const { tracker, clock, warnings } = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7', apiKey: 'k' });
-  const finals: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    tracker.start();
-    clock.advance(3000);
-    await tracker.stop(); // the last upload is not awaited: the next run starts while it is in flight
-    finals.push(Number(tracker.finalEmissionsData!.energy_consumed));
-  }
+  const run = scripted(t, { saveToApi: true, apiEndpoint: api.url, experimentId: 'exp-7', apiKey: 'k' });
+  const { tracker, warnings } = run;
+  const finals = await runsOf(run, 3, () => 3000, false);
   await tracker.delivered();
   const ups = api.seen.filter((s) => s.path === '/emissions');
   assert.deepEqual(ups.map((u) => u.body['run_id']), ['run-1', 'run-2', 'run-3']);
