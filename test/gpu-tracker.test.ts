@@ -84,3 +84,28 @@ test('gpu_ids that match no GPU are left out with a warning listing the GPUs fou
     assert.ok(Number(r['cpu_energy']) > 0 && Number(r['ram_energy']) > 0, `gpu_ids ${ids}: CPU and RAM measured`);
   }
 });
+
+test('tasks folded past taskRecordsKept with GPUs (reconciled counters): the rows add up to the run, GPU energy included', { skip: noGcc }, async (t) => {
+  const { clock, hw } = scriptedGpus(t, { FAKE_NVML_SQUARE: '400:80:680', FAKE_NVML_STEP_MS: '10' });
+  const { tracker } = fakeTracker({ raplDir: hw.root, nvmlLibrary: fakeNvmlLibrary(), gpuCounterPeriodMs: 100, samplePeriodMs: 60_000,
+    taskRecordsKept: 2 });
+  tracker.start();
+  await tracker.sampler!.sampleNow();
+  // Back to back from the start mark to the stop mark: the tasks' union is the run.
+  for (let i = 0; i < 30; i++) {
+    tracker.nextTask('step');
+    clock.advance(35);
+    await tracker.sampler!.sampleNow();
+  }
+  tracker.stopTask('step');
+  await tracker.stop(); // at the last task's end mark
+  const run = tracker.finalEmissionsData!;
+  const rows = await tracker.taskRecords();
+  assert.deepEqual(rows.map((r) => [r.resolution === 'folded', r.task_count]), [[false, 1], [false, 1], [true, 28]]);
+  for (const f of ['gpu_energy', 'cpu_energy', 'energy_consumed'] as const) {
+    const tasks = rows.reduce((s, r) => s + Number(r[f]), 0);
+    // The run's record spans the same marks: only floating-point rounding between them.
+    assert.ok(Math.abs(tasks - Number(run[f])) <= 1e-9 * Number(run[f]), `${f}: tasks ${tasks} vs run ${run[f]}`);
+  }
+  assert.ok(Number(run.gpu_energy) > 0);
+});
