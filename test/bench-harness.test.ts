@@ -21,6 +21,19 @@ function scriptedRapl(t: import('node:test').TestContext, initialW: number): Scr
   return fake;
 }
 
+/**
+ * Sets the fake's power from now on, with a sample on each side of the step, so that no sample
+ * interval that a mark may fall in straddles it (the timeline reads between samples linearly).
+ * Returns the step's time.
+ */
+async function stepPower(fake: ScriptedRapl, sampler: Sampler, watts: number): Promise<number> {
+  await sampler.sampleNow();
+  const at = performance.now();
+  fake.setWatts(watts, 0, at);
+  await sampler.sampleNow();
+  return at;
+}
+
 /** About 20 µs of work. */
 function work(): number {
   let x = 0;
@@ -69,11 +82,7 @@ test('J/op of a task running several sampling periods is within 2 % of the scrip
 test('a task that draws less than the baseline: its dynamic 0 is said to be below the baseline in the table and the CSV', async (t) => {
   const fake = scriptedRapl(t, 10);
   let sampler: Sampler | null = null;
-  const step = async (watts: number): Promise<void> => {
-    await sampler!.sampleNow();
-    fake.setWatts(watts, 0, performance.now());
-    await sampler!.sampleNow();
-  };
+  const step = async (watts: number): Promise<void> => { await stepPower(fake, sampler!, watts); };
   const bench = new Bench({ time: 300, warmup: false, setup: () => step(5), teardown: () => step(10) });
   bench.add('quieter than the baseline', work);
   const energy = await attachEnergy(bench, { ...options(fake.root), samplePeriodMs: 20, baseline: { durationMs: 400, slices: 8 } });
@@ -95,12 +104,7 @@ test('the idle baseline: dynamic energy is the load above it, with the baseline\
   // the timeline reads linearly.
   let sampler: Sampler | null = null;
   const steps: number[] = [];
-  const step = async (watts: number): Promise<void> => {
-    await sampler!.sampleNow();
-    steps.push(performance.now());
-    fake.setWatts(watts, 0, steps.at(-1));
-    await sampler!.sampleNow();
-  };
+  const step = async (watts: number): Promise<void> => { steps.push(await stepPower(fake, sampler!, watts)); };
   const bench = new Bench({ time: 500, warmup: false, setup: () => step(40), teardown: () => step(10) });
   bench.add('under load', work);
   const energy = await attachEnergy(bench, { ...options(fake.root), samplePeriodMs: 20, baseline: { durationMs: 400, slices: 8 } });
@@ -224,11 +228,9 @@ test('fixtures in the bench\'s setup/teardown and in a task\'s beforeAll/afterAl
   const bursts: string[] = [];
   // A fixture's work at 400 W, a sample on each side of it: all of it lies between those two samples.
   const burst = (where: string) => async (): Promise<void> => {
-    await sampler!.sampleNow();
-    fake.setWatts(400);
+    await stepPower(fake, sampler!, 400);
     await sleep(40);
-    fake.setWatts(40);
-    await sampler!.sampleNow();
+    await stepPower(fake, sampler!, 40);
     bursts.push(where);
   };
   const bench = new Bench({ time: 250, warmup: false, setup: (_task, mode) => (mode === 'run' ? burst('setup')() : undefined),

@@ -3,6 +3,8 @@
 // reached it unanswered is never sent twice, and what never went is said at exit.
 import { ask, askFailure, requestWasSent, type Answer } from '../emissions/http.js';
 import { ConfigError } from '../errors.js';
+import { emissionsBody, runBody, runIdOf, sentFields, wholeSeconds, zero, type Amounts } from './api-payloads.js';
+import { num } from './figures.js';
 import type { Abandonable, Output, OutputWarn } from './output.js';
 import type { EmissionsRecord } from './record.js';
 
@@ -29,33 +31,11 @@ export interface ApiUnsent {
   readonly emissionsKg: number;
 }
 
-/** The delta fields the API sums over a run, and so must each reach it exactly once. */
-const sentFields = ['duration', 'emissions', 'cpu_energy', 'gpu_energy', 'ram_energy', 'energy_consumed'] as const;
-type Amounts = Record<(typeof sentFields)[number], number>;
 type Call = 'runs' | 'emissions';
 /** A request that got no usable answer; `sent`: it had been sent whole, so the server may have acted on it. */
 interface NoAnswer { readonly sent: boolean }
 const none: ApiUnsent = { durationS: 0, energyKwh: 0, emissionsKg: 0 };
 const isNone = (u: ApiUnsent): boolean => u.durationS === 0 && u.energyKwh === 0 && u.emissionsKg === 0;
-
-const zero = (): Amounts => ({ duration: 0, emissions: 0, cpu_energy: 0, gpu_energy: 0, ram_energy: 0, energy_consumed: 0 });
-
-/** A record's number: numeric strings converted; '' and anything not finite is 0 (JSON has no NaN). */
-function num(v: string | number | undefined): number {
-  const n = typeof v === 'number' ? v : Number(v);
-  return Number.isFinite(n) ? n : 0;
-}
-
-/**
- * Whole seconds in `durationS`. A sum of float deltas can fall a hair short of the whole second the
- * run reached (9.999999999999998 for 10), which would hold a second back until the next upload.
- */
-const wholeSeconds = (durationS: number): number => Math.floor(durationS + 1e-9);
-
-/** A coordinate rounded to 1 decimal "for privacy", as upstream; 0 where there is none (an offline tracker). */
-const coordinate = (v: string | number | undefined): number => Number(num(v).toFixed(1));
-
-const percent = (v: string | number | undefined): number => Math.min(100, Math.max(0, num(v)));
 
 const figure = (x: number): string => Number(x.toPrecision(3)).toString();
 
@@ -96,45 +76,6 @@ function inDoubtOf(run: RunState): ApiUnsent {
 function amounts(a: Amounts | ApiUnsent): string {
   const [kwh, kg, s] = 'durationS' in a ? [a.energyKwh, a.emissionsKg, a.durationS.toFixed(1)] : [a.energy_consumed, a.emissions, a.duration];
   return `${figure(kwh)} kWh (${figure(kg)} kg CO2eq over ${s} s)`;
-}
-
-/** The run's description for POST /runs: the machine from `latest`, the time from the first record. */
-function runBody(first: EmissionsRecord, latest: EmissionsRecord, experimentId: string): object {
-  const r = latest;
-  return {
-    timestamp: String(first.timestamp), experiment_id: experimentId, os: String(r.os),
-    python_version: String(r.python_version), codecarbon_version: String(r.codecarbon_version),
-    cpu_count: num(r.cpu_count), cpu_model: String(r.cpu_model), gpu_count: num(r.gpu_count), gpu_model: String(r.gpu_model),
-    longitude: coordinate(r.longitude), latitude: coordinate(r.latitude), region: String(r.region),
-    provider: String(r.cloud_provider), ram_total_size: num(r.ram_total_size), tracking_mode: String(r.tracking_mode),
-  };
-}
-
-/**
- * One upload for POST /emissions: the amounts sent, with the run-average powers and utilisations of
- * `latest`. `spanS` is the time the sent energy covers (`duration` is its whole seconds, as upstream's
- * int(); the rate is over the real span, as upstream's delta record).
- */
-function emissionsBody(runId: string, sent: Amounts, spanS: number, latest: EmissionsRecord): object {
-  const r = latest;
-  return {
-    timestamp: String(r.timestamp), run_id: runId, duration: sent.duration, emissions_sum: sent.emissions,
-    emissions_rate: spanS > 0 ? sent.emissions / spanS : 0,
-    cpu_power: num(r.cpu_power), gpu_power: num(r.gpu_power), ram_power: num(r.ram_power),
-    cpu_energy: sent.cpu_energy, gpu_energy: sent.gpu_energy, ram_energy: sent.ram_energy, energy_consumed: sent.energy_consumed,
-    cpu_utilization_percent: percent(r.cpu_utilization_percent), gpu_utilization_percent: percent(r.gpu_utilization_percent),
-    ram_utilization_percent: percent(r.ram_utilization_percent), wue: num(r.wue),
-  };
-}
-
-/** The run id in a POST /runs answer, or null. */
-function runIdOf(text: string): string | null {
-  try {
-    const id = (JSON.parse(text) as { id?: unknown } | null)?.id;
-    return typeof id === 'string' && id !== '' ? id : null;
-  } catch {
-    return null;
-  }
 }
 
 /** How a request that got no usable answer failed, in its warning kind (`runs-timeout`…). */
