@@ -412,3 +412,23 @@ test('a run that ends with its upload in flight, then fails, while the next run 
   assert.equal(output.runId, 'run-2');
   assert.equal(output.undelivered(), null, 'the second run delivered all');
 });
+
+test('at process exit, what a run that ended with its upload under way did not deliver is said with the current run\'s', async (t) => {
+  const api = await fakeApi(t, (s) => (s.path === '/runs' ? created(s, 0) : null)); // uploads never answered
+  const { warned, warn } = collector();
+  const output = new ApiOutput(options(api, 60_000), warn);
+  const first = total(2.5);
+  void output.out(first, deltas()(first));
+  await api.arrived(2); // the first run's emissions in flight
+  void output.exit(); // its end, waiting for that upload
+  output.runStart();
+  const second = total(1.5);
+  void output.out(second, deltas()(second));
+  output.abandon(); // process.exit() now
+  const kwh = Number(first.energy_consumed) + Number(second.energy_consumed);
+  assert.deepEqual(warned.map(([k]) => k), ['abandoned']);
+  assert.equal(warned[0]![1], `the process exited before the CodeCarbon API received the last of 2 runs: ${figure(kwh)} kWh `
+    + `(${figure(Number(first.emissions) + Number(second.emissions))} kg CO2eq over 4.0 s); the runs' total records include them; `
+    + 'await tracker.delivered() before process.exit() to send them');
+  await api.close();
+});

@@ -112,6 +112,8 @@ export class ApiOutput implements Output, Abandonable {
   readonly #shown: string;
   /** The current run's: a new one at each runStart(), uploads of an earlier one finishing on their own. */
   #run: RunState = newRun();
+  /** Runs handed records whose end has not been reported yet (exit()): what a process exit would lose. */
+  readonly #unreported = new Set<RunState>();
   #busy: Promise<void> | null = null;
   /** The attempt that follows the one in flight, and the run it is for (calls of that run join it). */
   #queued: { readonly run: RunState; promise: Promise<void> } | null = null;
@@ -179,6 +181,7 @@ export class ApiOutput implements Output, Abandonable {
   async exit(): Promise<void> {
     const run = this.#run; // the run that ended: a new one may start while its uploads finish
     while (this.#busy !== null || this.#queued !== null) await (this.#queued?.promise ?? this.#busy);
+    this.#unreported.delete(run);
     const d = inDoubtOf(run);
     if (!isNone(d)) {
       this.#warn('in-doubt', `the CodeCarbon API may not have received ${amounts(d)} of the run: uploads of them were sent `
@@ -203,14 +206,20 @@ export class ApiOutput implements Output, Abandonable {
 
   /** The process is exiting with an upload pending or in flight: says what never reached the API. */
   abandon(): void {
-    const u = this.unsent;
-    if (isNone(u)) return;
-    this.#warn('abandoned', `the process exited before the CodeCarbon API received the run's last ${amounts(u)}; the run's total record includes them; `
+    // Every run not reported yet: the current one, and one that ended with its last upload still under way.
+    const runs = [...this.#unreported].map(unsentOf).filter((u) => !isNone(u));
+    if (runs.length === 0) return;
+    const u = runs.reduce((a, b) => ({ durationS: a.durationS + b.durationS, energyKwh: a.energyKwh + b.energyKwh,
+      emissionsKg: a.emissionsKg + b.emissionsKg }));
+    const [whose, records] = runs.length === 1 ? ["the run's last", "the run's total record includes"]
+      : [`the last of ${runs.length} runs:`, "the runs' total records include"];
+    this.#warn('abandoned', `the process exited before the CodeCarbon API received ${whose} ${amounts(u)}; ${records} them; `
       + 'await tracker.delivered() before process.exit() to send them');
   }
 
   #push(total: EmissionsRecord, delta: EmissionsRecord): Promise<void> {
     const run = this.#run;
+    this.#unreported.add(run);
     try {
       run.first ??= total;
       run.latest = total;
