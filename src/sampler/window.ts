@@ -54,13 +54,7 @@ export class RingWindow {
   valuesAt(times: Float64Array, out: Float64Array, count = times.length): number {
     const k = this.layout.channels;
     if (count === 0) return 0;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < count; i++) {
-      const t = times[i]!;
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
+    const [lo, hi] = span(times, count);
     const stride = this.layout.stride;
     for (;;) {
       const newest = this.ring.published() - 1;
@@ -113,13 +107,7 @@ export class RingWindow {
     if (this.#taOffsets.length > 0 || count === 0) return false;
     const k = this.layout.channels;
     const stride = this.layout.stride;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < 2 * count; i++) {
-      const t = times[i]!;
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
+    const [lo, hi] = span(times, 2 * count);
     for (;;) {
       const newest = this.ring.published() - 1;
       if (newest < 0) return false;
@@ -173,4 +161,16 @@ export class RingWindow {
     }
     return newest;
   }
+}
+
+/** The earliest and the latest of the first `count` times. */
+function span(times: Float64Array, count: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < count; i++) {
+    const t = times[i]!;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return [lo, hi];
 }
