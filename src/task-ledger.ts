@@ -7,7 +7,7 @@ import { runOnlyCells, taskBase, taskLinesFor, taskRecord, taskText, wallClock, 
 import type { TaskArena } from './sampler/arena.js';
 import type { Timeline } from './sampler/timeline.js';
 import type { ChannelInfo } from './sources/source.js';
-import { TaskBook, type TaskAggregate } from './tasks.js';
+import { TaskBook, type TakenTasks, type TaskAggregate } from './tasks.js';
 
 /** Tasks settled or folded at a time: bounds the memory a fold takes. */
 export const taskChunk = 65_536;
@@ -194,10 +194,13 @@ export class TaskLedger {
   #fold(tl: Timeline, kept: number): void {
     if (this.#sealed !== null) return; // the sealed measurement is of the kept tasks as they are
     const book = this.#tasks;
-    const { count, times, runs, closedFrom } = book.takeAfter(kept, tl.settledMs());
+    book.takeAfter(kept, tl.settledMs(), (taken) => this.#add(taken, tl));
     // Tasks newer than the last settled sample wait for the next fold, a chunk later, not the next stop.
     this.#foldAt = book.doneCount + taskChunk;
-    if (count === 0) return;
+  }
+
+  /** Folded tasks added to their names' aggregates: summed first (the part that could fail), then added. */
+  #add({ count, times, runs, closedFrom }: TakenTasks, tl: Timeline): void {
     const k = tl.channels.length;
     const n = runs.starts.length;
     // Summed run by run: a loop of one name is one run, whatever the number of its tasks.

@@ -5,6 +5,7 @@ import { runInNewContext } from 'node:vm';
 import assert from 'node:assert/strict';
 import { setClock } from '../src/clock.js';
 import { TaskBook } from '../src/tasks.js';
+import { takeCopy } from './helpers/tasks.js';
 
 /** The finished tasks, read back through the book's accessors. */
 const spans = (b: TaskBook) => Array.from({ length: b.doneCount }, (_, i) => ({ name: b.nameOf(i), startMs: b.startOf(i), endMs: b.endOf(i) }));
@@ -29,7 +30,7 @@ test('a million pairs: spans kept in order, storage grows, takeAfter keeps the f
   const b = new TaskBook();
   for (let i = 0; i < 1_000_000; i++) { b.start(i % 2 ? 'odd' : 'even'); b.stop(i % 2 ? 'odd' : 'even'); }
   assert.equal(b.doneCount, 1_000_000);
-  const taken = b.takeAfter(10, Infinity);
+  const taken = takeCopy(b, 10, Infinity);
   assert.equal(taken.count, 999_990);
   assert.deepEqual(taken.runs.names.slice(0, 2), ['even', 'odd']);
   assert.deepEqual([...taken.runs.starts.slice(0, 3)], [0, 1, 2]);
@@ -41,7 +42,7 @@ test('takeAfter leaves tasks that ended after the given time', () => {
   const b = new TaskBook();
   for (let i = 0; i < 5; i++) { b.start('t'); b.stop('t'); }
   const cut = spans(b)[2]!.endMs;
-  const taken = b.takeAfter(1, cut);
+  const taken = takeCopy(b, 1, cut);
   assert.equal(taken.count, 2);
   assert.ok(taken.times[3]! <= cut && taken.times[1]! >= taken.times[0]!);
   assert.equal(b.doneCount, 3);
@@ -53,7 +54,7 @@ test('ids survive folding: kept tasks keep theirs, folded ones have none, later 
   for (let i = 0; i < 10; i++) { b.start(`t${i}`); ids.push(b.stop(`t${i}`)); }
   assert.deepEqual(ids, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   const cut = b.endOf(5);
-  assert.equal(b.takeAfter(3, cut).count, 3); // ids 3, 4, 5 folded
+  assert.equal(takeCopy(b, 3, cut).count, 3); // ids 3, 4, 5 folded
   b.start('late');
   assert.equal(b.stop('late'), 10);
   assert.deepEqual([0, 2, 3, 5, 6, 9, 10, 11, -1, 1.5].map((id) => b.indexOf(id)), [0, 2, -1, -1, 3, 6, 7, -1, -1, -1]);
@@ -70,7 +71,7 @@ test('closeOpen ends every open task at the stop mark, labelled; a later fold ke
   assert.deepEqual(b.openNames(), []);
   assert.deepEqual(spans(b).slice(4).map((s) => [s.name, s.endMs]), [['a', 1e9], ['b', 1e9]]);
   assert.deepEqual(spans(b).map((_, i) => b.closedByStop(i)), [false, false, false, false, true, true]);
-  b.takeAfter(2, b.endOf(3)); // folds d2, d3
+  takeCopy(b, 2, b.endOf(3)); // folds d2, d3
   assert.deepEqual(spans(b).map((s, i) => [s.name, b.closedByStop(i)]), [['d0', false], ['d1', false], ['a', true], ['b', true]]);
 });
 
