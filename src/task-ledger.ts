@@ -85,6 +85,11 @@ export class TaskLedger {
     return renamed;
   }
 
+  /** The run is written and no one reads its tasks any more: its book gives the arena back, for the next run's marks. */
+  release(): void {
+    if (this.#writing === 0) this.#book?.leaveArena(false);
+  }
+
   /** The tasks still open (they are not written until they end). */
   openNames(): string[] {
     return this.#book?.openNames() ?? [];

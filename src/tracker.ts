@@ -34,6 +34,20 @@ export type { ResolvedOptions } from './types.js';
 /** The longest the process's exit waits for the sampler thread (to start, and for a last sample). */
 const exitWaitMs = 1000;
 
+/** A stop in flight: its end mark, the tasks of its run, and its promise (resolving once its record is written). */
+interface Ending {
+  readonly t1: number;
+  readonly ledger: TaskLedger;
+  done: Promise<number | null>;
+}
+
+/** A run started while a stop was in flight: its start mark, its tasks so far, and its own stop once called. */
+interface QueuedRun {
+  readonly startMs: number;
+  readonly ledger: TaskLedger;
+  ending: Ending | null;
+}
+
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
 
@@ -51,10 +65,18 @@ export class EmissionsTracker extends EventTarget {
   #where: Whereabouts;
   #lookup = false;
   #locating: Promise<void> | null = null;
-  readonly #ledger = new TaskLedger((m) => this.#warn(m));
+  /** The tasks of the run that takes marks now (or of the last one). */
+  #ledger = new TaskLedger((m) => this.#warn(m));
   #sampler: Sampler | null = null;
   #ready: Promise<SamplerInfo | null> | null = null;
+  /** The start of the run begun (until its record is written), or null. */
   #startMs: number | null = null;
+  /** Marks go to a run: one started and not stopped (a stop in flight has ended its run for them). */
+  #live = false;
+  /** The stop in flight: its end mark, its tasks, and its promise (resolving once its record is written). */
+  #ending: Ending | null = null;
+  /** Runs started while a stop was in flight, in order: each begins, from its own start mark, once the run before it is written. */
+  readonly #queued: QueuedRun[] = [];
   #anchor: Anchor | null = null;
   #cpu0: CpuTimes | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -152,20 +174,42 @@ export class EmissionsTracker extends EventTarget {
     return this.#out.csv.error;
   }
 
-  /** Starts tracking: a mark, and the shared sampler on first use. Synchronous. */
+  /**
+   * Starts tracking: a mark, and the shared sampler on first use. Synchronous. Called while a stop()
+   * not awaited is still making its record, the run takes marks (and tasks) at once and begins,
+   * from this mark, once that record is written.
+   */
   start(): void {
-    if (this.#startMs !== null) return this.#warn('start() called on a tracker that is already running: ignored');
+    if (this.#live) return this.#warn('start() called on a tracker that is already running: ignored');
+    const t0 = now();
+    if (this.#ending === null) {
+      this.#begin(t0, null);
+      return;
+    }
+    // The run before is still being written: this one's tasks go to a book of its own meanwhile.
+    const ledger = new TaskLedger((m) => this.#warn(m));
+    ledger.restart(this.options.taskRecordsKept);
+    this.#queued.push({ startMs: t0, ledger, ending: null });
+    this.#ledger = ledger;
+    this.#live = true;
+  }
+
+  /** Begins a run at `t0`: with `ledger`, a queued run's, that already holds its tasks. False when it could not (the lock). */
+  #begin(t0: number, ledger: TaskLedger | null): boolean {
     if (this.options.allowMultipleRuns === false) {
       const holder = acquireLock();
       if (holder !== null) {
-        return this.#warn(`another tracker (process ${holder}) holds ${lockPath()} and allow_multiple_runs is false: `
+        this.#warn(`another tracker (process ${holder}) holds ${lockPath()} and allow_multiple_runs is false: `
           + 'this one does not start; set allow_multiple_runs to true to run both');
+        return false;
       }
     }
-    this.#startMs = now();
+    this.#startMs = t0;
+    if (ledger === null) this.#live = true; // a queued run's marks have gone to its ledger since its start()
     this.#final = null;
     this.#runId = null; // each run has its own id (and task file): upstream cannot restart at all
-    this.#ledger.restart(this.options.taskRecordsKept);
+    if (ledger === null) this.#ledger.restart(this.options.taskRecordsKept);
+    const runLedger = ledger ?? this.#ledger;
     this.#out.restart();
     this.#cpu0 = recentCpuTimes();
     const o = this.options;
@@ -175,10 +219,10 @@ export class EmissionsTracker extends EventTarget {
     follow(sampler, this.#onSamplerMessage);
     const first = !sampler.started;
     this.#ready = this.#whenReady(sampler.start());
-    this.#ledger.useArena(sampler.arena);
+    runLedger.useArena(sampler.arena);
     if (first) {
       // The first start: the run counts from the counters' reading in start(), where every channel is at 0.
-      if (!Number.isNaN(sampler.originMs)) this.#startMs = sampler.originMs;
+      if (!Number.isNaN(sampler.originMs) && ledger === null) this.#startMs = sampler.originMs;
       warmRecords(o, this.#where.intensity, () => this.#startMs !== null);
     } else {
       this.#anchorStart();
@@ -188,6 +232,7 @@ export class EmissionsTracker extends EventTarget {
     if (this.#out.wantsTimer(this.#measuring)) this.#startTimer();
     // The process's lookups, shared and bounded: see Whereabouts.lookUp().
     if (this.#lookup && this.#locating === null) this.#locating = this.#where.lookUp(o, () => this.#startMs !== null);
+    return true;
   }
 
   /** The start promise, with this run's anchor once the timeline exists, and a warning (and null) when measuring cannot start. */
@@ -231,6 +276,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Writes the record so far (and the task rows); tracking goes on. Resolves to kg CO2eq so far. */
   async flush(): Promise<number | null> {
+    await this.#stopsWritten();
     if (this.#startMs === null) return null;
     const t1 = now();
     if ((await this.#ready) === null) return null;
@@ -268,47 +314,90 @@ export class EmissionsTracker extends EventTarget {
     return this.#out.outputs.undelivered();
   }
 
-  /** Stops tracking, writes the final record; resolves to the run's kg CO2eq (null if not started). */
-  async stop(): Promise<number | null> {
-    if (this.#startMs === null) return null;
+  /**
+   * Stops tracking at this mark and writes the final record; resolves to the run's kg CO2eq (null
+   * if not started). The run takes no mark after this call: a start() before it resolves is a new run.
+   */
+  stop(): Promise<number | null> {
+    if (!this.#live) return Promise.resolve(null);
     const t1 = now();
-    this.#ledger.closeOpen(t1);
+    this.#live = false;
+    const queued = this.#queued.at(-1);
+    const ledger = queued?.ledger ?? this.#ledger;
+    ledger.closeOpen(t1);
+    const ending: Ending = { t1, ledger, done: Promise.resolve(null) };
+    if (queued === undefined) {
+      this.#ending = ending;
+      ending.done = this.#written(ending);
+    } else {
+      // Queued behind a stop in flight: written once the run before it is, which begins it.
+      const before = this.#queued.length > 1 ? this.#queued.at(-2)!.ending!.done : this.#ending!.done;
+      ending.done = before.then(() => (this.#ending === ending ? this.#written(ending) : null));
+      queued.ending = ending;
+    }
+    return ending.done;
+  }
+
+  /** The stop of the run begun, at its mark: a sample after it, its tasks sealed, its record written. */
+  async #written(ending: Ending): Promise<number | null> {
+    const { t1, ledger } = ending;
     const info = await this.#ready;
     if (info !== null) await this.#sampleAfter(t1);
-    if (this.#startMs === null) return null; // discarded meanwhile
-    if (info !== null) this.#ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, () => this.#out.context(this.#run(), t1));
-    await this.#finish(t1, info !== null, false);
-    return this.#final === null ? null : Number(this.#final.emissions);
+    if (this.#ending !== ending) return null; // discarded, or ended at exit, meanwhile
+    if (info !== null) ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, () => this.#out.context(this.#run(), t1));
+    const { record, written } = this.#finish(t1, info !== null, false, ledger);
+    await written;
+    if (ledger !== this.#ledger) ledger.release(); // a run queued after it has begun
+    return record === null ? null : Number(record.emissions);
   }
 
-  /** Ends the run without a record or any output (what it measured is dropped). */
+  /** Until no stop is in flight (each written begins the run queued after it). */
+  async #stopsWritten(): Promise<void> {
+    while (this.#ending !== null) await this.#ending.done;
+  }
+
+  /** Ends the run without a record or any output (what it measured is dropped), and any run started after a stop still in flight. */
   async discard(): Promise<void> {
-    void this.#finish(now(), false, false);
+    this.#queued.length = 0;
+    this.#live = false;
+    this.#ending = null;
+    void this.#finish(now(), false, false, this.#ledger);
   }
 
   /**
-   * Ends the run now: the process is exiting and cannot wait asynchronously. Blocks for at most
-   * `exitWaitMs` for the sampler thread to start (a process.exit() right after start()) and for a
-   * sample after this moment; failing that, the figures are those published, labelled provisional.
+   * Ends the runs now: the process is exiting and cannot wait asynchronously. A stop in flight
+   * ends its run at its own mark, a run going on ends here. Blocks for at most `exitWaitMs` for
+   * the sampler thread to start (a process.exit() right after start()) and for a sample after the
+   * end; failing that, the figures are those published, labelled provisional.
    */
   finishNow(): void {
-    if (this.#startMs === null) return;
-    const t1 = now();
-    this.#ledger.closeOpen(t1);
-    this.#sampler?.settleSync(t1, exitWaitMs);
-    void this.#finish(t1, this.#sampler?.timeline != null, true);
+    // A run queued behind a stop in flight begins when the one before it is written, here too.
+    while (this.#startMs !== null) {
+      const ending = this.#ending;
+      const t1 = ending?.t1 ?? now();
+      const ledger = ending?.ledger ?? this.#ledger;
+      if (ending === null) {
+        this.#live = false;
+        ledger.closeOpen(t1);
+      }
+      this.#ending = null; // the stop in flight, if any, finds its run written
+      this.#sampler?.settleSync(t1, exitWaitMs);
+      this.#finish(t1, this.#sampler?.timeline != null, true, ledger);
+    }
   }
 
   /**
-   * Ends the run: when `measured`, its final record to every output, then its tasks (the task file
-   * written at once when the process is `exiting`), then exit() on every output, as upstream orders
-   * them. Resolves when the task file is written.
+   * Ends the run begun: when `measured`, its final record to every output, then its tasks (the
+   * task file written at once when the process is `exiting`), then exit() on every output, as
+   * upstream orders them; then begins the run queued after it, if any. `written` resolves when
+   * the task file is.
    */
-  #finish(t1: number, measured: boolean, exiting: boolean): Promise<void> {
-    if (this.#startMs === null) return Promise.resolve();
+  #finish(t1: number, measured: boolean, exiting: boolean, ledger: TaskLedger): { record: EmissionsRecord | null; written: Promise<void> } {
+    if (this.#startMs === null) return { record: null, written: Promise.resolve() };
     // The final record is the row just written, not a second reading of the timeline.
-    this.#final = measured ? this.#write(t1) : null;
-    const tasks = measured ? this.#out.writeTasks(this.#run(), this.#ledger, exiting, t1) : Promise.resolve();
+    const record = measured ? this.#write(t1) : null;
+    this.#final = record;
+    const written = measured ? this.#out.writeTasks(this.#run(), ledger, exiting, t1) : Promise.resolve();
     if (measured) this.#out.outputs.exit();
     this.#out.outputs.ended();
     if (this.#anchor !== null) this.#sampler!.timeline!.releaseAnchor(this.#anchor);
@@ -317,9 +406,24 @@ export class EmissionsTracker extends EventTarget {
     this.#timer = null;
     this.#startMs = null;
     this.#anchor = null;
+    if (this.#ending?.ledger === ledger) this.#ending = null;
     unregister(this);
     if (this.options.allowMultipleRuns === false) releaseLock();
-    return tasks;
+    this.#beginQueued();
+    return { record, written };
+  }
+
+  /** The run queued first begins, from its own start mark; a stop() it had meanwhile is then in flight. */
+  #beginQueued(): void {
+    const next = this.#queued.shift();
+    if (next === undefined) return;
+    if (!this.#begin(next.startMs, next.ledger)) {
+      // Not begun (the lock): it and the runs after it take no more marks.
+      this.#queued.length = 0;
+      this.#live = false;
+      return;
+    }
+    if (next.ending !== null) this.#ending = next.ending;
   }
 
   /**
@@ -328,7 +432,7 @@ export class EmissionsTracker extends EventTarget {
    * not yet started starts here, as CodeCarbon's start_task() measures without start().
    */
   startTask(name?: string): string {
-    if (this.#startMs === null) this.start();
+    if (!this.#live) this.start();
     return this.#ledger.start(typeof name === 'string' || name === undefined ? name : taskName(name, 'startTask'));
   }
 
@@ -347,9 +451,10 @@ export class EmissionsTracker extends EventTarget {
    * it and gives its id. Not part of the API.
    */
   [kConcurrentTask](name: string): () => number {
-    if (this.#startMs === null) this.start();
-    const handle = this.#ledger.startConcurrent(name);
-    return () => this.#ledger.stopConcurrent(handle, this.#sampler, this.options.taskRecordsKept);
+    if (!this.#live) this.start();
+    const ledger = this.#ledger; // the task ends in its run's ledger, whatever runs come after
+    const handle = ledger.startConcurrent(name);
+    return () => ledger.stopConcurrent(handle, this.#sampler, this.options.taskRecordsKept);
   }
 
   /**
@@ -367,7 +472,7 @@ export class EmissionsTracker extends EventTarget {
       throw new TypeError(`nextTask(name): name must be a string (the task's name, as given to startTask()), got ${name === null ? 'null' : typeof name}: `
         + 'nextTask(\'step\') in the loop, stopTask(\'step\') after it');
     }
-    if (this.#startMs === null) this.start();
+    if (!this.#live) this.start();
     return this.#ledger.next(key, this.#sampler, this.options.taskRecordsKept);
   }
 
@@ -378,6 +483,7 @@ export class EmissionsTracker extends EventTarget {
    * an unknown id, or a task folded into its name's row (past task_records_kept: see taskRecords()).
    */
   async taskRecord(id: number): Promise<TaskRecord | null> {
+    await this.#stopsWritten();
     const endMs = this.#ledger.endOf(id);
     if (Number.isNaN(endMs) || !(await this.#settledTo(endMs))) return null;
     return this.#ledger.record(id, this.#sampler!.timeline!, () => this.#out.context(this.#run(), now()));
@@ -385,6 +491,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Every finished task's record of the current (or last) run, then one row per folded name. */
   async taskRecords(): Promise<TaskRecord[]> {
+    await this.#stopsWritten();
     if (!(await this.#settledTo(now()))) return [];
     return this.#ledger.records(this.#sampler!.timeline!, () => this.#out.context(this.#run(), now()));
   }
