@@ -3,7 +3,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sampler, SamplerErrorEvent } from '../src/sampler/sampler.js';
 import { kStateCrashed } from '../src/sampler/ring.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OfflineEmissionsTracker } from '../src/offline.js';
+import { parseCsv } from '../src/output/csv.js';
+import { setSamplerInternals } from '../src/sampler/shared.js';
+import type { TrackerOptions } from '../src/types.js';
+import { scriptedTracker } from './helpers/scripted.js';
 import { FakeProc, FakeRapl } from './helpers/sysfs.js';
+
+/** The rows of a CSV file as objects keyed by its header. */
+function rowsOf(path: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
+  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
+}
+
+/** The options a tracker was made with, as arguments for another of the same configuration. */
+const pick = (o: object): TrackerOptions => {
+  const { countryIsoCode, outputDir, raplDir, samplePeriodMs, forceRamPower, logLevel } = o as Record<string, never>;
+  return { countryIsoCode, outputDir, raplDir, samplePeriodMs, forceRamPower, logLevel, saveToFile: false };
+};
 
 test('a crash in the sampling loop becomes an error event; the timeline stays readable', async (t) => {
   const rapl = new FakeRapl([{ id: 'intel-rapl:0', name: 'package-0', energyUj: 1000 }]);
@@ -29,4 +48,40 @@ test('a crash in the sampling loop becomes an error event; the timeline stays re
   const timeline = sampler.timeline!;
   assert.equal(timeline.ring.state(), kStateCrashed);
   assert.equal(timeline.energyBetween(t0, timeline.newestMs()).energyUj[0], 1000);
+});
+
+test('after a crash: a task across it is labelled gap, and the next run (same tracker, or a new one) gets a new sampler and measures', async (t) => {
+  const { tracker, clock, hw, dir } = scriptedTracker(t, { experimentName: 'x' });
+  setSamplerInternals({ ...hw.internals, crashAfterTicks: 3 }); // every sampler made from now on: its fourth tick throws
+  tracker.start();
+  await tracker.ready();
+  const crashed = tracker.sampler!;
+  tracker.startTask('across');
+  clock.advance(100);
+  await crashed.sampleNow(); // tick 2, at 1100
+  await crashed.sampleNow(); // tick 3
+  clock.advance(100);
+  await crashed.sampleNow(); // tick 4 throws: the last sample stays the one at 1100
+  assert.equal(crashed.timeline!.ring.state(), kStateCrashed);
+  assert.equal(crashed.ended, true);
+  clock.advance(100);
+  tracker.stopTask('across');
+  await tracker.stop();
+  const task = rowsOf(join(dir, `emissions_x_${rowsOf(join(dir, 'emissions.csv'))[0]!['run_id']}.csv`))[0]!;
+  assert.equal(task['resolution'], 'gap', 'two thirds of it after the last sample');
+  // The same tracker again: a sampler of its own, measuring (10 W for 0.1 s).
+  tracker.start();
+  await tracker.ready();
+  assert.notEqual(tracker.sampler, crashed);
+  clock.advance(100);
+  await tracker.stop();
+  const again = rowsOf(join(dir, 'emissions.csv'))[1]!;
+  assert.ok(Math.abs(Number(again['cpu_energy']) * 3.6e6 - 1) < 1e-9, `${Number(again['cpu_energy']) * 3.6e6} J`);
+  // A new tracker of the same options: the new sampler too, not the crashed one.
+  const other = new OfflineEmissionsTracker({ ...pick(tracker.options) }, { env: {}, cwd: dir, home: dir });
+  other.start();
+  await other.ready();
+  assert.notEqual(other.sampler, crashed);
+  clock.advance(100);
+  assert.ok((await other.stop())! > 0);
 });

@@ -87,6 +87,15 @@ export class Sampler extends EventTarget {
   }
 
   /**
+   * True once its thread has ended for good: stopped, or crashed (read off the ring, before the
+   * thread's error message has arrived). A later run needs a new sampler; this one's timeline
+   * stays readable for the runs it measured.
+   */
+  get ended(): boolean {
+    return this.#stopped || this.#ring?.state() === kStateCrashed;
+  }
+
+  /**
    * Why the sampler thread is taken as stuck (one read has lasted longer than sourceTimeoutMs: a
    * driver that does not answer), or null. Once stuck, waits on it end at once with what is published.
    */

@@ -15,11 +15,12 @@ export function setSamplerInternals(value: SamplerInternals | null): void {
   internals = value === null ? null : { id: ++internalsSet, value };
 }
 
-/** The running sampler for these options, created (not yet started) on first use. */
+/** The running sampler for these options, created (not yet started) on first use, and again after one ended (a crash). */
 export function sharedSampler(options: Partial<EngineOptions>): Sampler {
   const key = JSON.stringify(resolveEngineOptions(options)) + (internals === null ? '' : `#internals-${internals.id}`);
   let sampler = samplers.get(key);
-  if (sampler === undefined || sampler.stopped) {
+  if (sampler === undefined || sampler.ended) {
+    if (sampler !== undefined && !sampler.stopped) void sampler.stop(); // crashed: its pool goes
     sampler = new Sampler(options, internals?.value);
     samplers.set(key, sampler);
   }
@@ -35,7 +36,7 @@ const byOptions = new WeakMap<object, Sampler>();
  */
 export function samplerForOptions(options: object, engine: Partial<EngineOptions>): Sampler {
   let sampler = byOptions.get(options);
-  if (sampler === undefined || sampler.stopped) {
+  if (sampler === undefined || sampler.ended) {
     sampler = sharedSampler(engine);
     byOptions.set(options, sampler);
   }

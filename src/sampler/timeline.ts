@@ -2,7 +2,7 @@
 // benchmarks), anchors for long-lived marks, and utilisation between two marks.
 import type { ChannelInfo } from '../sources/source.js';
 import { rowLayout, type RowLayout } from './layout.js';
-import type { RingReader } from './ring.js';
+import { kStateCrashed, type RingReader } from './ring.js';
 import { RingWindow } from './window.js';
 
 /**
@@ -128,6 +128,8 @@ export class Timeline {
     const unmeasuredBefore = Math.max(Number.isNaN(measuredFrom) ? this.originMs : measuredFrom, oldest);
     // Unmeasured time is rare (a source that stopped reading): read its column only when there is some.
     const gaps = this.window.unmeasuredAt(this.window.newestMs()) > 0;
+    // A thread that crashed samples nothing more: time past its last sample is not measured.
+    const endedMs = this.ring.state() === kStateCrashed ? this.window.newestMs() : Infinity;
     // Samples further apart than the period (an idle sampler slowed down): an interval shorter than
     // the samples around it shares their energy, whatever the period says.
     const maxSpacingMs = this.ring.maxSpacingMs();
@@ -139,7 +141,8 @@ export class Timeline {
       for (let c = 0; c < k; c++) e[i * k + c] = Math.max(0, v[(2 * i + 1) * k + c]! - v[2 * i * k + c]!);
       const durationMs = t1 - t0;
       const extrapolatedMs = Math.min(Math.max(0, Math.min(t1, unmeasuredBefore) - t0), durationMs);
-      const unmeasuredMs = gaps ? Math.max(0, this.window.unmeasuredAt(t1) - this.window.unmeasuredAt(t0)) : 0;
+      const unmeasuredMs = Math.min(durationMs, (gaps ? Math.max(0, this.window.unmeasuredAt(t1) - this.window.unmeasuredAt(t0)) : 0)
+        + Math.max(0, t1 - Math.max(t0, endedMs)));
       out.final[i] = t1 <= settled ? 1 : 0;
       out.extrapolatedMs[i] = extrapolatedMs;
       out.unmeasuredMs[i] = unmeasuredMs;
