@@ -22,6 +22,7 @@ import { follow, samplerForOptions, unfollow } from './sampler/shared.js';
 import type { Anchor } from './sampler/timeline.js';
 import type { CpuTimes } from './sources/proc.js';
 import { engineOptionsFrom, type EngineOptions } from './sampler/options.js';
+import { RunQueue, type Ending } from './run-queue.js';
 import { TaskLedger, taskName } from './task-ledger.js';
 import { warmInBackground, warmRecords } from './warm.js';
 import type { ResolvedOptions, TrackerOptions } from './types.js';
@@ -33,20 +34,6 @@ export type { ResolvedOptions } from './types.js';
 
 /** The longest the process's exit waits for the sampler thread (to start, and for a last sample). */
 const exitWaitMs = 1000;
-
-/** A stop in flight: its end mark, the tasks of its run, and its promise (resolving once its record is written). */
-interface Ending {
-  readonly t1: number;
-  readonly ledger: TaskLedger;
-  done: Promise<number | null>;
-}
-
-/** A run started while a stop was in flight: its start mark, its tasks so far, and its own stop once called. */
-interface QueuedRun {
-  readonly startMs: number;
-  readonly ledger: TaskLedger;
-  ending: Ending | null;
-}
 
 /** Marks the sources argument of a fork (see fork()). */
 const kTemplate = Symbol('codecarbon.template');
@@ -73,10 +60,8 @@ export class EmissionsTracker extends EventTarget {
   #startMs: number | null = null;
   /** Marks go to a run: one started and not stopped (a stop in flight has ended its run for them). */
   #live = false;
-  /** The stop in flight: its end mark, its tasks, and its promise (resolving once its record is written). */
-  #ending: Ending | null = null;
-  /** Runs started while a stop was in flight, in order: each begins, from its own start mark, once the run before it is written. */
-  readonly #queued: QueuedRun[] = [];
+  /** The stop in flight, and runs started meanwhile: each begins, from its own start mark, once the run before it is written. */
+  readonly #runs = new RunQueue();
   #anchor: Anchor | null = null;
   #cpu0: CpuTimes | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -182,14 +167,14 @@ export class EmissionsTracker extends EventTarget {
   start(): void {
     if (this.#live) return this.#warn('start() called on a tracker that is already running: ignored');
     const t0 = now();
-    if (this.#ending === null) {
+    if (this.#runs.ending === null) {
       this.#begin(t0, null);
       return;
     }
     // The run before is still being written: this one's tasks go to a book of its own meanwhile.
     const ledger = new TaskLedger((m) => this.#warn(m));
     ledger.restart(this.options.taskRecordsKept);
-    this.#queued.push({ startMs: t0, ledger, ending: null });
+    this.#runs.queue(t0, ledger);
     this.#ledger = ledger;
     this.#live = true;
   }
@@ -276,7 +261,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Writes the record so far (and the task rows); tracking goes on. Resolves to kg CO2eq so far. */
   async flush(): Promise<number | null> {
-    await this.#stopsWritten();
+    await this.#runs.settled();
     if (this.#startMs === null) return null;
     const t1 = now();
     if ((await this.#ready) === null) return null;
@@ -322,20 +307,8 @@ export class EmissionsTracker extends EventTarget {
     if (!this.#live) return Promise.resolve(null);
     const t1 = now();
     this.#live = false;
-    const queued = this.#queued.at(-1);
-    const ledger = queued?.ledger ?? this.#ledger;
-    ledger.closeOpen(t1);
-    const ending: Ending = { t1, ledger, done: Promise.resolve(null) };
-    if (queued === undefined) {
-      this.#ending = ending;
-      ending.done = this.#written(ending);
-    } else {
-      // Queued behind a stop in flight: written once the run before it is, which begins it.
-      const before = this.#queued.length > 1 ? this.#queued.at(-2)!.ending!.done : this.#ending!.done;
-      ending.done = before.then(() => (this.#ending === ending ? this.#written(ending) : null));
-      queued.ending = ending;
-    }
-    return ending.done;
+    this.#ledger.closeOpen(t1);
+    return this.#runs.stop(t1, this.#ledger, (ending) => this.#written(ending));
   }
 
   /** The stop of the run begun, at its mark: a sample after it, its tasks sealed, its record written. */
@@ -343,7 +316,7 @@ export class EmissionsTracker extends EventTarget {
     const { t1, ledger } = ending;
     const info = await this.#ready;
     if (info !== null) await this.#sampleAfter(t1);
-    if (this.#ending !== ending) return null; // discarded, or ended at exit, meanwhile
+    if (this.#runs.ending !== ending) return null; // discarded, or ended at exit, meanwhile
     if (info !== null) ledger.seal(this.#sampler!.timeline!, this.options.taskRecordsKept, () => this.#out.context(this.#run(), t1));
     const { record, written } = this.#finish(t1, info !== null, false, ledger);
     await written;
@@ -351,16 +324,10 @@ export class EmissionsTracker extends EventTarget {
     return record === null ? null : Number(record.emissions);
   }
 
-  /** Until no stop is in flight (each written begins the run queued after it). */
-  async #stopsWritten(): Promise<void> {
-    while (this.#ending !== null) await this.#ending.done;
-  }
-
   /** Ends the run without a record or any output (what it measured is dropped), and any run started after a stop still in flight. */
   async discard(): Promise<void> {
-    this.#queued.length = 0;
+    this.#runs.clear();
     this.#live = false;
-    this.#ending = null;
     void this.#finish(now(), false, false, this.#ledger);
   }
 
@@ -373,14 +340,14 @@ export class EmissionsTracker extends EventTarget {
   finishNow(): void {
     // A run queued behind a stop in flight begins when the one before it is written, here too.
     while (this.#startMs !== null) {
-      const ending = this.#ending;
+      const ending = this.#runs.ending;
       const t1 = ending?.t1 ?? now();
       const ledger = ending?.ledger ?? this.#ledger;
       if (ending === null) {
         this.#live = false;
         ledger.closeOpen(t1);
       }
-      this.#ending = null; // the stop in flight, if any, finds its run written
+      this.#runs.ending = null; // the stop in flight, if any, finds its run written
       this.#sampler?.settleSync(t1, exitWaitMs);
       this.#finish(t1, this.#sampler?.timeline != null, true, ledger);
     }
@@ -406,7 +373,7 @@ export class EmissionsTracker extends EventTarget {
     this.#timer = null;
     this.#startMs = null;
     this.#anchor = null;
-    if (this.#ending?.ledger === ledger) this.#ending = null;
+    if (this.#runs.ending?.ledger === ledger) this.#runs.ending = null;
     unregister(this);
     if (this.options.allowMultipleRuns === false) releaseLock();
     this.#beginQueued();
@@ -415,15 +382,12 @@ export class EmissionsTracker extends EventTarget {
 
   /** The run queued first begins, from its own start mark; a stop() it had meanwhile is then in flight. */
   #beginQueued(): void {
-    const next = this.#queued.shift();
+    const next = this.#runs.shift();
     if (next === undefined) return;
-    if (!this.#begin(next.startMs, next.ledger)) {
-      // Not begun (the lock): it and the runs after it take no more marks.
-      this.#queued.length = 0;
-      this.#live = false;
-      return;
-    }
-    if (next.ending !== null) this.#ending = next.ending;
+    if (this.#begin(next.startMs, next.ledger)) return this.#runs.began(next);
+    // Not begun (the lock): it and the runs after it take no more marks.
+    this.#runs.clear();
+    this.#live = false;
   }
 
   /**
@@ -483,7 +447,7 @@ export class EmissionsTracker extends EventTarget {
    * an unknown id, or a task folded into its name's row (past task_records_kept: see taskRecords()).
    */
   async taskRecord(id: number): Promise<TaskRecord | null> {
-    await this.#stopsWritten();
+    await this.#runs.settled();
     const endMs = this.#ledger.endOf(id);
     if (Number.isNaN(endMs) || !(await this.#settledTo(endMs))) return null;
     return this.#ledger.record(id, this.#sampler!.timeline!, () => this.#out.context(this.#run(), now()));
@@ -491,7 +455,7 @@ export class EmissionsTracker extends EventTarget {
 
   /** Every finished task's record of the current (or last) run, then one row per folded name. */
   async taskRecords(): Promise<TaskRecord[]> {
-    await this.#stopsWritten();
+    await this.#runs.settled();
     if (!(await this.#settledTo(now()))) return [];
     return this.#ledger.records(this.#sampler!.timeline!, () => this.#out.context(this.#run(), now()));
   }
