@@ -34,10 +34,18 @@ export class TaskLedger {
 
   /** Slots for the marks that the sampler thread makes ready (lent to one book at a time). */
   #arena: TaskArena | null = null;
+  /** The run's sampler: folds read its timeline (none before it exists). */
+  #sampler: { readonly timeline: Timeline | null } | null = null;
+  /** task_records_kept: the first tasks of a run, kept as rows of their own. */
+  #kept = 0;
 
-  /** The run's books store their marks in `arena` when no other book has it (the sampler's, once it exists). */
-  useArena(arena: TaskArena | null): void {
-    this.#arena = arena;
+  /**
+   * The run's sampler: folds read its timeline, and the run's books store their marks in its arena
+   * when no other book has it.
+   */
+  attach(sampler: { readonly timeline: Timeline | null; readonly arena: TaskArena | null }): void {
+    this.#sampler = sampler;
+    this.#arena = sampler.arena;
   }
 
   /** Names already said to be opened twice (said once each). */
@@ -62,6 +70,7 @@ export class TaskLedger {
     this.#sealedContext = null;
     this.#folded = new Map();
     this.#foldAt = kept + taskChunk;
+    this.#kept = kept;
   }
 
   /**
@@ -99,11 +108,11 @@ export class TaskLedger {
    * Closes a task; returns its id, or -1 when no such task is open (said in a warning). Past `kept`
    * finished tasks, folds a chunk (once the timeline exists).
    */
-  stop(name: string | undefined, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
+  stop(name: string | undefined): number {
     const book = this.#tasks;
     const id = book.stop(name);
     if (id < 0) this.#noSuchTask(name);
-    else if (book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast(sampler, kept);
+    else if (book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast();
     return id;
   }
 
@@ -111,10 +120,10 @@ export class TaskLedger {
    * Ends the open task `name` (when one is) and opens the next of that name at the same mark (one
    * clock read per iteration of a loop); returns the ended task's id, or -1 when none was open.
    */
-  next(name: string, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
+  next(name: string): number {
     const book = this.#tasks;
     const id = book.next(name);
-    if (id >= 0 && book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast(sampler, kept);
+    if (id >= 0 && book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast();
     return id;
   }
 
@@ -124,10 +133,10 @@ export class TaskLedger {
   }
 
   /** Closes the task opened as `handle`; returns its id (-1 when it is not open). Folds as stop() does. */
-  stopConcurrent(handle: number, sampler: { readonly timeline: Timeline | null } | null, kept: number): number {
+  stopConcurrent(handle: number): number {
     const book = this.#tasks;
     const id = book.stopConcurrent(handle);
-    if (id >= 0 && book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast(sampler, kept);
+    if (id >= 0 && book.doneCount > this.#foldAt && this.#writing === 0) this.#foldPast();
     return id;
   }
 
@@ -136,9 +145,9 @@ export class TaskLedger {
   }
 
   /** A fold past `kept` finished tasks, once the timeline exists (out of line: stop() stays small). */
-  #foldPast(sampler: { readonly timeline: Timeline | null } | null, kept: number): void {
-    const tl = sampler?.timeline ?? null;
-    if (tl !== null) this.#fold(tl, kept);
+  #foldPast(): void {
+    const tl = this.#sampler?.timeline ?? null;
+    if (tl !== null) this.#fold(tl, this.#kept);
   }
 
   /** The run stops at `tMs`: its open tasks end there, labelled as closed by the stop. */

@@ -204,7 +204,7 @@ export class EmissionsTracker extends EventTarget {
     follow(sampler, this.#onSamplerMessage);
     const first = !sampler.started;
     this.#ready = this.#whenReady(sampler.start());
-    runLedger.useArena(sampler.arena);
+    runLedger.attach(sampler);
     if (first) {
       // The first start: the run counts from the counters' reading in start(), where every channel is at 0.
       if (!Number.isNaN(sampler.originMs) && ledger === null) this.#startMs = sampler.originMs;
@@ -405,8 +405,7 @@ export class EmissionsTracker extends EventTarget {
    * integer, no allocation) for taskRecord(), or -1 when no such task is open (said in a warning).
    */
   stopTask(name?: string): number {
-    return this.#ledger.stop(typeof name === 'string' || name === undefined ? name : taskName(name, 'stopTask'),
-      this.#sampler, this.options.taskRecordsKept);
+    return this.#ledger.stop(typeof name === 'string' || name === undefined ? name : taskName(name, 'stopTask'));
   }
 
   /**
@@ -418,7 +417,7 @@ export class EmissionsTracker extends EventTarget {
     if (!this.#live) this.start();
     const ledger = this.#ledger; // the task ends in its run's ledger, whatever runs come after
     const handle = ledger.startConcurrent(name);
-    return () => ledger.stopConcurrent(handle, this.#sampler, this.options.taskRecordsKept);
+    return () => ledger.stopConcurrent(handle);
   }
 
   /**
@@ -437,7 +436,7 @@ export class EmissionsTracker extends EventTarget {
         + 'nextTask(\'step\') in the loop, stopTask(\'step\') after it');
     }
     if (!this.#live) this.start();
-    return this.#ledger.next(key, this.#sampler, this.options.taskRecordsKept);
+    return this.#ledger.next(key);
   }
 
   /**
