@@ -34,7 +34,8 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
     // JSON.stringify would show NaN and Infinity as null.
     throw new ConfigError(name, origin, `expected ${expected}, got ${shown(raw)}`);
   };
-  if (raw === null) return null;
+  // Only a key without a default takes null (none); resolveConfig() skips a null for the others.
+  if (raw === null && spec.default === null) return null;
   const text = typeof raw === 'string' ? raw.trim() : raw;
   const k = spec.kind;
   switch (k.type) {
@@ -182,6 +183,10 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
         + 'trackEmissions() and attachEnergy())' : '';
       throw new ConfigError(name, 'argument', `unknown option; did you mean "${closest(name, [...specByOption.keys()].map((k) => [k] as const), 1)[0]}"?${elsewhere}`);
     }
+    // null is "not given" where a default exists (as CodeCarbon's docstring says of None): the
+    // environment, a file or the default applies. Upstream's code takes it as the value, which a
+    // PUE or a period cannot be; for a key without a default it is none, overriding them.
+    if (raw === null && spec.default !== null) continue;
     values[name] = convert(spec, raw, 'argument');
     origins[name] = 'argument';
   }
