@@ -39,6 +39,6 @@ test('bad values name the key, where they came from and the expected form', () =
   assert.throws(() => resolveEngineOptions({ trackingMode: 'thread' as never }, { env: {}, ...none }),
     { message: 'trackingMode (from argument): expected one of "machine", "process", got "thread"' });
   assert.throws(() => resolveEngineOptions({}, { env: { CODECARBON_RING_CAPACITY: '1' }, ...none }),
-    { message: 'ring_capacity (from environment variable CODECARBON_RING_CAPACITY): expected an integer >= 2, got "1"' });
+    { message: 'ring_capacity (from environment variable CODECARBON_RING_CAPACITY): expected an integer >= 2 and <= 2097152, got "1"' });
   assert.throws(() => resolveEngineOptions({ raplDri: '/x' } as never, { env: {}, ...none }), { message: /^raplDri \(from argument\): unknown engine option; known: / });
 });

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/config/resolve.js';
+import { graceMs } from '../src/emissions/geolocate.js';
+import { OfflineEmissionsTracker } from '../src/offline.js';
+import { RingWriter } from '../src/sampler/ring.js';
 import { tempDir } from './helpers/sysfs.js';
 
 /** A home and a working directory, each with the given config file (or none), removed after the test. */
@@ -93,11 +96,37 @@ test('a number argument that is NaN or Infinity is shown as such, not as null', 
 
 test('values past what the arithmetic and the timers can hold are refused with the bound: a time-out over 2^31 - 1 ms, 1e308 W', (t) => {
   const where = dirs(t, null, null);
-  assert.throws(() => resolveConfig({}, { ...where, env: { CODECARBON_LOCATION_TIMEOUT_MS: '3000000000' } }), { name: 'ConfigError',
-    message: 'location_timeout_ms (from environment variable CODECARBON_LOCATION_TIMEOUT_MS): expected a number > 0 and <= 2147483647, got "3000000000"' });
+  assert.throws(() => resolveConfig({}, { ...where, env: { CODECARBON_SOURCE_TIMEOUT_MS: '3000000000' } }), { name: 'ConfigError',
+    message: 'source_timeout_ms (from environment variable CODECARBON_SOURCE_TIMEOUT_MS): expected a number > 0 and <= 2147483647, got "3000000000"' });
   assert.throws(() => resolveConfig({}, { ...where, env: { CODECARBON_FORCE_RAM_POWER: '1e308' } }), { name: 'ConfigError',
     message: 'force_ram_power (from environment variable CODECARBON_FORCE_RAM_POWER): expected a number > 0 and <= 1000000, got "1e308"' });
-  assert.equal(resolveConfig({}, { ...where, env: { CODECARBON_LOCATION_TIMEOUT_MS: String(2 ** 31 - 1) } }).values['locationTimeoutMs'], 2 ** 31 - 1);
+  assert.equal(resolveConfig({}, { ...where, env: { CODECARBON_SOURCE_TIMEOUT_MS: String(2 ** 31 - 1) } }).values['sourceTimeoutMs'], 2 ** 31 - 1);
+});
+
+test('a location lookup is waited for 250 ms past its time-out in one timer: location and cloud time-outs stop 250 ms short of 2^31 - 1', (t) => {
+  const where = dirs(t, null, null);
+  // 2^31 - 1 + 250 ms would overflow Node's timer, which then fires at once: the lookup given up at its start.
+  assert.throws(() => resolveConfig({ locationTimeoutMs: 2 ** 31 - 1 }, where), { name: 'ConfigError',
+    message: 'locationTimeoutMs (from argument): expected a number > 0 and <= 2147483397, got 2147483647' });
+  assert.throws(() => resolveConfig({}, { ...where, env: { CODECARBON_CLOUD_METADATA_TIMEOUT_MS: '2147483500' } }), { name: 'ConfigError',
+    message: 'cloud_metadata_timeout_ms (from environment variable CODECARBON_CLOUD_METADATA_TIMEOUT_MS): expected a number > 0 and <= 2147483397, got "2147483500"' });
+  assert.equal(resolveConfig({ locationTimeoutMs: 2 ** 31 - 1 - graceMs }, where).values['locationTimeoutMs'] as number + graceMs, 2 ** 31 - 1);
+});
+
+test('ring_capacity past 2^21 slots is refused at construction with its origin and range; the ring\'s layout at 2^21 slots adds up for 126 columns', (t) => {
+  const where = dirs(t, null, null);
+  // 60,000,000 made the sampler thread fail at start() ("Invalid array buffer length"), after construction, naming no key.
+  assert.throws(() => resolveConfig({}, { ...where, env: { CODECARBON_RING_CAPACITY: '60000000' } }), { name: 'ConfigError',
+    message: 'ring_capacity (from environment variable CODECARBON_RING_CAPACITY): expected an integer >= 2 and <= 2097152, got "60000000"' });
+  const file = dirs(t, null, '[codecarbon]\nring_capacity = 1e8\n');
+  assert.throws(() => resolveConfig({}, file), { name: 'ConfigError',
+    message: `ring_capacity (from ${file.localFile}, line 2): expected an integer >= 2 and <= 2097152, got "1e8"` });
+  assert.throws(() => new OfflineEmissionsTracker({ countryIsoCode: 'FRA', ringCapacity: 2 ** 21 + 1 }, where), { name: 'ConfigError',
+    message: 'ringCapacity (from argument): expected an integer >= 2 and <= 2097152, got 2097153' });
+  assert.equal(resolveConfig({ ringCapacity: 2 ** 21 }, where).values['ringCapacity'], 2 ** 21);
+  // The bound's reason, as the key table states it: at 2^21 slots the ring's layout still adds up for
+  // 126 columns (24 GPUs beside two sockets): control, sequence words, samples, 4 anchors, last readings.
+  assert.equal(RingWriter.bytes({ capacity: 2 ** 21, channels: 126, anchors: 4 }), 128 + 2 ** 21 * 4 + 2 ** 21 * 127 * 8 + 64 + 4096 + 1024);
 });
 
 test('numbers are decimal text as CodeCarbon (Python\'s float) reads them: 0x10 and 0b11 are refused, 1_000 and 1e3 are read', (t) => {

@@ -1,14 +1,16 @@
 // Every configuration key CodeCarbon 3.3.0 reads (plus this port's own), with type and default.
+import { graceMs } from '../emissions/geolocate.js';
 import { defaultNvmlLibrary, defaultRaplDir } from '../sources/defaults.js';
 
 /** How a key's text is read. */
 export type KeyKind =
   | { readonly type: 'string'; readonly nonEmpty?: boolean }
   | { readonly type: 'number'; readonly min?: number; readonly exclusiveMin?: boolean; readonly max?: number }
-  | { readonly type: 'int'; readonly min?: number }
+  | { readonly type: 'int'; readonly min?: number; readonly max?: number }
   | { readonly type: 'bool' }
   | { readonly type: 'enum'; readonly values: readonly string[] }
-  | { readonly type: 'list' }
+  /** Comma-separated text or an array; with `values`, each item must be one of them (any case), else the nearest is named. */
+  | { readonly type: 'list'; readonly values?: readonly string[]; readonly item?: string }
   /** Python logging levels as CodeCarbon takes them: a name in any case (warn, fatal, notset too) or a number. */
   | { readonly type: 'level' }
   /** Objects given in code only (a logger, output handlers): a file or the environment cannot hold one. */
@@ -39,9 +41,18 @@ const nonNegative = { type: 'number', min: 0 } as const;
 // Upper bounds past which a value cannot be meant and breaks the arithmetic or the timers: a timer
 // longer than 2^31 - 1 ms fires at once (Node's TimeoutOverflowWarning); 1e308 W overflows to NaN.
 const timerMs = { ...positive, max: 2 ** 31 - 1 } as const;
+// A location lookup is waited for graceMs past its own time-out, in one timer: that sum must fit too.
+const lookupMs = { ...positive, max: 2 ** 31 - 1 - graceMs } as const;
 const watts = { ...positive, max: 1e6 } as const;
 // A sampler period under 1 ms would keep its thread busy (and the ring rounds periods to whole ms).
 const periodMs = { type: 'number', min: 1, max: 2 ** 31 - 1 } as const;
+// The ring is one SharedArrayBuffer of 4 + 8 × (columns + 1) bytes a slot (ring.ts, layout.ts): 44 with
+// a CPU and RAM, 700 with two sockets and 16 GPUs (energy, three counter columns and utilisation each).
+// Its regions are rounded to cache lines in 32-bit arithmetic, so the samples must stay under 2 GiB,
+// or the sampler thread cannot make the ring (at start(), long after construction). 2^21 slots keeps
+// them so up to 126 columns (24 GPUs beside two sockets), is 128 times the default (58 hours of
+// samples at 100 ms), and catches a typo's extra digits.
+const ringSlots = { type: 'int', min: 2, max: 2 ** 21 } as const;
 const oneOf = (...values: string[]): KeyKind => ({ type: 'enum', values });
 const hasMethod = (v: unknown, ...names: string[]): boolean =>
   typeof v === 'object' && v !== null && names.some((n) => typeof (v as Record<string, unknown>)[n] === 'function');
@@ -102,18 +113,18 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'idle_sample_period_ms', kind: periodMs, default: 2000, engine: true },
   { key: 'gpu_counter_period_ms', kind: timerMs, default: 1000, engine: true },
   { key: 'source_timeout_ms', kind: timerMs, default: 2000, engine: true },
-  { key: 'ring_capacity', kind: { type: 'int', min: 2 }, default: 16384, engine: true },
+  { key: 'ring_capacity', kind: ringSlots, default: 16384, engine: true },
   { key: 'proc_dir', kind: path, default: '/proc', engine: true },
   { key: 'cgroup_dir', kind: path, default: '/sys/fs/cgroup', engine: true },
   { key: 'carbon_intensity_dataset', kind: oneOf('codecarbon', 'ember'), default: 'codecarbon' },
   { key: 'task_records_kept', kind: { type: 'int', min: 0 }, default: 100_000 },
   { key: 'geojs_url', kind: str, default: 'https://get.geojs.io/v1/ip/geo.json' },
   { key: 'ipinfo_url', kind: str, default: 'https://ipinfo.io/json' },
-  { key: 'location_timeout_ms', kind: timerMs, default: 2000 },
+  { key: 'location_timeout_ms', kind: lookupMs, default: 2000 },
   { key: 'location_cache_file', kind: str, default: null },
   { key: 'electricitymaps_url', kind: str, default: 'https://api.electricitymaps.com' },
   { key: 'cloud_metadata_url', kind: str, default: 'http://169.254.169.254' },
-  { key: 'cloud_metadata_timeout_ms', kind: timerMs, default: 1000 },
+  { key: 'cloud_metadata_timeout_ms', kind: lookupMs, default: 1000 },
   { key: 'prometheus_listen_address', kind: str, default: null },
 ];
 

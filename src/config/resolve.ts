@@ -68,7 +68,7 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
       const n = readNumber(text);
       const min = k.min ?? -Infinity;
       const exclusive = k.type === 'number' && k.exclusiveMin === true;
-      const max = k.type === 'number' ? k.max ?? Infinity : Infinity;
+      const max = k.max ?? Infinity;
       const ok = n !== undefined && (exclusive ? n > min : n >= min) && n <= max && (k.type === 'number' || Number.isInteger(n));
       if (ok) return n;
       return fail(`${k.type === 'int' ? 'an integer' : 'a number'} ${exclusive ? '>' : '>='} ${min}${max === Infinity ? '' : ` and <= ${max}`}`);
