@@ -30,9 +30,9 @@ test('no [codecarbon] section: the warning a tracker prints, on stderr before th
 test('the outputs\' warnings a tracker gives at its start are said too (text and --json)', async () => {
   const { stderr } = await config('[codecarbon]\noutput_methods = csv,boamps\n');
   assert.match(stderr, /^warning: the boamps output is not supported by this port yet: it is ignored; the supported ones are /);
-  const json = JSON.parse((await config('', ['--json'], { CODECARBON_OUTPUT_METHODS: 'csv,nope' })).stdout) as { warnings: string[] };
+  const json = JSON.parse((await config('', ['--json'], { CODECARBON_OUTPUT_METHODS: 'csv,logfire' })).stdout) as { warnings: string[] };
   assert.equal(json.warnings.length, 1);
-  assert.match(json.warnings[0]!, /^output method "nope" does not exist: it is ignored/);
+  assert.match(json.warnings[0]!, /^the logfire output is not supported by this port yet: it is ignored/);
 });
 
 test('a clean folder: no warnings at all', async () => {

@@ -126,6 +126,15 @@ test('monitor that keeps the record nowhere says so after its figures; --api or 
     + 'drop --api, or add api in --output-methods\n']);
 });
 
+test('monitor --output-methods cvs (a typo): refused before the command runs (exit 2), with the nearest name; it used to save nowhere, exit 0', async (t) => {
+  const where = place(t);
+  const ran = join(where.dir, 'ran');
+  const r = await cc(['monitor', ...offline, '--output-methods', 'cvs', '--', process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(ran)}, '')`], where);
+  assert.deepEqual([r.code, r.stderr], [2, 'codecarbon: --output-methods (from command line): unknown output method "cvs" (did you mean "csv"?); '
+    + 'known: csv, api, logger, prometheus, logfire, boamps, otel\n']);
+  assert.ok(!existsSync(ran), 'the command ran');
+});
+
 test('a flag given twice, or an empty command after "--": usage errors (exit 2) that say so, nothing run', async (t) => {
   const twice = await cliHere(['monitor', ...offline, '--country-iso-code', 'DEU', '--', process.execPath, '-e', '0']);
   assert.deepEqual([twice.code, twice.stderr], [2, 'codecarbon: --country-iso-code is given twice ("FRA", then "DEU"): give it once\n']);

@@ -66,16 +66,30 @@ test('output_methods without csv writes no CSV; a handler still gets every recor
   assert.deepEqual(warnings, []);
 });
 
-test('output_methods wins over the save_to_* flags; unknown and not-yet-supported names get one warning each naming the supported ones', async (t) => {
-  const { tracker, clock, dir, warnings } = scripted(t, { outputMethods: 'csv, Logfire ,carrier-pigeon', saveToFile: false, saveToApi: true });
+test('output_methods wins over the save_to_* flags; CodeCarbon\'s outputs not here yet (logfire, boamps) get one warning each naming the supported ones', async (t) => {
+  const { tracker, clock, dir, warnings } = scripted(t, { outputMethods: 'csv, Logfire ,boamps', saveToFile: false, saveToApi: true });
   tracker.start();
   clock.advance(1000);
   await tracker.stop();
   assert.equal(readFileSync(join(dir, 'emissions.csv'), 'utf8').split('\n').length, 3);
+  const supported = 'the supported ones are csv, api, logger, prometheus, otel (and emissions_endpoint for a webhook, prometheus_listen_address for a scrape endpoint)';
   assert.deepEqual(warnings, [
-    'the logfire output is not supported by this port yet: it is ignored; the supported ones are csv, api, logger, prometheus, otel (and emissions_endpoint for a webhook, prometheus_listen_address for a scrape endpoint)',
-    'output method "carrier-pigeon" does not exist: it is ignored; the supported ones are csv, api, logger, prometheus, otel (and emissions_endpoint for a webhook, prometheus_listen_address for a scrape endpoint)',
+    `the logfire output is not supported by this port yet: it is ignored; ${supported}`,
+    `the boamps output is not supported by this port yet: it is ignored; ${supported}`,
   ]);
+});
+
+test('an output method no CodeCarbon has (a typo: cvs) is a ConfigError at construction naming the key, its origin, the name and the nearest', async () => {
+  const { fakeTracker } = await import('./helpers/tracker.js');
+  const known = 'known: csv, api, logger, prometheus, logfire, boamps, otel';
+  // It used to be one warning, and a run whose record was kept nowhere.
+  assert.throws(() => fakeTracker({ outputMethods: ['cvs'] }), { name: 'ConfigError',
+    message: `outputMethods (from argument): unknown output method "cvs" (did you mean "csv"?); ${known}` });
+  assert.throws(() => fakeTracker({ outputMethods: 'csv, carrier-pigeon' }), { name: 'ConfigError',
+    message: `outputMethods (from argument): unknown output method "carrier-pigeon" (did you mean "api"?); ${known}` });
+  const { EmissionsTracker } = await import('../src/tracker.js');
+  assert.throws(() => new EmissionsTracker({}, { env: { CODECARBON_OUTPUT_METHODS: 'CSV,Promethus' }, cwd: '/nonexistent', home: '/nonexistent' }),
+    { name: 'ConfigError', message: `output_methods (from environment variable CODECARBON_OUTPUT_METHODS): unknown output method "Promethus" (did you mean "prometheus"?); ${known}` });
 });
 
 test('output_methods from a config file and the environment, comma-separated', async (t) => {

@@ -61,6 +61,9 @@ const isLogger = (v: unknown): boolean => hasMethod(v, 'info', 'log')
 const outputHooks = ['out', 'liveOut', 'taskOut', 'exit', 'live_out', 'task_out'];
 const areHandlers = (v: unknown): boolean => Array.isArray(v) && v.every((h) => hasMethod(h, ...outputHooks));
 
+/** CodeCarbon 3.3.0's OutputMethod values, then this port's own (otel). */
+export const outputMethodNames = ['csv', 'api', 'logger', 'prometheus', 'logfire', 'boamps', 'otel'] as const;
+
 /** Upstream's defaults, key by key (CodeCarbon 3.3.0), then this port's own keys. */
 export const keySpecs: readonly KeySpec[] = [
   { key: 'project_name', kind: str, default: 'codecarbon' },
@@ -72,7 +75,7 @@ export const keySpecs: readonly KeySpec[] = [
   { key: 'api_key', kind: str, default: 'api_key', secret: true },
   { key: 'output_dir', kind: str, default: '.' },
   { key: 'output_file', kind: path, default: 'emissions.csv' },
-  { key: 'output_methods', kind: list, default: null },
+  { key: 'output_methods', kind: { type: 'list', values: outputMethodNames, item: 'output method' }, default: null },
   { key: 'save_to_file', kind: bool, default: true },
   { key: 'save_to_api', kind: bool, default: false },
   { key: 'save_to_logger', kind: bool, default: false },

@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { closest } from '../emissions/intensity.js';
 import { configText, defaultSection, interpolate, readConfigSections } from './ini.js';
 import { readBoolean, readNumber } from './values.js';
-import { camel, keyAliases, keySpecs, logLevels, specByKey, specByOption, type KeySpec } from './keys.js';
+import { camel, keyAliases, keySpecs, logLevels, specByKey, specByOption, type KeyKind, type KeySpec } from './keys.js';
 
 /** Every key's value after precedence, camelCased, with where each came from. */
 export interface Resolved {
@@ -57,12 +57,8 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
     case 'object':
       if (origin !== 'argument') throw new ConfigError(name, origin, `must be given in code (${k.expected}): a file or the environment cannot hold it`);
       return k.isValid(raw) ? raw : fail(k.expected);
-    case 'list': {
-      const items = typeof text === 'string' ? text.split(',') : Array.isArray(text) ? text.map(String) : fail('a comma-separated list');
-      // gpu_ids as CodeCarbon reads it: only letters, digits and '-' count ('[0, 1]' is 0 and 1).
-      const kept = spec.key === 'gpu_ids' ? items.map((s) => s.replace(/[^A-Za-z0-9-]/g, '')) : items;
-      return kept.map((s) => s.trim()).filter((s) => s !== '');
-    }
+    case 'list':
+      return readList(spec.key, k, text, name, origin) ?? fail('a comma-separated list');
     case 'number':
     case 'int': {
       const n = readNumber(text);
@@ -74,6 +70,23 @@ export function convert(spec: KeySpec, raw: unknown, origin: string): unknown {
       return fail(`${k.type === 'int' ? 'an integer' : 'a number'} ${exclusive ? '>' : '>='} ${min}${max === Infinity ? '' : ` and <= ${max}`}`);
     }
   }
+}
+
+/**
+ * A list's items from comma-separated text or an array, trimmed, empty ones dropped; undefined for
+ * anything else. @throws ConfigError for an item that is none of the kind's values, with the nearest.
+ */
+function readList(key: string, k: Extract<KeyKind, { type: 'list' }>, text: unknown, name: string, origin: string): string[] | undefined {
+  const items = typeof text === 'string' ? text.split(',') : Array.isArray(text) ? text.map(String) : undefined;
+  if (items === undefined) return undefined;
+  // gpu_ids as CodeCarbon reads it: only letters, digits and '-' count ('[0, 1]' is 0 and 1).
+  const kept = (key === 'gpu_ids' ? items.map((s) => s.replace(/[^A-Za-z0-9-]/g, '')) : items).map((s) => s.trim()).filter((s) => s !== '');
+  const known = k.values;
+  const unknown = known === undefined ? undefined : kept.find((s) => !known.includes(s.toLowerCase()));
+  if (known === undefined || unknown === undefined) return kept;
+  // A typo must not choose nothing for that name, silently (output_methods = cvs: a run saved nowhere).
+  const near = closest(unknown, known.map((v) => [v] as const), 1)[0]!;
+  throw new ConfigError(name, origin, `unknown ${k.item ?? 'item'} ${JSON.stringify(unknown)} (did you mean "${near}"?); known: ${known.join(', ')}`);
 }
 
 /** A raw value (before interpolation) and where it was read. */

@@ -1,7 +1,7 @@
 // Which outputs a tracker writes to: output_methods over the save_to_* flags (as upstream), the
 // webhook whenever emissions_endpoint is set, the scrape endpoint whenever prometheus_listen_address
 // is, then the user's output_handlers.
-import { keySpecs } from '../config/keys.js';
+import { keySpecs, outputMethodNames } from '../config/keys.js';
 import { ConfigError } from '../errors.js';
 import type { ResolvedOptions } from '../tracker.js';
 import { ApiOutput } from './api.js';
@@ -13,8 +13,8 @@ import type { MetricRecord } from './record.js';
 import { ScrapeOutput } from './scrape.js';
 import { WebhookOutput } from './webhook.js';
 
-/** CodeCarbon 3.3.0's OutputMethod values, then this port's own. */
-export const upstreamMethods = ['csv', 'api', 'logger', 'prometheus', 'logfire', 'boamps', 'otel'] as const;
+/** CodeCarbon 3.3.0's OutputMethod values, then this port's own: output_methods takes no other name (the key table refuses it). */
+export const upstreamMethods = outputMethodNames;
 
 /** The ones this port writes. */
 export const supportedMethods = ['csv', 'api', 'logger', 'prometheus', 'otel'] as const;
@@ -73,9 +73,7 @@ export function choiceWarnings(o: ResolvedOptions, origins?: Readonly<Record<str
       + 'uploads without one; set api_key to the project\'s token');
   }
   for (const m of new Set(methods)) {
-    if (!(upstreamMethods as readonly string[]).includes(m)) {
-      warnings.push(`output method "${m}" does not exist: it is ignored; the supported ones are ${supportedText}`);
-    } else if (!(supportedMethods as readonly string[]).includes(m)) {
+    if (!(supportedMethods as readonly string[]).includes(m)) {
       warnings.push(`the ${m} output is not supported by this port yet: it is ignored; the supported ones are ${supportedText}`);
     }
   }
