@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { closest } from '../emissions/intensity.js';
+import { closest, unusedRegion } from '../emissions/intensity.js';
 import { configText, defaultSection, interpolate, readConfigSections } from './ini.js';
 import { readBoolean, readNumber } from './values.js';
 import { camel, keyAliases, keySpecs, logLevels, specByKey, specByOption, type KeyKind, type KeySpec } from './keys.js';
@@ -13,7 +13,7 @@ export interface Resolved {
   readonly values: Readonly<Record<string, unknown>>;
   /** camelCase key → 'argument' | 'environment variable X' | a file path | 'default'. */
   readonly origins: Readonly<Record<string, string>>;
-  /** Unknown keys in files or the environment, each with the closest known key. */
+  /** Unknown keys in files or the environment, each with the closest known key; values that change nothing, with why. */
   readonly warnings: readonly string[];
 }
 
@@ -203,13 +203,27 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
     values[name] = convert(spec, raw, 'argument');
     origins[name] = 'argument';
   }
+  warnings.push(...unusedValues(values, origins));
+  return { values: Object.freeze(values), origins: Object.freeze(origins), warnings };
+}
+
+/** What the resolved values say that changes nothing: a key this port has no use for, a region no table has. */
+function unusedValues(values: Readonly<Record<string, unknown>>, origins: Readonly<Record<string, string>>): string[] {
+  const warnings: string[] = [];
   for (const spec of keySpecs) {
     const name = camel(spec.key);
     if (spec.noEffect !== undefined && values[name] !== spec.default) {
       warnings.push(`${spec.key} = ${String(values[name])} (from ${origins[name]}) changes nothing in this port: ${spec.noEffect}`);
     }
   }
-  return { values: Object.freeze(values), origins: Object.freeze(origins), warnings };
+  const region = unusedRegion({ countryIsoCode: values['countryIsoCode'] as string | null, region: values['region'] as string | null,
+    cloudProvider: values['cloudProvider'] as string | null, forceGCo2ePerKwh: values['forceCarbonIntensityGCo2eKwh'] as number | null });
+  if (region !== null) {
+    // Kept in the region column, as upstream writes it; said, as a typo there would change nothing.
+    warnings.push(`region = ${String(values['region'])} (from ${origins['region']}) is not used for the carbon intensity: ${region}; `
+      + 'the country\'s figure is used (the region column still says it, as CodeCarbon writes it); check region, or leave it out');
+  }
+  return warnings;
 }
 
 /**

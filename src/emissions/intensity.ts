@@ -187,6 +187,32 @@ function fromRegion(iso3: string, region: string, row: CountryRow): Intensity | 
   return null;
 }
 
+/**
+ * Why a region given with a country is not used for the intensity (the country's figure is, as
+ * upstream does): the country has no regional table, or the region is none of its Nordic bidding
+ * zones. Null when it is used, when nothing says which country, when the lookup refuses them (an
+ * unknown country, US state or Canadian province: the tracker says so), and with a cloud or a
+ * forced intensity (they decide the figure).
+ */
+export function unusedRegion(q: IntensityQuery): string | null {
+  if (!q.region || !q.countryIsoCode || q.cloudProvider || (q.forceGCo2ePerKwh !== undefined && q.forceGCo2ePerKwh !== null)) return null;
+  let iso3: string;
+  let regional: Intensity | null;
+  try {
+    iso3 = resolveCountry(q.countryIsoCode);
+    regional = fromRegion(iso3, q.region, countryTable().countries[iso3]!);
+  } catch {
+    return null;
+  }
+  if (regional !== null) return null;
+  const row = countryTable().countries[iso3]!;
+  const zones = nordicCountries[iso3];
+  if (zones !== undefined) {
+    return `it is none of ${row.name}'s (${iso3}) Nordic bidding zones (${Object.keys(regionTable().nordicZones).filter((z) => zones.test(z)).join(', ')})`;
+  }
+  return `the tables have no regional figures for ${row.name} (${iso3}), only for US states, Canadian provinces and Nordic bidding zones`;
+}
+
 const exampleRegion: Readonly<Record<string, string>> = { gcp: 'europe-west1', aws: 'eu-west-3', azure: 'francecentral' };
 
 /**
