@@ -1,4 +1,5 @@
 // trackEmissions: a standard (TC39) method decorator and a function wrapper; each call a tracked run.
+import { noDefaultOptions } from './config/keys.js';
 import { OfflineEmissionsTracker } from './offline.js';
 import { EmissionsTracker, kConcurrentTask } from './tracker.js';
 import type { TrackerOptions } from './types.js';
@@ -71,7 +72,11 @@ function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
     if (!(shared instanceof EmissionsTracker)) {
       throw new TypeError(`trackEmissions(fn, { tracker }): tracker must be an EmissionsTracker (or OfflineEmissionsTracker), got ${shared === null ? 'null' : typeof shared}`);
     }
-    const given = Object.keys(trackerOptions).filter((k) => (trackerOptions as Record<string, unknown>)[k] !== undefined);
+    // null for a key with a default is not given (config/resolve.ts), as undefined is.
+    const given = Object.keys(trackerOptions).filter((k) => {
+      const v = (trackerOptions as Record<string, unknown>)[k];
+      return v !== undefined && (v !== null || (noDefaultOptions as readonly string[]).includes(k));
+    });
     if (given.length > 0 || offline !== undefined) {
       // Each call is a task of that tracker: its own options are the ones in force.
       throw new TypeError(`trackEmissions(fn, { tracker, ${[...given, ...(offline !== undefined ? ['offline'] : [])].join(', ')} }): with tracker, `

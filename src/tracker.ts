@@ -80,7 +80,8 @@ export class EmissionsTracker extends EventTarget {
     this.options = template?.options ?? resolved!.values as unknown as ResolvedOptions;
     this.origins = template?.origins ?? resolved!.origins;
     this.engineOptions = template?.engineOptions ?? engineOptionsFrom(resolved!, sources?.env ?? process.env);
-    this.#pending = [...resolved?.warnings ?? []];
+    // A fork takes what its template has not said yet (a wrapper's template never starts): the first fork says it.
+    this.#pending = template === undefined ? [...resolved!.warnings] : template.#pending.splice(0);
     const warn = (m: string): void => this.#warn(m);
     const located = template === undefined ? this.locate() : null;
     this.#where = new Whereabouts(template === undefined ? located!.intensity : template.#where.intensity, warn);

@@ -204,3 +204,19 @@ test('a generator\'s work is measured until it is done (returned, thrown, closed
   assert.deepEqual(rows.map((r) => [r.task_name, r.duration, r.ended_by]), [['numbers', 3, 'stopTask'], ['numbers', 2, 'stopTask'],
     ['failing', 0.3, 'stopTask'], ['ticks', 0.6, 'stopTask'], ['numbers', 1, 'stopTask']]);
 });
+
+test('a wrapper\'s configuration warnings are said once, at its first call (its template never starts); null for an option with a default is not given beside { tracker }', async (t) => {
+  const { dir, options } = where();
+  const said: string[] = [];
+  t.mock.method(console, 'warn', (m: string) => { said.push(m); });
+  const work = trackEmissions((n: number) => n + 1, { ...options, logLevel: 'warning', region: 'nowhere' });
+  assert.deepEqual(said, [], 'nothing said at wrapping time');
+  assert.equal(work(1), 2);
+  assert.equal(work(2), 3);
+  await rows(dir, 2);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(said.filter((m) => /region/.test(m)).length, 1, said.join('\n'));
+  const tracker = new OfflineEmissionsTracker({ countryIsoCode: 'FRA', outputDir: dir, logLevel: 'error' });
+  assert.doesNotThrow(() => trackEmissions((n: number) => n, { tracker, pue: null as unknown as number }));
+  assert.throws(() => trackEmissions((n: number) => n, { tracker, region: null as unknown as string }), /give these to the tracker instead/);
+});
