@@ -1,6 +1,6 @@
 // CPU power estimates when no counter is readable: CodeCarbon's load curve, process share, constant.
 import type { TdpMatch } from './cpu-info.js';
-import { MachineCpu, ProcessTree, type CpuTimes } from './proc.js';
+import { clockTicksPerSecond, MachineCpu, ProcessTree, type CpuTimes } from './proc.js';
 import type { MarkReading } from './mark.js';
 import type { ChannelInfo, EnergySource, ReadingSink, Warn } from './source.js';
 
@@ -56,36 +56,65 @@ class MachineLoadSource implements EnergySource {
   }
 }
 
-/** Process mode: the process tree's CPU time ÷ wall time ÷ usable CPUs × TDP (linear, no floor). */
+/**
+ * Process mode: the process tree's CPU time ÷ wall time ÷ usable CPUs × TDP (linear, no floor).
+ * /proc shows some of the tree's CPU time late and at once: a descendant's time since its birth
+ * when a walk first finds it, and a child that lived and died between two walks only when reaped,
+ * in its parent's cutime. That time was used before the reading that finds it, so it counts in
+ * full in the interval ending there, the earliest a timeline written forward can hold it; power
+ * there can exceed TDP, which the channel's ceiling allows and a warning says. Carrying it forward
+ * at full load instead would put it later still, and a stop's record (read at the stop mark, before
+ * the sample that a stop asks for) would lose what was still owed.
+ */
 class ProcessLoadSource implements EnergySource {
   readonly channels: readonly ChannelInfo[];
-  #last: { cpuS: number; tMs: number } | null = null;
-  #ticks = 0;
+  /** When the last reading was taken, and the tree's CPU seconds counted up to it. */
+  #last: { countedS: number; tMs: number } | null = null;
 
   constructor(readonly tdp: TdpMatch, readonly tree: ProcessTree, readonly cpus: number, readonly warn: Warn) {
-    this.channels = [estimate(tdp, 'cpu-process',
-      `estimate: TDP × process-tree CPU time ÷ wall time ÷ ${cpus} usable CPUs`)];
+    this.channels = [{
+      ...estimate(tdp, 'cpu-process', `estimate: TDP × process-tree CPU time ÷ wall time ÷ ${cpus} usable CPUs`),
+      maxPowerW: Number.POSITIVE_INFINITY,
+    }];
   }
 
   read(sink: ReadingSink, offset: number, tMs: number): void {
-    // Children come and go rarely; finding them costs a directory walk, so once a second at 10 Hz.
-    if (this.#ticks++ % 10 === 0) this.tree.refresh();
+    this.tree.refresh(tMs);
     const cpuS = this.tree.cpuSeconds();
     if (cpuS === null) {
       this.warn('proc-pid-stat', `/proc/${this.tree.pid}/stat could not be read: the next reading will cover the gap.`);
       return;
     }
     const last = this.#last;
-    const dtS = last === null ? 0 : (tMs - last.tMs) / 1000;
-    if (last !== null && dtS <= 0) return;
-    const share = last === null ? 0 : Math.min(1, Math.max(0, (cpuS - last.cpuS) / dtS / this.cpus));
-    sink.setPower(offset, this.tdp.tdpW * share);
-    this.#last = { cpuS, tMs };
+    if (last === null) {
+      sink.setPower(offset, 0);
+      this.#last = { countedS: cpuS, tMs };
+      return;
+    }
+    const dtS = (tMs - last.tMs) / 1000;
+    if (dtS <= 0) return;
+    // A dip is a child reaped while the tree was read (in neither its own stat nor its parent's yet):
+    // the high-water mark waits until its time shows in its parent's cutime, so that it counts once.
+    const usedS = Math.max(0, cpuS - last.countedS);
+    this.#sayIfLate(usedS, dtS);
+    sink.setPower(offset, (this.tdp.tdpW * usedS) / dtS / this.cpus);
+    this.#last = { countedS: Math.max(last.countedS, cpuS), tMs };
+  }
+
+  /** Warns (once) when an interval holds more CPU time than the usable CPUs give, beyond /proc's rounding. */
+  #sayIfLate(usedS: number, dtS: number): void {
+    // utime and stime are each rounded down to a jiffy: a process's reading can run that far ahead of the last one's.
+    const roundingS = (2 * this.tree.size) / clockTicksPerSecond;
+    if (usedS <= dtS * this.cpus + roundingS) return;
+    this.warn('cpu-process-late', `process mode: ${usedS.toFixed(2)} CPU-s of the process tree showed in /proc at once, `
+      + `more than ${this.cpus} usable CPUs give in the ${dtS.toFixed(3)} s since the previous reading (a descendant found `
+      + 'only by this walk of the tree, or reaped before any walk found it; or a burst above a cgroup CPU quota): counted in '
+      + 'full in that interval, later than it was used and above TDP there, so that none is dropped.');
   }
 
   prime(sink: ReadingSink, offset: number, mark: MarkReading): void {
     if (mark.processCpuS === null) return;
-    this.#last = { cpuS: mark.processCpuS, tMs: mark.tMs };
+    this.#last = { countedS: mark.processCpuS, tMs: mark.tMs };
     sink.setPower(offset, 0); // a time base: a mean-power reading covers the interval before it
   }
 

@@ -1,5 +1,5 @@
 // Fake powercap and /proc trees in temp dirs, for real reads by the real sources.
-import { chmodSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync, ftruncateSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync, closeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -74,12 +74,48 @@ export class FakeRapl {
     chmodSync(join(this.path(id), 'energy_uj'), mode);
   }
 
+  /** Writes /proc/<pid>: stat, status and task/<tid>/children for each thread, as the kernel shows them. */
+  setProcess(pid: number, p: FakeProcess): void {
+    const dir = join(this.root, String(pid));
+    const threads: Record<number, readonly number[]> = { [pid]: [], ...p.threads };
+    mkdirSync(join(dir, 'task'), { recursive: true });
+    for (const tid of readdirSync(join(dir, 'task'))) if (!(Number(tid) in threads)) rmSync(join(dir, 'task', tid), { recursive: true });
+    for (const [tid, kids] of Object.entries(threads)) {
+      mkdirSync(join(dir, 'task', tid), { recursive: true });
+      writeFileSync(join(dir, 'task', tid, 'children'), kids.map((k) => `${k} `).join(''));
+    }
+    // Fields 3-22 after the name: state, ppid … cmajflt, utime, stime, cutime, cstime, priority, nice, threads, 0, starttime.
+    const times = [p.utime ?? 0, p.stime ?? 0, p.cutime ?? 0, p.cstime ?? 0].join(' ');
+    const n = Object.keys(threads).length;
+    writeFileSync(join(dir, 'stat'), `${pid} (a (b) c) S ${'0 '.repeat(10)}${times} 20 0 ${n} 0 ${p.start ?? 1000 + pid} 0 0\n`);
+    writeFileSync(join(dir, 'status'), `Name:\tfake\nVmRSS:\t${p.rssKb ?? 1024} kB\n`);
+  }
+
+  /** Removes /proc/<pid>, as the kernel does once the process is reaped. */
+  removeProcess(pid: number): void {
+    rmSync(join(this.root, String(pid)), { recursive: true, force: true });
+  }
+
   cleanup(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
 
-/** A fake /proc with stat, meminfo, cpuinfo and self/cgroup. */
+/** One process of a fake /proc: CPU times in jiffies, its start time, its threads' children. */
+export interface FakeProcess {
+  readonly utime?: number;
+  readonly stime?: number;
+  /** Reaped children's time (cutime), jiffies. */
+  readonly cutime?: number;
+  readonly cstime?: number;
+  /** Field 22, the start time after boot (clock ticks), which tells a reused pid from the process that had it. */
+  readonly start?: number;
+  /** Child pids by thread id; the main thread (tid = pid) always exists. */
+  readonly threads?: Readonly<Record<number, readonly number[]>>;
+  readonly rssKb?: number;
+}
+
+/** A fake /proc with stat, meminfo, cpuinfo and self/cgroup; processes added with setProcess(). */
 export class FakeProc {
   readonly root: string;
 
@@ -111,6 +147,28 @@ export class FakeProc {
     } catch {
       writeFileSync(path, line);
     }
+  }
+
+  /** Writes /proc/<pid>: stat, status and task/<tid>/children for each thread, as the kernel shows them. */
+  setProcess(pid: number, p: FakeProcess): void {
+    const dir = join(this.root, String(pid));
+    const threads: Record<number, readonly number[]> = { [pid]: [], ...p.threads };
+    mkdirSync(join(dir, 'task'), { recursive: true });
+    for (const tid of readdirSync(join(dir, 'task'))) if (!(Number(tid) in threads)) rmSync(join(dir, 'task', tid), { recursive: true });
+    for (const [tid, kids] of Object.entries(threads)) {
+      mkdirSync(join(dir, 'task', tid), { recursive: true });
+      writeFileSync(join(dir, 'task', tid, 'children'), kids.map((k) => `${k} `).join(''));
+    }
+    // Fields 3-22 after the name: state, ppid … cmajflt, utime, stime, cutime, cstime, priority, nice, threads, 0, starttime.
+    const times = [p.utime ?? 0, p.stime ?? 0, p.cutime ?? 0, p.cstime ?? 0].join(' ');
+    const n = Object.keys(threads).length;
+    writeFileSync(join(dir, 'stat'), `${pid} (a (b) c) S ${'0 '.repeat(10)}${times} 20 0 ${n} 0 ${p.start ?? 1000 + pid} 0 0\n`);
+    writeFileSync(join(dir, 'status'), `Name:\tfake\nVmRSS:\t${p.rssKb ?? 1024} kB\n`);
+  }
+
+  /** Removes /proc/<pid>, as the kernel does once the process is reaped. */
+  removeProcess(pid: number): void {
+    rmSync(join(this.root, String(pid)), { recursive: true, force: true });
   }
 
   cleanup(): void {
