@@ -9,7 +9,7 @@ import { ChannelGaps } from './gaps.js';
 import { rowLayout, type HybridLayout, type RowLayout } from './layout.js';
 import { AbandonedError, phaseIdle, phaseRead, type PhaseWriter } from './phase.js';
 import type { SamplerEvent, SamplerInternals } from './protocol.js';
-import { kExact, kStateCrashed, kStateStopped, kStop, kWake, RingWriter, type RingShape } from './ring.js';
+import { kExact, kNudges, kStateCrashed, kStateStopped, kStop, kWake, RingWriter, type RingShape } from './ring.js';
 import { BusyProbe, busyShare, ownWakeMs, processCpuUs, SampleRate, threadCpuClock } from './rate.js';
 import { RingWindow } from './window.js';
 
@@ -323,13 +323,27 @@ export class SamplerLoop {
     // A wait that ends a little early still counts as the scheduled tick, or the loop would
     // wake again a fraction of a millisecond later for a second one.
     if (waitMs > 0) scheduled = Atomics.wait(control, kWake, this.#wakeSeen, waitMs) === 'timed-out';
+    // Woken by nudges alone (ring.nudge()): no sample asked for, a task book wants its slots ready
+    // now. They are made so, and the schedule goes on as it was. (A nudge whose wake count lands
+    // after this look wakes the next wait: an ask taken here for a nudge is served then.)
+    const wake = Atomics.load(control, kWake);
+    const nudges = Atomics.exchange(control, kNudges, 0);
+    if (!scheduled && wake - this.#wakeSeen <= nudges && Atomics.load(control, kStop) === 0) {
+      this.#wakeSeen = wake;
+      const w0 = performance.now();
+      this.#warmer?.warm(this.#wakeAsked);
+      this.#t = performance.now();
+      if (this.#threadCpu === null) this.#ownUs += (this.#t - w0 + ownWakeMs) * 1000;
+      return;
+    }
     // Read before the tick: a wake that lands during the tick then ends the next wait at once.
     this.#wakeSeen = Atomics.load(control, kWake);
     const t0 = this.#threadCpu === null ? performance.now() : 0;
     this.tick(Atomics.exchange(control, kExact, 0) === 1, this.#wakeSeen);
-    // Pages a task book will store marks in, faulted in here rather than under its marks; after a
-    // scheduled sample only: one asked for has a waiting thread, woken perhaps on this very CPU.
-    if (scheduled) this.#warmer?.warm(this.#wakeAsked);
+    // Pages a task book will store marks in, faulted in here rather than under its marks: after a
+    // scheduled sample; after one asked for (whose thread, woken perhaps on this very CPU, waited)
+    // only while a book wants slots not ready yet (its nudge may have come with that ask).
+    if (scheduled || this.#warmer?.behind() === true) this.#warmer?.warm(this.#wakeAsked);
     const t = performance.now();
     this.#t = t;
     if (this.#threadCpu === null) this.#ownUs += (t - t0 + ownWakeMs) * 1000;

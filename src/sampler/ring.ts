@@ -15,6 +15,12 @@ export const kExact = 2;
 export const kActive = 3;
 /** Main → sampler: how many holders want the full rate whatever the process does (an attached benchmark harness). */
 export const kHold = 4;
+/**
+ * Main → sampler: how many of the wakes counted in kWake only ask for task slots to be made ready
+ * (ring.nudge()), not for a sample; the sampler takes and clears it. Counted in kWake too, so that
+ * one that comes while the sampler runs ends its next wait (a bare notify would be lost then).
+ */
+export const kNudges = 5;
 /** Sampler → main: number of samples published so far. */
 export const kPublished = 16;
 /** Sampler → main: one of the kState* values. */
@@ -202,6 +208,13 @@ export class RingReader extends RingViews {
     const count = Atomics.add(this.control, kWake, 1) + 1;
     Atomics.notify(this.control, kWake);
     return count;
+  }
+
+  /** Wakes the sampler without asking for a sample: a task book wants its slots ready now. */
+  nudge(): void {
+    Atomics.add(this.control, kNudges, 1);
+    Atomics.add(this.control, kWake, 1);
+    Atomics.notify(this.control, kWake);
   }
 
   /** Says the process is active: the sampler keeps (or goes back to) its full rate. A plain store, no wake. */

@@ -255,7 +255,9 @@ export class Sampler extends EventTarget {
       this.#failure = new SamplerError(`the sampler thread failed to start: ${r.message}`);
       return;
     }
-    this.#ring = new RingReader(r.buffer, r.shape);
+    const ring = new RingReader(r.buffer, r.shape);
+    this.#ring = ring;
+    this.arena?.wakeWith(() => ring.nudge());
     this.#timeline = new Timeline(this.#ring, r.channels, r.periodMs, r.originMs);
     this.#sources = r.sources;
     this.#sourceChannels = r.sourceChannels;
