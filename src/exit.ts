@@ -21,8 +21,11 @@ function bounded(p: Promise<void> | undefined, ms: number): Promise<void> {
 }
 
 const active = new Set<Stoppable>();
-/** The signals that end a process by default and that Node lets a program listen for (Windows has no SIGQUIT). */
-const signals: readonly NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+/**
+ * The signals that end a process by default and that Node lets a program listen for (Windows has no
+ * SIGQUIT); codecarbon monitor, which handles exit itself, catches the same.
+ */
+export const exitSignals: readonly NodeJS.Signals[] = process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 function onBeforeExit(): void {
   for (const t of [...active]) void t.stop();
@@ -54,7 +57,7 @@ function uninstall(): void {
   installed = false;
   process.off('beforeExit', onBeforeExit);
   process.off('exit', onExit);
-  for (const s of signals) process.off(s, onSignal);
+  for (const s of exitSignals) process.off(s, onSignal);
 }
 
 let installed = false;
@@ -69,7 +72,7 @@ export function register(t: Stoppable): void {
     installed = true;
     process.on('beforeExit', onBeforeExit);
     process.on('exit', onExit);
-    for (const s of signals) process.on(s, onSignal);
+    for (const s of exitSignals) process.on(s, onSignal);
   }
   active.add(t);
 }

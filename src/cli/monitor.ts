@@ -1,6 +1,5 @@
 // `codecarbon monitor [-- command]`: tracks a command (or the machine) and reports its energy and emissions.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:os';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
 import { csvLine, headerLine, OutputError, probeWritable, writeFix } from '../output/csv.js';
@@ -12,6 +11,7 @@ import { printWarning, type TrackerWarningEvent } from '../events.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
 import { flagValue, inFlagWords, warningInFlagWords } from './flags.js';
+import { SignalCatcher, signalStatus } from './signals.js';
 import { exitIoError, monitorUsage } from './usage.js';
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
@@ -174,8 +174,7 @@ export function report(what: string, r: EmissionsRecord, csvPath: string | null,
 }
 
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  return 128 + ((signal !== null ? constants.signals[signal] : undefined) ?? 0);
+  return code ?? (signal !== null ? signalStatus(signal) : 128);
 }
 
 /**
@@ -208,22 +207,15 @@ function finish(tracker: EmissionsTracker, what: string, code: number, before = 
   return exitIoError;
 }
 
-async function runCommand(tracker: EmissionsTracker, command: string[]): Promise<number> {
+async function runCommand(tracker: EmissionsTracker, command: string[], signals: SignalCatcher): Promise<number> {
   // Signals are forwarded from before the spawn: a Ctrl-C at the command's first line must reach it.
   let child: ChildProcess | null = null;
   const early: NodeJS.Signals[] = [];
-  const forward = (s: NodeJS.Signals): void => { if (child === null) early.push(s); else child.kill(s); };
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  try {
-    return await track(tracker, command, (c) => {
-      child = c;
-      early.forEach((s) => c.kill(s));
-    });
-  } finally {
-    process.off('SIGINT', forward);
-    process.off('SIGTERM', forward);
-  }
+  signals.route((s) => { if (child === null) early.push(s); else child.kill(s); });
+  return track(tracker, command, (c) => {
+    child = c;
+    early.forEach((s) => c.kill(s));
+  });
 }
 
 async function track(tracker: EmissionsTracker, command: string[], spawned: (c: ChildProcess) => void): Promise<number> {
@@ -243,21 +235,21 @@ async function track(tracker: EmissionsTracker, command: string[], spawned: (c: 
   return finish(tracker, command.join(' '), exitCodeOf(code, signal));
 }
 
-async function runMachine(tracker: EmissionsTracker): Promise<number> {
+async function runMachine(tracker: EmissionsTracker, signals: SignalCatcher): Promise<number> {
   tracker.start();
   // Also what keeps this process alive until the signal: the sampler thread does not.
   const live = setInterval(() => {
     const r = tracker.current();
     if (r !== null && process.stderr.isTTY) process.stderr.write(`\r${liveLine(r)}  (Ctrl-C to stop) `);
   }, 1000);
-  const stopped = new Promise<NodeJS.Signals>((r) => { process.once('SIGINT', r); process.once('SIGTERM', r); });
+  const stopped = new Promise<NodeJS.Signals>((r) => signals.route(r));
   console.error('codecarbon: measuring the whole machine; Ctrl-C to stop');
   const signal = await stopped;
   clearInterval(live);
   await tracker.stop();
   await tracker.delivered();
   // Ctrl-C is how this mode ends: its row not written is the news, so 74 rather than 130.
-  return finish(tracker, 'the machine', tracker.writeError === null ? 128 + (constants.signals[signal] ?? 0) : 0, '\n');
+  return finish(tracker, 'the machine', tracker.writeError === null ? signalStatus(signal) : 0, '\n');
 }
 
 /** `codecarbon monitor …`; resolves to the exit code. */
@@ -288,5 +280,11 @@ export async function monitor(args: string[]): Promise<number> {
   } catch (e) {
     throw inFlagWords(e, flagOf, new Set(Object.keys(flags)));
   }
-  return command !== null ? runCommand(tracker, command) : runMachine(tracker);
+  // Caught from here to the end, every one: a signal that ended monitor would lose the row and orphan the command.
+  const signals = new SignalCatcher();
+  try {
+    return await (command !== null ? runCommand(tracker, command, signals) : runMachine(tracker, signals));
+  } finally {
+    signals.close();
+  }
 }
