@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../src/output/csv.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
+import { silentServer } from './helpers/servers.js';
 import { noService } from './helpers/tracker.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -126,3 +127,40 @@ for (const signal of ['SIGHUP', 'SIGQUIT'] as const) {
     assert.equal(where.rows()[0]!['tracking_mode'], 'machine');
   });
 }
+
+/** A place whose location lookup is asked of a server that never answers, for longer than any test. */
+async function unlocated(t: TestContext) {
+  const lookup = await silentServer();
+  t.after(() => lookup.close());
+  return place(t, { CODECARBON_GEOJS_URL: lookup.url, CODECARBON_IPINFO_URL: lookup.url, CODECARBON_LOCATION_TIMEOUT_MS: '600000' });
+}
+
+/** What the report says of a row written at once, and the row's intensity: the world average, until the lookup answers. */
+function assertCutShort(m: Monitor, row: Record<string, string> | undefined): void {
+  assert.match(m.err.text, /\n {2}written to emissions\.csv\n {2}cut short by a signal: the row runs to it, with what was known then/);
+  assert.match(row?.['carbon_intensity_source'] ?? '', /had not answered/);
+}
+
+test('without a command, a second SIGINT while the row waits for a location lookup: the row at once, with what is known; exit 130', options, async (t) => {
+  const where = await unlocated(t);
+  const m = monitor(t, where, []);
+  await m.printed(/Ctrl-C to stop/, 'err');
+  m.proc.kill('SIGINT');
+  m.proc.kill('SIGINT'); // as npm forwards the one Ctrl-C that reached it too: let go, it neither ends monitor nor cuts the row short
+  await m.printed(/Ctrl-C again to write it now with what is known\n/, 'err');
+  m.proc.kill('SIGINT');
+  assert.deepEqual(await m.exited, [130, null], m.err.text);
+  await m.closed;
+  assert.match(m.err.text, /codecarbon: the machine ran \d+\.\d\d s/);
+  assertCutShort(m, where.rows()[0]);
+});
+
+test('a signal while the row of a command that has ended waits for a location lookup: the row at once; the command\'s exit code', options, async (t) => {
+  const where = await unlocated(t);
+  const m = monitor(t, where, ['--', process.execPath, '-e', 'process.exit(3)']);
+  await m.printed(/Ctrl-C again to write it now with what is known\n/, 'err');
+  m.proc.kill('SIGTERM');
+  assert.deepEqual(await m.exited, [3, null], m.err.text);
+  await m.closed;
+  assertCutShort(m, where.rows()[0]);
+});

@@ -122,7 +122,7 @@ test('monitor --no-api wins over save_to_api in the environment; --output-method
 });
 
 test('the live line of a machine run says (est.) when a figure is an estimate, (incomplete) when a source stopped reading, nothing when all is measured', async () => {
-  const { liveLine } = await import('../src/cli/monitor.js');
+  const { liveLine } = await import('../src/cli/report.js');
   const line = (cpu: string, ram: string, gpu = 'none'): string => liveLine({ energy_consumed: 0.002, cpu_power: 30, ram_power: 5, gpu_power: 0,
     emissions: 1e-4, cpu_source: cpu, ram_source: ram, gpu_source: gpu } as unknown as Parameters<typeof liveLine>[0]);
   assert.equal(line('rapl (measured)', 'rapl-dram (measured)'), '2.0000 Wh  35.0 W  0.1000 g CO2eq');
@@ -132,11 +132,11 @@ test('the live line of a machine run says (est.) when a figure is an estimate, (
 });
 
 test('the report gives a figure under 0.0001 in three significant digits, never as 0.0000; zero stays 0.0000', async () => {
-  const { report } = await import('../src/cli/monitor.js');
+  const { report } = await import('../src/cli/report.js');
   const r = { duration: 0.2, cpu_energy: 1.234e-8, cpu_power: 0.5, cpu_source: 'cpu-process (estimate)', ram_energy: 0.003, ram_power: 10,
     ram_source: 'ram-process (estimate)', gpu_energy: 0, gpu_source: 'none', emissions: 6.5e-10, carbon_intensity_g_co2e_kwh: 56,
     carbon_intensity_source: 'country' } as unknown as Parameters<typeof report>[1];
-  const text = report('x', r, null);
+  const text = report('x', r);
   assert.match(text, /CPU +0\.0000123 Wh/);
   assert.match(text, /RAM +3\.0000 Wh/);
   assert.match(text, /GPU +0\.0000 Wh/);

@@ -2,17 +2,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
-import { csvLine, headerLine, OutputError, probeWritable, writeFix } from '../output/csv.js';
+import { probeWritable, writeFix } from '../output/csv.js';
 import { outputPath } from '../output/paths.js';
-import { columns, type EmissionsRecord } from '../output/record.js';
 import { methodsOf } from '../output/select.js';
 import { OfflineEmissionsTracker } from '../offline.js';
 import { printWarning, type TrackerWarningEvent } from '../events.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
 import { flagValue, inFlagWords, warningInFlagWords } from './flags.js';
-import { SignalCatcher, signalStatus } from './signals.js';
-import { exitIoError, monitorUsage } from './usage.js';
+import { finish, liveLine } from './report.js';
+import { SignalCatcher, signalStatus, stopPatiently } from './signals.js';
+import { monitorUsage } from './usage.js';
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
   '--country-iso-code': 'countryIsoCode', '--region': 'region', '--measure-power-secs': 'measurePowerSecs',
@@ -122,9 +122,6 @@ function checkCsvWritable(tracker: EmissionsTracker): void {
   throw new ConfigError(key, tracker.origins[option] ?? 'default', `${path} cannot be written (${failed.code ?? String(failed)}): ${fix}; nothing was run`);
 }
 
-/** Outputs that keep a run's record once monitor has ended (a scrape endpoint's scraper keeps its own). */
-const keeping = new Set(['csv', 'api', 'prometheus']);
-
 /**
  * A tracker that leaves signals and exit to the monitor. In process mode it counts this process's
  * tree, the command included: once the command ends and is reaped, its CPU time moves into this
@@ -138,73 +135,14 @@ function monitorTracker(Base: typeof EmissionsTracker) {
   };
 }
 
-/** Four decimals, as upstream prints; a figure under 0.0001 in three significant digits, not as 0.0000. */
-const figure = (x: number): string => (x === 0 || x >= 1e-4 ? x.toFixed(4) : x.toPrecision(3));
-const wh = (kwh: unknown): string => `${figure(Number(kwh) * 1000)} Wh`;
-
-/**
- * The line a terminal shows while the machine is measured: energy, power and emissions so far,
- * said to be estimates (est.) when a component's figure is, and incomplete when one's source has
- * stopped reading (the report at the end names which).
- */
-export function liveLine(r: EmissionsRecord): string {
-  const sources = [r.cpu_source, r.ram_source, r.gpu_source].map(String);
-  const label = sources.some((s) => /\b(not measured|incomplete)\b/.test(s)) ? ' (incomplete)'
-    : sources.some((s) => s.includes('(estimate)')) ? ' (est.)' : '';
-  return `${wh(r.energy_consumed)}  ${(Number(r.cpu_power) + Number(r.ram_power) + Number(r.gpu_power)).toFixed(1)} W  `
-    + `${figure(Number(r.emissions) * 1000)} g CO2eq${label}`;
-}
-
-/** The short report printed when the command ends; `writeError` replaces the "written to" line. */
-export function report(what: string, r: EmissionsRecord, csvPath: string | null, writeError: Error | null = null,
-  notSent: readonly string[] = []): string {
-  return [
-    `codecarbon: ${what} ran ${Number(r.duration).toFixed(2)} s`,
-    `  CPU ${wh(r.cpu_energy).padStart(14)}  ${Number(r.cpu_power).toFixed(1)} W mean  ${r.cpu_source}`,
-    `  RAM ${wh(r.ram_energy).padStart(14)}  ${Number(r.ram_power).toFixed(1)} W mean  ${r.ram_source}`,
-    `  GPU ${wh(r.gpu_energy).padStart(14)}  ${r.gpu_source === 'none' ? 'no GPU measured'
-      : `${Number(r.gpu_power).toFixed(1)} W mean  ${r.gpu_model}, ${Number(r.gpu_utilization_percent).toFixed(0)} % busy  ${r.gpu_source}`}`,
-    `  emissions ${figure(Number(r.emissions) * 1000)} g CO2eq at ${Number(r.carbon_intensity_g_co2e_kwh).toFixed(1)} g/kWh`
-      + ` (${r.carbon_intensity_source})`,
-    // Code keeps the record in finalEmissionsData; here it is printed below instead.
-    ...(writeError !== null ? [`  NOT written: ${writeError instanceof OutputError ? writeError.reason : writeError.message}`]
-      : csvPath === null ? [] : [`  written to ${csvPath}`]),
-    ...notSent.map((n) => `  NOT sent: ${n}`),
-  ].join('\n');
-}
-
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   return code ?? (signal !== null ? signalStatus(signal) : 128);
 }
 
-/**
- * The report of a stopped tracker, on stderr, and the exit status: `code`, unless it is 0 and the
- * row could not be written, or, with no CSV, sent (then 74, said on a last line, the row printed).
- */
-function finish(tracker: EmissionsTracker, what: string, code: number, before = ''): number {
-  const record = tracker.finalEmissionsData;
-  const o = tracker.options;
-  const failed = tracker.writeError;
-  // What the API or the Pushgateway did not get: the record is lost with it when no CSV holds it.
-  const notSent = tracker.undelivered();
-  const lost = failed !== null || (notSent.length > 0 && !tracker.writesCsv);
-  if (record !== null) {
-    console.error(`${before}${report(what, record, tracker.writesCsv ? outputPath(o.outputDir, o.outputFile) : null, failed, notSent)}`);
-  }
-  if (record !== null && !methodsOf(o).some((m) => keeping.has(m)) && !o.prometheusListenAddress) {
-    const origin = tracker.origins[o.outputMethods === null || o.outputMethods === undefined ? 'saveToFile' : 'outputMethods'] ?? 'default';
-    console.error(`  saved nowhere: no output that keeps the record is on (${o.outputMethods === null || o.outputMethods === undefined
-      ? 'save_to_file is false' : `output_methods is ${JSON.stringify(methodsOf(o).join(','))}`}, from ${origin}); the figures above are all `
-      + 'there is: add --output-methods csv (or save_to_file = true in the config) to keep them');
-  }
-  const verb = failed !== null ? 'written' : 'sent';
-  if (lost && record !== null) {
-    // The row would be lost with this process: it goes to stderr, ready to append to a CSV by hand.
-    console.error(`  the row that was not ${verb} (a header line, then the row):\n${headerLine(columns)}${csvLine(columns.map((c) => record[c]))}`.trimEnd());
-  }
-  if (!lost || code !== 0) return code;
-  console.error(`codecarbon: exit status ${exitIoError} (EX_IOERR): ${what} ran, but its row could not be ${verb}`);
-  return exitIoError;
+/** `status`; a run cut short exits now: the waits it left (the lookup's window, upload sockets) would hold the process up to their time-outs. */
+function ended(status: number, cutShort: boolean): number {
+  if (cutShort) process.exit(status);
+  return status;
 }
 
 async function runCommand(tracker: EmissionsTracker, command: string[], signals: SignalCatcher): Promise<number> {
@@ -212,27 +150,20 @@ async function runCommand(tracker: EmissionsTracker, command: string[], signals:
   let child: ChildProcess | null = null;
   const early: NodeJS.Signals[] = [];
   signals.route((s) => { if (child === null) early.push(s); else child.kill(s); });
-  return track(tracker, command, (c) => {
-    child = c;
-    early.forEach((s) => c.kill(s));
-  });
-}
-
-async function track(tracker: EmissionsTracker, command: string[], spawned: (c: ChildProcess) => void): Promise<number> {
   tracker.start();
-  const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
-  const failed = await new Promise<Error | null>((r) => { child.once('spawn', () => r(null)); child.once('error', r); });
+  const spawned = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+  const failed = await new Promise<Error | null>((r) => { spawned.once('spawn', () => r(null)); spawned.once('error', r); });
   if (failed !== null) {
     await tracker.discard();
     const errno = (failed as NodeJS.ErrnoException).code;
     console.error(`codecarbon: cannot run ${command[0]}: ${errno === 'ENOENT' ? 'command not found' : failed.message}`);
     return errno === 'ENOENT' ? 127 : 126;
   }
-  spawned(child);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
-  await tracker.stop();
-  await tracker.delivered(); // the last uploads (API, webhook), each bounded by its time-out
-  return finish(tracker, command.join(' '), exitCodeOf(code, signal));
+  child = spawned;
+  early.forEach((s) => spawned.kill(s));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => spawned.once('exit', (c, s) => r([c, s])));
+  const cutShort = await stopPatiently(tracker, signals); // with the last uploads (API, webhook), each bounded by its time-out
+  return ended(finish(tracker, command.join(' '), exitCodeOf(code, signal), { cutShort }), cutShort);
 }
 
 async function runMachine(tracker: EmissionsTracker, signals: SignalCatcher): Promise<number> {
@@ -246,10 +177,9 @@ async function runMachine(tracker: EmissionsTracker, signals: SignalCatcher): Pr
   console.error('codecarbon: measuring the whole machine; Ctrl-C to stop');
   const signal = await stopped;
   clearInterval(live);
-  await tracker.stop();
-  await tracker.delivered();
+  const cutShort = await stopPatiently(tracker, signals, '\n');
   // Ctrl-C is how this mode ends: its row not written is the news, so 74 rather than 130.
-  return finish(tracker, 'the machine', tracker.writeError === null ? signalStatus(signal) : 0, '\n');
+  return ended(finish(tracker, 'the machine', tracker.writeError === null ? signalStatus(signal) : 0, { before: '\n', cutShort }), cutShort);
 }
 
 /** `codecarbon monitor …`; resolves to the exit code. */
