@@ -1,12 +1,14 @@
 // `codecarbon monitor` and signals: every signal that ends a process (SIGHUP and SIGQUIT too) ends
-// the run with its row, in both modes, and reaches the command.
+// the run with its row, in both modes, and reaches the command once (a Ctrl-C typed in a terminal
+// reached it already); a signal while the row waits (a location lookup) cuts the wait short.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { constants } from 'node:os';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { groupsFromPs, groupsOf } from '../src/cli/signals.js';
 import { parseCsv } from '../src/output/csv.js';
 import { FakeRapl, tempDir } from './helpers/sysfs.js';
 import { silentServer } from './helpers/servers.js';
@@ -14,6 +16,7 @@ import { noService } from './helpers/tracker.js';
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const posix = process.platform !== 'win32';
+const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const offline = ['--offline', '--country-iso-code', 'FRA'];
 /** A test that would hang fails instead; monitor's process group is killed after it. */
 const options = { skip: !posix, timeout: 60_000 };
@@ -163,4 +166,108 @@ test('a signal while the row of a command that has ended waits for a location lo
   assert.deepEqual(await m.exited, [3, null], m.err.text);
   await m.closed;
   assertCutShort(m, where.rows()[0]);
+});
+
+/** Whether util-linux's script(1) is here: it runs a command on a terminal of its own (a pty). */
+function hasScript(): boolean {
+  try {
+    return execFileSync('script', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('util-linux');
+  } catch {
+    return false;
+  }
+}
+const onTerminal = { skip: !posix || !hasScript() && 'no util-linux script(1) to give monitor a terminal', timeout: 60_000 };
+
+/**
+ * codecarbon monitor `args` on a terminal of its own, in its foreground process group, through
+ * script(1); what is typed goes to the terminal (\x03 is Ctrl-C), what the terminal shows
+ * (monitor's and the command's output) comes out on stdout. A shell runs monitor and stays (it
+ * lets the terminal's signals go, as a shell running a script waits them out): script(1) stops
+ * itself when its own child is stopped, as monitor is in a test below.
+ */
+function inTerminal(t: TestContext, where: { dir: string; env: NodeJS.ProcessEnv }, args: string[]): Monitor & { type(keys: string): void } {
+  const quoted = [process.execPath, cli, 'monitor', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  const proc = spawn('script', ['-qfec', `ulimit -c 0; trap '' INT QUIT; ${quoted}`, '/dev/null'], { cwd: where.dir, env: where.env, detached: true });
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => proc.once('exit', (c, s) => r([c, s])));
+  const closed = new Promise<void>((r) => proc.once('close', () => r()));
+  const out = new Printed(proc.stdout);
+  const err = new Printed(proc.stderr);
+  const pids = out.when(/ready (\d+) under (\d+)/, closed).then((m) => [Number(m[1]), Number(m[2])], () => []);
+  t.after(async () => {
+    // The groups of the command (its sleep with it) and of monitor (the terminal's: the shell with
+    // it), then script's. Never 0 or 1: kill(-0) would signal the tests' own group.
+    const groups = [...(await Promise.race([pids, closed.then(() => [])])).map((pid) => groupsOf(pid)?.pgid), proc.pid];
+    for (const group of new Set(groups)) {
+      try {
+        if (group !== undefined && group > 1) process.kill(-group, 'SIGKILL');
+      } catch { /* gone */ }
+    }
+  });
+  return { proc, exited, closed, out, err, printed: (re) => out.when(re, closed), type: (keys) => proc.stdin.write(keys) };
+}
+
+/** Resolves once `check()` holds, looking again every few ms: for a state the kernel sets on its own time. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Process `pid`'s state: R, S, T (stopped)… */
+function stateOf(pid: number): string {
+  return /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
+}
+
+for (const [signal, key] of [['SIGINT', '\x03'], ['SIGQUIT', '\x1c']] as const) {
+  test(`${signal} from the terminal (${key === '\x03' ? 'Ctrl-C' : 'Ctrl-\\'}) reaches the command once: monitor, in the group the terminal signals, does not send it again`, onTerminal, async (t) => {
+    const where = place(t);
+    const term = inTerminal(t, where, [...offline, '--log-level', 'debug', '--', '/bin/sh', fixture('ctrl-c.sh')]);
+    const monitorPid = Number((await term.printed(/ready \d+ under (\d+)/))[1]);
+    // Monitor is held stopped while the terminal signals its group, so that the command has taken
+    // the terminal's signal before monitor could send one: sent again before the first is taken, a
+    // signal is delivered once (pending signals do not queue), and a second one would go unseen.
+    process.kill(monitorPid, 'SIGSTOP');
+    await until(() => stateOf(monitorPid) === 'T');
+    term.type(key);
+    await term.printed(new RegExp(`${signal} 1`));
+    process.kill(monitorPid, 'SIGCONT');
+    // Once monitor has said what it did with the terminal's signal, SIGTERM (forwarded, always)
+    // comes after whatever it sent: the command reports how many it had.
+    await term.printed(new RegExp(`DEBUG\\] ${signal}: the terminal sent it to the command too`));
+    process.kill(monitorPid, 'SIGTERM');
+    assert.deepEqual(await term.exited, [0, null], term.out.text);
+    await term.closed;
+    assert.match(term.out.text, new RegExp(`SIGTERM after ${signal === 'SIGINT' ? '1 SIGINT, 0 SIGQUIT' : '0 SIGINT, 1 SIGQUIT'}`));
+    assert.equal(where.rows().length, 1);
+  });
+}
+
+test('Ctrl-C in the terminal when the command has left monitor\'s process group (setsid): monitor sends it on, once', onTerminal, async (t) => {
+  const where = place(t);
+  const term = inTerminal(t, where, [...offline, '--', 'setsid', '/bin/sh', fixture('ctrl-c.sh')]);
+  const monitorPid = Number((await term.printed(/ready \d+ under (\d+)/))[1]);
+  term.type('\x03');
+  await term.printed(/SIGINT 1/);
+  process.kill(monitorPid, 'SIGTERM');
+  assert.deepEqual(await term.exited, [0, null], term.out.text);
+  await term.closed;
+  assert.match(term.out.text, /SIGTERM after 1 SIGINT, 0 SIGQUIT/);
+});
+
+test('SIGINT sent to monitor alone, out of any terminal: monitor sends it on to the command, once', options, async (t) => {
+  const where = place(t);
+  const m = monitor(t, where, [...offline, '--', '/bin/sh', fixture('ctrl-c.sh')]);
+  await m.printed(/ready \d+ under \d+/);
+  m.proc.kill('SIGINT');
+  await m.printed(/SIGINT 1/);
+  m.proc.kill('SIGTERM');
+  assert.deepEqual(await m.exited, [0, null], m.err.text);
+  await m.closed;
+  assert.match(m.out.text, /SIGTERM after 1 SIGINT, 0 SIGQUIT/);
+  assert.equal(where.rows().length, 1);
+});
+
+test('a process\'s groups from ps, where there is no /proc, are those /proc gives', { skip: !existsSync('/proc/self/stat') }, () => {
+  const fromProc = groupsOf(process.pid);
+  assert.ok(fromProc !== null && fromProc.pgid > 0);
+  assert.deepEqual(groupsFromPs(process.pid), fromProc);
+  assert.equal(groupsFromPs(2 ** 22 + 1), null); // above pid_max: no such process
 });

@@ -64,8 +64,9 @@ test('a command that does not exist: exit 127, and no row', async () => {
 
 test('SIGINT reaches the command; the row is written and the exit code says so', async () => {
   const { dir, env, rows } = place();
+  // In a session of its own: run from a terminal, monitor would take a SIGINT for the terminal's, which the command had too.
   const child = spawn(process.execPath, [cli, 'monitor', '--', process.execPath, '-e', 'console.log("up"); setInterval(() => {}, 1000)'],
-    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   await new Promise<void>((r) => child.stdout.once('data', () => r()));
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));

@@ -1,5 +1,6 @@
 // `codecarbon monitor [-- command]`: tracks a command (or the machine) and reports its energy and emissions.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { logLevels } from '../config/keys.js';
 import { readNumber } from '../config/values.js';
 import { CodeCarbonError, ConfigError } from '../errors.js';
 import { probeWritable, writeFix } from '../output/csv.js';
@@ -11,7 +12,7 @@ import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
 import { flagValue, inFlagWords, warningInFlagWords } from './flags.js';
 import { finish, liveLine } from './report.js';
-import { SignalCatcher, signalStatus, stopPatiently } from './signals.js';
+import { forward, SignalCatcher, signalStatus, stopPatiently } from './signals.js';
 import { monitorUsage } from './usage.js';
 
 const valueFlags: Record<string, keyof TrackerOptions> = {
@@ -139,6 +140,12 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
   return code ?? (signal !== null ? signalStatus(signal) : 128);
 }
 
+/** A line at log_level debug, as printWarning() prints a warning (what monitor did with a signal). */
+function printDebug(message: string, o: { readonly logLevel?: string | number | null }): void {
+  const threshold = typeof o.logLevel === 'number' ? o.logLevel : logLevels[o.logLevel ?? 'info'] ?? 20;
+  if (threshold <= logLevels['debug']!) console.error(`[codecarbon DEBUG] ${message}`);
+}
+
 /** `status`; a run cut short exits now: the waits it left (the lookup's window, upload sockets) would hold the process up to their time-outs. */
 function ended(status: number, cutShort: boolean): number {
   if (cutShort) process.exit(status);
@@ -149,9 +156,15 @@ async function runCommand(tracker: EmissionsTracker, command: string[], signals:
   // Signals are forwarded from before the spawn: a Ctrl-C at the command's first line must reach it.
   let child: ChildProcess | null = null;
   const early: NodeJS.Signals[] = [];
-  signals.route((s) => { if (child === null) early.push(s); else child.kill(s); });
+  signals.route((s) => { if (child === null) early.push(s); else forward(child, s, (m) => printDebug(m, tracker.options)); });
   tracker.start();
   const spawned = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
+  if (spawned.pid !== undefined) {
+    // spawn() returns after the exec: from here a Ctrl-C reaches the command from the terminal too.
+    // Those that came before reached monitor alone: they are sent on.
+    child = spawned;
+    early.forEach((s) => spawned.kill(s));
+  }
   const failed = await new Promise<Error | null>((r) => { spawned.once('spawn', () => r(null)); spawned.once('error', r); });
   if (failed !== null) {
     await tracker.discard();
@@ -159,8 +172,6 @@ async function runCommand(tracker: EmissionsTracker, command: string[], signals:
     console.error(`codecarbon: cannot run ${command[0]}: ${errno === 'ENOENT' ? 'command not found' : failed.message}`);
     return errno === 'ENOENT' ? 127 : 126;
   }
-  child = spawned;
-  early.forEach((s) => spawned.kill(s));
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => spawned.once('exit', (c, s) => r([c, s])));
   const cutShort = await stopPatiently(tracker, signals); // with the last uploads (API, webhook), each bounded by its time-out
   return ended(finish(tracker, command.join(' '), exitCodeOf(code, signal), { cutShort }), cutShort);

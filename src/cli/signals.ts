@@ -1,5 +1,7 @@
-// The signals codecarbon monitor catches (every one that ends a process), the exit status each gives,
-// and a signal that cuts the end of a run short.
+// The signals codecarbon monitor catches (every one that ends a process): which reach the command
+// from monitor, the exit status each gives, and one that cuts the end of a run short.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { exitSignals } from '../exit.js';
 import type { EmissionsTracker } from '../tracker.js';
@@ -28,6 +30,71 @@ export class SignalCatcher {
 
   close(): void {
     for (const s of exitSignals) process.off(s, this.#caught);
+  }
+}
+
+/** A process's group, and the foreground group of its controlling terminal (-1 or 0 without one). */
+export interface Groups {
+  readonly pgid: number;
+  readonly foreground: number;
+}
+
+/** From `ps` (macOS and the BSDs have no /proc); null when it cannot tell. */
+export function groupsFromPs(pid: number): Groups | null {
+  try {
+    const out = execFileSync('ps', ['-o', 'pgid=,tpgid=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 });
+    const [pgid = NaN, foreground = -1] = out.trim().split(/\s+/).map(Number);
+    return pgid > 0 ? { pgid, foreground } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The groups of process `pid` (a zombie's too, until it is reaped); null when they cannot be read. */
+export function groupsOf(pid: number): Groups | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return existsSync('/proc/self/stat') ? null : groupsFromPs(pid);
+  }
+  // After the command's name, in parentheses and free to hold either: state ppid pgrp session tty_nr tpgid.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { pgid: Number(f[2]), foreground: Number(f[5]) };
+}
+
+/**
+ * Whether the command has already had `signal` from the terminal, so that monitor must not send it
+ * again (a program that quits on a second Ctrl-C would quit at the first). The terminal sends
+ * SIGINT (Ctrl-C) and SIGQUIT (Ctrl-\) to its whole foreground process group, and the command
+ * is in monitor's group unless it left it: it is reached too when monitor's group is the
+ * foreground one, as system(3) and time(1) assume. Node does not say who sent a signal, so a
+ * signal sent to monitor's pid alone while it runs in a terminal's foreground is taken for the
+ * terminal's too, and not forwarded (SIGTERM is, always; or signal the group: kill -INT -PGID). Out
+ * of the foreground (a background job, no terminal: under a supervisor, in CI, after setsid),
+ * nothing else sends the command the signal, and monitor does. On Windows the console's Ctrl-C
+ * reaches every process attached to it, and no program can send another a SIGINT it can catch.
+ */
+export function fromTerminal(signal: NodeJS.Signals, childPid: number): boolean {
+  if (signal !== 'SIGINT' && signal !== 'SIGQUIT') return false;
+  if (process.platform === 'win32') return true;
+  const own = groupsOf(process.pid);
+  if (own === null || own.pgid !== own.foreground) return false;
+  return groupsOf(childPid)?.pgid === own.pgid;
+}
+
+/**
+ * Sends `signal` to the command, unless it has ended or had it from the terminal (fromTerminal());
+ * `debug` is told which.
+ */
+export function forward(child: ChildProcess, signal: NodeJS.Signals, debug: (message: string) => void): void {
+  // Not reaped yet (so its pid is still its own) while exitCode and signalCode are null.
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  if (fromTerminal(signal, child.pid)) {
+    debug(`${signal}: the terminal sent it to the command too (both run in its foreground process group): not sent again`);
+  } else {
+    child.kill(signal);
+    debug(`${signal}: sent on to the command (pid ${child.pid})`);
   }
 }
 
