@@ -89,6 +89,16 @@ test('--measure-power-secs abc: the flag, the value as given and the form expect
   assert.equal(parseCsv(readFileSync(join(where.dir, 'emissions.csv'), 'utf8')).length, 2);
 });
 
+test('monitor with a command but no "--" before it: a usage error that shows the command line with it (quoted to paste back)', async () => {
+  const r = await cliHere(['monitor', ...offline, 'node', '-e', 'console.log(1)']);
+  assert.deepEqual([r.code, r.stderr], [2, 'codecarbon: monitor: "node" is not an option; to run a command, put "--" before it: '
+    + 'codecarbon monitor --offline --country-iso-code FRA -- node -e \'console.log(1)\'\n']);
+  const bare = await cliHere(['monitor', 'node', '-e', '1']);
+  assert.equal(bare.stderr, 'codecarbon: monitor: "node" is not an option; to run a command, put "--" before it: codecarbon monitor -- node -e 1\n');
+  const flag = await cliHere(['monitor', '--bogus']);
+  assert.ok(flag.stderr.startsWith('codecarbon: unknown option for monitor: --bogus\n\nUsage:\n'), flag.stderr);
+});
+
 test('monitor -- with no command after it is a usage error, not the whole machine until Ctrl-C', async () => {
   const r = await cliHere(['monitor', ...offline, '--']);
   assert.deepEqual([r.code, r.stderr], [2, 'codecarbon: monitor: "--" must be followed by the command to run; '

@@ -11,6 +11,7 @@ import { printWarning, type TrackerWarningEvent } from '../events.js';
 import { EmissionsTracker } from '../tracker.js';
 import type { TrackerOptions } from '../types.js';
 import { flagValue, inFlagWords, warningInFlagWords } from './flags.js';
+import { shellLine } from './quote.js';
 import { finish, liveLine } from './report.js';
 import { forward, SignalCatcher, signalStatus, stopPatiently } from './signals.js';
 import { monitorUsage } from './usage.js';
@@ -40,6 +41,14 @@ interface MonitorArgs {
   command: string[] | null;
 }
 
+/** The error for `args[i]`, which is none of monitor's options: a command given without its "--" is told so. */
+function notAnOption(args: readonly string[], i: number): CodeCarbonError {
+  const a = args[i]!;
+  if (a.startsWith('-')) return usageError(`unknown option for monitor: ${a}\n\nUsage:\n${monitorUsage}`);
+  return usageError(`monitor: ${JSON.stringify(a)} is not an option; to run a command, put "--" before it: `
+    + `codecarbon ${shellLine(['monitor', ...args.slice(0, i), '--', ...args.slice(i)])}`);
+}
+
 function parse(args: string[]): MonitorArgs {
   const options: Record<string, unknown> = {};
   const flags: Record<string, string> = {};
@@ -59,7 +68,7 @@ function parse(args: string[]): MonitorArgs {
         throw usageError(`${a} expects a number of seconds > 0 (e.g. 15 or 0.5), got ${JSON.stringify(v)}`);
       }
       options[key] = v;
-    } else throw usageError(`unknown option for monitor: ${a}\n\nUsage:\n${monitorUsage}`);
+    } else throw notAnOption(args, i);
   }
   const list = typeof options['outputMethods'] === 'string' ? options['outputMethods'].split(',').map((m) => m.trim().toLowerCase()) : null;
   if (list !== null && flags['saveToApi'] !== undefined && list.includes('api') !== options['saveToApi']) {
