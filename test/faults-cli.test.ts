@@ -219,6 +219,24 @@ test('bench with a directory, a README, a .ts file or one that does not parse: w
   }
 });
 
+test('bench with a suite that throws as it loads, or whose default export throws when called: the file, the error and where, the fix; exit 2, no stack', async (t) => {
+  const where = place(t);
+  writeFileSync(join(where.dir, 'top.mjs'), `import { Bench } from '${tinybench}';\nconst bench = new Bench();\nthrow new Error('no data file');\nexport default bench;\n`);
+  writeFileSync(join(where.dir, 'factory.mjs'), 'export default () => {\n  throw new TypeError(\'bad option\');\n};\n');
+  writeFileSync(join(where.dir, 'missing.mjs'), 'import x from \'no-such-package-here\';\nexport default x;\n');
+  const top = await cc(['bench', 'top.mjs', ...offline], where);
+  assert.deepEqual([top.code, top.stderr], [2, 'codecarbon: bench: top.mjs failed as it loaded (Error: no data file, at top.mjs:3:7); '
+    + '`node top.mjs` runs it alone and shows the whole stack\n']);
+  const factory = await cc(['bench', 'factory.mjs', ...offline], where);
+  assert.deepEqual([factory.code, factory.stderr], [2, 'codecarbon: bench: factory.mjs\'s default export threw when called to make the Bench '
+    + '(TypeError: bad option, at factory.mjs:2:9); it must return a tinybench Bench with its tasks added\n']);
+  const missing = await cc(['bench', 'missing.mjs', ...offline], where);
+  assert.equal(missing.code, 2);
+  assert.ok(missing.stderr.startsWith('codecarbon: bench: missing.mjs failed as it loaded (Error [ERR_MODULE_NOT_FOUND]: Cannot find package '
+    + '\'no-such-package-here\' imported from '), missing.stderr);
+  assert.doesNotMatch(missing.stderr, /\n\s+at /);
+});
+
 test('bench --csv that cannot be written: refused before the suite is loaded (exit 2); lost during the run: the table, then why (exit 74)', async (t) => {
   const where = place(t);
   const suite = join(where.dir, 'suite.mjs');

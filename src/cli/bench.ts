@@ -49,34 +49,63 @@ function parse(args: string[]): BenchArgs {
 /** Node's codes for a file its module loader will not run (a README.md, a .ts file, JSON). */
 const refusedByLoader = new Set(['ERR_UNKNOWN_FILE_EXTENSION', 'ERR_IMPORT_ASSERTION_TYPE_MISSING', 'ERR_IMPORT_ATTRIBUTE_MISSING']);
 
-/** The suite FILE exports, as a tinybench Bench. */
-async function load(file: string): Promise<Bench> {
-  const path = resolve(file);
-  const fix = 'give the path of a file that exports a tinybench Bench';
-  if (!existsSync(path)) throw usageError(`bench: ${file} was not found (no file at ${path}); ${fix}`);
-  if (statSync(path).isDirectory()) throw usageError(`bench: ${file} is a directory; ${fix} (e.g. ${join(file, 'suite.js')})`);
-  let mod: { default?: unknown };
-  // The tasks are added as the suite loads, before the harness is attached: the suite's own
-  // tinybench keeps their beforeAll/afterAll out of the measured phases from the start.
-  const unhook = await hookSuiteTinybench(path);
+/** The fix for a FILE that is not a suite. */
+const suiteFix = 'give the path of a file that exports a tinybench Bench';
+
+/** A thrown value in a few words, as Node names an error: `Error [CODE]: message`. */
+function thrownText(e: unknown): string {
+  if (!(e instanceof Error)) return `a ${typeof e} was thrown: ${String(e)}`;
+  const code = (e as NodeJS.ErrnoException).code;
+  return `${e.name}${typeof code === 'string' ? ` [${code}]` : ''}: ${e.message}`;
+}
+
+/** The error's message, and where in the suite it was thrown (`suite.mjs:3:7`, the file as named) when its stack says. */
+function thrownIn(e: unknown, file: string, path: string): string {
+  const stack = e instanceof Error ? e.stack ?? '' : '';
+  const url = pathToFileURL(path).href;
+  const at = stack.split('\n').slice(1).map((line) => /\((.*):(\d+):(\d+)\)$|at (.*):(\d+):(\d+)$/.exec(line.trim()))
+    .find((m) => m !== null && [url, path].includes(m[1] ?? m[4] ?? ''));
+  return at == null ? thrownText(e) : `${thrownText(e)}, at ${file}:${at[2] ?? at[5]}:${at[3] ?? at[6]}`;
+}
+
+/** The module at `path`, imported; a file Node will not load, or whose code fails as it loads, is said in a usage error. */
+async function importSuite(file: string, path: string): Promise<{ default?: unknown }> {
   try {
-    mod = await import(pathToFileURL(path).href) as { default?: unknown };
+    return await import(pathToFileURL(path).href) as { default?: unknown };
   } catch (e) {
-    unhook();
     // Node's loader refuses the file before any of it runs: its kind, not the suite, is wrong.
-    // An error the suite's own code throws is the user's to read, stack and all.
     if (e instanceof SyntaxError) {
       // Not JavaScript (a data file), or a suite with a typo: Node's stack here is its loader's, not the file's line.
       throw usageError(`bench: ${file} could not be loaded as JavaScript (SyntaxError: ${e.message}): \`node --check ${file}\` `
-        + `shows the line; ${fix}`);
+        + `shows the line; ${suiteFix}`);
     }
-    if (!refusedByLoader.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
-    throw usageError(`bench: ${file} is not a JavaScript module Node can load (${(e as Error).message}); ${fix} `
-      + '(.js, .mjs or .cjs; a .ts suite compiled to .js first)');
+    if (refusedByLoader.has((e as NodeJS.ErrnoException).code ?? '')) {
+      throw usageError(`bench: ${file} is not a JavaScript module Node can load (${(e as Error).message}); ${suiteFix} `
+        + '(.js, .mjs or .cjs; a .ts suite compiled to .js first)');
+    }
+    // The suite's own code threw, or an import of its failed: what and where, not the harness's stack.
+    throw usageError(`bench: ${file} failed as it loaded (${thrownIn(e, file, path)}); \`node ${file}\` runs it alone and shows the whole stack`);
   }
+}
+
+/** The suite FILE exports, as a tinybench Bench. */
+async function load(file: string): Promise<Bench> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw usageError(`bench: ${file} was not found (no file at ${path}); ${suiteFix}`);
+  if (statSync(path).isDirectory()) throw usageError(`bench: ${file} is a directory; ${suiteFix} (e.g. ${join(file, 'suite.js')})`);
+  // The tasks are added as the suite loads, before the harness is attached: the suite's own
+  // tinybench keeps their beforeAll/afterAll out of the measured phases from the start.
+  const unhook = await hookSuiteTinybench(path);
   let exported: unknown;
   try {
-    exported = typeof mod.default === 'function' && !('tasks' in mod.default) ? await (mod.default as () => unknown)() : mod.default;
+    const mod = await importSuite(file, path);
+    const factory = typeof mod.default === 'function' && !('tasks' in mod.default) ? mod.default as () => unknown : null;
+    try {
+      exported = factory === null ? mod.default : await factory();
+    } catch (e) {
+      throw usageError(`bench: ${file}'s default export threw when called to make the Bench (${thrownIn(e, file, path)}); `
+        + 'it must return a tinybench Bench with its tasks added');
+    }
   } finally {
     unhook();
   }
