@@ -30,7 +30,7 @@ test('the command\'s exit code comes back; the report and one CSV row are writte
   const err = await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--', process.execPath, '-e', 'process.exit(5)'],
     { cwd: dir, env }).then(() => null, (e: { code: number; stderr: string }) => e);
   assert.equal(err?.code, 5);
-  assert.match(err!.stderr, /^codecarbon: .* -e process\.exit\(5\) ran \d+\.\d\d s\n {2}CPU .*rapl \(measured\)\n {2}RAM .*\n {2}GPU .*\n {2}emissions .* g CO2eq at 56\.0 g\/kWh \(country: France \(FRA\), 2023, Our World in Data\)\n {2}written to emissions\.csv\n$/m);
+  assert.match(err!.stderr, /^codecarbon: .* -e 'process\.exit\(5\)' ran \d+\.\d\d s and failed: exit status 5\n {2}CPU .*rapl \(measured\)\n {2}RAM .*\n {2}GPU .*\n {2}emissions .* g CO2eq at 56\.0 g\/kWh \(country: France \(FRA\), 2023, Our World in Data\)\n {2}written to emissions\.csv\n$/m);
   const r = rows();
   assert.equal(r.length, 2);
   assert.equal(r[1]![r[0]!.indexOf('tracking_mode')], 'process');
@@ -43,6 +43,22 @@ test('the tracker\'s warnings about a flag name the flag, and --log-level still 
   assert.match(said.stderr, /^\[codecarbon WARNING\] --gpu-ids 0 \(from command line\) asks for GPUs, but no NVIDIA driver/m);
   const quiet = await run(process.execPath, [...base, '--log-level', 'error', '--', process.execPath, '-e', '0'], { cwd: dir, env });
   assert.doesNotMatch(quiet.stderr, /WARNING/);
+});
+
+test('the report says how a command that failed ended (its status, or the signal that ended it), and shows the command quoted to paste back', async () => {
+  const { dir, env, rows } = place();
+  const ran = async (command: string[]): Promise<{ code: number; line: string }> => {
+    const e = await run(process.execPath, [cli, 'monitor', '--offline', '--country-iso-code', 'FRA', '--', ...command], { cwd: dir, env })
+      .then(() => ({ code: 0, stderr: '' }), (x: { code: number; stderr: string }) => x);
+    return { code: e.code, line: e.stderr.split('\n').find((l) => l.startsWith('codecarbon: ')) ?? e.stderr };
+  };
+  const failed = await ran(['sh', '-c', 'exit 3']);
+  assert.equal(failed.code, 3);
+  assert.match(failed.line, /^codecarbon: sh -c 'exit 3' ran \d+\.\d\d s and failed: exit status 3$/);
+  const killed = await ran(['sh', '-c', 'kill -KILL $$', 'it\'s']);
+  assert.equal(killed.code, 137);
+  assert.match(killed.line, /^codecarbon: sh -c 'kill -KILL \$\$' 'it'\\''s' ran \d+\.\d\d s and was ended by SIGKILL \(exit status 137\)$/);
+  assert.equal(rows().length, 3);
 });
 
 test('a tracking_mode set in the environment or a config file is kept, not replaced by process mode', async () => {

@@ -303,7 +303,7 @@ test('monitor when the CSV cannot be written (EISDIR): no "written to", the reas
   const ok = await cc(['monitor', ...offline, '--', process.execPath, '-e', mkdir], where);
   assert.equal(ok.code, 74);
   assert.doesNotMatch(ok.stderr, /^ {2}written to/m);
-  assert.ok(ok.stderr.endsWith(`\ncodecarbon: exit status 74 (EX_IOERR): ${process.execPath} -e ${mkdir} ran, but its row could not be written\n`), ok.stderr);
+  assert.ok(ok.stderr.endsWith(`\ncodecarbon: exit status 74 (EX_IOERR): ${process.execPath} -e '${mkdir}' ran, but its row could not be written\n`), ok.stderr);
   const row = printedRow(ok.stderr);
   assert.ok(Number(row['duration']) > 0 && Number(row['energy_consumed']) > 0 && row['country_iso_code'] === 'FRA', JSON.stringify(row));
   rmSync(join(where.dir, 'emissions.csv'), { recursive: true });

@@ -149,6 +149,12 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
   return code ?? (signal !== null ? signalStatus(signal) : 128);
 }
 
+/** How the command ended, as the report says it when it failed; null when it succeeded. */
+function failure(code: number | null, signal: NodeJS.Signals | null): string | null {
+  if (signal !== null) return `was ended by ${signal} (exit status ${exitCodeOf(code, signal)})`;
+  return code === 0 ? null : `failed: exit status ${exitCodeOf(code, signal)}`;
+}
+
 /** A line at log_level debug, as printWarning() prints a warning (what monitor did with a signal). */
 function printDebug(message: string, o: { readonly logLevel?: string | number | null }): void {
   const threshold = typeof o.logLevel === 'number' ? o.logLevel : logLevels[o.logLevel ?? 'info'] ?? 20;
@@ -183,7 +189,7 @@ async function runCommand(tracker: EmissionsTracker, command: string[], signals:
   }
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => spawned.once('exit', (c, s) => r([c, s])));
   const cutShort = await stopPatiently(tracker, signals); // with the last uploads (API, webhook), each bounded by its time-out
-  return ended(finish(tracker, command.join(' '), exitCodeOf(code, signal), { cutShort }), cutShort);
+  return ended(finish(tracker, shellLine(command), exitCodeOf(code, signal), { cutShort, status: failure(code, signal) }), cutShort);
 }
 
 async function runMachine(tracker: EmissionsTracker, signals: SignalCatcher): Promise<number> {

@@ -37,13 +37,15 @@ export interface RunEnd {
   readonly notSent?: readonly string[];
   /** The row was written at once on a signal (up to it), without waiting for the location lookup or the uploads. */
   readonly cutShort?: boolean;
+  /** How the command ended when it failed (`exit status 3`, `was ended by SIGKILL …`); none when it succeeded. */
+  readonly status?: string | null;
 }
 
 /** The short report printed when the command ends. */
 export function report(what: string, r: EmissionsRecord, end: RunEnd = {}): string {
   const { csvPath = null, writeError = null, notSent = [] } = end;
   return [
-    `codecarbon: ${what} ran ${Number(r.duration).toFixed(2)} s`,
+    `codecarbon: ${what} ran ${Number(r.duration).toFixed(2)} s${end.status == null ? '' : ` and ${end.status}`}`,
     `  CPU ${wh(r.cpu_energy).padStart(14)}  ${Number(r.cpu_power).toFixed(1)} W mean  ${r.cpu_source}`,
     `  RAM ${wh(r.ram_energy).padStart(14)}  ${Number(r.ram_power).toFixed(1)} W mean  ${r.ram_source}`,
     `  GPU ${wh(r.gpu_energy).padStart(14)}  ${r.gpu_source === 'none' ? 'no GPU measured'
@@ -63,7 +65,7 @@ export function report(what: string, r: EmissionsRecord, end: RunEnd = {}): stri
  * The report of a stopped tracker, on stderr, and the exit status: `code`, unless it is 0 and the
  * row could not be written, or, with no CSV, sent (then 74, said on a last line, the row printed).
  */
-export function finish(tracker: EmissionsTracker, what: string, code: number, how: { before?: string; cutShort?: boolean } = {}): number {
+export function finish(tracker: EmissionsTracker, what: string, code: number, how: Pick<RunEnd, 'cutShort' | 'status'> & { before?: string } = {}): number {
   const record = tracker.finalEmissionsData;
   const o = tracker.options;
   const failed = tracker.writeError;
@@ -72,7 +74,7 @@ export function finish(tracker: EmissionsTracker, what: string, code: number, ho
   const lost = failed !== null || (notSent.length > 0 && !tracker.writesCsv);
   if (record !== null) {
     const csvPath = tracker.writesCsv ? outputPath(o.outputDir, o.outputFile) : null;
-    console.error(`${how.before ?? ''}${report(what, record, { csvPath, writeError: failed, notSent, cutShort: how.cutShort })}`);
+    console.error(`${how.before ?? ''}${report(what, record, { ...how, csvPath, writeError: failed, notSent })}`);
   }
   if (record !== null && !methodsOf(o).some((m) => keeping.has(m)) && !o.prometheusListenAddress) {
     const origin = tracker.origins[o.outputMethods === null || o.outputMethods === undefined ? 'saveToFile' : 'outputMethods'] ?? 'default';
