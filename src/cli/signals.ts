@@ -85,7 +85,10 @@ export function fromTerminal(signal: NodeJS.Signals, childPid: number): boolean 
 
 /**
  * Sends `signal` to the command, unless it has ended or had it from the terminal (fromTerminal());
- * `debug` is told which.
+ * `debug` is told which. SIGTERM and SIGHUP always go: no terminal key sends them, and one that
+ * came to the whole group (a supervisor's, a closing session's) reaches the command twice, which
+ * most programs end at the first of; left unsent, one sent to monitor alone would stop nothing:
+ * the command would run on, and monitor with it.
  */
 export function forward(child: ChildProcess, signal: NodeJS.Signals, debug: (message: string) => void): void {
   // Not reaped yet (so its pid is still its own) while exitCode and signalCode are null.
