@@ -140,7 +140,7 @@ async function unlocated(t: TestContext) {
 
 /** What the report says of a row written at once, and the row's intensity: the world average, until the lookup answers. */
 function assertCutShort(m: Monitor, row: Record<string, string> | undefined): void {
-  assert.match(m.err.text, /\n {2}written to emissions\.csv\n {2}cut short by a signal: the row runs to it, with what was known then/);
+  assert.match(m.err.text, /\n {2}written to emissions\.csv\n {2}cut short by a signal: the row has what was known then/);
   assert.match(row?.['carbon_intensity_source'] ?? '', /had not answered/);
 }
 

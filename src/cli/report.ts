@@ -35,7 +35,7 @@ export interface RunEnd {
   readonly writeError?: Error | null;
   /** What the API or the Pushgateway did not receive, one line each. */
   readonly notSent?: readonly string[];
-  /** The row was written at once on a signal (up to it), without waiting for the location lookup or the uploads. */
+  /** The row was written at once on a later signal, without waiting for the location lookup or the uploads. */
   readonly cutShort?: boolean;
   /** How the command ended when it failed (`exit status 3`, `was ended by SIGKILL …`); none when it succeeded. */
   readonly status?: string | null;
@@ -55,8 +55,8 @@ export function report(what: string, r: EmissionsRecord, end: RunEnd = {}): stri
     // Code keeps the record in finalEmissionsData; here it is printed below instead.
     ...(writeError !== null ? [`  NOT written: ${writeError instanceof OutputError ? writeError.reason : writeError.message}`]
       : csvPath === null ? [] : [`  written to ${csvPath}`]),
-    ...(end.cutShort === true ? ['  cut short by a signal: the row runs to it, with what was known then (a location lookup not '
-      + 'answered yet leaves the world average, as the intensity\'s source says); uploads under way were not waited for'] : []),
+    ...(end.cutShort === true ? ['  cut short by a signal: the row has what was known then (a location lookup not answered yet '
+      + 'leaves the world average, as the intensity\'s source says); uploads under way were not waited for'] : []),
     ...notSent.map((n) => `  NOT sent: ${n}`),
   ].join('\n');
 }

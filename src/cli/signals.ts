@@ -107,7 +107,7 @@ const patienceMs = 1000;
 /**
  * Stops `tracker` and waits for its last uploads. Should that last over patienceMs, it says so, and
  * a signal from then on (a second Ctrl-C) ends the wait: the row is written at once with what is
- * known (finishNow()). A signal before then is let go: one Ctrl-C under npx reaches monitor twice
+ * known (finishNow(), which still ends the run at stop()'s mark). A signal before then is let go: one Ctrl-C under npx reaches monitor twice
  * (from the terminal, and forwarded by npm), and must not cut the uploads short. `before` goes
  * before what it says (a newline after the live line). Resolves to whether it was cut short.
  */
