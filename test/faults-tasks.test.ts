@@ -2,18 +2,11 @@
 // open at stop(), a stop() with many rows. Bounded, each said, nothing lost or made up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCsv } from '../src/output/csv.js';
 import { foldedNameCap, otherNames, writeChunk } from '../src/task-ledger.js';
 import type { TrackerOptions } from '../src/types.js';
+import { rowsOf } from './helpers/rows.js';
 import { scriptedTracker } from './helpers/scripted.js';
-
-/** The rows of a CSV file as objects keyed by its header. */
-function rowsOf(path: string): Record<string, string>[] {
-  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
-  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
-}
 
 /** A scripted tracker (test/helpers/scripted.ts) with experiment name x, and its task file's rows. */
 function scripted(t: import('node:test').TestContext, options: TrackerOptions = {}) {

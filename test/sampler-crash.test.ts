@@ -3,20 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Sampler, SamplerErrorEvent } from '../src/sampler/sampler.js';
 import { kStateCrashed } from '../src/sampler/ring.js';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OfflineEmissionsTracker } from '../src/offline.js';
-import { parseCsv } from '../src/output/csv.js';
 import { setSamplerInternals } from '../src/sampler/shared.js';
 import type { TrackerOptions } from '../src/types.js';
+import { rowsOf } from './helpers/rows.js';
 import { scriptedTracker } from './helpers/scripted.js';
 import { FakeProc, FakeRapl } from './helpers/sysfs.js';
-
-/** The rows of a CSV file as objects keyed by its header. */
-function rowsOf(path: string): Record<string, string>[] {
-  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
-  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
-}
 
 /** The options a tracker was made with, as arguments for another of the same configuration. */
 const pick = (o: object): TrackerOptions => {

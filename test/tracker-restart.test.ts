@@ -2,16 +2,9 @@
 // run, process exit), and a run started meanwhile is a run of its own, from its own start mark.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCsv } from '../src/output/csv.js';
+import { rowsOf } from './helpers/rows.js';
 import { scriptedTracker } from './helpers/scripted.js';
-
-/** The rows of a CSV file as objects keyed by its header. */
-function rowsOf(path: string): Record<string, string>[] {
-  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
-  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
-}
 
 test('process exit while a stop() is in flight: the run ends at the stop\'s mark, not at the exit', async (t) => {
   const { tracker, clock, dir } = scriptedTracker(t);

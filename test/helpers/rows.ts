@@ -8,3 +8,9 @@ export function lastRow(dir: string): Record<string, string> {
   const [header, ...rows] = parseCsv(readFileSync(join(dir, 'emissions.csv'), 'utf8'));
   return Object.fromEntries(header!.map((c, i) => [c, rows.at(-1)![i]!]));
 }
+
+/** The rows of a CSV file as objects keyed by its header. */
+export function rowsOf(path: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(readFileSync(path, 'utf8'));
+  return rows.map((r) => Object.fromEntries(header!.map((c, i) => [c, r[i]!])));
+}

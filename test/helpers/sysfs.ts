@@ -74,28 +74,6 @@ export class FakeRapl {
     chmodSync(join(this.path(id), 'energy_uj'), mode);
   }
 
-  /** Writes /proc/<pid>: stat, status and task/<tid>/children for each thread, as the kernel shows them. */
-  setProcess(pid: number, p: FakeProcess): void {
-    const dir = join(this.root, String(pid));
-    const threads: Record<number, readonly number[]> = { [pid]: [], ...p.threads };
-    mkdirSync(join(dir, 'task'), { recursive: true });
-    for (const tid of readdirSync(join(dir, 'task'))) if (!(Number(tid) in threads)) rmSync(join(dir, 'task', tid), { recursive: true });
-    for (const [tid, kids] of Object.entries(threads)) {
-      mkdirSync(join(dir, 'task', tid), { recursive: true });
-      writeFileSync(join(dir, 'task', tid, 'children'), kids.map((k) => `${k} `).join(''));
-    }
-    // Fields 3-22 after the name: state, ppid … cmajflt, utime, stime, cutime, cstime, priority, nice, threads, 0, starttime.
-    const times = [p.utime ?? 0, p.stime ?? 0, p.cutime ?? 0, p.cstime ?? 0].join(' ');
-    const n = Object.keys(threads).length;
-    writeFileSync(join(dir, 'stat'), `${pid} (a (b) c) S ${'0 '.repeat(10)}${times} 20 0 ${n} 0 ${p.start ?? 1000 + pid} 0 0\n`);
-    writeFileSync(join(dir, 'status'), `Name:\tfake\nVmRSS:\t${p.rssKb ?? 1024} kB\n`);
-  }
-
-  /** Removes /proc/<pid>, as the kernel does once the process is reaped. */
-  removeProcess(pid: number): void {
-    rmSync(join(this.root, String(pid)), { recursive: true, force: true });
-  }
-
   cleanup(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
