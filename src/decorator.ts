@@ -1,5 +1,5 @@
 // trackEmissions: a standard (TC39) method decorator and a function wrapper; each call a tracked run.
-import { noDefaultOptions } from './config/keys.js';
+import { isGiven } from './config/resolve.js';
 import { OfflineEmissionsTracker } from './offline.js';
 import { EmissionsTracker, kConcurrentTask } from './tracker.js';
 import type { TrackerOptions } from './types.js';
@@ -72,11 +72,7 @@ function wrap<F extends AnyFn>(fn: F, options: TrackEmissionsOptions): F {
     if (!(shared instanceof EmissionsTracker)) {
       throw new TypeError(`trackEmissions(fn, { tracker }): tracker must be an EmissionsTracker (or OfflineEmissionsTracker), got ${shared === null ? 'null' : typeof shared}`);
     }
-    // null for a key with a default is not given (config/resolve.ts), as undefined is.
-    const given = Object.keys(trackerOptions).filter((k) => {
-      const v = (trackerOptions as Record<string, unknown>)[k];
-      return v !== undefined && (v !== null || (noDefaultOptions as readonly string[]).includes(k));
-    });
+    const given = Object.keys(trackerOptions).filter((k) => isGiven(k, (trackerOptions as Record<string, unknown>)[k]));
     if (given.length > 0 || offline !== undefined) {
       // Each call is a task of that tracker: its own options are the ones in force.
       throw new TypeError(`trackEmissions(fn, { tracker, ${[...given, ...(offline !== undefined ? ['offline'] : [])].join(', ')} }): with tracker, `

@@ -188,7 +188,7 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
     origins[camel(key)] = setting.origin;
   }
   for (const [name, raw] of Object.entries(args)) {
-    if (raw === undefined) continue;
+    if (!isGiven(name, raw)) continue;
     const spec = specByOption.get(name);
     if (spec === undefined) {
       // Options of the wrapper and the harness, not of a tracker: say where they go.
@@ -196,15 +196,22 @@ export function resolveConfig(args: Readonly<Record<string, unknown>>, sources: 
         + 'trackEmissions() and attachEnergy())' : '';
       throw new ConfigError(name, 'argument', `unknown option; did you mean "${closest(name, [...specByOption.keys()].map((k) => [k] as const), 1)[0]}"?${elsewhere}`);
     }
-    // null is "not given" where a default exists (as CodeCarbon's docstring says of None): the
-    // environment, a file or the default applies. Upstream's code takes it as the value, which a
-    // PUE or a period cannot be; for a key without a default it is none, overriding them.
-    if (raw === null && spec.default !== null) continue;
     values[name] = convert(spec, raw, 'argument');
     origins[name] = 'argument';
   }
   warnings.push(...unusedValues(values, origins));
   return { values: Object.freeze(values), origins: Object.freeze(origins), warnings };
+}
+
+/**
+ * Whether an argument gives option `name` a value. undefined does not; nor does null where a
+ * default exists (as CodeCarbon's docstring says of None): the environment, a file or the default
+ * applies. Upstream's code takes it as the value, which a PUE or a period cannot be; for a key
+ * without a default (or an unknown name, refused by name) null is a value: none, overriding them.
+ */
+export function isGiven(name: string, raw: unknown): boolean {
+  if (raw === undefined) return false;
+  return raw !== null || (specByOption.get(name)?.default ?? null) === null;
 }
 
 /** What the resolved values say that changes nothing: a key this port has no use for, a region no table has. */
